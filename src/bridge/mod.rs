@@ -1,0 +1,209 @@
+//! The bridge core: owns portals, routes persisted deliveries into one durable, ordered
+//! queue per citizen, and runs one worker per citizen with pending work (citizens run
+//! concurrently, each citizen's items strictly in order).
+//!
+//! Layout: `router` (inbox → queues, dedupe), `worker` (per-citizen loop, retries),
+//! `portal` (rooms, ghosts, the space), `inbound` (citizen → Matrix), `outbound`
+//! (staff → WhatsApp), `work` (the stored queue items).
+
+mod inbound;
+mod outbound;
+mod portal;
+mod router;
+mod work;
+mod worker;
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use tokio::sync::{Notify, watch};
+use tracing::{error, info, warn};
+
+use crate::config::Config;
+use crate::ids::CitizenKey;
+use crate::matrix::MatrixClient;
+use crate::store::{Source, Store, StoreError};
+use crate::whatsapp::GraphClient;
+
+/// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
+#[derive(Clone)]
+pub struct Bridge {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Store,
+    matrix: MatrixClient,
+    graph: GraphClient,
+    /// Wakes the router when the inbox has something new.
+    inbox: Notify,
+    /// Citizens whose worker is running.
+    running: Mutex<HashSet<String>>,
+    /// Serialises space creation (the only shared room).
+    space_lock: tokio::sync::Mutex<()>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Bridge {
+    pub fn new(config: Config, store: Store, shutdown: watch::Receiver<bool>) -> Bridge {
+        let raw = &config.raw;
+        let matrix = MatrixClient::new(&raw.homeserver.url, &raw.appservice.as_token);
+        let graph = GraphClient::new(
+            &raw.whatsapp.api_base_url,
+            &raw.whatsapp.api_version,
+            &raw.whatsapp.phone_number_id,
+            &raw.whatsapp.access_token,
+            Duration::from_secs(raw.whatsapp.request_timeout_secs),
+        );
+        Bridge {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                matrix,
+                graph,
+                inbox: Notify::new(),
+                running: Mutex::new(HashSet::new()),
+                space_lock: tokio::sync::Mutex::new(()),
+                shutdown,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Persists a raw delivery (webhook body or appservice transaction). Once this returns
+    /// Ok, the delivery survives a crash and may be acknowledged.
+    pub fn ingest(&self, source: Source, body: &[u8]) -> Result<u64, StoreError> {
+        let seq = self.inner.store.inbox_push(source, body)?;
+        self.inner.inbox.notify_one();
+        Ok(seq)
+    }
+
+    /// Starts the router and the workers for work left from a previous run.
+    pub fn start(&self) -> tokio::task::JoinHandle<()> {
+        match self.inner.store.queue_citizens() {
+            Ok(cs) => {
+                if !cs.is_empty() {
+                    info!(
+                        citizens = cs.len(),
+                        "resuming queued work from the previous run"
+                    );
+                }
+                for c in cs {
+                    self.kick(c);
+                }
+            }
+            Err(e) => error!("cannot read the queues: {e}"),
+        }
+        let b = self.clone();
+        tokio::spawn(async move { b.route_forever().await })
+    }
+
+    /// Is this user id one of the bridge's ghosts with a portal?
+    pub fn is_known_ghost(&self, user_id: &str) -> bool {
+        let Some(suffix) = self.ghost_suffix(user_id) else {
+            return false;
+        };
+        let Some(key) = CitizenKey::from_ghost_suffix(suffix) else {
+            return false;
+        };
+        matches!(self.inner.store.portal(&key.as_str()), Ok(Some(_)))
+            || matches!(
+                self.inner.store.citizen_for_identity(&key.as_str()),
+                Ok(Some(_))
+            )
+    }
+
+    fn ghost_suffix<'a>(&self, user_id: &'a str) -> Option<&'a str> {
+        let raw = &self.inner.config.raw;
+        let (local, server) = user_id.strip_prefix('@')?.split_once(':')?;
+        (server == raw.homeserver.server_name)
+            .then_some(())
+            .and_then(|_| local.strip_prefix(raw.appservice.ghost_prefix.as_str()))
+    }
+
+    /// The bot or one of the ghosts: their events are echoes and are ignored.
+    fn is_own_user(&self, user_id: &str) -> bool {
+        user_id == self.inner.config.bot_user_id || self.ghost_suffix(user_id).is_some()
+    }
+
+    /// Proves both directions at start-up and says in plain words which one fails.
+    pub async fn ping_homeserver(&self) -> Result<u64, String> {
+        let raw = &self.inner.config.raw;
+        let txn = format!("sportello-startup-{}", crate::store::now_secs());
+        match self.inner.matrix.ping(&raw.appservice.id, &txn).await {
+            Ok(ms) => {
+                info!(
+                    round_trip_ms = ms,
+                    "homeserver ⇄ bridge: both directions work"
+                );
+                Ok(ms)
+            }
+            Err(e) => {
+                let msg = explain_ping_failure(&e, raw);
+                warn!("{msg}");
+                Err(msg)
+            }
+        }
+    }
+
+    /// Sets the bot's display name to the office's name (best effort).
+    pub async fn set_bot_profile(&self) {
+        let c = &self.inner.config;
+        if let Err(e) = self
+            .inner
+            .matrix
+            .set_displayname(&c.bot_user_id, &c.raw.office.name)
+            .await
+        {
+            warn!("could not set the bot's display name: {e}");
+        }
+    }
+
+    fn shutting_down(&self) -> bool {
+        *self.inner.shutdown.borrow()
+    }
+
+    /// Sleeps, returning early (true) if the bridge is shutting down.
+    async fn sleep_or_shutdown(&self, d: Duration) -> bool {
+        let mut rx = self.inner.shutdown.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(d) => self.shutting_down(),
+            _ = rx.wait_for(|v| *v) => true,
+        }
+    }
+}
+
+fn explain_ping_failure(e: &crate::matrix::MatrixError, raw: &crate::config::RawConfig) -> String {
+    use crate::matrix::MatrixError;
+    match e {
+        MatrixError::Unreachable(why) => format!(
+            "bridge → homeserver fails: cannot reach {} ({why}). Check homeserver.url and that Synapse runs.",
+            raw.homeserver.url
+        ),
+        MatrixError::Api {
+            errcode, message, ..
+        } => match errcode.as_str() {
+            "M_UNKNOWN_TOKEN" | "M_FORBIDDEN" | "M_MISSING_TOKEN" => format!(
+                "bridge → homeserver fails: Synapse does not accept the as_token ({errcode}: {message}). \
+                 Is the registration file listed in app_service_config_files, with the same tokens, and was Synapse restarted?"
+            ),
+            "M_URL_NOT_SET" => "homeserver → bridge fails: the registration has no url.".to_owned(),
+            "M_CONNECTION_FAILED" | "M_CONNECTION_TIMEOUT" | "M_BAD_STATUS" => format!(
+                "homeserver → bridge fails: Synapse cannot reach the bridge at {} ({errcode}: {message}). \
+                 Check appservice.url and appservice.bind, and the hs_token in the registration.",
+                raw.appservice.url
+            ),
+            "M_UNRECOGNIZED" | "M_NOT_FOUND" => format!(
+                "the homeserver does not support the appservice ping ({errcode}); cannot check both directions."
+            ),
+            _ => format!("homeserver ⇄ bridge check failed: {errcode}: {message}"),
+        },
+    }
+}

@@ -1,0 +1,196 @@
+//! Portals: one Matrix room per citizen, with the citizen's ghost, the office staff, and a
+//! place in the bot's "WhatsApp" space. Only the citizen's own worker creates their portal,
+//! so simultaneous first messages cannot create two rooms; the room alias (in the bridge's
+//! exclusive namespace) makes creation safe to repeat after a crash.
+
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+use super::Bridge;
+use super::worker::Transient;
+use crate::convert;
+use crate::ids::CitizenKey;
+use crate::matrix::MatrixError;
+use crate::store::{PortalRecord, Store};
+
+impl Bridge {
+    fn ghost_localpart(&self, key: &CitizenKey) -> String {
+        format!(
+            "{}{}",
+            self.inner.config.raw.appservice.ghost_prefix,
+            key.ghost_suffix()
+        )
+    }
+
+    fn user_id(&self, localpart: &str) -> String {
+        format!(
+            "@{localpart}:{}",
+            self.inner.config.raw.homeserver.server_name
+        )
+    }
+
+    /// Power levels: staff talk and manage the room, the ghost only talks. The bot is the
+    /// creator, which in room version 12 must not be listed (creators have unlimited power).
+    fn power_levels(&self, ghost: Option<&str>) -> Value {
+        let office = &self.inner.config.raw.office;
+        let mut users = serde_json::Map::new();
+        for s in &office.staff {
+            users.insert(s.clone(), json!(50));
+        }
+        for a in &office.admins {
+            users.insert(a.clone(), json!(100));
+        }
+        if let Some(g) = ghost {
+            users.insert(g.to_owned(), json!(0));
+        }
+        json!({
+            "users": users, "users_default": 0, "events_default": 0, "state_default": 50,
+            "invite": 50, "kick": 50, "ban": 50, "redact": 50,
+            "events": {"m.room.power_levels": 100, "m.room.tombstone": 100, "m.room.encryption": 100,
+                       "m.room.name": 50, "m.room.topic": 50}
+        })
+    }
+
+    /// Creates the room, or adopts it if a previous attempt created it (alias in use).
+    async fn create_or_adopt(
+        &self,
+        alias_local: &str,
+        mut body: Value,
+    ) -> Result<String, MatrixError> {
+        body["room_alias_name"] = json!(alias_local);
+        match self.inner.matrix.create_room(&body).await {
+            Ok(id) => Ok(id),
+            Err(e) if e.errcode() == Some("M_ROOM_IN_USE") => {
+                let alias = format!(
+                    "#{alias_local}:{}",
+                    self.inner.config.raw.homeserver.server_name
+                );
+                match self.inner.matrix.resolve_alias(&alias).await? {
+                    Some(id) => Ok(id),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn invite_staff(&self, room_id: &str) {
+        for s in self.inner.config.all_staff() {
+            if let Err(e) = self.inner.matrix.invite(room_id, &s).await {
+                warn!(staff = %s, "could not invite a staff member: {e}");
+            }
+        }
+    }
+
+    /// The bot's space that groups the citizen rooms (created once).
+    async fn ensure_space(&self) -> Result<String, MatrixError> {
+        let _guard = self.inner.space_lock.lock().await;
+        if let Ok(Some(id)) = self.inner.store.meta("space_room_id") {
+            return Ok(id);
+        }
+        let raw = &self.inner.config.raw;
+        let body = json!({
+            "name": raw.bridge.space_name,
+            "topic": format!("WhatsApp conversations of {}", raw.office.name),
+            "preset": "private_chat",
+            "visibility": "private",
+            "creation_content": {"type": "m.space"},
+            "power_level_content_override": self.power_levels(None),
+        });
+        let id = self
+            .create_or_adopt(&format!("{}space", raw.appservice.ghost_prefix), body)
+            .await?;
+        self.invite_staff(&id).await;
+        if let Err(e) = self
+            .inner
+            .store
+            .commit(vec![Store::meta_op("space_room_id", &id)])
+        {
+            warn!("could not record the space: {e}");
+        }
+        info!(room_id = %id, "created the WhatsApp space");
+        Ok(id)
+    }
+
+    /// The citizen's portal, created on first use. Also keeps the ghost's name current.
+    pub(super) async fn ensure_portal(
+        &self,
+        citizen: &str,
+        key: &CitizenKey,
+        profile_name: Option<&str>,
+    ) -> Result<PortalRecord, Transient> {
+        let store = &self.inner.store;
+        let raw = &self.inner.config.raw;
+        let existing = store.portal(citizen).map_err(|e| Transient {
+            reason: e.to_string(),
+            update: None,
+        })?;
+        if let Some(mut p) = existing {
+            if let Some(name) = profile_name
+                && p.profile_name.as_deref() != Some(name)
+            {
+                self.inner
+                    .matrix
+                    .set_displayname(&p.ghost, &convert::ghost_displayname(Some(name), key))
+                    .await?;
+                let room_name = convert::room_name(&raw.bridge.room_name_template, Some(name), key);
+                self.inner
+                    .matrix
+                    .set_state(&p.room_id, "m.room.name", "", &json!({"name": room_name}))
+                    .await?;
+                p.profile_name = Some(name.to_owned());
+                store.commit(Store::portal_ops(&p)).map_err(|e| Transient {
+                    reason: e.to_string(),
+                    update: None,
+                })?;
+                info!(room_id = %p.room_id, "citizen's profile name changed; ghost and room renamed");
+            }
+            return Ok(p);
+        }
+        let localpart = self.ghost_localpart(key);
+        let ghost = self.user_id(&localpart);
+        self.inner.matrix.register(&localpart).await?;
+        self.inner
+            .matrix
+            .set_displayname(&ghost, &convert::ghost_displayname(profile_name, key))
+            .await?;
+        let space = self.ensure_space().await?;
+        let server = &raw.homeserver.server_name;
+        let body = json!({
+            "name": convert::room_name(&raw.bridge.room_name_template, profile_name, key),
+            "topic": format!("WhatsApp conversation with {} — what staff write here is sent from the office's WhatsApp number.", key.masked()),
+            "preset": "private_chat",
+            "visibility": "private",
+            "invite": [ghost],
+            "initial_state": [{"type": "m.space.parent", "state_key": space, "content": {"via": [server], "canonical": true}}],
+            "power_level_content_override": self.power_levels(Some(&ghost)),
+        });
+        let room_id = self.create_or_adopt(&localpart, body).await?;
+        self.inner.matrix.join(&ghost, &room_id).await?;
+        self.invite_staff(&room_id).await;
+        self.inner
+            .matrix
+            .set_state(&space, "m.space.child", &room_id, &json!({"via": [server]}))
+            .await?;
+        let p = PortalRecord {
+            citizen: citizen.to_owned(),
+            room_id,
+            ghost,
+            profile_name: profile_name.map(str::to_owned),
+            phone: match key {
+                CitizenKey::Phone(p) => Some(p.expose().to_owned()),
+                _ => None,
+            },
+            bsuid: match key {
+                CitizenKey::Bsuid(b) => Some(b.expose().to_owned()),
+                _ => None,
+            },
+        };
+        store.commit(Store::portal_ops(&p)).map_err(|e| Transient {
+            reason: e.to_string(),
+            update: None,
+        })?;
+        info!(room_id = %p.room_id, "portal created");
+        Ok(p)
+    }
+}

@@ -1,0 +1,234 @@
+//! The router: takes persisted deliveries from the inbox in arrival order, dedupes them
+//! (wamid, status, event id), and moves each item into its citizen's queue — in the same
+//! commit that removes the delivery from the inbox, so nothing is lost or doubled by a crash.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use tracing::{Instrument, debug, error, info, info_span, warn};
+
+use super::Bridge;
+use super::work::{CitizenWork, StaffWork, Work};
+use crate::ids::CitizenKey;
+use crate::matrix::types::parse_transaction;
+use crate::store::{InboxEntry, Op, Source, Store, StoreError};
+use crate::whatsapp::webhook::{self, InboundMessage, Update};
+
+/// What routing one delivery produced: the writes, and the citizens to wake.
+#[derive(Default)]
+struct Routed {
+    ops: Vec<Op>,
+    wake: Vec<String>,
+    /// Marks and identities written in this batch but not yet committed.
+    marks: HashSet<String>,
+    identities: HashMap<String, String>,
+}
+
+impl Routed {
+    fn first_time(&mut self, store: &Store, mark: String) -> Result<bool, StoreError> {
+        if self.marks.contains(&mark) || store.seen(&mark)? {
+            return Ok(false);
+        }
+        self.ops.push(Store::seen_op(&mark));
+        self.marks.insert(mark);
+        Ok(true)
+    }
+
+    fn push(&mut self, store: &Store, citizen: &str, work: &Work) {
+        self.ops
+            .push(store.queue_push_op(citizen, &work.to_bytes()));
+        if !self.wake.iter().any(|c| c == citizen) {
+            self.wake.push(citizen.to_owned());
+        }
+    }
+}
+
+impl Bridge {
+    pub(super) async fn route_forever(&self) {
+        loop {
+            if self.shutting_down() {
+                break;
+            }
+            if let Err(e) = self.route_pending().await {
+                error!("routing the inbox failed, retrying: {e}");
+            }
+            let mut rx = self.inner.shutdown.clone();
+            tokio::select! {
+                _ = self.inner.inbox.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = rx.wait_for(|v| *v) => break,
+            }
+        }
+    }
+
+    async fn route_pending(&self) -> Result<(), StoreError> {
+        loop {
+            let batch = self.inner.store.inbox_pending(64)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for entry in batch {
+                let span = match entry.source {
+                    Source::WhatsApp => info_span!("webhook", seq = entry.seq),
+                    Source::Matrix => info_span!("transaction", seq = entry.seq),
+                };
+                let mut routed = async {
+                    match entry.source {
+                        Source::WhatsApp => self.route_webhook(&entry),
+                        Source::Matrix => self.route_transaction(&entry),
+                    }
+                }
+                .instrument(span)
+                .await?;
+                routed.ops.push(Store::inbox_done_op(entry.seq));
+                self.inner.store.commit(routed.ops)?;
+                for c in routed.wake {
+                    self.kick(c);
+                }
+            }
+        }
+    }
+
+    fn route_webhook(&self, entry: &InboxEntry) -> Result<Routed, StoreError> {
+        let store = &self.inner.store;
+        let mut r = Routed::default();
+        let pnid = &self.inner.config.raw.whatsapp.phone_number_id;
+        let updates = match webhook::parse(&entry.body, pnid) {
+            Ok(u) => u,
+            Err(e) => {
+                warn!("a signed webhook could not be read and was kept as a dead letter: {e}");
+                r.ops
+                    .push(store.dead_letter_op(&e.to_string(), &entry.body));
+                return Ok(r);
+            }
+        };
+        debug!(updates = updates.len(), "webhook parsed");
+        for u in updates {
+            match u {
+                Update::Message(m) => self.route_message(&mut r, m)?,
+                Update::Status(s) => {
+                    if r.first_time(store, format!("s:{}:{}", s.id.expose(), s.status))? {
+                        let rank = |st: &str| match st {
+                            "sent" => 1,
+                            "delivered" => 2,
+                            "read" | "played" => 3,
+                            "failed" => 4,
+                            _ => 0,
+                        };
+                        let old = store.status(s.id.expose())?.map(|o| rank(&o)).unwrap_or(0);
+                        if rank(&s.status) == 0 {
+                            info!(wamid = %s.id, status = %s.status, "ignored unknown status");
+                        } else if rank(&s.status) > old {
+                            r.ops.push(Store::status_op(s.id.expose(), &s.status));
+                        }
+                        debug!(wamid = %s.id, status = %s.status, "status");
+                    }
+                }
+                Update::Errors(errs) => {
+                    let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
+                    warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");
+                }
+                Update::Other { field } => info!(
+                    field,
+                    "webhook field not handled by this version; acknowledged"
+                ),
+                Update::ForeignNumber => debug!("update for another phone number id; dropped"),
+                Update::Bad { reason, raw } => {
+                    warn!(
+                        "an item of a webhook could not be used and was kept as a dead letter: {reason}"
+                    );
+                    let body = serde_json::to_vec(&raw).unwrap_or_default();
+                    r.ops.push(store.dead_letter_op(&reason, &body));
+                }
+            }
+        }
+        Ok(r)
+    }
+
+    /// Finds (or assigns) the citizen key, so one citizen seen by phone and by BSUID keeps
+    /// one queue and one room.
+    fn route_message(&self, r: &mut Routed, m: InboundMessage) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        if !r.first_time(store, format!("w:{}", m.id.expose()))? {
+            debug!(wamid = %m.id, "duplicate delivery ignored");
+            return Ok(());
+        }
+        let identities: Vec<String> = [
+            m.phone.clone().map(CitizenKey::Phone),
+            m.bsuid.clone().map(CitizenKey::Bsuid),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|k| k.as_str())
+        .collect();
+        let mut citizen = None;
+        for id in &identities {
+            if let Some(c) = r.identities.get(id).cloned() {
+                citizen = Some(c);
+                break;
+            }
+            if let Some(c) = store.citizen_for_identity(id)? {
+                citizen = Some(c);
+                break;
+            }
+        }
+        let citizen = citizen.unwrap_or_else(|| m.citizen_key().as_str());
+        for id in identities {
+            if r.identities.get(&id) != Some(&citizen)
+                && store.citizen_for_identity(&id)?.as_ref() != Some(&citizen)
+            {
+                r.ops.push(Store::identity_op(&id, &citizen));
+                r.identities.insert(id, citizen.clone());
+            }
+        }
+        info!(wamid = %m.id, citizen = %m.citizen_key(), kind = %m.kind, "citizen message queued");
+        r.push(store, &citizen, &Work::Citizen(CitizenWork::from(&m)));
+        Ok(())
+    }
+
+    fn route_transaction(&self, entry: &InboxEntry) -> Result<Routed, StoreError> {
+        let store = &self.inner.store;
+        let mut r = Routed::default();
+        let events = match parse_transaction(&entry.body) {
+            Ok(e) => e,
+            Err(e) => {
+                warn!(
+                    "a transaction from the homeserver could not be read and was kept as a dead letter: {e}"
+                );
+                r.ops.push(store.dead_letter_op(&e, &entry.body));
+                return Ok(r);
+            }
+        };
+        for ev in events {
+            let ev = match ev {
+                Ok(ev) => ev,
+                Err(e) => {
+                    warn!("skipped an unreadable event in a transaction: {e}");
+                    continue;
+                }
+            };
+            if self.is_own_user(&ev.sender) || ev.event_type != "m.room.message" {
+                continue;
+            }
+            if !r.first_time(store, format!("e:{}", ev.event_id))? {
+                debug!(event_id = %ev.event_id, "event already handled");
+                continue;
+            }
+            let Some(portal) = store.portal_by_room(&ev.room_id)? else {
+                debug!(room_id = %ev.room_id, "message outside any portal; ignored");
+                continue;
+            };
+            info!(event_id = %ev.event_id, sender = %ev.sender, "staff message queued");
+            let work = Work::Staff(StaffWork {
+                event_id: ev.event_id,
+                room_id: ev.room_id,
+                sender: ev.sender,
+                event: ev.raw,
+                in_flight: false,
+                attempts: 0,
+            });
+            r.push(store, &portal.citizen, &work);
+        }
+        Ok(r)
+    }
+}

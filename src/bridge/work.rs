@@ -1,0 +1,104 @@
+//! The items of a citizen's durable queue. Their JSON form is stored: add fields with
+//! `#[serde(default)]`, never rename.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::{Bsuid, WaId, WaMessageId};
+use crate::whatsapp::webhook::{Context, InboundMessage};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "work", rename_all = "snake_case")]
+pub enum Work {
+    /// A citizen's WhatsApp message, to be shown in their room.
+    Citizen(CitizenWork),
+    /// A staff member's Matrix event in the citizen's room, to be sent to WhatsApp.
+    Staff(StaffWork),
+    /// A notice the bot still has to post (the outcome of an earlier item).
+    Notice(NoticeWork),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CitizenWork {
+    pub wamid: String,
+    pub phone: Option<String>,
+    pub bsuid: Option<String>,
+    pub profile_name: Option<String>,
+    pub timestamp: Option<i64>,
+    pub kind: String,
+    pub reply_to: Option<String>,
+    #[serde(default)]
+    pub forwarded: bool,
+    #[serde(default)]
+    pub frequently_forwarded: bool,
+    pub raw: Value,
+}
+
+impl From<&InboundMessage> for CitizenWork {
+    fn from(m: &InboundMessage) -> Self {
+        CitizenWork {
+            wamid: m.id.expose().to_owned(),
+            phone: m.phone.as_ref().map(|p| p.expose().to_owned()),
+            bsuid: m.bsuid.as_ref().map(|b| b.expose().to_owned()),
+            profile_name: m.profile_name.clone(),
+            timestamp: m.timestamp,
+            kind: m.kind.clone(),
+            reply_to: m.context.reply_to.as_ref().map(|r| r.expose().to_owned()),
+            forwarded: m.context.forwarded,
+            frequently_forwarded: m.context.frequently_forwarded,
+            raw: m.raw.clone(),
+        }
+    }
+}
+
+impl CitizenWork {
+    pub fn to_inbound(&self) -> InboundMessage {
+        InboundMessage {
+            id: WaMessageId::new(&self.wamid),
+            phone: self.phone.as_deref().and_then(WaId::parse),
+            bsuid: self.bsuid.as_deref().and_then(Bsuid::parse),
+            profile_name: self.profile_name.clone(),
+            timestamp: self.timestamp,
+            kind: self.kind.clone(),
+            context: Context {
+                reply_to: self.reply_to.as_deref().map(WaMessageId::new),
+                forwarded: self.forwarded,
+                frequently_forwarded: self.frequently_forwarded,
+            },
+            raw: self.raw.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StaffWork {
+    pub event_id: String,
+    pub room_id: String,
+    pub sender: String,
+    pub event: Value,
+    /// Set (and committed) just before the Graph API call. Found set after a restart, the
+    /// call's outcome is unknown: it is reported, not repeated (Meta has no idempotency key).
+    #[serde(default)]
+    pub in_flight: bool,
+    /// Failed attempts so far (transient errors).
+    #[serde(default)]
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoticeWork {
+    pub room_id: String,
+    pub text: String,
+    pub reply_to: Option<String>,
+    /// Transaction id, so a retried notice is posted once.
+    pub txn_id: String,
+}
+
+impl Work {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("serialisable")
+    }
+    pub fn from_bytes(b: &[u8]) -> Result<Work, serde_json::Error> {
+        serde_json::from_slice(b)
+    }
+}

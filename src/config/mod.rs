@@ -1,0 +1,451 @@
+//! Configuration: the TOML file (plus secrets from the environment) read into `RawConfig`,
+//! then validated into `Config`, which the rest of the bridge trusts. Every problem is one
+//! plain sentence; secrets are printed only as "set"/"not set".
+
+use serde::{Deserialize, Serialize};
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+const TEMPLATE: &str = include_str!("template.toml");
+
+/// Environment variables that override the secrets of the file.
+pub const SECRET_ENV: [(&str, &str); 5] = [
+    ("SPORTELLO_AS_TOKEN", "appservice.as_token"),
+    ("SPORTELLO_HS_TOKEN", "appservice.hs_token"),
+    ("SPORTELLO_WHATSAPP_ACCESS_TOKEN", "whatsapp.access_token"),
+    ("SPORTELLO_WHATSAPP_APP_SECRET", "whatsapp.app_secret"),
+    ("SPORTELLO_WHATSAPP_VERIFY_TOKEN", "whatsapp.verify_token"),
+];
+
+/// The starter file `sportello init` writes, with the given tokens.
+pub fn starter(as_token: &str, hs_token: &str, verify_token: &str) -> String {
+    TEMPLATE
+        .replace("{{AS_TOKEN}}", as_token)
+        .replace("{{HS_TOKEN}}", hs_token)
+        .replace("{{VERIFY_TOKEN}}", verify_token)
+}
+
+/// A fresh random token (32 bytes, hex).
+pub fn random_token() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub homeserver: Homeserver,
+    pub appservice: Appservice,
+    pub whatsapp: WhatsApp,
+    pub office: Office,
+    #[serde(default)]
+    pub bridge: Bridge,
+    #[serde(default)]
+    pub store: Store,
+    #[serde(default)]
+    pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Homeserver {
+    pub url: String,
+    pub server_name: String,
+}
+
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appservice {
+    #[serde(default = "d_as_id")]
+    pub id: String,
+    pub bind: String,
+    pub url: String,
+    #[serde(default)]
+    pub as_token: String,
+    #[serde(default)]
+    pub hs_token: String,
+    #[serde(default = "d_bot")]
+    pub bot_localpart: String,
+    #[serde(default = "d_prefix")]
+    pub ghost_prefix: String,
+}
+
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsApp {
+    #[serde(default = "d_graph")]
+    pub api_base_url: String,
+    #[serde(default = "d_version")]
+    pub api_version: String,
+    #[serde(default)]
+    pub phone_number_id: String,
+    #[serde(default)]
+    pub access_token: String,
+    #[serde(default)]
+    pub app_secret: String,
+    #[serde(default)]
+    pub verify_token: String,
+    #[serde(default = "d_webhook")]
+    pub webhook_path: String,
+    #[serde(default = "d_timeout")]
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Office {
+    pub name: String,
+    #[serde(default)]
+    pub staff: Vec<String>,
+    #[serde(default)]
+    pub admins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signature {
+    None,
+    Office,
+    Staff,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bridge {
+    #[serde(default = "d_room_name")]
+    pub room_name_template: String,
+    #[serde(default = "d_signature")]
+    pub signature: Signature,
+    #[serde(default = "d_space")]
+    pub space_name: String,
+    #[serde(default = "d_retry")]
+    pub retry_max_secs: u64,
+}
+
+impl Default for Bridge {
+    fn default() -> Self {
+        Bridge {
+            room_name_template: d_room_name(),
+            signature: d_signature(),
+            space_name: d_space(),
+            retry_max_secs: d_retry(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    #[serde(default = "d_store")]
+    pub path: PathBuf,
+}
+impl Default for Store {
+    fn default() -> Self {
+        Store { path: d_store() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Log {
+    #[serde(default = "d_filter")]
+    pub filter: String,
+}
+impl Default for Log {
+    fn default() -> Self {
+        Log { filter: d_filter() }
+    }
+}
+
+fn d_as_id() -> String {
+    "sportello".into()
+}
+fn d_bot() -> String {
+    "sportello".into()
+}
+fn d_prefix() -> String {
+    "whatsapp_".into()
+}
+fn d_graph() -> String {
+    "https://graph.facebook.com".into()
+}
+fn d_version() -> String {
+    "v23.0".into()
+}
+fn d_webhook() -> String {
+    "/whatsapp/webhook".into()
+}
+fn d_timeout() -> u64 {
+    30
+}
+fn d_room_name() -> String {
+    "{name} ({number})".into()
+}
+fn d_signature() -> Signature {
+    Signature::None
+}
+fn d_space() -> String {
+    "WhatsApp".into()
+}
+fn d_retry() -> u64 {
+    60
+}
+fn d_store() -> PathBuf {
+    "sportello-data".into()
+}
+fn d_filter() -> String {
+    "info".into()
+}
+
+/// A validated configuration. Cheap to clone; shared by every task of the bridge.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub raw: RawConfig,
+    pub bind: SocketAddr,
+    pub bot_user_id: String,
+}
+
+/// The file could not be read, or it has problems (one sentence each).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid TOML for Sportello: {message}")]
+    Parse { path: String, message: String },
+    #[error("the configuration has {} problem(s):\n- {}", .0.len(), .0.join("\n- "))]
+    Invalid(Vec<String>),
+}
+
+impl RawConfig {
+    /// Parses TOML text; `env` supplies overrides for the secrets (see [`SECRET_ENV`]).
+    pub fn from_toml(
+        text: &str,
+        path: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })?;
+        for (var, _) in SECRET_ENV {
+            if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+                *raw.secret_mut(var) = v;
+            }
+        }
+        Ok(raw)
+    }
+
+    fn secret_mut(&mut self, var: &str) -> &mut String {
+        match var {
+            "SPORTELLO_AS_TOKEN" => &mut self.appservice.as_token,
+            "SPORTELLO_HS_TOKEN" => &mut self.appservice.hs_token,
+            "SPORTELLO_WHATSAPP_ACCESS_TOKEN" => &mut self.whatsapp.access_token,
+            "SPORTELLO_WHATSAPP_APP_SECRET" => &mut self.whatsapp.app_secret,
+            _ => &mut self.whatsapp.verify_token,
+        }
+    }
+
+    /// Every problem, one plain sentence each; empty when the config is usable.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let hs = &self.homeserver;
+        if !(hs.url.starts_with("http://") || hs.url.starts_with("https://")) {
+            p.push(format!(
+                "homeserver.url must start with http:// or https:// (it is \"{}\").",
+                hs.url
+            ));
+        }
+        if hs.server_name.is_empty() || hs.server_name.contains(['/', ' ', '@']) {
+            p.push(
+                "homeserver.server_name must be a bare server name such as comune.example.it."
+                    .into(),
+            );
+        }
+        let a = &self.appservice;
+        if a.bind.parse::<SocketAddr>().is_err() {
+            p.push(format!(
+                "appservice.bind must be an address and port such as 127.0.0.1:29330 (it is \"{}\").",
+                a.bind
+            ));
+        }
+        if !(a.url.starts_with("http://") || a.url.starts_with("https://")) {
+            p.push(
+                "appservice.url must be the http(s) URL at which Synapse reaches the bridge."
+                    .into(),
+            );
+        }
+        for (name, v) in [("as_token", &a.as_token), ("hs_token", &a.hs_token)] {
+            if v.len() < 16 {
+                p.push(format!("appservice.{name} is not set or shorter than 16 characters; `sportello init` makes one."));
+            }
+        }
+        if !a.as_token.is_empty() && a.as_token == a.hs_token {
+            p.push("appservice.as_token and appservice.hs_token must differ.".into());
+        }
+        if !valid_localpart(&a.bot_localpart) {
+            p.push("appservice.bot_localpart may contain only a-z, 0-9, . _ = - /".into());
+        }
+        if a.ghost_prefix.is_empty() || !valid_localpart(&a.ghost_prefix) {
+            p.push(
+                "appservice.ghost_prefix must be non-empty and contain only a-z, 0-9, . _ = - /"
+                    .into(),
+            );
+        } else if a.bot_localpart.starts_with(&a.ghost_prefix) {
+            p.push("appservice.bot_localpart must not start with the ghost_prefix.".into());
+        }
+        let w = &self.whatsapp;
+        if !(w.api_base_url.starts_with("http://") || w.api_base_url.starts_with("https://")) {
+            p.push("whatsapp.api_base_url must be an http(s) URL.".into());
+        }
+        if !w.api_version.starts_with('v') {
+            p.push("whatsapp.api_version looks like v23.0.".into());
+        }
+        if w.phone_number_id.is_empty() || !w.phone_number_id.bytes().all(|b| b.is_ascii_digit()) {
+            p.push(
+                "whatsapp.phone_number_id must be the numeric id of the office's number.".into(),
+            );
+        }
+        for (name, v) in [
+            ("access_token", &w.access_token),
+            ("app_secret", &w.app_secret),
+            ("verify_token", &w.verify_token),
+        ] {
+            if v.is_empty() {
+                p.push(format!(
+                    "whatsapp.{name} is not set (in the file or its environment variable)."
+                ));
+            }
+        }
+        if !w.webhook_path.starts_with('/') || w.webhook_path.starts_with("/_matrix") {
+            p.push("whatsapp.webhook_path must start with / and not with /_matrix.".into());
+        }
+        if w.request_timeout_secs == 0 {
+            p.push("whatsapp.request_timeout_secs must be at least 1.".into());
+        }
+        if self.office.name.trim().is_empty() {
+            p.push("office.name must be set: staff and citizens see it.".into());
+        }
+        for u in self.office.staff.iter().chain(&self.office.admins) {
+            if !(u.starts_with('@') && u.contains(':')) {
+                p.push(format!(
+                    "\"{u}\" in office.staff/admins is not a Matrix user id like @mario:{}.",
+                    hs.server_name
+                ));
+            }
+        }
+        if self.office.staff.is_empty() && self.office.admins.is_empty() {
+            p.push(
+                "office.staff and office.admins are both empty: nobody could answer citizens."
+                    .into(),
+            );
+        }
+        if !self.bridge.room_name_template.contains('{') {
+            p.push("bridge.room_name_template should contain {name} or {number}, or every room has the same name.".into());
+        }
+        if self.bridge.retry_max_secs == 0 {
+            p.push("bridge.retry_max_secs must be at least 1.".into());
+        }
+        p
+    }
+
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let problems = self.problems();
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid(problems));
+        }
+        Ok(Config {
+            bind: self.appservice.bind.parse().expect("checked above"),
+            bot_user_id: format!(
+                "@{}:{}",
+                self.appservice.bot_localpart, self.homeserver.server_name
+            ),
+            raw: self,
+        })
+    }
+}
+
+fn valid_localpart(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'=' | b'-' | b'/'))
+}
+
+impl Config {
+    /// Reads and validates a file, with secrets from the process environment.
+    pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
+        let p = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: p.clone(),
+            source,
+        })?;
+        RawConfig::from_toml(&text, &p, |k| std::env::var(k).ok())?.validate()
+    }
+
+    /// Is this Matrix user allowed to answer citizens?
+    pub fn is_staff(&self, user: &str) -> bool {
+        self.raw.office.staff.iter().any(|s| s == user)
+            || self.raw.office.admins.iter().any(|s| s == user)
+    }
+
+    /// Staff and admins, each once, in config order.
+    pub fn all_staff(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for u in self.raw.office.admins.iter().chain(&self.raw.office.staff) {
+            if !v.contains(u) {
+                v.push(u.clone());
+            }
+        }
+        v
+    }
+}
+
+fn set(s: &str) -> &'static str {
+    if s.is_empty() { "not set" } else { "set" }
+}
+
+impl fmt::Debug for Appservice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Appservice")
+            .field("id", &self.id)
+            .field("bind", &self.bind)
+            .field("url", &self.url)
+            .field("as_token", &set(&self.as_token))
+            .field("hs_token", &set(&self.hs_token))
+            .field("bot_localpart", &self.bot_localpart)
+            .field("ghost_prefix", &self.ghost_prefix)
+            .finish()
+    }
+}
+
+impl fmt::Debug for WhatsApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WhatsApp")
+            .field("api_base_url", &self.api_base_url)
+            .field("api_version", &self.api_version)
+            .field("phone_number_id", &self.phone_number_id)
+            .field("access_token", &set(&self.access_token))
+            .field("app_secret", &set(&self.app_secret))
+            .field("verify_token", &set(&self.verify_token))
+            .field("webhook_path", &self.webhook_path)
+            .finish()
+    }
+}
+
+impl RawConfig {
+    /// The effective configuration as TOML, with every secret replaced by "set"/"not set".
+    pub fn redacted_toml(&self) -> String {
+        let mut c = self.clone();
+        for var in SECRET_ENV.map(|(v, _)| v) {
+            let s = c.secret_mut(var);
+            *s = format!("<{}>", set(s));
+        }
+        toml::to_string_pretty(&c).unwrap_or_else(|e| format!("(cannot show: {e})"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,77 @@
+use super::*;
+
+fn good() -> String {
+    starter(&"a".repeat(32), &"h".repeat(32), "verify")
+        .replace("phone_number_id = \"\"", "phone_number_id = \"1234567890\"")
+        .replace("access_token = \"\"", "access_token = \"EAAB\"")
+        .replace("app_secret = \"\"", "app_secret = \"s3cret\"")
+        .replace("staff = []", "staff = [\"@mario:comune.example.it\"]")
+}
+
+#[test]
+fn starter_with_secrets_is_valid() {
+    let raw = RawConfig::from_toml(&good(), "t", |_| None).unwrap();
+    let c = raw.validate().unwrap();
+    assert_eq!(c.bot_user_id, "@sportello:comune.example.it");
+    assert!(c.is_staff("@mario:comune.example.it"));
+    assert!(!c.is_staff("@eve:comune.example.it"));
+}
+
+#[test]
+fn example_file_is_the_template_without_secrets() {
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
+            .unwrap();
+    assert_eq!(example, starter("", "", ""));
+    let raw = RawConfig::from_toml(&example, "example", |_| None).unwrap();
+    let problems = raw.problems();
+    assert!(
+        problems.iter().any(|p| p.contains("as_token")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn env_overrides_secrets_and_redaction_hides_them() {
+    let raw = RawConfig::from_toml(&good(), "t", |k| {
+        (k == "SPORTELLO_WHATSAPP_APP_SECRET").then(|| "from-env".to_string())
+    })
+    .unwrap();
+    assert_eq!(raw.whatsapp.app_secret, "from-env");
+    let shown = raw.redacted_toml();
+    assert!(
+        !shown.contains("from-env") && !shown.contains("EAAB") && !shown.contains(&"a".repeat(32))
+    );
+    assert!(shown.contains("<set>"));
+    let dbg = format!("{raw:?}");
+    assert!(!dbg.contains("from-env") && !dbg.contains("EAAB"));
+}
+
+#[test]
+fn each_problem_is_one_sentence() {
+    let bad = good()
+        .replace(
+            "url = \"http://127.0.0.1:8008\"",
+            "url = \"localhost:8008\"",
+        )
+        .replace("bind = \"127.0.0.1:29330\"", "bind = \"nowhere\"")
+        .replace("[\"@mario:comune.example.it\"]", "[\"mario\"]");
+    let err = RawConfig::from_toml(&bad, "t", |_| None)
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    let ConfigError::Invalid(p) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(p.iter().all(|s| !s.contains('\n')));
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    let bad = good().replace("[store]", "[store]\npaht = \"x\"");
+    assert!(matches!(
+        RawConfig::from_toml(&bad, "t", |_| None),
+        Err(ConfigError::Parse { .. })
+    ));
+}

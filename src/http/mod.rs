@@ -1,0 +1,36 @@
+//! The HTTP edge, the only user of axum: the appservice API for Synapse and the webhook for
+//! Meta, on one listener. Handlers verify, persist and answer; the bridge does the rest.
+
+mod appservice;
+mod error;
+mod webhook;
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    routing::{get, post, put},
+};
+use tower_http::trace::TraceLayer;
+
+use crate::bridge::Bridge;
+
+/// Meta's payloads are at most 3 MB; Synapse's transactions are smaller.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+pub fn router(bridge: Bridge) -> Router {
+    let webhook_path = bridge.config().raw.whatsapp.webhook_path.clone();
+    Router::new()
+        .route("/_matrix/app/v1/transactions/{txn_id}", put(appservice::transaction))
+        .route("/_matrix/app/v1/users/{user_id}", get(appservice::query_user))
+        .route("/_matrix/app/v1/rooms/{alias}", get(appservice::query_alias))
+        .route("/_matrix/app/v1/ping", post(appservice::ping))
+        .route(&webhook_path, get(webhook::verify).post(webhook::receive))
+        .route("/health", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // The span names the route, not the URI: user ids in URIs carry phone numbers.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+            tracing::info_span!("http", method = %req.method(), route = route.as_deref().unwrap_or("?"))
+        }))
+        .with_state(bridge)
+}

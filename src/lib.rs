@@ -1,0 +1,72 @@
+//! Sportello: a Matrix application service that lets a public office answer citizens on
+//! WhatsApp (Meta's Cloud API) from Element.
+//!
+//! # Layout
+//! Dependencies point one way (see ARCHITECTURE.md):
+//! `http` → `bridge` → `convert` / `store` / `matrix` / `whatsapp`; `matrix` and `whatsapp`
+//! never import each other; `convert` is pure. `config` and `ids` are used by all.
+//!
+//! [`run`] is the whole bridge, shared by the binary and the tests.
+
+pub mod bridge;
+pub mod config;
+pub mod convert;
+pub mod http;
+pub mod ids;
+pub mod matrix;
+pub mod registration;
+pub mod store;
+pub mod whatsapp;
+
+use std::future::Future;
+
+use tracing::{info, warn};
+
+use crate::{bridge::Bridge, config::Config, store::Store};
+
+/// Runs the bridge on `listener` until `shutdown` completes: serves Synapse and Meta,
+/// resumes queued work, pings the homeserver. Returns when everything has stopped.
+pub async fn run(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let store = Store::open(&config.raw.store.path)?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let bridge = Bridge::new(config, store, stop_rx.clone());
+    let router_task = bridge.start();
+    let app = http::router(bridge.clone());
+    info!(addr = %listener.local_addr()?, "listening for Synapse and Meta");
+    let server = tokio::spawn(async move {
+        let mut rx = stop_rx;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|v| *v).await;
+            })
+            .await
+    });
+    let b = bridge.clone();
+    tokio::spawn(async move {
+        if b.ping_homeserver().await.is_ok() {
+            b.set_bot_profile().await;
+        }
+    });
+    shutdown.await;
+    info!("shutting down");
+    let _ = stop_tx.send(true);
+    if let Err(e) = router_task.await {
+        warn!("router task ended abnormally: {e}");
+    }
+    server
+        .await
+        .map_err(|e| RunError::Io(std::io::Error::other(e)))??;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,151 @@
+//! The `sportello` command: init, registration, check, run. A thin shell around the library.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sportello::config::{self, Config, RawConfig};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Run a public office's WhatsApp information service from Matrix"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a starter config with fresh random as_token, hs_token and verify_token.
+    Init {
+        #[arg(short, long, default_value = "config.toml")]
+        config: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write the appservice registration for Synapse, derived from the config.
+    Registration {
+        #[arg(short, long, default_value = "config.toml")]
+        config: PathBuf,
+        #[arg(short, long, default_value = "registration.yaml")]
+        output: PathBuf,
+    },
+    /// Validate the config and print it, secrets shown only as set / not set.
+    Check {
+        #[arg(short, long, default_value = "config.toml")]
+        config: PathBuf,
+    },
+    /// Run the bridge.
+    Run {
+        #[arg(short, long, default_value = "config.toml")]
+        config: PathBuf,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    match real_main() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sportello: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> anyhow::Result<std::process::ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init { config, force } => {
+            if config.exists() && !force {
+                anyhow::bail!("{} exists; use --force to overwrite it", config.display());
+            }
+            let text = config::starter(
+                &config::random_token(),
+                &config::random_token(),
+                &config::random_token(),
+            );
+            write_private(&config, &text)?;
+            println!(
+                "Wrote {}. Fill in homeserver, whatsapp and office, then run `sportello check -c {}`.",
+                config.display(),
+                config.display()
+            );
+        }
+        Command::Registration { config, output } => {
+            let c = Config::load(&config)?;
+            write_private(&output, &sportello::registration::render(&c))?;
+            println!(
+                "Wrote {}. Add it to app_service_config_files in homeserver.yaml and restart Synapse.",
+                output.display()
+            );
+        }
+        Command::Check { config } => {
+            let p = config.display().to_string();
+            let text =
+                std::fs::read_to_string(&config).with_context(|| format!("cannot read {p}"))?;
+            let raw = RawConfig::from_toml(&text, &p, |k| std::env::var(k).ok())?;
+            println!("{}", raw.redacted_toml());
+            let problems = raw.problems();
+            if problems.is_empty() {
+                println!("# {p} is valid.");
+            } else {
+                for pr in &problems {
+                    eprintln!("problem: {pr}");
+                }
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+        }
+        Command::Run { config } => {
+            let c = Config::load(&config)?;
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&c.raw.log.filter)),
+                )
+                .init();
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(c.bind)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", c.bind))?;
+                sportello::run(c, listener, shutdown_signal()).await?;
+                anyhow::Ok(())
+            })?;
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Writes a file readable only by its owner (it holds secrets).
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}

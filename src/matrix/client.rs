@@ -1,0 +1,269 @@
+//! The bridge's client-server calls to the homeserver, made with the appservice token and,
+//! to act as a ghost, identity assertion (`?user_id=`). Knows nothing of WhatsApp.
+
+use std::time::Duration;
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error("the homeserver answered HTTP {status} {errcode}: {message}")]
+    Api {
+        status: u16,
+        errcode: String,
+        message: String,
+    },
+    #[error("cannot reach the homeserver: {0}")]
+    Unreachable(String),
+}
+
+impl MatrixError {
+    /// Worth trying again later (homeserver down, overloaded, or rate limiting).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            MatrixError::Unreachable(_) => true,
+            MatrixError::Api { status, .. } => *status >= 500 || *status == 429,
+        }
+    }
+    pub fn errcode(&self) -> Option<&str> {
+        match self {
+            MatrixError::Api { errcode, .. } => Some(errcode),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct MatrixClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
+}
+
+impl MatrixClient {
+    pub fn new(base_url: &str, as_token: &str) -> Self {
+        MatrixClient {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .connect_timeout(Duration::from_secs(5))
+                .build()
+                .expect("TLS backend available"),
+            base: base_url.trim_end_matches('/').to_owned(),
+            token: as_token.to_owned(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        as_user: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<Value, MatrixError> {
+        let mut url = format!("{}{}", self.base, path);
+        if let Some(u) = as_user {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str("user_id=");
+            url.push_str(&enc(u));
+        }
+        let mut req = self.http.request(method, &url).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
+        let status = res.status().as_u16();
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if (200..300).contains(&status) {
+            return Ok(v);
+        }
+        Err(MatrixError::Api {
+            status,
+            errcode: v
+                .get("errcode")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned(),
+            message: v
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
+
+    /// Registers a ghost (`M_USER_IN_USE` counts as done).
+    pub async fn register(&self, localpart: &str) -> Result<(), MatrixError> {
+        let body = json!({"type": "m.login.application_service", "username": localpart, "inhibit_login": true});
+        match self
+            .call(
+                reqwest::Method::POST,
+                "/_matrix/client/v3/register",
+                None,
+                Some(&body),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.errcode() == Some("M_USER_IN_USE") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn set_displayname(&self, user: &str, name: &str) -> Result<(), MatrixError> {
+        let path = format!("/_matrix/client/v3/profile/{}/displayname", enc(user));
+        self.call(
+            reqwest::Method::PUT,
+            &path,
+            Some(user),
+            Some(&json!({"displayname": name})),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn displayname(&self, user: &str) -> Result<Option<String>, MatrixError> {
+        let path = format!("/_matrix/client/v3/profile/{}/displayname", enc(user));
+        match self.call(reqwest::Method::GET, &path, None, None).await {
+            Ok(v) => Ok(v
+                .get("displayname")
+                .and_then(Value::as_str)
+                .map(str::to_owned)),
+            Err(e) if e.errcode() == Some("M_NOT_FOUND") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a room as the bot; returns its id.
+    pub async fn create_room(&self, body: &Value) -> Result<String, MatrixError> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/_matrix/client/v3/createRoom",
+                None,
+                Some(body),
+            )
+            .await?;
+        room_id_of(&v)
+    }
+
+    pub async fn resolve_alias(&self, alias: &str) -> Result<Option<String>, MatrixError> {
+        let path = format!("/_matrix/client/v3/directory/room/{}", enc(alias));
+        match self.call(reqwest::Method::GET, &path, None, None).await {
+            Ok(v) => room_id_of(&v).map(Some),
+            Err(e) if e.errcode() == Some("M_NOT_FOUND") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn join(&self, user: &str, room_id: &str) -> Result<(), MatrixError> {
+        let path = format!("/_matrix/client/v3/rooms/{}/join", enc(room_id));
+        self.call(reqwest::Method::POST, &path, Some(user), Some(&json!({})))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn invite(&self, room_id: &str, user: &str) -> Result<(), MatrixError> {
+        let path = format!("/_matrix/client/v3/rooms/{}/invite", enc(room_id));
+        match self
+            .call(
+                reqwest::Method::POST,
+                &path,
+                None,
+                Some(&json!({"user_id": user})),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Already invited or joined.
+            Err(MatrixError::Api {
+                status: 403,
+                ref message,
+                ..
+            }) if message.contains("already") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends a message event; the same `txn_id` for the same sender yields the same event.
+    pub async fn send(
+        &self,
+        as_user: Option<&str>,
+        room_id: &str,
+        event_type: &str,
+        txn_id: &str,
+        content: &Value,
+    ) -> Result<String, MatrixError> {
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/send/{}/{}",
+            enc(room_id),
+            enc(event_type),
+            enc(txn_id)
+        );
+        let v = self
+            .call(reqwest::Method::PUT, &path, as_user, Some(content))
+            .await?;
+        v.get("event_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| MatrixError::Api {
+                status: 200,
+                errcode: "?".into(),
+                message: "no event_id".into(),
+            })
+    }
+
+    pub async fn set_state(
+        &self,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+        content: &Value,
+    ) -> Result<(), MatrixError> {
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/state/{}/{}",
+            enc(room_id),
+            enc(event_type),
+            enc(state_key)
+        );
+        self.call(reqwest::Method::PUT, &path, None, Some(content))
+            .await
+            .map(|_| ())
+    }
+
+    /// Asks the homeserver to ping the appservice (proves both directions).
+    pub async fn ping(&self, appservice_id: &str, txn: &str) -> Result<u64, MatrixError> {
+        let path = format!("/_matrix/client/v1/appservice/{}/ping", enc(appservice_id));
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                &path,
+                None,
+                Some(&json!({"transaction_id": txn})),
+            )
+            .await?;
+        Ok(v.get("duration_ms").and_then(Value::as_u64).unwrap_or(0))
+    }
+}
+
+fn room_id_of(v: &Value) -> Result<String, MatrixError> {
+    v.get("room_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| MatrixError::Api {
+            status: 200,
+            errcode: "?".into(),
+            message: "no room_id".into(),
+        })
+}

@@ -1,0 +1,244 @@
+//! The small key-value interface every table is built on, and its two backends: redb on
+//! disk (crash-safe, each commit durable when it returns) and an in-memory map for unit
+//! tests. Keys sort bytewise; a commit applies all its operations or none.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::Path,
+    sync::Mutex,
+};
+
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+
+#[derive(Debug, thiserror::Error)]
+#[error("store: {0}")]
+pub struct StoreError(String);
+
+impl StoreError {
+    pub fn new(e: impl std::fmt::Display) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// One write of a commit: `value: None` deletes.
+#[derive(Debug, Clone)]
+pub struct Op {
+    pub table: &'static str,
+    pub key: Vec<u8>,
+    pub value: Option<Vec<u8>>,
+}
+
+impl Op {
+    pub fn put(table: &'static str, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> Op {
+        Op {
+            table,
+            key: key.into(),
+            value: Some(value.into()),
+        }
+    }
+    pub fn delete(table: &'static str, key: impl Into<Vec<u8>>) -> Op {
+        Op {
+            table,
+            key: key.into(),
+            value: None,
+        }
+    }
+}
+
+/// A key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+pub type Entries = Vec<Entry>;
+type Tables = HashMap<&'static str, BTreeMap<Vec<u8>, Vec<u8>>>;
+
+/// What the bridge needs from storage, and nothing more.
+pub trait Kv: Send + Sync + 'static {
+    fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Up to `limit` entries whose key starts with `prefix`, in key order.
+    fn scan(&self, table: &'static str, prefix: &[u8], limit: usize)
+    -> Result<Entries, StoreError>;
+    /// The last entry of a table, if any.
+    fn last(&self, table: &'static str) -> Result<Option<Entry>, StoreError>;
+    /// Applies all operations atomically; durable on disk when it returns.
+    fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError>;
+}
+
+/// redb: a single file `sportello.redb` in the store directory.
+pub struct RedbKv {
+    db: redb::Database,
+}
+
+fn def(table: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
+    TableDefinition::new(table)
+}
+
+impl RedbKv {
+    pub fn open(dir: &Path, tables: &[&'static str]) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::new(format!("cannot create {}: {e}", dir.display())))?;
+        let file = dir.join("sportello.redb");
+        let db = redb::Database::create(&file)
+            .map_err(|e| StoreError::new(format!("cannot open {}: {e}", file.display())))?;
+        let txn = db.begin_write().map_err(StoreError::new)?;
+        for t in tables {
+            txn.open_table(def(t)).map_err(StoreError::new)?;
+        }
+        txn.commit().map_err(StoreError::new)?;
+        Ok(RedbKv { db })
+    }
+}
+
+impl Kv for RedbKv {
+    fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let t = txn.open_table(def(table)).map_err(StoreError::new)?;
+        Ok(t.get(key)
+            .map_err(StoreError::new)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn scan(
+        &self,
+        table: &'static str,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let t = txn.open_table(def(table)).map_err(StoreError::new)?;
+        let mut out = Vec::new();
+        for item in t.range(prefix..).map_err(StoreError::new)? {
+            let (k, v) = item.map_err(StoreError::new)?;
+            if !k.value().starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((k.value().to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn last(&self, table: &'static str) -> Result<Option<Entry>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::new)?;
+        let t = txn.open_table(def(table)).map_err(StoreError::new)?;
+        Ok(t.last()
+            .map_err(StoreError::new)?
+            .map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
+    }
+
+    fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+        // redb's default durability is Immediate: the commit is fsynced before it returns.
+        let txn = self.db.begin_write().map_err(StoreError::new)?;
+        {
+            let mut open: HashMap<&'static str, redb::Table<&'static [u8], &'static [u8]>> =
+                HashMap::new();
+            for op in &ops {
+                if !open.contains_key(op.table) {
+                    let t = txn.open_table(def(op.table)).map_err(StoreError::new)?;
+                    open.insert(op.table, t);
+                }
+                let t = open.get_mut(op.table).expect("opened above");
+                match &op.value {
+                    Some(v) => {
+                        t.insert(op.key.as_slice(), v.as_slice())
+                            .map_err(StoreError::new)?;
+                    }
+                    None => {
+                        t.remove(op.key.as_slice()).map_err(StoreError::new)?;
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(StoreError::new)
+    }
+}
+
+/// In-memory backend: same semantics, nothing survives the process.
+#[derive(Default)]
+pub struct MemoryKv {
+    tables: Mutex<Tables>,
+}
+
+impl Kv for MemoryKv {
+    fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let t = self.tables.lock().expect("poisoned");
+        Ok(t.get(table).and_then(|m| m.get(key).cloned()))
+    }
+
+    fn scan(
+        &self,
+        table: &'static str,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
+        let t = self.tables.lock().expect("poisoned");
+        Ok(t.get(table)
+            .map(|m| {
+                m.range(prefix.to_vec()..)
+                    .take_while(|(k, _)| k.starts_with(prefix))
+                    .take(limit)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn last(&self, table: &'static str) -> Result<Option<Entry>, StoreError> {
+        let t = self.tables.lock().expect("poisoned");
+        Ok(t.get(table)
+            .and_then(|m| m.iter().next_back().map(|(k, v)| (k.clone(), v.clone()))))
+    }
+
+    fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+        let mut t = self.tables.lock().expect("poisoned");
+        for op in ops {
+            let m = t.entry(op.table).or_default();
+            match op.value {
+                Some(v) => m.insert(op.key, v),
+                None => m.remove(&op.key),
+            };
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exercise(kv: &dyn Kv) {
+        kv.commit(vec![
+            Op::put("t", b"a/2".to_vec(), b"2".to_vec()),
+            Op::put("t", b"a/1".to_vec(), b"1".to_vec()),
+            Op::put("t", b"b/1".to_vec(), b"3".to_vec()),
+        ])
+        .unwrap();
+        let a = kv.scan("t", b"a/", 10).unwrap();
+        assert_eq!(
+            a,
+            vec![
+                (b"a/1".to_vec(), b"1".to_vec()),
+                (b"a/2".to_vec(), b"2".to_vec())
+            ]
+        );
+        assert_eq!(kv.scan("t", b"a/", 1).unwrap().len(), 1);
+        assert_eq!(kv.last("t").unwrap().unwrap().0, b"b/1".to_vec());
+        kv.commit(vec![Op::delete("t", b"a/1".to_vec())]).unwrap();
+        assert_eq!(kv.get("t", b"a/1").unwrap(), None);
+        assert_eq!(kv.get("t", b"a/2").unwrap(), Some(b"2".to_vec()));
+    }
+
+    #[test]
+    fn memory_backend() {
+        exercise(&MemoryKv::default());
+    }
+
+    #[test]
+    fn redb_backend_persists() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let kv = RedbKv::open(dir.path(), &["t"]).unwrap();
+            exercise(&kv);
+        }
+        let kv = RedbKv::open(dir.path(), &["t"]).unwrap();
+        assert_eq!(kv.get("t", b"b/1").unwrap(), Some(b"3".to_vec()));
+        assert!(kv.get("t", b"a/1").unwrap().is_none());
+    }
+}

@@ -1,0 +1,465 @@
+//! Durable state: the inbox of raw deliveries (webhooks and appservice transactions), the
+//! per-citizen work queues, dead letters, dedupe marks, portals and the wamid ↔ event map.
+//! Built on the small [`Kv`] interface; table names follow `key_value` naming and each
+//! table's key layout is documented where it is defined.
+//!
+//! Everything the bridge acknowledges is committed here first (see ARCHITECTURE.md).
+
+pub mod kv;
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// `name` → value: `space_room_id`, `schema_version`.
+const META: &str = "meta";
+/// seq (u64 BE) → source byte + raw body, as received.
+const INBOX: &str = "inbox_rawbody";
+/// seq (u64 BE) → JSON [`DeadLetter`].
+const DEAD: &str = "deadletter_json";
+/// `w:<wamid>` | `e:<event id>` | `s:<wamid>:<status>` → unix seconds first seen.
+const SEEN: &str = "seen_time";
+/// `<citizen key>` 0x00 seq (u64 BE) → work item (JSON, owned by the bridge).
+const QUEUE: &str = "citizenseq_work";
+/// citizen key → JSON [`PortalRecord`].
+const PORTALS: &str = "citizen_portal";
+/// room id → citizen key.
+const ROOMS: &str = "roomid_citizen";
+/// `p:<digits>` | `b:<bsuid>` → citizen key (a citizen seen under another id).
+const ALIASES: &str = "waidentity_citizen";
+/// wamid → JSON {room_id, event_id}.
+const MSG_WA: &str = "wamid_event";
+/// event id → wamid.
+const MSG_MX: &str = "eventid_wamid";
+/// outbound wamid → latest status (`sent` < `delivered` < `read`; `failed` terminal).
+const STATUS: &str = "wamid_status";
+
+const TABLES: [&str; 11] = [
+    META, INBOX, DEAD, SEEN, QUEUE, PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS,
+];
+const SCHEMA_VERSION: &[u8] = b"1";
+
+/// Where a raw inbox body came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    WhatsApp,
+    Matrix,
+}
+
+impl Source {
+    fn byte(self) -> u8 {
+        match self {
+            Source::WhatsApp => b'w',
+            Source::Matrix => b'm',
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InboxEntry {
+    pub seq: u64,
+    pub source: Source,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub seq: u64,
+    pub received_at: u64,
+    pub reason: String,
+    /// The body as received (lossy UTF-8; Meta's bodies are ASCII JSON).
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PortalRecord {
+    pub citizen: String,
+    pub room_id: String,
+    pub ghost: String,
+    pub profile_name: Option<String>,
+    pub phone: Option<String>,
+    pub bsuid: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageRef {
+    pub room_id: String,
+    pub event_id: String,
+}
+
+/// A pending work item of one citizen's queue.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub key: Vec<u8>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    kv: Arc<dyn Kv>,
+    seq: Arc<AtomicU64>,
+}
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn now_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+fn seq_of(key: &[u8]) -> u64 {
+    let tail: [u8; 8] = key[key.len().saturating_sub(8)..]
+        .try_into()
+        .unwrap_or([0; 8]);
+    u64::from_be_bytes(tail)
+}
+
+type R<T> = Result<T, StoreError>;
+
+impl Store {
+    /// Opens (or creates) the redb file in `dir`.
+    pub fn open(dir: &std::path::Path) -> R<Store> {
+        Store::with_kv(Arc::new(RedbKv::open(dir, &TABLES)?))
+    }
+
+    pub fn memory() -> Store {
+        Store::with_kv(Arc::new(MemoryKv::default())).expect("memory store")
+    }
+
+    fn with_kv(kv: Arc<dyn Kv>) -> R<Store> {
+        match kv.get(META, b"schema_version")? {
+            None => kv.commit(vec![Op::put(META, &b"schema_version"[..], SCHEMA_VERSION)])?,
+            Some(v) if v == SCHEMA_VERSION => {}
+            Some(v) => {
+                return Err(StoreError::new(format!(
+                    "the store has schema version {} but this Sportello knows only {}",
+                    String::from_utf8_lossy(&v),
+                    String::from_utf8_lossy(SCHEMA_VERSION)
+                )));
+            }
+        }
+        // Sequence numbers are wall-clock nanoseconds made strictly increasing, and never
+        // below anything already stored, so keys keep their order across restarts.
+        let mut max = 0;
+        for t in [INBOX, DEAD] {
+            if let Some((k, _)) = kv.last(t)? {
+                max = max.max(seq_of(&k));
+            }
+        }
+        for (k, _) in kv.scan(QUEUE, b"", usize::MAX)? {
+            max = max.max(seq_of(&k));
+        }
+        let store = Store {
+            kv,
+            seq: Arc::new(AtomicU64::new(max)),
+        };
+        Ok(store)
+    }
+
+    /// A fresh, strictly increasing sequence number.
+    pub fn next_seq(&self) -> u64 {
+        let now = now_nanos();
+        let mut cur = self.seq.load(Ordering::SeqCst);
+        loop {
+            let next = now.max(cur + 1);
+            match self
+                .seq
+                .compare_exchange(cur, next, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return next,
+                Err(c) => cur = c,
+            }
+        }
+    }
+
+    pub fn commit(&self, ops: Vec<Op>) -> R<()> {
+        self.kv.commit(ops)
+    }
+
+    // ---- inbox
+
+    /// Persists a raw delivery; durable when this returns.
+    pub fn inbox_push(&self, source: Source, body: &[u8]) -> R<u64> {
+        let seq = self.next_seq();
+        let mut v = Vec::with_capacity(body.len() + 1);
+        v.push(source.byte());
+        v.extend_from_slice(body);
+        self.kv.commit(vec![Op::put(INBOX, seq.to_be_bytes(), v)])?;
+        Ok(seq)
+    }
+
+    pub fn inbox_pending(&self, limit: usize) -> R<Vec<InboxEntry>> {
+        Ok(self
+            .kv
+            .scan(INBOX, b"", limit)?
+            .into_iter()
+            .map(|(k, v)| InboxEntry {
+                seq: seq_of(&k),
+                source: if v.first() == Some(&b'm') {
+                    Source::Matrix
+                } else {
+                    Source::WhatsApp
+                },
+                body: v.get(1..).unwrap_or_default().to_vec(),
+            })
+            .collect())
+    }
+
+    pub fn inbox_done_op(seq: u64) -> Op {
+        Op::delete(INBOX, seq.to_be_bytes())
+    }
+
+    // ---- dead letters
+
+    pub fn dead_letter_op(&self, reason: &str, body: &[u8]) -> Op {
+        let seq = self.next_seq();
+        let d = DeadLetter {
+            seq,
+            received_at: now_secs(),
+            reason: reason.to_owned(),
+            body: String::from_utf8_lossy(body).into_owned(),
+        };
+        Op::put(
+            DEAD,
+            seq.to_be_bytes(),
+            serde_json::to_vec(&d).expect("serialisable"),
+        )
+    }
+
+    pub fn dead_letters(&self, limit: usize) -> R<Vec<DeadLetter>> {
+        self.kv
+            .scan(DEAD, b"", limit)?
+            .into_iter()
+            .map(|(_, v)| serde_json::from_slice(&v).map_err(StoreError::new))
+            .collect()
+    }
+
+    // ---- dedupe marks
+
+    pub fn seen(&self, mark: &str) -> R<bool> {
+        Ok(self.kv.get(SEEN, mark.as_bytes())?.is_some())
+    }
+
+    pub fn seen_op(mark: &str) -> Op {
+        Op::put(SEEN, mark.as_bytes(), now_secs().to_be_bytes())
+    }
+
+    // ---- per-citizen queues
+
+    fn queue_prefix(citizen: &str) -> Vec<u8> {
+        let mut k = citizen.as_bytes().to_vec();
+        k.push(0);
+        k
+    }
+
+    pub fn queue_push_op(&self, citizen: &str, work: &[u8]) -> Op {
+        let mut k = Self::queue_prefix(citizen);
+        k.extend_from_slice(&self.next_seq().to_be_bytes());
+        Op::put(QUEUE, k, work)
+    }
+
+    pub fn queue_head(&self, citizen: &str) -> R<Option<QueueItem>> {
+        Ok(self
+            .kv
+            .scan(QUEUE, &Self::queue_prefix(citizen), 1)?
+            .into_iter()
+            .next()
+            .map(|(key, body)| QueueItem { key, body }))
+    }
+
+    pub fn queue_len(&self, citizen: &str) -> R<usize> {
+        Ok(self
+            .kv
+            .scan(QUEUE, &Self::queue_prefix(citizen), usize::MAX)?
+            .len())
+    }
+
+    pub fn queue_update_op(item: &QueueItem, body: Vec<u8>) -> Op {
+        Op::put(QUEUE, item.key.clone(), body)
+    }
+
+    pub fn queue_done_op(item: &QueueItem) -> Op {
+        Op::delete(QUEUE, item.key.clone())
+    }
+
+    /// Citizens with pending work (for the start-up kick).
+    pub fn queue_citizens(&self) -> R<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for (k, _) in self.kv.scan(QUEUE, b"", usize::MAX)? {
+            let c = k.split(|b| *b == 0).next().unwrap_or_default();
+            let c = String::from_utf8_lossy(c).into_owned();
+            if out.last() != Some(&c) {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- identities and portals
+
+    /// The citizen key a WhatsApp identity (`p:<digits>` / `b:<bsuid>`) belongs to.
+    pub fn citizen_for_identity(&self, identity: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(ALIASES, identity.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn identity_op(identity: &str, citizen: &str) -> Op {
+        Op::put(ALIASES, identity.as_bytes(), citizen.as_bytes())
+    }
+
+    pub fn portal(&self, citizen: &str) -> R<Option<PortalRecord>> {
+        self.kv
+            .get(PORTALS, citizen.as_bytes())?
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::new))
+            .transpose()
+    }
+
+    pub fn portal_by_room(&self, room_id: &str) -> R<Option<PortalRecord>> {
+        match self.kv.get(ROOMS, room_id.as_bytes())? {
+            Some(c) => self.portal(&String::from_utf8_lossy(&c)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn portal_ops(p: &PortalRecord) -> Vec<Op> {
+        vec![
+            Op::put(
+                PORTALS,
+                p.citizen.as_bytes(),
+                serde_json::to_vec(p).expect("serialisable"),
+            ),
+            Op::put(ROOMS, p.room_id.as_bytes(), p.citizen.as_bytes()),
+        ]
+    }
+
+    pub fn portal_count(&self) -> R<usize> {
+        Ok(self.kv.scan(PORTALS, b"", usize::MAX)?.len())
+    }
+
+    // ---- message map
+
+    pub fn message_ops(wamid: &str, room_id: &str, event_id: &str) -> Vec<Op> {
+        let r = MessageRef {
+            room_id: room_id.into(),
+            event_id: event_id.into(),
+        };
+        vec![
+            Op::put(
+                MSG_WA,
+                wamid.as_bytes(),
+                serde_json::to_vec(&r).expect("serialisable"),
+            ),
+            Op::put(MSG_MX, event_id.as_bytes(), wamid.as_bytes()),
+        ]
+    }
+
+    pub fn event_for_wamid(&self, wamid: &str) -> R<Option<MessageRef>> {
+        self.kv
+            .get(MSG_WA, wamid.as_bytes())?
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::new))
+            .transpose()
+    }
+
+    pub fn wamid_for_event(&self, event_id: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(MSG_MX, event_id.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    // ---- outbound status
+
+    pub fn status(&self, wamid: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(STATUS, wamid.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn status_op(wamid: &str, status: &str) -> Op {
+        Op::put(STATUS, wamid.as_bytes(), status.as_bytes())
+    }
+
+    // ---- meta
+
+    pub fn meta(&self, name: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(META, name.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn meta_op(name: &str, value: &str) -> Op {
+        Op::put(META, name.as_bytes(), value.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queues_keep_order_per_citizen_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            let ops = vec![
+                s.queue_push_op("p:391", b"one"),
+                s.queue_push_op("p:392", b"other"),
+                s.queue_push_op("p:391", b"two"),
+            ];
+            s.commit(ops).unwrap();
+            s.inbox_push(Source::Matrix, b"{}").unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.queue_citizens().unwrap(), vec!["p:391", "p:392"]);
+        let head = s.queue_head("p:391").unwrap().unwrap();
+        assert_eq!(head.body, b"one");
+        s.commit(vec![
+            Store::queue_done_op(&head),
+            s.queue_push_op("p:391", b"three"),
+        ])
+        .unwrap();
+        assert_eq!(s.queue_head("p:391").unwrap().unwrap().body, b"two");
+        assert_eq!(s.queue_len("p:391").unwrap(), 2);
+        let inbox = s.inbox_pending(10).unwrap();
+        assert_eq!(inbox.len(), 1);
+        assert_eq!(inbox[0].source, Source::Matrix);
+        assert!(s.next_seq() > inbox[0].seq);
+    }
+
+    #[test]
+    fn portals_and_message_map() {
+        let s = Store::memory();
+        let p = PortalRecord {
+            citizen: "p:39333".into(),
+            room_id: "!r:x".into(),
+            ghost: "@whatsapp_39333:x".into(),
+            profile_name: Some("Anna".into()),
+            phone: Some("39333".into()),
+            bsuid: None,
+        };
+        s.commit(Store::portal_ops(&p)).unwrap();
+        assert_eq!(s.portal_by_room("!r:x").unwrap(), Some(p.clone()));
+        s.commit(Store::message_ops("wamid.A", "!r:x", "$e"))
+            .unwrap();
+        assert_eq!(s.wamid_for_event("$e").unwrap().as_deref(), Some("wamid.A"));
+        assert_eq!(
+            s.event_for_wamid("wamid.A").unwrap().unwrap().event_id,
+            "$e"
+        );
+    }
+}

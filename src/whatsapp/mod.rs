@@ -1,0 +1,9 @@
+//! The WhatsApp Cloud API side: webhook signature and parsing, the Graph API client and its
+//! errors. Knows nothing of Matrix.
+
+pub mod client;
+pub mod error;
+pub mod webhook;
+
+pub use client::{GraphClient, Sent};
+pub use error::{GraphError, Handling};

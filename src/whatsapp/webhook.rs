@@ -1,0 +1,398 @@
+//! Meta's webhook: the `X-Hub-Signature-256` check over the raw body, and tolerant parsing
+//! of a notification into updates. Unknown fields are ignored, unknown kinds are kept with
+//! their raw JSON, and one bad item never takes its neighbours down with it.
+
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("the X-Hub-Signature-256 header is missing")]
+    Missing,
+    #[error("the X-Hub-Signature-256 header is not sha256=<64 hex digits>")]
+    Malformed,
+    #[error("the signature does not match the body (wrong app secret, or the body was altered)")]
+    Mismatch,
+}
+
+/// Checks `sha256=<hex>` against HMAC-SHA256(app_secret, body), in constant time.
+pub fn verify_signature(
+    app_secret: &[u8],
+    header: Option<&str>,
+    body: &[u8],
+) -> Result<(), SignatureError> {
+    let header = header.ok_or(SignatureError::Missing)?;
+    let hex_sig = header
+        .trim()
+        .strip_prefix("sha256=")
+        .ok_or(SignatureError::Malformed)?;
+    let sig = hex::decode(hex_sig).map_err(|_| SignatureError::Malformed)?;
+    if sig.len() != 32 {
+        return Err(SignatureError::Malformed);
+    }
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret).expect("HMAC takes any key length");
+    mac.update(body);
+    mac.verify_slice(&sig).map_err(|_| SignatureError::Mismatch)
+}
+
+#[derive(Debug, Deserialize)]
+struct Notification {
+    #[serde(default)]
+    object: Option<String>,
+    entry: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Entry {
+    #[serde(default)]
+    changes: Vec<Change>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Change {
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    value: Value,
+}
+
+/// A reply/forward context on an inbound message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Context {
+    /// The wamid of the business message replied to (or whose button was tapped).
+    pub reply_to: Option<WaMessageId>,
+    pub forwarded: bool,
+    pub frequently_forwarded: bool,
+}
+
+/// One citizen message, identity resolved, body kept raw for conversion.
+#[derive(Debug, Clone)]
+pub struct InboundMessage {
+    pub id: WaMessageId,
+    pub phone: Option<WaId>,
+    pub bsuid: Option<Bsuid>,
+    pub profile_name: Option<String>,
+    pub timestamp: Option<i64>,
+    /// `text`, `image`, …, `unsupported`: whatever Meta said.
+    pub kind: String,
+    pub context: Context,
+    /// The whole message object as received.
+    pub raw: Value,
+}
+
+impl InboundMessage {
+    /// The key the citizen was first seen under: the phone number if known.
+    pub fn citizen_key(&self) -> CitizenKey {
+        match (&self.phone, &self.bsuid) {
+            (Some(p), _) => CitizenKey::Phone(p.clone()),
+            (None, Some(b)) => CitizenKey::Bsuid(b.clone()),
+            (None, None) => unreachable!("parse() rejects messages without identity"),
+        }
+    }
+
+    /// The text of a `text` message.
+    pub fn text_body(&self) -> Option<&str> {
+        self.raw.get("text")?.get("body")?.as_str()
+    }
+}
+
+/// A status update about a message the business sent.
+#[derive(Debug, Clone)]
+pub struct StatusUpdate {
+    pub id: WaMessageId,
+    pub status: String,
+    pub timestamp: Option<i64>,
+    pub errors: Vec<Value>,
+    pub raw: Value,
+}
+
+#[derive(Debug, Clone)]
+pub enum Update {
+    Message(InboundMessage),
+    Status(StatusUpdate),
+    /// Value-level `errors[]` that belong to no message (e.g. 130429).
+    Errors(Vec<Value>),
+    /// A field Sportello does not handle (yet): acknowledged and logged.
+    Other {
+        field: String,
+    },
+    /// Addressed to another phone number id: acknowledged and dropped.
+    ForeignNumber,
+    /// An item that cannot be used; kept as a dead letter with the reason.
+    Bad {
+        reason: String,
+        raw: Value,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("the body is not JSON: {0}")]
+    NotJson(String),
+    #[error("the body is not a WhatsApp notification (no entry[] list): {0}")]
+    NotNotification(String),
+}
+
+/// Strings of Unix seconds, integers, or garbage (→ `None`).
+fn int_or_string(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// Splits a notification into updates for `phone_number_id` (others → `ForeignNumber`).
+pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseError> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
+    let n: Notification =
+        serde_json::from_value(v).map_err(|e| ParseError::NotNotification(e.to_string()))?;
+    if let Some(o) = &n.object
+        && o != "whatsapp_business_account"
+    {
+        return Err(ParseError::NotNotification(format!("object is \"{o}\"")));
+    }
+    let mut out = Vec::new();
+    for change in n.entry.into_iter().flat_map(|e| e.changes) {
+        if change.field != "messages" {
+            out.push(Update::Other {
+                field: change.field,
+            });
+            continue;
+        }
+        let value = change.value;
+        let pnid = value
+            .get("metadata")
+            .and_then(|m| m.get("phone_number_id"))
+            .and_then(Value::as_str);
+        if pnid.is_some_and(|p| p != phone_number_id) {
+            out.push(Update::ForeignNumber);
+            continue;
+        }
+        let contacts: &[Value] = value
+            .get("contacts")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for m in value
+            .get("messages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.push(parse_message(m, contacts));
+        }
+        for s in value
+            .get("statuses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.push(parse_status(s));
+        }
+        if let Some(errs) = value.get("errors").and_then(Value::as_array) {
+            out.push(Update::Errors(errs.clone()));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_message(m: &Value, contacts: &[Value]) -> Update {
+    let bad = |reason: &str| Update::Bad {
+        reason: reason.to_owned(),
+        raw: m.clone(),
+    };
+    let Some(id) = str_field(m, "id") else {
+        return bad("message without an id");
+    };
+    let Some(kind) = str_field(m, "type") else {
+        return bad("message without a type");
+    };
+    let from = str_field(m, "from");
+    let from_user = str_field(m, "from_user_id");
+    // The matching contact: by wa_id/user_id, or the only one when `from` is absent.
+    let contact = contacts
+        .iter()
+        .find(|c| {
+            (from.is_some() && str_field(c, "wa_id") == from)
+                || (from_user.is_some() && str_field(c, "user_id") == from_user)
+        })
+        .or(if contacts.len() == 1 {
+            contacts.first()
+        } else {
+            None
+        });
+    let phone_raw = from.or_else(|| contact.and_then(|c| str_field(c, "wa_id")));
+    let bsuid_raw = from_user.or_else(|| contact.and_then(|c| str_field(c, "user_id")));
+    let phone = phone_raw.and_then(WaId::parse);
+    let bsuid = bsuid_raw.and_then(Bsuid::parse);
+    if phone_raw.is_some() && phone.is_none() {
+        return bad("the sender's number (from) is not made of digits");
+    }
+    if phone.is_none() && bsuid.is_none() {
+        return bad(if bsuid_raw.is_some() {
+            "the sender has no phone number and a malformed business-scoped user id"
+        } else {
+            "the message names no sender (neither from nor from_user_id)"
+        });
+    }
+    let ctx = m.get("context").cloned().unwrap_or(Value::Null);
+    Update::Message(InboundMessage {
+        id: WaMessageId::new(id),
+        phone,
+        bsuid,
+        profile_name: contact
+            .and_then(|c| c.get("profile"))
+            .and_then(|p| str_field(p, "name"))
+            .map(str::to_owned),
+        timestamp: int_or_string(m.get("timestamp")),
+        kind: kind.to_owned(),
+        context: Context {
+            reply_to: str_field(&ctx, "id").map(WaMessageId::new),
+            forwarded: ctx
+                .get("forwarded")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            frequently_forwarded: ctx
+                .get("frequently_forwarded")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        },
+        raw: m.clone(),
+    })
+}
+
+fn parse_status(s: &Value) -> Update {
+    let (Some(id), Some(status)) = (str_field(s, "id"), str_field(s, "status")) else {
+        return Update::Bad {
+            reason: "status without id or status".into(),
+            raw: s.clone(),
+        };
+    };
+    Update::Status(StatusUpdate {
+        id: WaMessageId::new(id),
+        status: status.to_owned(),
+        timestamp: int_or_string(s.get("timestamp")),
+        errors: s
+            .get("errors")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        raw: s.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &[u8], body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+        mac.update(body);
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn signature_accepts_exact_body_only() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+        let good = sign(b"secret", body);
+        assert_eq!(verify_signature(b"secret", Some(&good), body), Ok(()));
+        assert_eq!(
+            verify_signature(b"other", Some(&good), body),
+            Err(SignatureError::Mismatch)
+        );
+        let mut altered = body.to_vec();
+        altered[3] = b'X';
+        assert_eq!(
+            verify_signature(b"secret", Some(&good), &altered),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(b"secret", None, body),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            verify_signature(b"secret", Some("sha1=abc"), body),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verify_signature(b"secret", Some("sha256=zz"), body),
+            Err(SignatureError::Malformed)
+        );
+        // Uppercase hex is still the same bytes.
+        assert_eq!(
+            verify_signature(
+                b"secret",
+                Some(&good.to_uppercase().replace("SHA256=", "sha256=")),
+                body
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn signature_is_over_raw_escaped_bytes() {
+        // Meta signs the \u-escaped form; re-serialising would change the bytes.
+        let body = br#"{"entry":[],"t":"\u00e4\u00f6"}"#;
+        let sig = sign(b"k", body);
+        let reserialised =
+            serde_json::to_vec(&serde_json::from_slice::<Value>(body).unwrap()).unwrap();
+        assert_eq!(verify_signature(b"k", Some(&sig), body), Ok(()));
+        assert_ne!(verify_signature(b"k", Some(&sig), &reserialised), Ok(()));
+    }
+
+    #[test]
+    fn parses_text_with_identity_profile_and_context() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+          "messaging_product":"whatsapp","metadata":{"phone_number_id":"42"},
+          "contacts":[{"profile":{"name":"Anna"},"wa_id":"393331234567","user_id":"IT.abc"}],
+          "messages":[{"from":"393331234567","id":"wamid.1","timestamp":"1700000000","type":"text",
+                       "text":{"body":"hi"},"context":{"from":"3900","id":"wamid.0","forwarded":true}},
+                      {"id":"wamid.2","type":"text","from":"12ab","text":{"body":"x"}}]}}]}]}"#;
+        let ups = parse(body, "42").unwrap();
+        let Update::Message(m) = &ups[0] else {
+            panic!("{ups:?}")
+        };
+        assert_eq!(m.profile_name.as_deref(), Some("Anna"));
+        assert_eq!(m.citizen_key().as_str(), "p:393331234567");
+        assert_eq!(m.bsuid.as_ref().unwrap().expose(), "IT.abc");
+        assert_eq!(m.timestamp, Some(1_700_000_000));
+        assert_eq!(m.text_body(), Some("hi"));
+        assert_eq!(m.context.reply_to, Some(WaMessageId::new("wamid.0")));
+        assert!(m.context.forwarded);
+        assert!(matches!(&ups[1], Update::Bad { .. }));
+        assert!(matches!(
+            parse(body, "43").unwrap()[0],
+            Update::ForeignNumber
+        ));
+    }
+
+    #[test]
+    fn bsuid_only_citizen() {
+        let body = br#"{"entry":[{"changes":[{"field":"messages","value":{
+          "contacts":[{"profile":{"name":"Bo"},"user_id":"US.13491208655302741918"}],
+          "messages":[{"from_user_id":"US.13491208655302741918","id":"w","timestamp":1,"type":"text","text":{"body":"x"}}]}}]}]}"#;
+        let ups = parse(body, "42").unwrap();
+        let Update::Message(m) = &ups[0] else {
+            panic!()
+        };
+        assert_eq!(m.citizen_key().as_str(), "b:US.13491208655302741918");
+    }
+
+    #[test]
+    fn not_json_and_not_notification() {
+        assert!(matches!(parse(b"nope", "1"), Err(ParseError::NotJson(_))));
+        assert!(matches!(
+            parse(b"{\"a\":1}", "1"),
+            Err(ParseError::NotNotification(_))
+        ));
+    }
+}
