@@ -1,1 +1,12 @@
+//! Sportello's integration tests: one binary (`autotests = false`), every tier.
+//! End-to-end tests run a real Synapse (installed into a cache on first use), the Cloud API
+//! simulator and the bridge; staff are played by matrix-sdk.
 
+mod harness;
+
+mod appservice;
+mod cli;
+mod durability;
+mod fixtures;
+mod portal;
+mod webhook;

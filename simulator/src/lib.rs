@@ -1,1 +1,188 @@
+//! A simulator of Meta's WhatsApp Cloud API for Sportello's tests, demo and benchmarks.
+//!
+//! Two halves, both written from Meta's documented shapes (never from Sportello's types):
+//! - [`graph`]: the Graph API endpoints the bridge calls, checking request shapes and
+//!   answering as Meta does, with scriptable failures;
+//! - [`webhook`]: a sender of signed webhook notifications (citizen messages, statuses),
+//!   batched, repeated or reordered on demand.
 
+pub mod graph;
+pub mod webhook;
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
+
+use serde_json::Value;
+
+/// The business side's identity and secrets, as configured in Meta's App Dashboard.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub waba_id: String,
+    pub phone_number_id: String,
+    pub display_phone_number: String,
+    pub access_token: String,
+    pub app_secret: String,
+    /// After accepting a send, post `sent`, `delivered` and `read` statuses for it.
+    pub auto_statuses: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            waba_id: "102290129340398".into(),
+            phone_number_id: "106540352242922".into(),
+            display_phone_number: "15550783881".into(),
+            access_token: "EAAsimulatedtoken".into(),
+            app_secret: "simulated-app-secret".into(),
+            auto_statuses: true,
+        }
+    }
+}
+
+/// A scripted answer for the next Graph API call.
+#[derive(Clone, Debug)]
+pub enum Failure {
+    /// An error body with this code, as Meta sends it.
+    Graph {
+        http_status: u16,
+        code: i64,
+        message: String,
+    },
+    /// A bare 500 from the edge (no Graph error body).
+    Http500,
+    /// Hold the request this long before answering (longer than the client's timeout).
+    Delay(Duration),
+}
+
+impl Failure {
+    /// Meta's re-engagement error (window closed).
+    pub fn window_closed() -> Failure {
+        Failure::Graph {
+            http_status: 400,
+            code: 131047,
+            message: "Re-engagement message".into(),
+        }
+    }
+    pub fn throughput() -> Failure {
+        Failure::Graph {
+            http_status: 400,
+            code: 130429,
+            message: "Rate limit hit".into(),
+        }
+    }
+    pub fn service_unavailable() -> Failure {
+        Failure::Graph {
+            http_status: 503,
+            code: 131016,
+            message: "Service unavailable".into(),
+        }
+    }
+}
+
+/// A Graph API request the simulator received.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+    pub at: SystemTime,
+    /// The status the simulator answered.
+    pub status: u16,
+    /// The body it answered (JSON, or Null).
+    pub response: Value,
+}
+
+#[derive(Default)]
+struct State {
+    recorded: Vec<Recorded>,
+    failures: VecDeque<Failure>,
+    webhook_url: Option<String>,
+    counter: u64,
+}
+
+/// A running simulator. Clone freely: all clones share state.
+#[derive(Clone)]
+pub struct Simulator {
+    cfg: SimConfig,
+    state: Arc<Mutex<State>>,
+    addr: std::net::SocketAddr,
+    http: reqwest::Client,
+}
+
+impl Simulator {
+    /// Starts the Graph API on a free loopback port.
+    pub async fn start(cfg: SimConfig) -> std::io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let sim = Simulator {
+            cfg,
+            state: Arc::default(),
+            addr: listener.local_addr()?,
+            http: reqwest::Client::new(),
+        };
+        let app = graph::router(sim.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(sim)
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    /// The value for Sportello's `whatsapp.api_base_url`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Where webhooks go (the bridge's webhook URL).
+    pub fn set_webhook_url(&self, url: impl Into<String>) {
+        self.state.lock().unwrap().webhook_url = Some(url.into());
+    }
+
+    /// Scripts the answers of the next Graph API calls, in order.
+    pub fn fail_next(&self, f: Failure) {
+        self.state.lock().unwrap().failures.push_back(f);
+    }
+
+    /// Every Graph API request so far.
+    pub fn recorded(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().recorded.clone()
+    }
+
+    /// Accepted `POST …/messages` sends (not read receipts), in arrival order.
+    pub fn accepted_messages(&self) -> Vec<Value> {
+        self.accepted().into_iter().map(|r| r.body).collect()
+    }
+
+    /// Accepted sends with the simulator's answer (`response.messages[0].id` is the wamid).
+    pub fn accepted(&self) -> Vec<Recorded> {
+        self.recorded()
+            .into_iter()
+            .filter(|r| {
+                r.path.ends_with("/messages") && r.status == 200 && r.body.get("status").is_none()
+            })
+            .collect()
+    }
+
+    /// Waits until at least `n` sends were accepted; returns them.
+    pub async fn wait_for_messages(&self, n: usize, timeout: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let m = self.accepted_messages();
+            if m.len() >= n || tokio::time::Instant::now() >= deadline {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn next_counter(&self) -> u64 {
+        let mut s = self.state.lock().unwrap();
+        s.counter += 1;
+        s.counter
+    }
+}

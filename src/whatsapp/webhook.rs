@@ -233,15 +233,19 @@ fn parse_message(m: &Value, contacts: &[Value]) -> Update {
     let phone_raw = from.or_else(|| contact.and_then(|c| str_field(c, "wa_id")));
     let bsuid_raw = from_user.or_else(|| contact.and_then(|c| str_field(c, "user_id")));
     let phone = phone_raw.and_then(WaId::parse);
-    let bsuid = bsuid_raw.and_then(Bsuid::parse);
-    if phone_raw.is_some() && phone.is_none() {
-        return bad("the sender's number (from) is not made of digits");
-    }
+    // Some senders put the BSUID in `from` too; accept it there.
+    let bsuid = bsuid_raw
+        .and_then(Bsuid::parse)
+        .or_else(|| phone_raw.and_then(Bsuid::parse));
     if phone.is_none() && bsuid.is_none() {
-        return bad(if bsuid_raw.is_some() {
-            "the sender has no phone number and a malformed business-scoped user id"
-        } else {
-            "the message names no sender (neither from nor from_user_id)"
+        return bad(match (phone_raw, bsuid_raw) {
+            (Some(_), _) => {
+                "the sender's number (from) is neither digits nor a business-scoped user id"
+            }
+            (None, Some(_)) => {
+                "the sender has no phone number and a malformed business-scoped user id"
+            }
+            (None, None) => "the message names no sender (neither from nor from_user_id)",
         });
     }
     let ctx = m.get("context").cloned().unwrap_or(Value::Null);
@@ -369,6 +373,13 @@ mod tests {
         assert_eq!(m.context.reply_to, Some(WaMessageId::new("wamid.0")));
         assert!(m.context.forwarded);
         assert!(matches!(&ups[1], Update::Bad { .. }));
+        // A BSUID in `from` is understood as one.
+        let odd = br#"{"entry":[{"changes":[{"field":"messages","value":{
+          "messages":[{"from":"US.1234","id":"w","type":"text","text":{"body":"x"}}]}}]}]}"#;
+        let Update::Message(m) = &parse(odd, "42").unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(m.citizen_key().as_str(), "b:US.1234");
         assert!(matches!(
             parse(body, "43").unwrap()[0],
             Update::ForeignNumber

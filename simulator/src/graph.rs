@@ -1,0 +1,251 @@
+//! The Graph API endpoints Sportello calls, answering as Meta documents:
+//! `POST /{version}/{phone-number-id}/messages` (send, or mark as read + typing).
+//! Requests are checked against Meta's documented shapes; a malformed one gets Meta's
+//! `(#100) Invalid parameter` error, as the real API would answer.
+
+use std::time::SystemTime;
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::{Failure, Recorded, Simulator};
+
+pub(crate) fn router(sim: Simulator) -> Router {
+    Router::new()
+        .route("/{version}/{pnid}/messages", post(messages))
+        .with_state(sim)
+}
+
+fn fbtrace(sim: &Simulator) -> String {
+    format!("Asim{:08x}", sim.next_counter())
+}
+
+/// Meta's error body.
+fn graph_error(sim: &Simulator, status: u16, code: i64, title: &str, details: &str) -> Response {
+    let body = json!({"error": {
+        "message": format!("(#{code}) {title}"),
+        "type": "OAuthException",
+        "code": code,
+        "error_data": {"messaging_product": "whatsapp", "details": details},
+        "fbtrace_id": fbtrace(sim),
+    }});
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        Json(body),
+    )
+        .into_response()
+}
+
+/// Checks a send request against the documented shape; returns the problem, if any.
+fn check_send(body: &Value) -> Result<(), String> {
+    if body.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
+        return Err("messaging_product must be \"whatsapp\"".into());
+    }
+    if let Some(rt) = body.get("recipient_type")
+        && rt != "individual"
+    {
+        return Err("recipient_type must be \"individual\"".into());
+    }
+    let to = body.get("to").and_then(Value::as_str);
+    let recipient = body.get("recipient").and_then(Value::as_str);
+    match (to, recipient) {
+        (Some(t), _)
+            if !t
+                .trim_start_matches('+')
+                .chars()
+                .all(|c| c.is_ascii_digit())
+                || t.is_empty() =>
+        {
+            return Err("to must be a phone number".into());
+        }
+        (None, None) => return Err("to or recipient is required".into()),
+        _ => {}
+    }
+    // Meta: `type` is optional and defaults to text; its own examples also omit it next to
+    // another kind's object (e.g. `interactive`), so infer it from the object present.
+    const KINDS: [&str; 11] = [
+        "text",
+        "interactive",
+        "template",
+        "image",
+        "video",
+        "audio",
+        "document",
+        "sticker",
+        "location",
+        "contacts",
+        "reaction",
+    ];
+    let kind = body
+        .get("type")
+        .and_then(Value::as_str)
+        .or_else(|| KINDS.into_iter().find(|k| body.get(*k).is_some()))
+        .unwrap_or("text");
+    let Some(obj) = body.get(kind) else {
+        return Err(format!("the {kind} object is required"));
+    };
+    match kind {
+        "text" => {
+            let b = obj
+                .get("body")
+                .and_then(Value::as_str)
+                .ok_or("text.body is required")?;
+            if b.is_empty() {
+                return Err("text.body must not be empty".into());
+            }
+            if b.chars().count() > 4096 {
+                return Err("text.body is longer than 4096 characters".into());
+            }
+        }
+        "reaction" => {
+            obj.get("message_id")
+                .and_then(Value::as_str)
+                .ok_or("reaction.message_id is required")?;
+        }
+        "image" | "video" | "audio" | "document" | "sticker" => {
+            if obj.get("id").is_none() && obj.get("link").is_none() {
+                return Err(format!("{kind}.id or {kind}.link is required"));
+            }
+        }
+        "location" => {
+            if obj.get("latitude").is_none() || obj.get("longitude").is_none() {
+                return Err("location.latitude and longitude are required".into());
+            }
+        }
+        "template" => {
+            obj.get("name")
+                .and_then(Value::as_str)
+                .ok_or("template.name is required")?;
+            obj.get("language")
+                .and_then(|l| l.get("code"))
+                .ok_or("template.language.code is required")?;
+        }
+        "contacts" | "interactive" => {}
+        other => return Err(format!("unknown message type {other}")),
+    }
+    if let Some(ctx) = body.get("context")
+        && ctx.get("message_id").and_then(Value::as_str).is_none()
+    {
+        return Err("context.message_id must be a string".into());
+    }
+    Ok(())
+}
+
+/// A wamid like Meta's: `wamid.` + base64 of data that includes the recipient's number.
+fn wamid(sim: &Simulator, to: &str) -> String {
+    let n = sim.next_counter();
+    let raw = format!("\x15\x02\x00\x11\x18{to}\x15\x02\x00\x12\x18\x14SIM{n:017X}\x00");
+    format!(
+        "wamid.{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+async fn messages(
+    State(sim): State<Simulator>,
+    Path((version, pnid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = format!("/{version}/{pnid}/messages");
+    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let failure = sim.state.lock().unwrap().failures.pop_front();
+    let response = answer(&sim, &pnid, &headers, &parsed, failure).await;
+    let status = response.status().as_u16();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    sim.state.lock().unwrap().recorded.push(Recorded {
+        method: "POST".into(),
+        path,
+        body: parsed.clone(),
+        at: SystemTime::now(),
+        status,
+        response: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    });
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+async fn answer(
+    sim: &Simulator,
+    pnid: &str,
+    headers: &HeaderMap,
+    body: &Value,
+    failure: Option<Failure>,
+) -> Response {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if auth != Some(&format!("Bearer {}", sim.cfg.access_token)) {
+        return graph_error(
+            sim,
+            401,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+            "",
+        );
+    }
+    if pnid != sim.cfg.phone_number_id {
+        return graph_error(
+            sim,
+            400,
+            100,
+            "Unsupported post request. Object does not exist",
+            "",
+        );
+    }
+    match failure {
+        Some(Failure::Graph {
+            http_status,
+            code,
+            message,
+        }) => {
+            return graph_error(sim, http_status, code, &message, &message);
+        }
+        Some(Failure::Http500) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+        }
+        Some(Failure::Delay(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
+    // Mark as read (and typing indicator).
+    if body.get("status").and_then(Value::as_str) == Some("read") {
+        if body.get("message_id").and_then(Value::as_str).is_none() {
+            return graph_error(sim, 400, 100, "Invalid parameter", "message_id is required");
+        }
+        return Json(json!({"success": true})).into_response();
+    }
+    if let Err(problem) = check_send(body) {
+        return graph_error(sim, 400, 100, "Invalid parameter", &problem);
+    }
+    let (input, contact) = match (
+        body.get("to").and_then(Value::as_str),
+        body.get("recipient").and_then(Value::as_str),
+    ) {
+        (Some(to), _) => (
+            to.to_owned(),
+            json!({"input": to, "wa_id": to.trim_start_matches('+')}),
+        ),
+        (None, Some(r)) => (r.to_owned(), json!({"input": r, "user_id": r})),
+        (None, None) => unreachable!("checked"),
+    };
+    let id = wamid(sim, input.trim_start_matches('+'));
+    let mut message = json!({"id": id});
+    if body.get("type").and_then(Value::as_str) == Some("template") {
+        message["message_status"] = json!("accepted");
+    }
+    if sim.cfg.auto_statuses {
+        let s = sim.clone();
+        let (id, to) = (id.clone(), input.clone());
+        tokio::spawn(async move { s.deliver_statuses(&id, &to).await });
+    }
+    Json(json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}))
+        .into_response()
+}

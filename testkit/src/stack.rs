@@ -1,0 +1,201 @@
+//! The whole stack for tests and the demo: a real Synapse, the Cloud API simulator, and
+//! Sportello running in-process on a loopback port, configured through its real config
+//! parser and registered through its own registration file.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use sportello::config::{Config, RawConfig};
+use sportello_simulator::{SimConfig, Simulator};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+use crate::synapse::{Synapse, free_port};
+
+pub const SERVER_NAME: &str = "comune.test";
+
+#[derive(Clone, Debug)]
+pub struct StackOptions {
+    /// Usernames registered on Synapse and listed in office.staff (password = username).
+    pub staff: Vec<String>,
+    /// Usernames listed in office.admins.
+    pub admins: Vec<String>,
+    /// Usernames registered but not staff.
+    pub others: Vec<String>,
+    /// bridge.signature
+    pub signature: String,
+    pub retry_max_secs: u64,
+    pub request_timeout_secs: u64,
+    /// Keep Synapse's data here instead of a temporary directory (the demo).
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        StackOptions {
+            staff: vec!["mario".into()],
+            admins: vec!["anna".into()],
+            others: vec!["eve".into()],
+            signature: "none".into(),
+            retry_max_secs: 2,
+            request_timeout_secs: 5,
+            data_dir: None,
+        }
+    }
+}
+
+struct Running {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), sportello::RunError>>,
+}
+
+pub struct Stack {
+    pub synapse: Synapse,
+    pub sim: Simulator,
+    pub config: Config,
+    /// The bridge's port (appservice API and webhook).
+    pub port: u16,
+    running: Option<Running>,
+    _store: tempfile::TempDir,
+}
+
+impl Stack {
+    pub async fn start(opts: StackOptions) -> anyhow::Result<Stack> {
+        let sim = Simulator::start(SimConfig::default()).await?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let hs_port = free_port();
+        let store = tempfile::Builder::new()
+            .prefix("sportello-store-")
+            .tempdir()?;
+        let users = |names: &[String]| {
+            names
+                .iter()
+                .map(|n| format!("\"@{n}:{SERVER_NAME}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sc = sim.config();
+        let text = format!(
+            r#"
+[homeserver]
+url = "http://127.0.0.1:{hs_port}"
+server_name = "{SERVER_NAME}"
+[appservice]
+id = "sportello"
+bind = "127.0.0.1:{port}"
+url = "http://127.0.0.1:{port}"
+as_token = "{as_token}"
+hs_token = "{hs_token}"
+bot_localpart = "sportello"
+ghost_prefix = "whatsapp_"
+[whatsapp]
+api_base_url = "{graph}"
+api_version = "v23.0"
+phone_number_id = "{pnid}"
+access_token = "{token}"
+app_secret = "{secret}"
+verify_token = "verify-me"
+webhook_path = "/whatsapp/webhook"
+request_timeout_secs = {timeout}
+[office]
+name = "URP Comune di Prova"
+staff = [{staff}]
+admins = [{admins}]
+[bridge]
+signature = "{signature}"
+retry_max_secs = {retry}
+[store]
+path = "{store}"
+"#,
+            as_token = sportello::config::random_token(),
+            hs_token = sportello::config::random_token(),
+            graph = sim.base_url(),
+            pnid = sc.phone_number_id,
+            token = sc.access_token,
+            secret = sc.app_secret,
+            timeout = opts.request_timeout_secs,
+            staff = users(&opts.staff),
+            admins = users(&opts.admins),
+            signature = opts.signature,
+            retry = opts.retry_max_secs,
+            store = store.path().display(),
+        );
+        let config = RawConfig::from_toml(&text, "test config", |_| None)?.validate()?;
+        let registration = sportello::registration::render(&config);
+        let data_dir = opts.data_dir.clone();
+        let synapse = tokio::task::spawn_blocking(move || {
+            Synapse::start(SERVER_NAME, hs_port, &[registration], data_dir)
+        })
+        .await
+        .context("synapse start panicked")??;
+        for u in opts.staff.iter().chain(&opts.admins).chain(&opts.others) {
+            synapse.register_user(u, u, false).await?;
+        }
+        sim.set_webhook_url(format!(
+            "http://127.0.0.1:{port}{}",
+            config.raw.whatsapp.webhook_path
+        ));
+        let mut stack = Stack {
+            synapse,
+            sim,
+            config,
+            port,
+            running: None,
+            _store: store,
+        };
+        stack.run_bridge(listener);
+        Ok(stack)
+    }
+
+    fn run_bridge(&mut self, listener: TcpListener) {
+        let (stop, rx) = oneshot::channel::<()>();
+        let config = self.config.clone();
+        let task = tokio::spawn(sportello::run(config, listener, async move {
+            let _ = rx.await;
+        }));
+        self.running = Some(Running { stop, task });
+    }
+
+    /// Stops the bridge (graceful shutdown) and waits for it.
+    pub async fn stop_bridge(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = r.stop.send(());
+            match r.task.await {
+                Ok(Ok(())) => {}
+                other => panic!("the bridge did not stop cleanly: {other:?}"),
+            }
+        }
+    }
+
+    /// Starts the bridge again on the same port with the same store.
+    pub async fn start_bridge(&mut self) -> anyhow::Result<()> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
+        self.run_bridge(listener);
+        Ok(())
+    }
+
+    pub fn bridge_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn webhook_url(&self) -> String {
+        format!(
+            "{}{}",
+            self.bridge_url(),
+            self.config.raw.whatsapp.webhook_path
+        )
+    }
+
+    pub fn user_id(&self, name: &str) -> String {
+        format!("@{name}:{SERVER_NAME}")
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = r.stop.send(());
+            r.task.abort();
+        }
+    }
+}

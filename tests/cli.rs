@@ -1,0 +1,159 @@
+//! The command line: init, check, registration — run as a user would.
+
+use std::process::Command;
+
+fn sportello(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    for (k, _) in sportello::config::SECRET_ENV {
+        if !env.iter().any(|(e, _)| *e == k) {
+            c.env_remove(k);
+        }
+    }
+    let o = c.output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+fn token_of(text: &str, key: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{key} = ")))
+        .unwrap();
+    line.split('"').nth(1).unwrap().to_owned()
+}
+
+#[test]
+fn init_check_registration() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let cfg_s = cfg.to_str().unwrap();
+    let (ok, out, _) = sportello(&["init", "-c", cfg_s], &[]);
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&cfg).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (a, h, v) = (
+        token_of(&text, "as_token"),
+        token_of(&text, "hs_token"),
+        token_of(&text, "verify_token"),
+    );
+    assert_eq!(a.len(), 64);
+    assert!(a != h && h != v);
+    // Refuses to overwrite; a second init with --force makes new tokens.
+    assert!(!sportello(&["init", "-c", cfg_s], &[]).0);
+    assert!(sportello(&["init", "-c", cfg_s, "--force"], &[]).0);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert_ne!(token_of(&text, "as_token"), a);
+    let a = token_of(&text, "as_token");
+
+    // The starter lacks what only the office knows: one sentence per problem, exit 1.
+    let (ok, out, err) = sportello(&["check", "-c", cfg_s], &[]);
+    assert!(!ok);
+    assert!(err.contains("problem: whatsapp.phone_number_id"), "{err}");
+    assert!(
+        err.contains("problem: whatsapp.access_token is not set"),
+        "{err}"
+    );
+    assert!(
+        err.contains("problem: office.staff and office.admins are both empty"),
+        "{err}"
+    );
+    assert!(!out.contains(&a), "a secret was printed");
+
+    // Filled in (secrets from the environment): valid, secrets shown as set.
+    let filled = text
+        .replace(
+            "phone_number_id = \"\"",
+            "phone_number_id = \"106540352242922\"",
+        )
+        .replace("staff = []", "staff = [\"@mario:comune.example.it\"]");
+    std::fs::write(&cfg, filled).unwrap();
+    let env = [
+        ("SPORTELLO_WHATSAPP_ACCESS_TOKEN", "EAAGsecret"),
+        ("SPORTELLO_WHATSAPP_APP_SECRET", "appsecret123"),
+    ];
+    let (ok, out, err) = sportello(&["check", "-c", cfg_s], &env);
+    assert!(ok, "{err}");
+    assert!(out.contains("is valid"));
+    assert!(out.contains("access_token = \"<set>\""), "{out}");
+    for secret in [a.as_str(), "EAAGsecret", "appsecret123"] {
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "secret printed"
+        );
+    }
+
+    let reg = dir.path().join("registration.yaml");
+    let (ok, _, err) = sportello(
+        &["registration", "-c", cfg_s, "-o", reg.to_str().unwrap()],
+        &env,
+    );
+    assert!(ok, "{err}");
+    let y = std::fs::read_to_string(&reg).unwrap();
+    assert!(y.contains(&format!("as_token: '{a}'")));
+    assert!(y.contains(r"regex: '@whatsapp_.*:comune\.example\.it'"));
+
+    // A missing file is one clear sentence.
+    let (ok, _, err) = sportello(&["check", "-c", "/nonexistent/sportello.toml"], &[]);
+    assert!(
+        !ok && err.contains("cannot read /nonexistent/sportello.toml"),
+        "{err}"
+    );
+}
+
+/// The example registration in the repository is what the tool writes for the example
+/// config (with the documented placeholder tokens).
+#[test]
+fn shipped_registration_example_is_generated() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.yaml");
+    let example = std::fs::read_to_string(format!("{root}/config.example.toml"))
+        .unwrap()
+        .replace(
+            "phone_number_id = \"\"",
+            "phone_number_id = \"106540352242922\"",
+        )
+        .replace("staff = []", "staff = [\"@mario:comune.example.it\"]");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, example).unwrap();
+    let env = [
+        (
+            "SPORTELLO_AS_TOKEN",
+            "CHANGE-ME-as-token-from-sportello-init",
+        ),
+        (
+            "SPORTELLO_HS_TOKEN",
+            "CHANGE-ME-hs-token-from-sportello-init",
+        ),
+        ("SPORTELLO_WHATSAPP_ACCESS_TOKEN", "x"),
+        ("SPORTELLO_WHATSAPP_APP_SECRET", "x"),
+        ("SPORTELLO_WHATSAPP_VERIFY_TOKEN", "x"),
+    ];
+    let (ok, _, err) = sportello(
+        &[
+            "registration",
+            "-c",
+            cfg.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &env,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        std::fs::read_to_string(format!("{root}/registration.yaml")).unwrap(),
+        "regenerate registration.yaml (see README)"
+    );
+}

@@ -1,0 +1,164 @@
+//! Order and durability: a homeserver outage, Graph API failures, terminal errors.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::harness::{Citizen, Failure, Staff, WAIT, stack};
+
+const GHOST: &str = "@whatsapp_393331234567:comune.test";
+
+async fn portal(stack: &crate::harness::Stack) -> (Staff, matrix_sdk::ruma::OwnedRoomId, Citizen) {
+    let sim = &stack.sim;
+    let anna = Citizen::phone("393331234567", "Anna");
+    assert_eq!(
+        sim.post(&sim.notification(&[&anna], vec![sim.text(&anna, "primo")]))
+            .await,
+        200
+    );
+    let mario = Staff::login(&stack.synapse.url, "mario").await;
+    let room = mario
+        .room_for_alias("#whatsapp_393331234567:comune.test")
+        .await;
+    mario.accept_invite(&room).await;
+    mario
+        .wait_for(&room, 1, "the first message", |e| e["sender"] == GHOST)
+        .await;
+    (mario, room, anna)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn homeserver_outage_loses_nothing_and_keeps_order() {
+    let mut stack = stack().await;
+    let (mario, room, anna) = portal(&stack).await;
+    let sim = stack.sim.clone();
+    let synapse = &mut stack.synapse;
+    tokio::task::block_in_place(|| synapse.stop());
+    // Meta keeps delivering; the bridge persists and acknowledges each one.
+    for i in 1..=5 {
+        let n = sim.notification(&[&anna], vec![sim.text(&anna, &format!("durante {i}"))]);
+        assert_eq!(
+            sim.post(&n).await,
+            200,
+            "acknowledged while the homeserver is down"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::task::block_in_place(|| stack.synapse.resume()).unwrap();
+    let msgs = mario
+        .wait_for(&room, 6, "all messages after the outage", |e| {
+            e["sender"] == GHOST
+        })
+        .await;
+    let bodies: Vec<&str> = msgs
+        .iter()
+        .map(|m| m["content"]["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "primo",
+            "durante 1",
+            "durante 2",
+            "durante 3",
+            "durante 4",
+            "durante 5"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_500_then_success_is_delivered_once_and_refusals_are_explained() {
+    let stack = stack().await;
+    let (mario, room, _anna) = portal(&stack).await;
+    let sim = &stack.sim;
+    sim.fail_next(Failure::Http500);
+    sim.fail_next(Failure::service_unavailable());
+    mario
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "dopo due errori"}),
+        )
+        .await;
+    let sent = sim.wait_for_messages(1, WAIT).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["text"]["body"], "dopo due errori");
+    let posts = sim
+        .recorded()
+        .iter()
+        .filter(|r| r.path.ends_with("/messages") && r.body.get("type").is_some())
+        .count();
+    assert_eq!(posts, 3, "two failures, then one success");
+
+    // A terminal error: a notice replying to the staff message, with the code and a reason.
+    sim.fail_next(Failure::window_closed());
+    let ev = mario
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "fuori finestra"}),
+        )
+        .await;
+    let notices = mario
+        .wait_for(&room, 1, "the failure notice", |e| {
+            e["sender"] == "@sportello:comune.test"
+        })
+        .await;
+    let c = &notices[0]["content"];
+    assert_eq!(c["msgtype"], "m.notice");
+    assert_eq!(c["m.relates_to"]["m.in_reply_to"]["event_id"], ev.as_str());
+    let body = c["body"].as_str().unwrap();
+    assert!(
+        body.contains("131047") && body.contains("24 hours"),
+        "{body}"
+    );
+
+    // Later messages are not stuck behind it, and nothing was sent twice.
+    mario
+        .send(&room, json!({"msgtype": "m.text", "body": "ultimo"}))
+        .await;
+    let sent = sim.wait_for_messages(2, WAIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let bodies: Vec<String> = sim
+        .accepted_messages()
+        .iter()
+        .map(|m| m["text"]["body"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(bodies, ["dopo due errori", "ultimo"], "{sent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsupported_and_too_long_are_refused_before_sending() {
+    let stack = stack().await;
+    let (mario, room, _anna) = portal(&stack).await;
+    let sim = &stack.sim;
+    mario
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "x".repeat(4097)}),
+        )
+        .await;
+    mario
+        .send(
+            &room,
+            json!({"msgtype": "m.location", "body": "Municipio", "geo_uri": "geo:45.4,9.1"}),
+        )
+        .await;
+    let notices = mario
+        .wait_for(&room, 2, "two refusal notices", |e| {
+            e["sender"] == "@sportello:comune.test"
+        })
+        .await;
+    assert!(
+        notices[0]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("4096")
+    );
+    assert!(
+        notices[1]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("m.location")
+    );
+    assert!(sim.recorded().is_empty(), "nothing reached WhatsApp");
+}

@@ -1,0 +1,132 @@
+//! A staff member in Element, played by matrix-sdk: logs in, accepts invites, reads and
+//! sends messages.
+
+use std::time::Duration;
+
+use matrix_sdk::{
+    Client,
+    config::SyncSettings,
+    room::MessagesOptions,
+    ruma::{OwnedEventId, OwnedRoomAliasId, OwnedRoomId, RoomId},
+};
+use serde_json::Value;
+
+use super::eventually;
+
+pub struct Staff {
+    pub client: Client,
+}
+
+impl Staff {
+    /// Logs in (the test users' password is their name).
+    pub async fn login(homeserver: &str, name: &str) -> Staff {
+        let client = Client::builder()
+            .homeserver_url(homeserver)
+            .build()
+            .await
+            .expect("client");
+        client
+            .matrix_auth()
+            .login_username(name, name)
+            .send()
+            .await
+            .expect("login");
+        Staff { client }
+    }
+
+    pub async fn sync(&self) {
+        self.client
+            .sync_once(SyncSettings::default().timeout(Duration::from_millis(500)))
+            .await
+            .expect("sync");
+    }
+
+    /// The room behind a portal alias (`#whatsapp_<digits>:server`), once it exists.
+    pub async fn room_for_alias(&self, alias: &str) -> OwnedRoomId {
+        let alias: OwnedRoomAliasId = alias.try_into().expect("alias");
+        eventually(&format!("the portal {alias}"), || async {
+            self.client
+                .resolve_room_alias(&alias)
+                .await
+                .ok()
+                .map(|r| r.room_id)
+        })
+        .await
+    }
+
+    /// Waits for an invite to `room_id`, accepts it.
+    pub async fn accept_invite(&self, room_id: &RoomId) {
+        eventually("the invite", || async {
+            self.sync().await;
+            self.client
+                .invited_rooms()
+                .iter()
+                .any(|r| r.room_id() == room_id)
+                .then_some(())
+        })
+        .await;
+        self.client.join_room_by_id(room_id).await.expect("join");
+    }
+
+    /// The room's `m.room.message` events, oldest first, as raw JSON.
+    pub async fn messages(&self, room_id: &RoomId) -> Vec<Value> {
+        self.sync().await;
+        let Some(room) = self.client.get_room(room_id) else {
+            return vec![];
+        };
+        let mut opts = MessagesOptions::backward();
+        opts.limit = 200u32.into();
+        let Ok(res) = room.messages(opts).await else {
+            return vec![];
+        };
+        let mut out: Vec<Value> = res
+            .chunk
+            .iter()
+            .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
+            .filter(|v| v["type"] == "m.room.message")
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Waits until the room has at least `n` messages matching `pred`.
+    pub async fn wait_for(
+        &self,
+        room_id: &RoomId,
+        n: usize,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Vec<Value> {
+        eventually(what, || async {
+            let m: Vec<Value> = self
+                .messages(room_id)
+                .await
+                .into_iter()
+                .filter(&pred)
+                .collect();
+            (m.len() >= n).then_some(m)
+        })
+        .await
+    }
+
+    /// Sends an `m.room.message` with this content; returns the event id.
+    pub async fn send(&self, room_id: &RoomId, content: Value) -> OwnedEventId {
+        let room = self.client.get_room(room_id).expect("joined room");
+        room.send_raw("m.room.message", content)
+            .await
+            .expect("send")
+            .response
+            .event_id
+    }
+
+    /// A user's display name in a room, from its member event.
+    pub async fn display_name(&self, room_id: &RoomId, user: &str) -> Option<String> {
+        let room = self.client.get_room(room_id)?;
+        let user: matrix_sdk::ruma::OwnedUserId = user.try_into().ok()?;
+        room.get_member_no_sync(&user)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|m| m.display_name().map(str::to_owned))
+    }
+}
