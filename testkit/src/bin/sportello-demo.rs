@@ -1,0 +1,97 @@
+//! The self-contained demo: a throwaway Synapse, the Cloud API simulator and Sportello,
+//! wired together on loopback. Log in with any Matrix client as the printed staff user;
+//! type lines here to send them as a citizen's WhatsApp messages; staff answers that reach
+//! "WhatsApp" are printed here.
+
+use std::time::Duration;
+
+use sportello_simulator::webhook::Citizen;
+use sportello_testkit::{Stack, StackOptions};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("sportello=info,warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    eprintln!(
+        "Starting Synapse (installed on first run, ~1 minute), the WhatsApp simulator and Sportello…"
+    );
+    let stack = Stack::start(StackOptions {
+        staff: vec!["urp".into()],
+        admins: vec!["admin".into()],
+        others: vec![],
+        signature: "none".into(),
+        retry_max_secs: 30,
+        request_timeout_secs: 30,
+        data_dir: None,
+    })
+    .await?;
+    let mut citizen = Citizen::phone("393331234567", "Anna Rossi");
+    println!(
+        "\nSportello demo is running.\n\
+         \n  Homeserver:  {hs}\n  Log in as:   urp / password urp   (or admin / admin)\n\
+         \n  Use any Matrix client (Element Desktop: 'Edit' the homeserver, enter {hs}).\n\
+         \nType a line and press Enter: it arrives as a WhatsApp message from {name} (+{num}).\n\
+         Lines starting with '/as <number> <name>' switch citizen. Staff answers are printed here.\n\
+         Ctrl-C stops everything and deletes the demo's data.\n",
+        hs = stack.synapse.url,
+        name = citizen.name.clone().unwrap_or_default(),
+        num = citizen.wa_id.clone().unwrap_or_default(),
+    );
+    let sim = stack.sim.clone();
+    let printer = tokio::spawn(async move {
+        let mut seen = 0;
+        loop {
+            let sent = sim.accepted();
+            for r in &sent[seen..] {
+                let to = r.body["to"]
+                    .as_str()
+                    .or(r.body["recipient"].as_str())
+                    .unwrap_or("?");
+                let text = r.body["text"]["body"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| r.body.to_string());
+                println!("→ WhatsApp to +{to}: {text}");
+            }
+            seen = sent.len();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            line = lines.next_line() => match line {
+                Ok(Some(line)) if line.starts_with("/as ") => {
+                    let mut parts = line[4..].splitn(2, ' ');
+                    let number = parts.next().unwrap_or("").trim_start_matches('+').to_owned();
+                    let name = parts.next().unwrap_or("Cittadino").to_owned();
+                    citizen = Citizen::phone(&number, &name);
+                    println!("Now writing as {name} (+{number}).");
+                }
+                Ok(Some(line)) if !line.trim().is_empty() => {
+                    let n = stack.sim.notification(&[&citizen], vec![stack.sim.text(&citizen, &line)]);
+                    let status = stack.sim.post(&n).await;
+                    if status != 200 {
+                        println!("(the bridge answered HTTP {status})");
+                    }
+                }
+                Ok(Some(_)) => {}
+                // No more input (e.g. not a terminal): keep running until Ctrl-C.
+                Ok(None) | Err(_) => {
+                    tokio::signal::ctrl_c().await?;
+                    break;
+                }
+            }
+        }
+    }
+    printer.abort();
+    eprintln!("Stopping.");
+    Ok(())
+}
