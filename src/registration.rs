@@ -57,15 +57,11 @@ pub fn render(c: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{RawConfig, starter};
+    use crate::config::RawConfig;
 
     #[test]
     fn namespaces_are_escaped_and_exclusive() {
-        let text = starter(&"a".repeat(20), &"b".repeat(20), "v")
-            .replace("phone_number_id = \"\"", "phone_number_id = \"1\"")
-            .replace("access_token = \"\"", "access_token = \"t\"")
-            .replace("app_secret = \"\"", "app_secret = \"s\"")
-            .replace("staff = []", "staff = [\"@m:comune.example.it\"]");
+        let text = crate::config::valid_test_toml();
         let c = RawConfig::from_toml(&text, "t", |_| None)
             .unwrap()
             .validate()

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::{Citizen, Staff, WAIT, stack};
+use crate::harness::{Citizen, WAIT, citizen_writes, stack};
 
 async fn put_txn(url: &str, token: Option<&str>, txn: &str, body: &Value) -> (u16, Value) {
     let mut req = reqwest::Client::new()
@@ -74,13 +74,7 @@ async fn tokens_are_checked_and_replays_are_processed_once() {
     // as after a homeserver restart): sent to WhatsApp once.
     let sim = &stack.sim;
     let anna = Citizen::phone("393331234567", "Anna");
-    sim.post(&sim.notification(&[&anna], vec![sim.text(&anna, "ciao")]))
-        .await;
-    let mario = Staff::login(&stack.synapse.url, "mario").await;
-    let room = mario
-        .room_for_alias("#whatsapp_393331234567:comune.test")
-        .await;
-    mario.accept_invite(&room).await;
+    let (_mario, room) = citizen_writes(&stack, &anna, "ciao").await;
     let ghost_known = http
         .get(format!(
             "{url}/_matrix/app/v1/users/@whatsapp_393331234567:comune.test"

@@ -4,26 +4,13 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::harness::{Citizen, Failure, Staff, WAIT, stack};
+use crate::harness::{Citizen, Failure, Staff, WAIT, citizen_writes, stack};
 
 const GHOST: &str = "@whatsapp_393331234567:comune.test";
 
 async fn portal(stack: &crate::harness::Stack) -> (Staff, matrix_sdk::ruma::OwnedRoomId, Citizen) {
-    let sim = &stack.sim;
     let anna = Citizen::phone("393331234567", "Anna");
-    assert_eq!(
-        sim.post(&sim.notification(&[&anna], vec![sim.text(&anna, "primo")]))
-            .await,
-        200
-    );
-    let mario = Staff::login(&stack.synapse.url, "mario").await;
-    let room = mario
-        .room_for_alias("#whatsapp_393331234567:comune.test")
-        .await;
-    mario.accept_invite(&room).await;
-    mario
-        .wait_for(&room, 1, "the first message", |e| e["sender"] == GHOST)
-        .await;
+    let (mario, room) = citizen_writes(stack, &anna, "primo").await;
     (mario, room, anna)
 }
 
@@ -124,6 +111,34 @@ async fn graph_500_then_success_is_delivered_once_and_refusals_are_explained() {
         .map(|m| m["text"]["body"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(bodies, ["dopo due errori", "ultimo"], "{sent:?}");
+
+    // No answer in time: maybe delivered, so not resent; the staff member is told.
+    sim.fail_next(Failure::Delay(Duration::from_secs(7)));
+    let slow = mario
+        .send(&room, json!({"msgtype": "m.text", "body": "lento"}))
+        .await;
+    let notices = mario
+        .wait_for(&room, 2, "the timeout notice", |e| {
+            e["sender"] == "@sportello:comune.test"
+        })
+        .await;
+    assert_eq!(
+        notices[1]["content"]["m.relates_to"]["m.in_reply_to"]["event_id"],
+        slow.as_str()
+    );
+    assert!(
+        notices[1]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer in time")
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let tries = sim
+        .recorded()
+        .iter()
+        .filter(|r| r.body["text"]["body"] == "lento")
+        .count();
+    assert_eq!(tries, 1, "a timed-out send is never repeated");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

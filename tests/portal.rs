@@ -144,6 +144,20 @@ async fn citizen_and_staff_talk_with_formatting_and_replies() {
         answer.as_str()
     );
     assert_eq!(c["formatted_body"], "<em>Grazie</em> mille!");
+
+    // Privacy: no phone number, wamid or token in anything the bridge logged.
+    let logs = crate::harness::captured_logs();
+    assert!(logs.contains("+39•••4567"), "the masked number is logged");
+    let hs_token = stack.config.raw.appservice.hs_token.clone();
+    for secret in [
+        ANNA_WA,
+        "3331234567",
+        first_wamid.as_str(),
+        answer_wamid.as_str(),
+        hs_token.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "logs contain {secret}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -333,5 +347,30 @@ async fn bsuid_only_citizen_gets_a_portal_and_answers() {
     assert_eq!(
         sent[0]["text"]["body"],
         "Buongiorno\n\n— URP Comune di Prova"
+    );
+
+    // Later the same citizen writes with their number too: same room, answers go to the number.
+    let both = Citizen {
+        wa_id: Some("393471112223".into()),
+        ..user.clone()
+    };
+    sim.post(&sim.notification(&[&both], vec![sim.text(&both, "eccomi")]))
+        .await;
+    let ghost = "@whatsapp_bsuid._i_t.a1_b2c3_d4e5:comune.test";
+    mario
+        .wait_for(&room, 2, "the second message in the same room", |e| {
+            e["sender"] == ghost
+        })
+        .await;
+    mario
+        .send(&room, json!({"msgtype": "m.text", "body": "Perfetto"}))
+        .await;
+    let sent = sim.wait_for_messages(2, WAIT).await;
+    assert_eq!(sent[1]["to"], "393471112223");
+    let alias: matrix_sdk::ruma::OwnedRoomAliasId =
+        "#whatsapp_393471112223:comune.test".try_into().unwrap();
+    assert!(
+        mario.client.resolve_room_alias(&alias).await.is_err(),
+        "no second portal"
     );
 }

@@ -8,5 +8,6 @@ mod appservice;
 mod cli;
 mod durability;
 mod fixtures;
+mod graph_client;
 mod portal;
 mod webhook;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 use sportello_simulator::webhook::{meta_bytes, sign};
 
-use crate::harness::{Citizen, Staff, stack};
+use crate::harness::{Citizen, citizen_writes, stack};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handshake_answers_the_challenge_only_with_the_right_token() {
@@ -66,24 +66,14 @@ async fn duplicates_are_bridged_once_and_bad_signatures_store_nothing() {
         200
     );
     // A marker message proves everything before it was processed.
-    sim.post(&sim.notification(&[&anna], vec![sim.text(&anna, "fine")]))
-        .await;
-
-    let mario = Staff::login(&stack.synapse.url, "mario").await;
-    let room = mario
-        .room_for_alias("#whatsapp_393331234567:comune.test")
-        .await;
-    mario.accept_invite(&room).await;
-    let msgs = mario
-        .wait_for(&room, 1, "the marker", |e| e["content"]["body"] == "fine")
-        .await;
+    let (mario, room) = citizen_writes(&stack, &anna, "fine").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let all = mario.messages(&room).await;
     let bodies: Vec<&str> = all
         .iter()
         .map(|m| m["content"]["body"].as_str().unwrap())
         .collect();
-    assert_eq!(bodies, ["una volta sola", "fine"], "{msgs:?}");
+    assert_eq!(bodies, ["una volta sola", "fine"]);
     let alias: matrix_sdk::ruma::OwnedRoomAliasId =
         "#whatsapp_390000000001:comune.test".try_into().unwrap();
     assert!(
@@ -105,8 +95,8 @@ async fn duplicates_are_bridged_once_and_bad_signatures_store_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn large_batches_are_accepted() {
-    let stack = stack().await;
+async fn large_batches_are_accepted_and_statuses_stay_monotonic() {
+    let mut stack = stack().await;
     let sim = &stack.sim;
     // 1,000 status updates padded to ~2.6 MB, under Meta's 3 MB limit.
     let mut n = sim.status_notification("wamid.X", "delivered", "393331234567");
@@ -123,4 +113,20 @@ async fn large_batches_are_accepted() {
     let bytes = meta_bytes(&n);
     assert!(bytes.len() > 2_600_000, "{}", bytes.len());
     assert_eq!(sim.post(&n).await, 200);
+
+    // Statuses of one message delivered out of order and repeated: the latest stays `read`.
+    let statuses: Vec<_> = ["sent", "delivered", "read"]
+        .iter()
+        .map(|s| sim.status_notification("wamid.R", s, "393331234567"))
+        .collect();
+    assert_eq!(sim.post_in_order(&statuses, &[2, 1, 1, 0]).await, [200; 4]);
+    let marker = Citizen::phone("393331234567", "Anna");
+    citizen_writes(&stack, &marker, "fine").await;
+    stack.stop_bridge().await;
+    let store = sportello::store::Store::open(&stack.config.raw.store.path).unwrap();
+    assert_eq!(store.status("wamid.R").unwrap().as_deref(), Some("read"));
+    assert_eq!(
+        store.status("wamid.999").unwrap().as_deref(),
+        Some("delivered")
+    );
 }

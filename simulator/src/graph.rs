@@ -25,7 +25,7 @@ pub(crate) fn router(sim: Simulator) -> Router {
 }
 
 fn fbtrace(sim: &Simulator) -> String {
-    format!("Asim{:08x}", sim.next_counter())
+    format!("AsimTrace{}x", sim.next_counter())
 }
 
 /// Meta's error body.
@@ -157,6 +157,20 @@ async fn messages(
 ) -> Response {
     let path = format!("/{version}/{pnid}/messages");
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // Recorded on arrival (status 0 until answered): a request whose client gave up before
+    // the answer still reached "Meta".
+    let index = {
+        let mut st = sim.state.lock().unwrap();
+        st.recorded.push(Recorded {
+            method: "POST".into(),
+            path,
+            body: parsed.clone(),
+            at: SystemTime::now(),
+            status: 0,
+            response: Value::Null,
+        });
+        st.recorded.len() - 1
+    };
     let failure = sim.state.lock().unwrap().failures.pop_front();
     let response = answer(&sim, &pnid, &headers, &parsed, failure).await;
     let status = response.status().as_u16();
@@ -164,14 +178,11 @@ async fn messages(
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
-    sim.state.lock().unwrap().recorded.push(Recorded {
-        method: "POST".into(),
-        path,
-        body: parsed.clone(),
-        at: SystemTime::now(),
-        status,
-        response: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    });
+    {
+        let mut st = sim.state.lock().unwrap();
+        st.recorded[index].status = status;
+        st.recorded[index].response = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 

@@ -89,7 +89,7 @@ pub struct Recorded {
     pub path: String,
     pub body: Value,
     pub at: SystemTime,
-    /// The status the simulator answered.
+    /// The status the simulator answered; 0 while unanswered (or if the client gave up).
     pub status: u16,
     /// The body it answered (JSON, or Null).
     pub response: Value,

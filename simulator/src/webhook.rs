@@ -207,6 +207,16 @@ impl Simulator {
         last
     }
 
+    /// Posts the notifications in the order given by `order` (indices into `notifications`,
+    /// repeats allowed): Meta does not guarantee order, and retries duplicates.
+    pub async fn post_in_order(&self, notifications: &[Value], order: &[usize]) -> Vec<u16> {
+        let mut out = Vec::with_capacity(order.len());
+        for &i in order {
+            out.push(self.post(&notifications[i]).await);
+        }
+        out
+    }
+
     pub(crate) async fn deliver_statuses(&self, wamid: &str, to: &str) {
         for status in ["sent", "delivered", "read"] {
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -41,9 +41,22 @@ impl Bridge {
             return Ok(Step::Done(vec![op]));
         };
         let m = c.to_inbound();
-        let portal = self
+        let mut portal = self
             .ensure_portal(citizen, &key, m.profile_name.as_deref())
             .await?;
+        // A citizen first seen by BSUID whose number is now known: answers go to the number.
+        let mut ops = Vec::new();
+        let learned_phone = m.phone.as_ref().filter(|_| portal.phone.is_none());
+        let learned_bsuid = m.bsuid.as_ref().filter(|_| portal.bsuid.is_none());
+        if learned_phone.is_some() || learned_bsuid.is_some() {
+            portal.phone = portal
+                .phone
+                .or(learned_phone.map(|p| p.expose().to_owned()));
+            portal.bsuid = portal
+                .bsuid
+                .or(learned_bsuid.map(|b| b.expose().to_owned()));
+            ops.extend(Store::portal_ops(&portal));
+        }
         let reply_to = match &m.context.reply_to {
             Some(w) => store
                 .event_for_wamid(w.expose())
@@ -67,11 +80,12 @@ impl Bridge {
         match sent {
             Ok(event_id) => {
                 info!(wamid = %m.id, %event_id, "citizen message bridged");
-                Ok(Step::Done(Store::message_ops(
+                ops.extend(Store::message_ops(
                     m.id.expose(),
                     &portal.room_id,
                     &event_id,
-                )))
+                ));
+                Ok(Step::Done(ops))
             }
             Err(e) if e.errcode() == Some("M_FORBIDDEN") => {
                 // The ghost may have left or been kicked: rejoin, then retry.

@@ -207,3 +207,40 @@ fn explain_ping_failure(e: &crate::matrix::MatrixError, raw: &crate::config::Raw
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::MatrixError;
+
+    fn raw() -> crate::config::RawConfig {
+        crate::config::RawConfig::from_toml(&crate::config::valid_test_toml(), "t", |_| None)
+            .unwrap()
+    }
+
+    #[test]
+    fn ping_failures_name_the_failing_direction() {
+        let r = raw();
+        let down = explain_ping_failure(&MatrixError::Unreachable("connection refused".into()), &r);
+        assert!(
+            down.starts_with("bridge → homeserver fails: cannot reach http://127.0.0.1:8008"),
+            "{down}"
+        );
+        let api = |errcode: &str| MatrixError::Api {
+            status: 502,
+            errcode: errcode.into(),
+            message: "x".into(),
+        };
+        let back = explain_ping_failure(&api("M_CONNECTION_FAILED"), &r);
+        assert!(
+            back.starts_with("homeserver → bridge fails")
+                && back.contains("http://127.0.0.1:29330"),
+            "{back}"
+        );
+        let token = explain_ping_failure(&api("M_UNKNOWN_TOKEN"), &r);
+        assert!(
+            token.contains("as_token") && token.contains("app_service_config_files"),
+            "{token}"
+        );
+    }
+}

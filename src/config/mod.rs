@@ -447,5 +447,15 @@ impl RawConfig {
     }
 }
 
+/// A valid config for unit tests (starter file with every required value filled in).
+#[cfg(test)]
+pub(crate) fn valid_test_toml() -> String {
+    starter(&"a".repeat(32), &"h".repeat(32), "verify")
+        .replace("phone_number_id = \"\"", "phone_number_id = \"1234567890\"")
+        .replace("access_token = \"\"", "access_token = \"EAAB\"")
+        .replace("app_secret = \"\"", "app_secret = \"s3cret\"")
+        .replace("staff = []", "staff = [\"@mario:comune.example.it\"]")
+}
+
 #[cfg(test)]
 mod tests;

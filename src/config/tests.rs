@@ -1,11 +1,7 @@
 use super::*;
 
 fn good() -> String {
-    starter(&"a".repeat(32), &"h".repeat(32), "verify")
-        .replace("phone_number_id = \"\"", "phone_number_id = \"1234567890\"")
-        .replace("access_token = \"\"", "access_token = \"EAAB\"")
-        .replace("app_secret = \"\"", "app_secret = \"s3cret\"")
-        .replace("staff = []", "staff = [\"@mario:comune.example.it\"]")
+    valid_test_toml()
 }
 
 #[test]

@@ -225,11 +225,13 @@ fn parse_message(m: &Value, contacts: &[Value]) -> Update {
             (from.is_some() && str_field(c, "wa_id") == from)
                 || (from_user.is_some() && str_field(c, "user_id") == from_user)
         })
-        .or(if contacts.len() == 1 {
-            contacts.first()
-        } else {
-            None
-        });
+        .or(
+            if from.is_none() && from_user.is_none() && contacts.len() == 1 {
+                contacts.first()
+            } else {
+                None
+            },
+        );
     let phone_raw = from.or_else(|| contact.and_then(|c| str_field(c, "wa_id")));
     let bsuid_raw = from_user.or_else(|| contact.and_then(|c| str_field(c, "user_id")));
     let phone = phone_raw.and_then(WaId::parse);

@@ -22,13 +22,33 @@ pub async fn stack_with(opts: StackOptions) -> Stack {
     Stack::start(opts).await.expect("the test stack starts")
 }
 
+/// Everything the bridge logged during this test run, for the privacy checks.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// Writes each log line to the test's captured output and to [`LOGS`].
+struct Tee;
+
+impl std::io::Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        eprint!("{}", String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn init_logs() {
+    // Debug level for Sportello, so the privacy check covers every line it can write.
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("sportello=info,warn")),
-        )
-        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("sportello=debug"))
+        .with_ansi(false)
+        .with_writer(|| Tee)
         .try_init();
 }
 
@@ -48,4 +68,33 @@ where
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The portal alias of a citizen who has a phone number.
+pub fn portal_alias(c: &Citizen) -> String {
+    format!(
+        "#whatsapp_{}:comune.test",
+        c.wa_id.as_deref().expect("a citizen with a number")
+    )
+}
+
+/// `citizen` writes `text`; mario logs in, accepts the portal's invite and waits until he
+/// sees that message. Returns mario and the portal room.
+pub async fn citizen_writes(
+    stack: &Stack,
+    citizen: &Citizen,
+    text: &str,
+) -> (Staff, matrix_sdk::ruma::OwnedRoomId) {
+    let sim = &stack.sim;
+    let n = sim.notification(&[citizen], vec![sim.text(citizen, text)]);
+    assert_eq!(sim.post(&n).await, 200);
+    let mario = Staff::login(&stack.synapse.url, "mario").await;
+    let room = mario.room_for_alias(&portal_alias(citizen)).await;
+    mario.accept_invite(&room).await;
+    mario
+        .wait_for(&room, 1, "the citizen's message", |e| {
+            e["content"]["body"] == text
+        })
+        .await;
+    (mario, room)
 }

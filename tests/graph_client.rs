@@ -1,0 +1,103 @@
+//! The Graph API client against the simulator: sends, read marks, typed errors, timeouts.
+
+use std::time::Duration;
+
+use sportello::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
+use sportello::whatsapp::{GraphClient, GraphError, Handling};
+use sportello_simulator::{Failure, SimConfig, Simulator};
+
+async fn setup(token: Option<&str>) -> (Simulator, GraphClient) {
+    let sim = Simulator::start(SimConfig {
+        auto_statuses: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let cfg = sim.config().clone();
+    let client = GraphClient::new(
+        &sim.base_url(),
+        "v23.0",
+        &cfg.phone_number_id,
+        token.unwrap_or(&cfg.access_token),
+        Duration::from_secs(2),
+    );
+    (sim, client)
+}
+
+#[tokio::test]
+async fn sends_text_with_context_and_marks_read() {
+    let (sim, g) = setup(None).await;
+    let to = CitizenKey::Phone(WaId::parse("393331234567").unwrap());
+    let sent = g
+        .send_text(&to, "ciao", Some(&WaMessageId::new("wamid.Q")))
+        .await
+        .unwrap();
+    assert!(sent.id.expose().starts_with("wamid."));
+    let bsuid = CitizenKey::Bsuid(Bsuid::parse("US.13491208655302741918").unwrap());
+    g.send_text(&bsuid, "hi", None).await.unwrap();
+    g.mark_read(&WaMessageId::new("wamid.IN")).await.unwrap();
+    let rec = sim.recorded();
+    assert_eq!(rec.len(), 3);
+    assert_eq!(rec[0].body["context"]["message_id"], "wamid.Q");
+    assert_eq!(rec[0].body["to"], "393331234567");
+    assert_eq!(rec[1].body["recipient"], "US.13491208655302741918");
+    assert_eq!(rec[2].body["status"], "read");
+    assert_eq!(rec[2].body["message_id"], "wamid.IN");
+}
+
+#[tokio::test]
+async fn errors_are_typed_and_classified() {
+    let (_sim, bad) = setup(Some("expired")).await;
+    let to = CitizenKey::Phone(WaId::parse("393331234567").unwrap());
+    let e = bad.send_text(&to, "x", None).await.unwrap_err();
+    let GraphError::Api {
+        code,
+        http_status,
+        fbtrace_id,
+        ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!((*code, *http_status), (190, 401));
+    assert!(fbtrace_id.is_some());
+    assert_eq!(e.handling(), Handling::Halt);
+
+    let (sim, g) = setup(None).await;
+    sim.fail_next(Failure::throughput());
+    sim.fail_next(Failure::Http500);
+    sim.fail_next(Failure::window_closed());
+    sim.fail_next(Failure::Delay(Duration::from_secs(4)));
+    assert_eq!(
+        g.send_text(&to, "x", None).await.unwrap_err().code(),
+        Some(130429)
+    );
+    let e500 = g.send_text(&to, "x", None).await.unwrap_err();
+    assert!(matches!(e500, GraphError::Unexpected { status: 500, .. }));
+    assert_eq!(e500.handling(), Handling::Retry);
+    let closed = g.send_text(&to, "x", None).await.unwrap_err();
+    assert_eq!(
+        (closed.code(), closed.handling()),
+        (Some(131047), Handling::Drop)
+    );
+    let slow = g.send_text(&to, "x", None).await.unwrap_err();
+    assert!(matches!(slow, GraphError::Timeout), "{slow:?}");
+    assert_eq!(slow.handling(), Handling::Drop, "a timeout is never resent");
+
+    // Nothing listening: a definite failure, safe to retry.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gone = GraphClient::new(
+        &format!("http://127.0.0.1:{port}"),
+        "v23.0",
+        "1",
+        "t",
+        Duration::from_secs(2),
+    );
+    let e = gone.send_text(&to, "x", None).await.unwrap_err();
+    assert!(matches!(e, GraphError::Unreachable(_)), "{e:?}");
+    assert_eq!(e.handling(), Handling::Retry);
+}
