@@ -60,6 +60,12 @@ pub async fn run(
     server
         .await
         .map_err(|e| RunError::Io(std::io::Error::other(e)))??;
+    // Workers finish the call they are in (a Graph send is never cut in half), then stop.
+    let grace =
+        std::time::Duration::from_secs(bridge.config().raw.whatsapp.request_timeout_secs + 5);
+    if !bridge.workers_stopped(grace).await {
+        warn!("some citizens' workers did not stop in time; their items resume at the next start");
+    }
     Ok(())
 }
 

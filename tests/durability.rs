@@ -177,3 +177,85 @@ async fn unsupported_and_too_long_are_refused_before_sending() {
     );
     assert!(sim.recorded().is_empty(), "nothing reached WhatsApp");
 }
+
+/// The bridge process is killed (SIGKILL) while WhatsApp has a send in hand but has not
+/// answered. At the next start the outcome is unknown: staff are told, nothing is resent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_send_reports_instead_of_resending() {
+    let mut stack = crate::harness::stack_with(crate::harness::StackOptions {
+        request_timeout_secs: 60,
+        ..Default::default()
+    })
+    .await;
+    let (mario, room, _anna) = portal(&stack).await;
+    stack.stop_bridge().await;
+
+    // The same bridge, as a separate process on the same port and store.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, &stack.config_text).unwrap();
+    let log = std::fs::File::create(dir.path().join("bridge.log")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["run", "-c", cfg.to_str().unwrap()])
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let health = format!("{}/health", stack.bridge_url());
+    crate::harness::eventually("the bridge process", || async {
+        reqwest::get(&health)
+            .await
+            .ok()
+            .filter(|r| r.status() == 200)
+            .map(|_| ())
+    })
+    .await;
+
+    let sim = stack.sim.clone();
+    sim.fail_next(Failure::Delay(Duration::from_secs(30)));
+    let ev = mario
+        .send(&room, json!({"msgtype": "m.text", "body": "in volo"}))
+        .await;
+    crate::harness::eventually("the send to reach WhatsApp", || async {
+        sim.recorded()
+            .iter()
+            .any(|r| r.body["text"]["body"] == "in volo")
+            .then_some(())
+    })
+    .await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    stack.start_bridge().await.unwrap();
+    let notices = mario
+        .wait_for(&room, 1, "the unknown-outcome notice", |e| {
+            e["sender"] == "@sportello:comune.test"
+        })
+        .await;
+    let c = &notices[0]["content"];
+    assert_eq!(c["m.relates_to"]["m.in_reply_to"]["event_id"], ev.as_str());
+    assert!(
+        c["body"]
+            .as_str()
+            .unwrap()
+            .contains("may or may not have reached"),
+        "{c}"
+    );
+    // Later messages flow again, and the interrupted one was not sent a second time.
+    mario
+        .send(&room, json!({"msgtype": "m.text", "body": "dopo"}))
+        .await;
+    crate::harness::eventually("the next message", || async {
+        sim.recorded()
+            .iter()
+            .any(|r| r.body["text"]["body"] == "dopo" && r.status == 200)
+            .then_some(())
+    })
+    .await;
+    let tries = sim
+        .recorded()
+        .iter()
+        .filter(|r| r.body["text"]["body"] == "in volo")
+        .count();
+    assert_eq!(tries, 1);
+}

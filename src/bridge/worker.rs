@@ -69,6 +69,20 @@ impl Bridge {
         }
     }
 
+    /// Waits (up to `grace`) until no worker runs; true if they all stopped.
+    pub async fn workers_stopped(&self, grace: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            if self.inner.running.lock().expect("poisoned").is_empty() {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn stop_worker(&self, citizen: &str) {
         self.inner.running.lock().expect("poisoned").remove(citizen);
     }

@@ -52,6 +52,8 @@ pub struct Stack {
     pub synapse: Synapse,
     pub sim: Simulator,
     pub config: Config,
+    /// The config file's text (for running the `sportello` binary against this stack).
+    pub config_text: String,
     /// The bridge's port (appservice API and webhook).
     pub port: u16,
     running: Option<Running>,
@@ -139,6 +141,7 @@ path = "{store}"
             synapse,
             sim,
             config,
+            config_text: text,
             port,
             running: None,
             _store: store,

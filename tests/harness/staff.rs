@@ -119,14 +119,24 @@ impl Staff {
             .event_id
     }
 
-    /// A user's display name in a room, from its member event.
+    /// A user's display name in a room, read from the homeserver (the room's current
+    /// member event), not from the client's cache.
     pub async fn display_name(&self, room_id: &RoomId, user: &str) -> Option<String> {
-        let room = self.client.get_room(room_id)?;
-        let user: matrix_sdk::ruma::OwnedUserId = user.try_into().ok()?;
-        room.get_member_no_sync(&user)
+        let hs = self.client.homeserver();
+        let url = format!(
+            "{}/_matrix/client/v3/rooms/{room_id}/state/m.room.member/{user}",
+            hs.as_str().trim_end_matches('/')
+        );
+        let token = self.client.access_token()?;
+        let v: Value = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
             .await
-            .ok()
-            .flatten()
-            .and_then(|m| m.display_name().map(str::to_owned))
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        v["displayname"].as_str().map(str::to_owned)
     }
 }
