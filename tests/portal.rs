@@ -265,7 +265,12 @@ async fn simultaneous_first_messages_create_one_room_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_staff_is_not_relayed_and_is_told_so() {
-    let stack = stack().await;
+    // Also: bridge.signature = "staff" signs with the staff member's display name.
+    let stack = stack_with(crate::harness::StackOptions {
+        signature: "staff".into(),
+        ..Default::default()
+    })
+    .await;
     let sim = &stack.sim;
     let anna = Citizen::phone(ANNA_WA, "Anna");
     sim.post(&sim.notification(&[&anna], vec![sim.text(&anna, "ciao")]))
@@ -310,7 +315,7 @@ async fn non_staff_is_not_relayed_and_is_told_so() {
     let sent_after = sim.accepted_messages();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent_after.len(), 1);
-    assert_eq!(sent_after[0]["text"]["body"], "risposta");
+    assert_eq!(sent_after[0]["text"]["body"], "risposta\n\n— mario");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -123,9 +123,10 @@ impl Bridge {
     fn ghost_suffix<'a>(&self, user_id: &'a str) -> Option<&'a str> {
         let raw = &self.inner.config.raw;
         let (local, server) = user_id.strip_prefix('@')?.split_once(':')?;
-        (server == raw.homeserver.server_name)
-            .then_some(())
-            .and_then(|_| local.strip_prefix(raw.appservice.ghost_prefix.as_str()))
+        if server != raw.homeserver.server_name {
+            return None;
+        }
+        local.strip_prefix(raw.appservice.ghost_prefix.as_str())
     }
 
     /// The bot or one of the ghosts: their events are echoes and are ignored.

@@ -56,7 +56,7 @@ pub fn ensure_installed() -> anyhow::Result<PathBuf> {
         "installing matrix-synapse {SYNAPSE_VERSION} into {} (once; ~1 minute)",
         venv.display()
     );
-    let log = venv.with_extension("install.log");
+    let log = dir.join(format!("synapse-{SYNAPSE_VERSION}.install.log"));
     let run = |cmd: &mut Command, what: &str| -> anyhow::Result<()> {
         let out = cmd.output().with_context(|| format!("cannot run {what}"))?;
         fs::OpenOptions::new()

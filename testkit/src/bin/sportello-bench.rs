@@ -46,6 +46,9 @@ async fn count_messages(
         Ok(r) => r.json().await.unwrap_or(Value::Null),
         Err(_) => return 0,
     };
+    if v.get("chunk").is_none() {
+        eprintln!("messages: {v}");
+    }
     v["chunk"]
         .as_array()
         .map(|c| {
@@ -58,6 +61,13 @@ async fn count_messages(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -87,6 +97,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|i| Citizen::phone(&format!("3933300{i:05}"), &format!("Citizen {i}")))
         .collect();
 
+    eprintln!("warm-up: creating {citizens} portals");
     // Warm-up: one message each creates the portals (not measured).
     for c in &people {
         sim.post(&sim.notification(&[c], vec![sim.text(c, "warm-up")]))
@@ -116,17 +127,26 @@ async fn main() -> anyhow::Result<()> {
             "@whatsapp_{}:comune.test",
             c.wa_id.as_deref().unwrap_or_default()
         );
-        http.post(format!("{hs}/_matrix/client/v3/join/{room}"))
+        // The alias exists as soon as the room does; the invite follows a moment later.
+        let join = format!("{hs}/_matrix/client/v3/join/{room}");
+        while http
+            .post(&join)
             .bearer_auth(&token)
             .json(&json!({}))
             .send()
-            .await?;
+            .await?
+            .status()
+            != 200
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         while count_messages(&http, &hs, &token, &room, &ghost).await < 1 {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         rooms.push((room, ghost));
     }
 
+    eprintln!("measuring {} messages", citizens * each);
     // Measured: every citizen sends `each` messages, one webhook each, all citizens at once.
     let total = citizens * each;
     let start = Instant::now();
@@ -152,7 +172,9 @@ async fn main() -> anyhow::Result<()> {
     loop {
         let mut done = 0;
         for (room, ghost) in &rooms {
-            done += count_messages(&http, &hs, &token, room, ghost).await - 1;
+            done += count_messages(&http, &hs, &token, room, ghost)
+                .await
+                .saturating_sub(1);
         }
         if done >= total {
             break;
@@ -161,6 +183,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let bridged = start.elapsed();
 
+    eprintln!("baseline");
     // Baseline: the same number of messages sent straight to Synapse by the same ghosts.
     let matrix = sportello::matrix::MatrixClient::new(&hs, &stack.config.raw.appservice.as_token);
     let start = Instant::now();
