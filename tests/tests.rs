@@ -10,4 +10,5 @@ mod durability;
 mod fixtures;
 mod graph_client;
 mod portal;
+mod status;
 mod webhook;

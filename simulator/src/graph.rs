@@ -252,7 +252,7 @@ async fn answer(
     if body.get("type").and_then(Value::as_str) == Some("template") {
         message["message_status"] = json!("accepted");
     }
-    if sim.cfg.auto_statuses {
+    if sim.auto_statuses() {
         let s = sim.clone();
         let (id, to) = (id.clone(), input.clone());
         tokio::spawn(async move { s.deliver_statuses(&id, &to).await });

@@ -101,6 +101,8 @@ struct State {
     failures: VecDeque<Failure>,
     webhook_url: Option<String>,
     counter: u64,
+    /// Overrides `SimConfig::auto_statuses` at run time.
+    auto_statuses: Option<bool>,
 }
 
 /// A running simulator. Clone freely: all clones share state.
@@ -141,6 +143,19 @@ impl Simulator {
     /// Where webhooks go (the bridge's webhook URL).
     pub fn set_webhook_url(&self, url: impl Into<String>) {
         self.state.lock().unwrap().webhook_url = Some(url.into());
+    }
+
+    /// Turns the automatic sent/delivered/read statuses on or off from now on.
+    pub fn set_auto_statuses(&self, on: bool) {
+        self.state.lock().unwrap().auto_statuses = Some(on);
+    }
+
+    pub(crate) fn auto_statuses(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap()
+            .auto_statuses
+            .unwrap_or(self.cfg.auto_statuses)
     }
 
     /// Scripts the answers of the next Graph API calls, in order.

@@ -167,6 +167,24 @@ impl Simulator {
         })
     }
 
+    /// A `failed` status with one error, as Meta sends it (no `contacts`, no pricing).
+    pub fn failed_status_notification(
+        &self,
+        wamid: &str,
+        recipient: &str,
+        code: i64,
+        title: &str,
+    ) -> Value {
+        let mut n = self.status_notification(wamid, "failed", recipient);
+        n["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = json!([{
+            "code": code,
+            "title": title,
+            "message": title,
+            "error_data": {"details": title},
+        }]);
+        n
+    }
+
     /// Posts raw bytes with the given signature header; returns the HTTP status (0 when the
     /// bridge could not be reached).
     pub async fn post_raw(&self, body: Vec<u8>, signature: Option<String>) -> u16 {

@@ -10,6 +10,7 @@ mod inbound;
 mod outbound;
 mod portal;
 mod router;
+mod status;
 mod work;
 mod worker;
 

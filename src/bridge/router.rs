@@ -8,11 +8,11 @@ use std::time::Duration;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use super::Bridge;
-use super::work::{CitizenWork, StaffWork, Work};
+use super::work::{CitizenWork, StaffWork, StatusWork, Work};
 use crate::ids::CitizenKey;
 use crate::matrix::types::parse_transaction;
 use crate::store::{InboxEntry, Op, Source, Store, StoreError};
-use crate::whatsapp::webhook::{self, InboundMessage, Update};
+use crate::whatsapp::webhook::{self, InboundMessage, StatusUpdate, Update};
 
 /// What routing one delivery produced: the writes, and the citizens to wake.
 #[derive(Default)]
@@ -106,24 +106,7 @@ impl Bridge {
         for u in updates {
             match u {
                 Update::Message(m) => self.route_message(&mut r, m)?,
-                Update::Status(s) => {
-                    if r.first_time(store, format!("s:{}:{}", s.id.expose(), s.status))? {
-                        let rank = |st: &str| match st {
-                            "sent" => 1,
-                            "delivered" => 2,
-                            "read" | "played" => 3,
-                            "failed" => 4,
-                            _ => 0,
-                        };
-                        let old = store.status(s.id.expose())?.map(|o| rank(&o)).unwrap_or(0);
-                        if rank(&s.status) == 0 {
-                            info!(wamid = %s.id, status = %s.status, "ignored unknown status");
-                        } else if rank(&s.status) > old {
-                            r.ops.push(Store::status_op(s.id.expose(), &s.status));
-                        }
-                        debug!(wamid = %s.id, status = %s.status, "status");
-                    }
-                }
+                Update::Status(s) => self.route_status(&mut r, s)?,
                 Update::Errors(errs) => {
                     let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
                     warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");
@@ -143,6 +126,66 @@ impl Bridge {
             }
         }
         Ok(r)
+    }
+
+    /// Keeps one monotonic status per outbound wamid (`sent` < `delivered` < `read`,
+    /// `failed` terminal) and queues what staff should see behind the citizen's other work.
+    fn route_status(&self, r: &mut Routed, s: StatusUpdate) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        if !r.first_time(store, format!("s:{}:{}", s.id.expose(), s.status))? {
+            return Ok(());
+        }
+        let rank = |st: &str| match st {
+            "accepted" => 0,
+            "sent" => 1,
+            "delivered" => 2,
+            "read" | "played" => 3,
+            "failed" => 4,
+            _ => -1,
+        };
+        let new = rank(&s.status);
+        if new < 0 {
+            info!(wamid = %s.id, status = %s.status, "ignored unknown status");
+            return Ok(());
+        }
+        let old = store.status(s.id.expose())?.map(|o| rank(&o)).unwrap_or(0);
+        debug!(wamid = %s.id, status = %s.status, "status");
+        if new <= old {
+            return Ok(());
+        }
+        r.ops.push(Store::status_op(s.id.expose(), &s.status));
+        if new < 2 {
+            return Ok(());
+        }
+        // The citizen: through the message map, else the recipient's identity.
+        let citizen = match store.event_for_wamid(s.id.expose())? {
+            Some(m) => store.portal_by_room(&m.room_id)?.map(|p| p.citizen),
+            None => {
+                let ids = [
+                    s.recipient.clone().map(CitizenKey::Phone),
+                    s.recipient_bsuid.clone().map(CitizenKey::Bsuid),
+                ];
+                let mut found = None;
+                for id in ids.into_iter().flatten() {
+                    found = found.or(store.citizen_for_identity(&id.as_str())?);
+                }
+                found
+            }
+        };
+        match citizen {
+            Some(c) => {
+                let work = Work::Status(StatusWork {
+                    wamid: s.id.expose().to_owned(),
+                    status: s.status.clone(),
+                    error: s.error(),
+                });
+                r.push(store, &c, &work);
+            }
+            None => {
+                debug!(wamid = %s.id, "status for a message the bridge did not send; recorded only")
+            }
+        }
+        Ok(())
     }
 
     /// Finds (or assigns) the citizen key, so one citizen seen by phone and by BSUID keeps

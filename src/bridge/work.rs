@@ -16,6 +16,17 @@ pub enum Work {
     Staff(StaffWork),
     /// A notice the bot still has to post (the outcome of an earlier item).
     Notice(NoticeWork),
+    /// A delivery status of a message staff sent, to be shown in the room.
+    Status(StatusWork),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusWork {
+    pub wamid: String,
+    /// `delivered`, `read`, `played` or `failed`.
+    pub status: String,
+    /// Code and title of the first error (`failed`).
+    pub error: Option<(i64, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

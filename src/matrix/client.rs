@@ -242,6 +242,23 @@ impl MatrixClient {
             .map(|_| ())
     }
 
+    /// Posts an `m.read` receipt on `event_id` as `as_user` (the bot when `None`).
+    pub async fn receipt(
+        &self,
+        as_user: Option<&str>,
+        room_id: &str,
+        event_id: &str,
+    ) -> Result<(), MatrixError> {
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/receipt/m.read/{}",
+            enc(room_id),
+            enc(event_id)
+        );
+        self.call(reqwest::Method::POST, &path, as_user, Some(&json!({})))
+            .await
+            .map(|_| ())
+    }
+
     /// Asks the homeserver to ping the appservice (proves both directions).
     pub async fn ping(&self, appservice_id: &str, txn: &str) -> Result<u64, MatrixError> {
         let path = format!("/_matrix/client/v1/appservice/{}/ping", enc(appservice_id));

@@ -122,6 +122,19 @@ impl GraphError {
     }
 }
 
+/// A plain sentence for a `failed` status: the code, Meta's title and what it means.
+pub fn explain_failed_status(code: i64, title: &str) -> String {
+    let title = if title.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", crate::ids::mask_text(title))
+    };
+    format!(
+        "WhatsApp could not deliver it (error {code}{title}). {}",
+        advice_for_code(code)
+    )
+}
+
 fn handling_for_code(code: i64) -> Option<Handling> {
     use Handling::*;
     Some(match code {

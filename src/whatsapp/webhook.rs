@@ -106,8 +106,23 @@ pub struct StatusUpdate {
     pub id: WaMessageId,
     pub status: String,
     pub timestamp: Option<i64>,
+    /// The citizen it was sent to (absent on some `failed` statuses).
+    pub recipient: Option<WaId>,
+    pub recipient_bsuid: Option<Bsuid>,
     pub errors: Vec<Value>,
     pub raw: Value,
+}
+
+impl StatusUpdate {
+    /// The first error's code and title (`failed` statuses).
+    pub fn error(&self) -> Option<(i64, String)> {
+        let e = self.errors.first()?;
+        let code = e.get("code").and_then(Value::as_i64)?;
+        let title = str_field(e, "title")
+            .or_else(|| str_field(e, "message"))
+            .unwrap_or_default();
+        Some((code, title.to_owned()))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +302,8 @@ fn parse_status(s: &Value) -> Update {
         id: WaMessageId::new(id),
         status: status.to_owned(),
         timestamp: int_or_string(s.get("timestamp")),
+        recipient: str_field(s, "recipient_id").and_then(WaId::parse),
+        recipient_bsuid: str_field(s, "recipient_user_id").and_then(Bsuid::parse),
         errors: s
             .get("errors")
             .and_then(Value::as_array)

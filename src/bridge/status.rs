@@ -1,0 +1,59 @@
+//! Delivery status back to staff. Element shows read receipts as avatars under a message, so:
+//! `delivered` → a read receipt from the bridge's bot (the office's avatar: "reached the
+//! phone"); `read`/`played` → a read receipt from the citizen's ghost (their avatar: "the
+//! citizen has seen it"); `failed` → a notice replying to the message with the code, Meta's
+//! title and what it means. No status ever posts a visible message unless it failed.
+
+use tracing::{debug, info};
+
+use super::Bridge;
+use super::inbound::txn_id;
+use super::work::{NoticeWork, StatusWork, Work};
+use super::worker::{Step, Transient};
+use crate::whatsapp::error::explain_failed_status;
+
+impl Bridge {
+    pub(super) async fn show_status(&self, st: StatusWork) -> Result<Step, Transient> {
+        let store = &self.inner.store;
+        let err = |e: crate::store::StoreError| Transient {
+            reason: e.to_string(),
+            update: None,
+        };
+        let Some(msg) = store.event_for_wamid(&st.wamid).map_err(err)? else {
+            debug!("status for an unknown message; nothing to show");
+            return Ok(Step::Done(vec![]));
+        };
+        let Some(portal) = store.portal_by_room(&msg.room_id).map_err(err)? else {
+            return Ok(Step::Done(vec![]));
+        };
+        match st.status.as_str() {
+            "delivered" => {
+                self.inner
+                    .matrix
+                    .receipt(None, &msg.room_id, &msg.event_id)
+                    .await?
+            }
+            "read" | "played" => {
+                self.inner
+                    .matrix
+                    .receipt(Some(&portal.ghost), &msg.room_id, &msg.event_id)
+                    .await?
+            }
+            "failed" => {
+                let (code, title) = st.error.clone().unwrap_or((0, String::new()));
+                info!(event_id = %msg.event_id, code, "WhatsApp reports a message as failed");
+                return Ok(Step::Then(
+                    Work::Notice(NoticeWork {
+                        room_id: msg.room_id.clone(),
+                        text: format!("Not delivered. {}", explain_failed_status(code, &title)),
+                        reply_to: Some(msg.event_id.clone()),
+                        txn_id: txn_id("failed", &st.wamid),
+                    }),
+                    vec![],
+                ));
+            }
+            _ => {}
+        }
+        Ok(Step::Done(vec![]))
+    }
+}
