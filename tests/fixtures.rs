@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use sportello::convert::citizen_to_matrix;
+use sportello::convert::{Uploaded, citizen_to_matrix};
 use sportello::whatsapp::GraphError;
 use sportello::whatsapp::webhook::{Update, parse};
 
@@ -91,28 +91,7 @@ fn message_fixtures_become_matrix_events() {
             for u in parse(&body, &phone_number_id(&body)).unwrap() {
                 match u {
                     Update::Message(m) => {
-                        let ev = citizen_to_matrix(&m, None);
-                        assert_eq!(ev.event_type, "m.room.message", "{name}");
-                        assert!(
-                            !ev.content["body"].as_str().unwrap_or("").is_empty(),
-                            "{name}: empty body"
-                        );
-                        if m.kind == "text" {
-                            assert_eq!(ev.content["msgtype"], "m.text", "{name}");
-                            assert!(
-                                ev.content["body"]
-                                    .as_str()
-                                    .unwrap()
-                                    .contains(m.text_body().unwrap()),
-                                "{name}"
-                            );
-                        } else {
-                            assert_eq!(ev.content["msgtype"], "m.notice", "{name}");
-                            assert!(
-                                ev.content["body"].as_str().unwrap().contains(&m.kind),
-                                "{name}"
-                            );
-                        }
+                        check_message_kind(&name, &m);
                         *kinds.entry(m.kind.clone()).or_default() += 1;
                     }
                     Update::Bad { reason, raw } => {
@@ -154,6 +133,70 @@ fn message_fixtures_become_matrix_events() {
         "{} message(s) refused for a placeholder or missing sender: {refused:?}",
         refused.len()
     );
+}
+
+/// What each kind must become in Matrix (media as if fetched and uploaded).
+fn check_message_kind(name: &str, m: &sportello::whatsapp::webhook::InboundMessage) {
+    use sportello::convert::inbound::{MEDIA_KINDS, media_ref, reaction};
+    let upload = Uploaded {
+        mxc: "mxc://t/x".into(),
+        mime: "application/octet-stream".into(),
+        size: 1,
+        filename: "f".into(),
+    };
+    let media = (MEDIA_KINDS.contains(&m.kind.as_str()) || m.kind == "contacts").then_some(&upload);
+    let evs = citizen_to_matrix(m, None, media);
+    let msgtype = |i: usize| evs[i].content["msgtype"].as_str().unwrap_or("").to_owned();
+    for e in &evs {
+        let body = e.content["body"].as_str().unwrap_or("");
+        assert!(!body.is_empty(), "{name}: empty body");
+    }
+    match m.kind.as_str() {
+        "text" => {
+            assert_eq!(msgtype(0), "m.text", "{name}");
+            assert!(
+                evs[0].content["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains(m.text_body().unwrap()),
+                "{name}"
+            );
+        }
+        "sticker" if media_ref(m).is_some() => assert_eq!(evs[0].event_type, "m.sticker", "{name}"),
+        k if MEDIA_KINDS.contains(&k) && media_ref(m).is_some() => {
+            let want = match k {
+                "image" => "m.image",
+                "video" => "m.video",
+                "audio" | "voice" => "m.audio",
+                _ => "m.file",
+            };
+            assert_eq!(msgtype(0), want, "{name}");
+            assert_eq!(evs[0].content["url"], "mxc://t/x", "{name}");
+        }
+        "location" => assert!(
+            ["m.location", "m.notice"].contains(&msgtype(0).as_str()),
+            "{name}"
+        ),
+        "contacts" => {
+            assert_eq!(
+                (evs.len(), msgtype(0), msgtype(1)),
+                (2, "m.text".into(), "m.file".into()),
+                "{name}"
+            );
+        }
+        "interactive" | "button" => assert_eq!(msgtype(0), "m.text", "{name}"),
+        "reaction" => {
+            assert!(evs.is_empty(), "{name}");
+            assert!(reaction(m).is_some(), "{name}");
+        }
+        _ => assert_eq!(msgtype(0), "m.notice", "{name}: {}", m.kind),
+    }
+    for e in &evs {
+        assert!(
+            ["m.room.message", "m.sticker"].contains(&e.event_type),
+            "{name}"
+        );
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod cli;
 mod durability;
 mod fixtures;
 mod graph_client;
+mod kinds;
 mod portal;
 mod status;
 mod webhook;

@@ -7,6 +7,7 @@
 //!   batched, repeated or reordered on demand.
 
 pub mod graph;
+pub mod media;
 pub mod webhook;
 
 use std::{
@@ -103,6 +104,7 @@ struct State {
     counter: u64,
     /// Overrides `SimConfig::auto_statuses` at run time.
     auto_statuses: Option<bool>,
+    media: std::collections::HashMap<String, media::Media>,
 }
 
 /// A running simulator. Clone freely: all clones share state.
@@ -124,7 +126,7 @@ impl Simulator {
             addr: listener.local_addr()?,
             http: reqwest::Client::new(),
         };
-        let app = graph::router(sim.clone());
+        let app = graph::router(sim.clone()).merge(media::router(sim.clone()));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

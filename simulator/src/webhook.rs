@@ -117,6 +117,29 @@ impl Simulator {
         m
     }
 
+    /// A message of any kind from `c`: `kind` is Meta's `type`, `body` the object under it.
+    pub fn message(&self, c: &Citizen, kind: &str, body: Value) -> Value {
+        let mut m = self.text(c, "");
+        m.as_object_mut().unwrap().remove("text");
+        m["type"] = json!(kind);
+        m[kind] = body;
+        m
+    }
+
+    /// An image/video/audio/document/sticker message for media stored with `add_media`.
+    pub fn media_message(&self, c: &Citizen, kind: &str, media_id: &str, extra: Value) -> Value {
+        let m = self.media(media_id).expect("media stored with add_media");
+        let mut body = json!({
+            "id": media_id,
+            "mime_type": m.mime_type,
+            "sha256": base64::engine::general_purpose::STANDARD.encode(<sha2::Sha256 as sha2::Digest>::digest(&m.bytes)),
+        });
+        if let (Some(o), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        self.message(c, kind, body)
+    }
+
     /// A text message replying to (quoting) the business message `wamid`.
     pub fn reply(&self, c: &Citizen, body: &str, wamid: &str) -> Value {
         let mut m = self.text(c, body);

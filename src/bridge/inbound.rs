@@ -1,16 +1,21 @@
-//! Citizen → Matrix: a queued WhatsApp message becomes an event from the citizen's ghost in
-//! their portal. The Matrix transaction id is derived from the wamid, so a retry after a
-//! crash or timeout yields the same event, never a second one.
+//! Citizen → Matrix: a queued WhatsApp message becomes events from the citizen's ghost in
+//! their portal: media fetched from the Graph API and uploaded to Matrix first, reactions as
+//! annotations (removed ones redacted). Matrix transaction ids derive from the wamid, so a
+//! retry after a crash or timeout yields the same events, never second ones.
 
+use base64::Engine;
+use serde_json::json;
 use sha2::{Digest, Sha256};
-use tracing::info;
+use tracing::{info, warn};
 
 use super::Bridge;
 use super::work::CitizenWork;
 use super::worker::{Step, Transient};
-use crate::convert;
+use crate::convert::{self, Reaction, Uploaded, inbound as conv};
 use crate::ids::CitizenKey;
-use crate::store::Store;
+use crate::store::{Op, PortalRecord, Store, StoreError};
+use crate::whatsapp::Handling;
+use crate::whatsapp::webhook::InboundMessage;
 
 pub(super) fn txn_id(prefix: &str, id: &str) -> String {
     format!(
@@ -19,11 +24,25 @@ pub(super) fn txn_id(prefix: &str, id: &str) -> String {
     )
 }
 
-fn store_err(e: crate::store::StoreError) -> Transient {
+fn store_err(e: StoreError) -> Transient {
     Transient {
         reason: e.to_string(),
         update: None,
     }
+}
+
+/// Does `expected` (base64 as in webhooks, or hex) name the SHA-256 of `bytes`?
+fn sha256_matches(expected: &str, bytes: &[u8]) -> bool {
+    let digest = Sha256::digest(bytes);
+    let decoded = hex::decode(expected)
+        .ok()
+        .filter(|d| d.len() == 32)
+        .or_else(|| {
+            base64::engine::general_purpose::STANDARD
+                .decode(expected)
+                .ok()
+        });
+    decoded.is_some_and(|d| d == digest.as_slice())
 }
 
 impl Bridge {
@@ -57,6 +76,10 @@ impl Bridge {
                 .or(learned_bsuid.map(|b| b.expose().to_owned()));
             ops.extend(Store::portal_ops(&portal));
         }
+        if let Some(r) = conv::reaction(&m) {
+            ops.extend(self.citizen_reaction(&portal, &m, r).await?);
+            return Ok(Step::Done(ops));
+        }
         let reply_to = match &m.context.reply_to {
             Some(w) => store
                 .event_for_wamid(w.expose())
@@ -64,35 +87,177 @@ impl Bridge {
                 .map(|r| r.event_id),
             None => None,
         };
-        let ev = convert::citizen_to_matrix(&m, reply_to.as_deref());
-        let txn = txn_id("wa", m.id.expose());
-        let sent = self
+        let media = self.fetch_media(&m, &portal).await?;
+        let events = convert::citizen_to_matrix(&m, reply_to.as_deref(), media.as_ref());
+        let mut first = None;
+        for (i, ev) in events.iter().enumerate() {
+            let txn = if i == 0 {
+                txn_id("wa", m.id.expose())
+            } else {
+                txn_id("wa", &format!("{}#{i}", m.id.expose()))
+            };
+            let sent = self
+                .inner
+                .matrix
+                .send(
+                    Some(&portal.ghost),
+                    &portal.room_id,
+                    ev.event_type,
+                    &txn,
+                    &ev.content,
+                )
+                .await;
+            match sent {
+                Ok(event_id) => {
+                    first.get_or_insert(event_id);
+                }
+                Err(e) if e.errcode() == Some("M_FORBIDDEN") => {
+                    // The ghost may have left or been kicked: rejoin, then retry.
+                    let _ = self.inner.matrix.join(&portal.ghost, &portal.room_id).await;
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Some(event_id) = first {
+            info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
+            ops.extend(Store::message_ops(
+                m.id.expose(),
+                &portal.room_id,
+                &event_id,
+            ));
+        }
+        Ok(Step::Done(ops))
+    }
+
+    /// Fetches the attachment (or builds the contacts' vCard) and uploads it as the ghost.
+    /// `None` when there is none, or when WhatsApp cannot give it (the room gets a notice).
+    async fn fetch_media(
+        &self,
+        m: &InboundMessage,
+        portal: &PortalRecord,
+    ) -> Result<Option<Uploaded>, Transient> {
+        if m.kind == "contacts" {
+            let Some((filename, vcf)) = conv::contacts_vcf(m) else {
+                return Ok(None);
+            };
+            let size = vcf.len() as u64;
+            let mxc = self
+                .inner
+                .matrix
+                .upload(
+                    Some(&portal.ghost),
+                    &filename,
+                    "text/vcard",
+                    vcf.into_bytes(),
+                )
+                .await?;
+            return Ok(Some(Uploaded {
+                mxc,
+                mime: "text/vcard".into(),
+                size,
+                filename,
+            }));
+        }
+        let Some(r) = conv::media_ref(m) else {
+            return Ok(None);
+        };
+        let (info, bytes) = match self.inner.graph.download_media(&r.id).await {
+            Ok(x) => x,
+            Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
+                return Err(Transient {
+                    reason: e.to_string(),
+                    update: None,
+                });
+            }
+            Err(e) => {
+                warn!(wamid = %m.id, "the citizen's attachment cannot be fetched: {}", crate::ids::mask_text(&e.to_string()));
+                return Ok(None);
+            }
+        };
+        if let Some(expected) = r.sha256.as_deref().or(info.sha256.as_deref())
+            && !sha256_matches(expected, &bytes)
+        {
+            warn!(wamid = %m.id, "the attachment's SHA-256 does not match what WhatsApp announced; not shown");
+            return Ok(None);
+        }
+        let mime = r.mime.clone().unwrap_or(info.mime_type);
+        let mime = mime.split(';').next().unwrap_or(&mime).trim().to_owned();
+        let filename = r
+            .filename
+            .clone()
+            .unwrap_or_else(|| conv::default_filename(&r.kind, &mime));
+        let size = bytes.len() as u64;
+        let mxc = self
+            .inner
+            .matrix
+            .upload(Some(&portal.ghost), &filename, &mime, bytes)
+            .await?;
+        Ok(Some(Uploaded {
+            mxc,
+            mime,
+            size,
+            filename,
+        }))
+    }
+
+    /// WhatsApp keeps one reaction per person per message: a new one replaces the old.
+    async fn citizen_reaction(
+        &self,
+        portal: &PortalRecord,
+        m: &InboundMessage,
+        r: Reaction,
+    ) -> Result<Vec<Op>, Transient> {
+        let store = &self.inner.store;
+        let target = match &r {
+            Reaction::Add { target, .. } | Reaction::Remove { target } => target.clone(),
+        };
+        let key = format!("c:{}", target.expose());
+        let mut ops = Vec::new();
+        if let Some(old) = store.reaction(&key).map_err(store_err)? {
+            self.inner
+                .matrix
+                .redact(
+                    Some(&portal.ghost),
+                    &portal.room_id,
+                    &old,
+                    &txn_id("unreact", &format!("{}|{old}", m.id.expose())),
+                )
+                .await?;
+            ops.push(Store::reaction_delete_op(&key));
+        }
+        let Reaction::Add { emoji, .. } = r else {
+            return Ok(ops);
+        };
+        let Some(t) = store.event_for_wamid(target.expose()).map_err(store_err)? else {
+            let text =
+                format!("The citizen reacted {emoji} to a message that is not in this room.");
+            let content = json!({"msgtype": "m.notice", "body": text});
+            self.inner
+                .matrix
+                .send(
+                    Some(&portal.ghost),
+                    &portal.room_id,
+                    "m.room.message",
+                    &txn_id("wa", m.id.expose()),
+                    &content,
+                )
+                .await?;
+            return Ok(ops);
+        };
+        let content = json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": t.event_id, "key": emoji}});
+        let event_id = self
             .inner
             .matrix
             .send(
                 Some(&portal.ghost),
                 &portal.room_id,
-                ev.event_type,
-                &txn,
-                &ev.content,
+                "m.reaction",
+                &txn_id("wa", m.id.expose()),
+                &content,
             )
-            .await;
-        match sent {
-            Ok(event_id) => {
-                info!(wamid = %m.id, %event_id, "citizen message bridged");
-                ops.extend(Store::message_ops(
-                    m.id.expose(),
-                    &portal.room_id,
-                    &event_id,
-                ));
-                Ok(Step::Done(ops))
-            }
-            Err(e) if e.errcode() == Some("M_FORBIDDEN") => {
-                // The ghost may have left or been kicked: rejoin, then retry.
-                let _ = self.inner.matrix.join(&portal.ghost, &portal.room_id).await;
-                Err(e.into())
-            }
-            Err(e) => Err(e.into()),
-        }
+            .await?;
+        ops.push(Store::reaction_op(&key, &event_id));
+        Ok(ops)
     }
 }

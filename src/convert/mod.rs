@@ -1,13 +1,15 @@
 //! WhatsApp ⇄ Matrix content conversion. Pure: no I/O, no store, no clock.
 //! Later message families (media, location, contacts, interactive) get a file each.
 
+pub mod inbound;
 pub mod markup;
+
+pub use inbound::{MediaRef, Reaction, Uploaded, citizen_to_matrix};
 
 use serde_json::{Value, json};
 
 use crate::ids::CitizenKey;
 use crate::matrix::types::{StaffKind, StaffMessage};
-use crate::whatsapp::webhook::InboundMessage;
 
 /// WhatsApp's limit on a text body, in characters.
 pub const MAX_TEXT_CHARS: usize = 4096;
@@ -17,52 +19,6 @@ pub const MAX_TEXT_CHARS: usize = 4096;
 pub struct MatrixEvent {
     pub event_type: &'static str,
     pub content: Value,
-}
-
-/// A citizen's message as the Matrix event the ghost sends. `reply_to` is the event the
-/// citizen's `context.id` maps to, when known.
-pub fn citizen_to_matrix(msg: &InboundMessage, reply_to: Option<&str>) -> MatrixEvent {
-    let forwarded = if msg.context.frequently_forwarded {
-        Some("Forwarded many times")
-    } else if msg.context.forwarded {
-        Some("Forwarded")
-    } else {
-        None
-    };
-    let mut content = match msg.text_body() {
-        Some(text) if msg.kind == "text" => {
-            let html = markup::wa_to_html(text);
-            let mut c = json!({"msgtype": "m.text", "body": text});
-            if let Some(f) = forwarded {
-                c["body"] = json!(format!("↪ {f}:\n{text}"));
-                c["formatted_body"] = json!(format!(
-                    "<em>↪ {f}:</em><br>{}",
-                    html.clone()
-                        .unwrap_or_else(|| markup::escape(text).replace('\n', "<br>"))
-                ));
-                c["format"] = json!("org.matrix.custom.html");
-            } else if let Some(h) = html {
-                c["format"] = json!("org.matrix.custom.html");
-                c["formatted_body"] = json!(h);
-            }
-            c
-        }
-        _ => json!({
-            "msgtype": "m.notice",
-            "body": format!(
-                "The citizen sent a {} message, which this version of Sportello cannot show here. \
-                 Ask them to describe it in a text message if it matters.",
-                msg.kind
-            ),
-        }),
-    };
-    if let Some(ev) = reply_to {
-        content["m.relates_to"] = json!({"m.in_reply_to": {"event_id": ev}});
-    }
-    MatrixEvent {
-        event_type: "m.room.message",
-        content,
-    }
 }
 
 /// Why a staff message is not sent to WhatsApp; the sentence is shown in the room.

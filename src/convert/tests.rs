@@ -1,6 +1,6 @@
 use super::*;
 use crate::ids::{Bsuid, WaId};
-use crate::whatsapp::webhook::{Update, parse};
+use crate::whatsapp::webhook::{InboundMessage, Update, parse};
 
 fn inbound(message: Value) -> InboundMessage {
     let body = json!({"entry": [{"changes": [{"field": "messages", "value": {
@@ -17,7 +17,7 @@ fn citizen_text_with_markup_and_reply() {
     let m = inbound(
         json!({"from": "393331234567", "id": "w1", "type": "text", "text": {"body": "*Ciao* a tutti"}}),
     );
-    let ev = citizen_to_matrix(&m, Some("$q"));
+    let ev = citizen_to_matrix(&m, Some("$q"), None).remove(0);
     assert_eq!(ev.content["body"], "*Ciao* a tutti");
     assert_eq!(
         ev.content["formatted_body"],
@@ -33,29 +33,212 @@ fn citizen_text_with_markup_and_reply() {
             json!({"from": "393331234567", "id": "w2", "type": "text", "text": {"body": "hi"}}),
         ),
         None,
+        None,
     );
-    assert!(plain.content.get("formatted_body").is_none());
-    assert!(plain.content.get("m.relates_to").is_none());
+    assert_eq!(plain.len(), 1);
+    assert!(plain[0].content.get("formatted_body").is_none());
+    assert!(plain[0].content.get("m.relates_to").is_none());
+}
+
+fn one(message: Value, media: Option<&Uploaded>) -> Value {
+    let mut evs = citizen_to_matrix(&inbound(message), None, media);
+    assert_eq!(evs.len(), 1, "{evs:?}");
+    evs.remove(0).content
+}
+
+fn upl(mime: &str, filename: &str) -> Uploaded {
+    Uploaded {
+        mxc: "mxc://comune.test/abc".into(),
+        mime: mime.into(),
+        size: 1234,
+        filename: filename.into(),
+    }
 }
 
 #[test]
-fn forwarded_is_marked_and_unknown_kinds_become_notices() {
-    let m = inbound(
-        json!({"from": "393331234567", "id": "w1", "type": "text", "text": {"body": "news"},
-        "context": {"forwarded": true}}),
+fn forwarded_is_marked_and_missing_media_is_explained() {
+    let c = one(
+        json!({"from": "393331234567", "id": "w1", "type": "text", "text": {"body": "news"}, "context": {"forwarded": true}}),
+        None,
     );
+    assert!(c["body"].as_str().unwrap().starts_with("↪ Forwarded:"));
+    let c = one(
+        json!({"from": "393331234567", "id": "w3", "type": "sticker", "sticker": {"id": "1"}}),
+        None,
+    );
+    assert_eq!(c["msgtype"], "m.notice");
     assert!(
-        citizen_to_matrix(&m, None).content["body"]
+        c["body"]
             .as_str()
             .unwrap()
-            .starts_with("↪ Forwarded:")
+            .contains("a sticker that could not be fetched")
     );
-    let v = inbound(
-        json!({"from": "393331234567", "id": "w3", "type": "sticker", "sticker": {"id": "1"}}),
+}
+
+#[test]
+fn media_kinds_become_native_matrix_media() {
+    let img = one(
+        json!({"from": "393331234567", "id": "w", "type": "image", "image": {"id": "1", "mime_type": "image/jpeg", "caption": "*buca* in via Roma"}}),
+        Some(&upl("image/jpeg", "image.jpg")),
     );
-    let ev = citizen_to_matrix(&v, None);
-    assert_eq!(ev.content["msgtype"], "m.notice");
-    assert!(ev.content["body"].as_str().unwrap().contains("sticker"));
+    assert_eq!(
+        (
+            img["msgtype"].as_str(),
+            img["body"].as_str(),
+            img["filename"].as_str()
+        ),
+        (
+            Some("m.image"),
+            Some("*buca* in via Roma"),
+            Some("image.jpg")
+        )
+    );
+    assert_eq!(img["info"]["mimetype"], "image/jpeg");
+    assert_eq!(img["info"]["size"], 1234);
+    assert_eq!(img["url"], "mxc://comune.test/abc");
+    assert_eq!(img["formatted_body"], "<strong>buca</strong> in via Roma");
+    let voice = one(
+        json!({"from": "393331234567", "id": "w", "type": "audio", "audio": {"id": "1", "mime_type": "audio/ogg; codecs=opus", "voice": true}}),
+        Some(&upl("audio/ogg", "audio.ogg")),
+    );
+    assert_eq!(voice["msgtype"], "m.audio");
+    assert!(voice.get("org.matrix.msc3245.voice").is_some());
+    let doc = one(
+        json!({"from": "393331234567", "id": "w", "type": "document", "document": {"id": "1", "filename": "domanda.pdf"}}),
+        Some(&upl("application/pdf", "domanda.pdf")),
+    );
+    assert_eq!(
+        (doc["msgtype"].as_str(), doc["body"].as_str()),
+        (Some("m.file"), Some("domanda.pdf"))
+    );
+    let mut st = citizen_to_matrix(
+        &inbound(
+            json!({"from": "393331234567", "id": "w", "type": "sticker", "sticker": {"id": "1", "animated": false}}),
+        ),
+        None,
+        Some(&upl("image/webp", "sticker.webp")),
+    );
+    assert_eq!(st[0].event_type, "m.sticker");
+    assert_eq!(st.remove(0).content["url"], "mxc://comune.test/abc");
+}
+
+#[test]
+fn location_contacts_interactive_and_others_are_readable() {
+    let loc = one(
+        json!({"from": "393331234567", "id": "w", "type": "location", "location": {"latitude": 45.46, "longitude": 9.19, "name": "Municipio", "address": "Piazza Scala 2"}}),
+        None,
+    );
+    assert_eq!(loc["msgtype"], "m.location");
+    assert_eq!(loc["geo_uri"], "geo:45.46,9.19");
+    assert!(
+        loc["body"]
+            .as_str()
+            .unwrap()
+            .contains("Municipio, Piazza Scala 2")
+    );
+
+    let contacts = inbound(
+        json!({"from": "393331234567", "id": "w", "type": "contacts", "contacts": [{"name": {"formatted_name": "Ufficio Tributi"}, "phones": [{"phone": "+39 02 1234", "type": "WORK"}], "emails": [{"email": "tributi@comune.it"}]}]}),
+    );
+    let (file, vcf) = inbound::contacts_vcf(&contacts).unwrap();
+    assert_eq!(file, "Ufficio Tributi.vcf");
+    assert!(
+        vcf.contains("FN:Ufficio Tributi\r\n") || vcf.contains("FN:Ufficio Tributi\r"),
+        "{vcf}"
+    );
+    assert!(vcf.contains("TEL;TYPE=WORK:+39 02 1234"));
+    let evs = citizen_to_matrix(
+        &contacts,
+        None,
+        Some(&upl("text/vcard", "Ufficio Tributi.vcf")),
+    );
+    assert_eq!(evs.len(), 2);
+    assert!(
+        evs[0].content["body"]
+            .as_str()
+            .unwrap()
+            .contains("📞 +39 02 1234")
+    );
+    assert_eq!(evs[1].content["msgtype"], "m.file");
+
+    let flow = one(
+        json!({"from": "393331234567", "id": "w", "type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{\"flow_token\":\"x\",\"via\":\"Roma\"}"}}}),
+        None,
+    );
+    assert!(flow["body"].as_str().unwrap().contains("• via: Roma"));
+    assert!(!flow["body"].as_str().unwrap().contains("flow_token"));
+    let list = one(
+        json!({"from": "393331234567", "id": "w", "type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": "1", "title": "Eventi", "description": "Cultura"}}}),
+        None,
+    );
+    assert_eq!(list["body"], "↩️ Chose: Eventi — Cultura");
+    let button = one(
+        json!({"from": "393331234567", "id": "w", "type": "button", "button": {"payload": "STOP", "text": "Stop promotions"}}),
+        None,
+    );
+    assert_eq!(button["body"], "↩️ Tapped: Stop promotions");
+    let sys = one(
+        json!({"from": "393331234567", "id": "w", "type": "system", "system": {"body": "User A changed from 1 to 2", "type": "user_changed_number"}}),
+        None,
+    );
+    assert_eq!(
+        (sys["msgtype"].as_str(), sys["body"].as_str()),
+        (
+            Some("m.notice"),
+            Some("WhatsApp: User A changed from 1 to 2")
+        )
+    );
+    let poll = one(
+        json!({"from": "393331234567", "id": "w", "type": "unsupported", "unsupported": {"type": "poll_creation"}, "errors": [{"code": 131051, "title": "Message type unknown"}]}),
+        None,
+    );
+    assert!(
+        poll["body"]
+            .as_str()
+            .unwrap()
+            .contains("poll_creation message")
+            && poll["body"]
+                .as_str()
+                .unwrap()
+                .contains("Message type unknown")
+    );
+    let ad = one(
+        json!({"from": "393331234567", "id": "w", "type": "text", "text": {"body": "Info?"}, "referral": {"source_url": "https://fb.me/x", "headline": "Festa"}}),
+        None,
+    );
+    assert!(
+        ad["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("📣 Via an ad: Festa (https://fb.me/x):\nInfo?")
+    );
+}
+
+#[test]
+fn reactions() {
+    let add = inbound(
+        json!({"from": "393331234567", "id": "w", "type": "reaction", "reaction": {"message_id": "wamid.T", "emoji": "👍"}}),
+    );
+    assert_eq!(
+        inbound::reaction(&add),
+        Some(Reaction::Add {
+            target: crate::ids::WaMessageId::new("wamid.T"),
+            emoji: "👍".into()
+        })
+    );
+    for r in [
+        json!({"message_id": "wamid.T"}),
+        json!({"message_id": "wamid.T", "emoji": ""}),
+    ] {
+        let rm =
+            inbound(json!({"from": "393331234567", "id": "w", "type": "reaction", "reaction": r}));
+        assert_eq!(
+            inbound::reaction(&rm),
+            Some(Reaction::Remove {
+                target: crate::ids::WaMessageId::new("wamid.T")
+            })
+        );
+    }
 }
 
 fn staff(kind: StaffKind, body: &str, html: Option<&str>) -> StaffMessage {

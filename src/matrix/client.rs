@@ -242,6 +242,105 @@ impl MatrixClient {
             .map(|_| ())
     }
 
+    /// Uploads media (as `as_user`); returns its `mxc://` URI.
+    pub async fn upload(
+        &self,
+        as_user: Option<&str>,
+        filename: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, MatrixError> {
+        let mut url = format!(
+            "{}/_matrix/media/v3/upload?filename={}",
+            self.base,
+            enc(filename)
+        );
+        if let Some(u) = as_user {
+            url.push_str(&format!("&user_id={}", enc(u)));
+        }
+        let res = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, mime)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
+        let status = res.status().as_u16();
+        let v: Value = res.json().await.unwrap_or(Value::Null);
+        match v.get("content_uri").and_then(Value::as_str) {
+            Some(uri) if (200..300).contains(&status) => Ok(uri.to_owned()),
+            _ => Err(MatrixError::Api {
+                status,
+                errcode: v["errcode"].as_str().unwrap_or("?").to_owned(),
+                message: v["error"].as_str().unwrap_or("upload failed").to_owned(),
+            }),
+        }
+    }
+
+    /// Downloads media through the authenticated media API; returns bytes and content type.
+    pub async fn download(&self, mxc: &str) -> Result<(Vec<u8>, Option<String>), MatrixError> {
+        let Some((server, id)) = mxc.strip_prefix("mxc://").and_then(|r| r.split_once('/')) else {
+            return Err(MatrixError::Api {
+                status: 400,
+                errcode: "M_INVALID_PARAM".into(),
+                message: format!("not an mxc URI: {mxc}"),
+            });
+        };
+        let url = format!(
+            "{}/_matrix/client/v1/media/download/{}/{}",
+            self.base,
+            enc(server),
+            enc(id)
+        );
+        let res = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
+        let status = res.status().as_u16();
+        let ctype = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
+        if !(200..300).contains(&status) {
+            let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            return Err(MatrixError::Api {
+                status,
+                errcode: v["errcode"].as_str().unwrap_or("?").to_owned(),
+                message: v["error"].as_str().unwrap_or("download failed").to_owned(),
+            });
+        }
+        Ok((bytes.to_vec(), ctype))
+    }
+
+    /// Redacts an event (as `as_user`); the same `txn_id` redacts once.
+    pub async fn redact(
+        &self,
+        as_user: Option<&str>,
+        room_id: &str,
+        event_id: &str,
+        txn_id: &str,
+    ) -> Result<(), MatrixError> {
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/redact/{}/{}",
+            enc(room_id),
+            enc(event_id),
+            enc(txn_id)
+        );
+        self.call(reqwest::Method::PUT, &path, as_user, Some(&json!({})))
+            .await
+            .map(|_| ())
+    }
+
     /// Posts an `m.read` receipt on `event_id` as `as_user` (the bot when `None`).
     pub async fn receipt(
         &self,

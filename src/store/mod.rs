@@ -37,9 +37,12 @@ const MSG_WA: &str = "wamid_event";
 const MSG_MX: &str = "eventid_wamid";
 /// outbound wamid → latest status (`sent` < `delivered` < `read`; `failed` terminal).
 const STATUS: &str = "wamid_status";
+/// `c:<target wamid>` (the citizen's reaction to it) | `s:<staff reaction event id>` →
+/// the reaction's event id (citizen side) or the target wamid (staff side).
+const REACTIONS: &str = "reaction_ref";
 
-const TABLES: [&str; 11] = [
-    META, INBOX, DEAD, SEEN, QUEUE, PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS,
+const TABLES: [&str; 12] = [
+    META, INBOX, DEAD, SEEN, QUEUE, PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS,
 ];
 const SCHEMA_VERSION: &[u8] = b"1";
 
@@ -391,6 +394,23 @@ impl Store {
 
     pub fn status_op(wamid: &str, status: &str) -> Op {
         Op::put(STATUS, wamid.as_bytes(), status.as_bytes())
+    }
+
+    // ---- reactions
+
+    pub fn reaction(&self, key: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(REACTIONS, key.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn reaction_op(key: &str, value: &str) -> Op {
+        Op::put(REACTIONS, key.as_bytes(), value.as_bytes())
+    }
+
+    pub fn reaction_delete_op(key: &str) -> Op {
+        Op::delete(REACTIONS, key.as_bytes())
     }
 
     // ---- meta

@@ -16,6 +16,16 @@ pub struct GraphClient {
     token: String,
 }
 
+/// Media metadata from `GET /{version}/{media-id}`.
+#[derive(Debug, Clone)]
+pub struct MediaInfo {
+    pub url: String,
+    pub mime_type: String,
+    /// As Meta gives it: hex here, base64 in webhooks.
+    pub sha256: Option<String>,
+    pub file_size: Option<u64>,
+}
+
 /// What Meta answered to an accepted send.
 #[derive(Debug, Clone)]
 pub struct Sent {
@@ -72,12 +82,125 @@ impl GraphClient {
         body: &str,
         reply_to: Option<&WaMessageId>,
     ) -> Result<Sent, GraphError> {
+        self.send(
+            to,
+            "text",
+            json!({ "body": body, "preview_url": false }),
+            reply_to,
+        )
+        .await
+    }
+
+    async fn get_bytes(&self, url: &str) -> Result<(u16, Vec<u8>), GraphError> {
+        let res = self
+            .http
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = res.status().as_u16();
+        Ok((status, res.bytes().await.map_err(transport)?.to_vec()))
+    }
+
+    /// Looks up a media id: a download URL valid for 5 minutes, the type, hash and size.
+    pub async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError> {
+        let (status, bytes) = self
+            .get_bytes(&format!("{}/{}", self.base, media_id))
+            .await?;
+        if !(200..300).contains(&status) {
+            return Err(GraphError::from_body(status, &bytes));
+        }
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let url = v["url"].as_str().ok_or_else(|| GraphError::Unexpected {
+            status,
+            body: "no url in the media lookup".into(),
+        })?;
+        Ok(MediaInfo {
+            url: url.to_owned(),
+            mime_type: v["mime_type"]
+                .as_str()
+                .unwrap_or("application/octet-stream")
+                .to_owned(),
+            sha256: v["sha256"].as_str().map(str::to_owned),
+            file_size: v["file_size"]
+                .as_u64()
+                .or_else(|| v["file_size"].as_str().and_then(|s| s.parse().ok())),
+        })
+    }
+
+    /// Downloads a citizen's media: lookup, then the authenticated download; an expired URL
+    /// (404) is looked up again once.
+    pub async fn download_media(&self, media_id: &str) -> Result<(MediaInfo, Vec<u8>), GraphError> {
+        for attempt in 0..2 {
+            let info = self.media_info(media_id).await?;
+            let (status, bytes) = self.get_bytes(&info.url).await?;
+            if (200..300).contains(&status) {
+                return Ok((info, bytes));
+            }
+            if status != 404 || attempt == 1 {
+                return Err(GraphError::from_body(status, &bytes));
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// Uploads media for sending; returns the media id (kept by Meta for 30 days).
+    pub async fn upload_media(
+        &self,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, GraphError> {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_owned())
+            .mime_str(mime_type)
+            .map_err(|e| GraphError::Unexpected {
+                status: 0,
+                body: format!("bad MIME type {mime_type}: {e}"),
+            })?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", mime_type.to_owned())
+            .part("file", part);
+        let url = format!("{}/{}/media", self.base, self.phone_number_id);
+        let res = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await.map_err(transport)?;
+        if !(200..300).contains(&status) {
+            return Err(GraphError::from_body(status, &bytes));
+        }
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        v["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| GraphError::Unexpected {
+                status,
+                body: "no id in the upload answer".into(),
+            })
+    }
+
+    /// Sends any message kind: `body` is the object under `type` (e.g. `{"id": …}` for an image).
+    pub async fn send(
+        &self,
+        to: &CitizenKey,
+        kind: &str,
+        body: Value,
+        reply_to: Option<&WaMessageId>,
+    ) -> Result<Sent, GraphError> {
         let mut req = json!({
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "type": "text",
-            "text": { "body": body, "preview_url": false },
+            "type": kind,
         });
+        req[kind] = body;
         match to {
             CitizenKey::Phone(p) => req["to"] = json!(p.expose()),
             CitizenKey::Bsuid(b) => req["recipient"] = json!(b.expose()),

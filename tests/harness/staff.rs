@@ -70,6 +70,11 @@ impl Staff {
 
     /// The room's `m.room.message` events, oldest first, as raw JSON.
     pub async fn messages(&self, room_id: &RoomId) -> Vec<Value> {
+        self.events(room_id, "m.room.message").await
+    }
+
+    /// The room's events of one type, oldest first, as raw JSON (redacted ones included).
+    pub async fn events(&self, room_id: &RoomId, event_type: &str) -> Vec<Value> {
         self.sync().await;
         let Some(room) = self.client.get_room(room_id) else {
             return vec![];
@@ -83,7 +88,7 @@ impl Staff {
             .chunk
             .iter()
             .filter_map(|e| serde_json::from_str::<Value>(e.raw().json().get()).ok())
-            .filter(|v| v["type"] == "m.room.message")
+            .filter(|v| v["type"] == event_type)
             .collect();
         out.reverse();
         out
@@ -107,6 +112,23 @@ impl Staff {
             (m.len() >= n).then_some(m)
         })
         .await
+    }
+
+    /// Downloads media through the authenticated media API, as Element does.
+    pub async fn download(&self, mxc: &str) -> Vec<u8> {
+        let (server, id) = mxc.strip_prefix("mxc://").unwrap().split_once('/').unwrap();
+        let url = format!(
+            "{}/_matrix/client/v1/media/download/{server}/{id}",
+            self.client.homeserver().as_str().trim_end_matches('/')
+        );
+        let res = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(self.client.access_token().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "download {mxc}");
+        res.bytes().await.unwrap().to_vec()
     }
 
     /// Sends an `m.room.message` with this content; returns the event id.

@@ -1,0 +1,475 @@
+//! Citizen → Matrix: every kind of WhatsApp message as the Matrix event(s) Element shows
+//! natively. Pure: media arrive already uploaded ([`Uploaded`]), reply targets already mapped.
+
+use serde_json::{Value, json};
+
+use super::{MatrixEvent, markup};
+use crate::ids::WaMessageId;
+use crate::whatsapp::webhook::InboundMessage;
+
+/// Media kinds WhatsApp delivers by id, fetched before conversion.
+pub const MEDIA_KINDS: [&str; 6] = ["image", "video", "audio", "voice", "document", "sticker"];
+
+/// What to fetch from the Graph API for a media message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaRef {
+    pub id: String,
+    pub kind: String,
+    pub mime: Option<String>,
+    /// As in the webhook: base64 (sometimes hex).
+    pub sha256: Option<String>,
+    pub filename: Option<String>,
+}
+
+/// Media already uploaded to Matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uploaded {
+    pub mxc: String,
+    pub mime: String,
+    pub size: u64,
+    pub filename: String,
+}
+
+pub fn media_ref(msg: &InboundMessage) -> Option<MediaRef> {
+    if !MEDIA_KINDS.contains(&msg.kind.as_str()) {
+        return None;
+    }
+    let o = msg.raw.get(&msg.kind)?;
+    Some(MediaRef {
+        id: o.get("id")?.as_str()?.to_owned(),
+        kind: msg.kind.clone(),
+        mime: o
+            .get("mime_type")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        sha256: o.get("sha256").and_then(Value::as_str).map(str::to_owned),
+        filename: o.get("filename").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+/// A file name for media that came without one.
+pub fn default_filename(kind: &str, mime: &str) -> String {
+    let ext = match mime.split(';').next().unwrap_or("").trim() {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "video/mp4" => "mp4",
+        "video/3gpp" => "3gp",
+        "audio/ogg" => "ogg",
+        "audio/mpeg" => "mp3",
+        "audio/aac" => "aac",
+        "audio/amr" => "amr",
+        "audio/mp4" => "m4a",
+        "application/pdf" => "pdf",
+        "text/vcard" => "vcf",
+        _ => "bin",
+    };
+    let base = match kind {
+        "voice" | "audio" => "audio",
+        "document" => "document",
+        other => other,
+    };
+    format!("{base}.{ext}")
+}
+
+/// A citizen's reaction: added (`emoji`) or removed (no or empty emoji).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reaction {
+    Add { target: WaMessageId, emoji: String },
+    Remove { target: WaMessageId },
+}
+
+pub fn reaction(msg: &InboundMessage) -> Option<Reaction> {
+    if msg.kind != "reaction" {
+        return None;
+    }
+    let r = msg.raw.get("reaction")?;
+    let target = WaMessageId::new(r.get("message_id")?.as_str()?);
+    match r
+        .get("emoji")
+        .and_then(Value::as_str)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Some(Reaction::Add {
+            target,
+            emoji: e.to_owned(),
+        }),
+        None => Some(Reaction::Remove { target }),
+    }
+}
+
+fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str().filter(|x| !x.is_empty())
+}
+
+/// The contacts of a `contacts` message as one vCard file (name, text).
+pub fn contacts_vcf(msg: &InboundMessage) -> Option<(String, String)> {
+    let list = msg.raw.get("contacts")?.as_array()?;
+    let mut out = String::new();
+    for c in list {
+        let name = s(c, &["name", "formatted_name"]).unwrap_or("?");
+        out.push_str(&format!(
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{}\r\n",
+            vcf_escape(name)
+        ));
+        if let Some(org) = s(c, &["org", "company"]) {
+            out.push_str(&format!("ORG:{}\r\n", vcf_escape(org)));
+        }
+        for p in c
+            .get("phones")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(n) = s(p, &["phone"]) {
+                out.push_str(&format!(
+                    "TEL;TYPE={}:{}\r\n",
+                    s(p, &["type"]).unwrap_or("CELL"),
+                    vcf_escape(n)
+                ));
+            }
+        }
+        for e in c
+            .get("emails")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(a) = s(e, &["email"]) {
+                out.push_str(&format!("EMAIL:{}\r\n", vcf_escape(a)));
+            }
+        }
+        for u in c
+            .get("urls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(a) = s(u, &["url"]) {
+                out.push_str(&format!("URL:{}\r\n", vcf_escape(a)));
+            }
+        }
+        out.push_str("END:VCARD\r\n");
+    }
+    let first = list
+        .first()
+        .and_then(|c| s(c, &["name", "formatted_name"]))
+        .unwrap_or("contacts");
+    let file: String = first
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some((format!("{}.vcf", file.trim()), out))
+}
+
+fn vcf_escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace(',', "\\,")
+        .replace(';', "\\;")
+        .replace('\n', "\\n")
+}
+
+/// A readable card for each shared contact.
+fn contacts_card(msg: &InboundMessage) -> String {
+    let mut lines = vec!["Shared contact(s):".to_owned()];
+    for c in msg
+        .raw
+        .get("contacts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        lines.push(format!(
+            "👤 {}",
+            s(c, &["name", "formatted_name"]).unwrap_or("?")
+        ));
+        if let Some(org) = s(c, &["org", "company"]) {
+            lines.push(format!("   🏢 {org}"));
+        }
+        for p in c
+            .get("phones")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(n) = s(p, &["phone"]) {
+                lines.push(format!("   📞 {n}"));
+            }
+        }
+        for e in c
+            .get("emails")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(a) = s(e, &["email"]) {
+                lines.push(format!("   ✉️ {a}"));
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+/// The flow's answers: `response_json` is itself JSON (and not always an object).
+fn flow_answers(nfm: &Value) -> String {
+    let raw = s(nfm, &["response_json"]).unwrap_or("");
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(map)) => {
+            let mut lines: Vec<String> = map
+                .iter()
+                .filter(|(k, _)| k.as_str() != "flow_token")
+                .map(|(k, v)| {
+                    format!(
+                        "• {k}: {}",
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string())
+                    )
+                })
+                .collect();
+            if lines.is_empty() {
+                lines.push("(no answers)".into());
+            }
+            lines.join("\n")
+        }
+        Ok(other) => format!("• {other}"),
+        Err(_) => format!("• {raw}"),
+    }
+}
+
+fn text(body: String) -> Value {
+    let mut c = json!({"msgtype": "m.text", "body": body});
+    if let Some(h) = markup::wa_to_html(c["body"].as_str().unwrap_or("")) {
+        c["format"] = json!("org.matrix.custom.html");
+        c["formatted_body"] = json!(h);
+    }
+    c
+}
+
+fn notice(body: String) -> Value {
+    json!({"msgtype": "m.notice", "body": body})
+}
+
+fn media_content(
+    kind: &str,
+    m: &Uploaded,
+    caption: Option<&str>,
+    voice: bool,
+) -> (&'static str, Value) {
+    let info = json!({"mimetype": m.mime, "size": m.size});
+    let body = caption.unwrap_or(&m.filename).to_owned();
+    let mut c = json!({"body": body, "filename": m.filename, "url": m.mxc, "info": info});
+    if let Some(cap) = caption
+        && let Some(h) = markup::wa_to_html(cap)
+    {
+        c["format"] = json!("org.matrix.custom.html");
+        c["formatted_body"] = json!(h);
+    }
+    let msgtype = match kind {
+        "image" => "m.image",
+        "video" => "m.video",
+        "audio" | "voice" => "m.audio",
+        "sticker" => {
+            return (
+                "m.sticker",
+                json!({"body": "sticker", "url": m.mxc, "info": info}),
+            );
+        }
+        _ => "m.file",
+    };
+    c["msgtype"] = json!(msgtype);
+    if voice {
+        c["org.matrix.msc3245.voice"] = json!({});
+        c["org.matrix.msc1767.audio"] = json!({});
+    }
+    ("m.room.message", c)
+}
+
+/// The event(s) for a citizen's message, the first of which stands for its wamid. `media`
+/// is the uploaded attachment (or the `.vcf` of a contacts message); `None` for a media kind
+/// means it could not be fetched.
+pub fn citizen_to_matrix(
+    msg: &InboundMessage,
+    reply_to: Option<&str>,
+    media: Option<&Uploaded>,
+) -> Vec<MatrixEvent> {
+    let raw = &msg.raw;
+    let kind = msg.kind.as_str();
+    let obj = raw.get(kind).cloned().unwrap_or(Value::Null);
+    let mut events: Vec<(&'static str, Value)> = match kind {
+        "text" => vec![(
+            "m.room.message",
+            text(msg.text_body().unwrap_or("").to_owned()),
+        )],
+        k if MEDIA_KINDS.contains(&k) => match media {
+            Some(m) => {
+                let voice =
+                    k == "voice" || obj.get("voice").and_then(Value::as_bool).unwrap_or(false);
+                vec![media_content(k, m, s(&obj, &["caption"]), voice)]
+            }
+            None => vec![(
+                "m.room.message",
+                notice(format!(
+                    "The citizen sent {} that could not be fetched from WhatsApp (it may have expired). Ask them to send it again.",
+                    match k {
+                        "image" => "a photo",
+                        "video" => "a video",
+                        "audio" | "voice" => "an audio message",
+                        "sticker" => "a sticker",
+                        _ => "a document",
+                    }
+                )),
+            )],
+        },
+        "location" => {
+            let (lat, lon) = (
+                obj.get("latitude").and_then(Value::as_f64),
+                obj.get("longitude").and_then(Value::as_f64),
+            );
+            match (lat, lon) {
+                (Some(lat), Some(lon)) => {
+                    let mut label: Vec<&str> = [s(&obj, &["name"]), s(&obj, &["address"])]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    if label.is_empty() {
+                        label.push("Location");
+                    }
+                    let body = format!("📍 {} ({lat}, {lon})", label.join(", "));
+                    vec![(
+                        "m.room.message",
+                        json!({"msgtype": "m.location", "body": body, "geo_uri": format!("geo:{lat},{lon}")}),
+                    )]
+                }
+                _ => vec![(
+                    "m.room.message",
+                    notice("The citizen shared a location without coordinates.".into()),
+                )],
+            }
+        }
+        "contacts" => {
+            let mut v = vec![("m.room.message", text(contacts_card(msg)))];
+            if let Some(m) = media {
+                v.push(("m.room.message", json!({"msgtype": "m.file", "body": m.filename, "filename": m.filename, "url": m.mxc, "info": {"mimetype": m.mime, "size": m.size}})));
+            }
+            v
+        }
+        "interactive" => {
+            let body = if let Some(b) = obj.get("button_reply") {
+                format!("↩️ Chose: {}", s(b, &["title"]).unwrap_or("?"))
+            } else if let Some(l) = obj.get("list_reply") {
+                match s(l, &["description"]) {
+                    Some(d) => format!("↩️ Chose: {} — {d}", s(l, &["title"]).unwrap_or("?")),
+                    None => format!("↩️ Chose: {}", s(l, &["title"]).unwrap_or("?")),
+                }
+            } else if let Some(n) = obj.get("nfm_reply") {
+                format!(
+                    "📝 Form sent ({}):\n{}",
+                    s(n, &["name"]).unwrap_or("flow"),
+                    flow_answers(n)
+                )
+            } else {
+                format!(
+                    "↩️ Answered an interactive message ({})",
+                    s(&obj, &["type"]).unwrap_or("?")
+                )
+            };
+            vec![("m.room.message", text(body))]
+        }
+        "button" => vec![(
+            "m.room.message",
+            text(format!(
+                "↩️ Tapped: {}",
+                s(&obj, &["text"]).or(s(&obj, &["payload"])).unwrap_or("?")
+            )),
+        )],
+        "order" => {
+            let items = obj
+                .get("product_items")
+                .and_then(Value::as_array)
+                .map(Vec::len)
+                .unwrap_or(0);
+            vec![(
+                "m.room.message",
+                notice(format!(
+                    "The citizen sent an order ({items} item(s)){}. Orders are not handled here.",
+                    s(&obj, &["text"])
+                        .map(|t| format!(": {t}"))
+                        .unwrap_or_default()
+                )),
+            )]
+        }
+        "system" => vec![(
+            "m.room.message",
+            notice(format!(
+                "WhatsApp: {}",
+                s(&obj, &["body"]).unwrap_or("the citizen's account changed")
+            )),
+        )],
+        "reaction" => vec![],
+        _ => {
+            let what = s(&obj, &["type"]).unwrap_or(kind);
+            let why = raw
+                .get("errors")
+                .and_then(|e| e.get(0))
+                .and_then(|e| s(e, &["title"]).or(s(e, &["message"])));
+            vec![(
+                "m.room.message",
+                notice(format!(
+                    "The citizen sent a {what} message, which WhatsApp does not pass on to businesses{}. Ask them to send it as text or a photo.",
+                    why.map(|w| format!(" ({w})")).unwrap_or_default()
+                )),
+            )]
+        }
+    };
+    // Forwarded marks and ad referrals go on the first event.
+    if let Some((_, first)) = events.first_mut() {
+        let mut prefix = Vec::new();
+        if msg.context.frequently_forwarded {
+            prefix.push("↪ Forwarded many times".to_owned());
+        } else if msg.context.forwarded {
+            prefix.push("↪ Forwarded".to_owned());
+        }
+        if let Some(r) = raw.get("referral") {
+            let head = s(r, &["headline"]).or(s(r, &["body"])).unwrap_or("an ad");
+            let url = s(r, &["source_url"])
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default();
+            prefix.push(format!("📣 Via an ad: {head}{url}"));
+        }
+        if !prefix.is_empty() && first.get("url").is_none() {
+            let p = prefix.join("\n");
+            let body = first["body"].as_str().unwrap_or("").to_owned();
+            let html = first["formatted_body"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| markup::escape(&body).replace('\n', "<br>"));
+            first["body"] = json!(format!("{p}:\n{body}"));
+            first["format"] = json!("org.matrix.custom.html");
+            first["formatted_body"] = json!(format!(
+                "<em>{}:</em><br>{html}",
+                markup::escape(&p).replace('\n', "<br>")
+            ));
+        }
+        if let Some(ev) = reply_to {
+            first["m.relates_to"] = json!({"m.in_reply_to": {"event_id": ev}});
+        }
+    }
+    events
+        .into_iter()
+        .map(|(event_type, content)| MatrixEvent {
+            event_type,
+            content,
+        })
+        .collect()
+}
