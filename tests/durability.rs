@@ -152,29 +152,29 @@ async fn unsupported_and_too_long_are_refused_before_sending() {
             json!({"msgtype": "m.text", "body": "x".repeat(4097)}),
         )
         .await;
+    let poll = json!({"org.matrix.msc3381.poll.start": {"question": {"org.matrix.msc1767.text": "Orari?"},
+        "kind": "org.matrix.msc3381.poll.disclosed", "max_selections": 1,
+        "answers": [{"id": "a", "org.matrix.msc1767.text": "Mattina"}, {"id": "b", "org.matrix.msc1767.text": "Pomeriggio"}]},
+        "org.matrix.msc1767.text": "Orari?"});
     mario
-        .send(
-            &room,
-            json!({"msgtype": "m.location", "body": "Municipio", "geo_uri": "geo:45.4,9.1"}),
-        )
+        .send_event(&room, "org.matrix.msc3381.poll.start", poll)
         .await;
+    let gif = mario
+        .upload("image/gif", vec![b'G', b'I', b'F', b'8', b'9', b'a', 0, 0])
+        .await;
+    mario.send(&room, json!({"msgtype": "m.image", "body": "a.gif", "url": gif, "info": {"mimetype": "image/gif", "size": 8}})).await;
     let notices = mario
-        .wait_for(&room, 2, "two refusal notices", |e| {
+        .wait_for(&room, 3, "three refusal notices", |e| {
             e["sender"] == "@sportello:comune.test"
         })
         .await;
-    assert!(
-        notices[0]["content"]["body"]
-            .as_str()
-            .unwrap()
-            .contains("4096")
-    );
-    assert!(
-        notices[1]["content"]["body"]
-            .as_str()
-            .unwrap()
-            .contains("m.location")
-    );
+    let bodies: Vec<&str> = notices
+        .iter()
+        .map(|n| n["content"]["body"].as_str().unwrap())
+        .collect();
+    assert!(bodies[0].contains("4096"), "{bodies:?}");
+    assert!(bodies[1].contains("no polls"), "{bodies:?}");
+    assert!(bodies[2].contains("JPEG or PNG"), "{bodies:?}");
     assert!(sim.recorded().is_empty(), "nothing reached WhatsApp");
 }
 

@@ -124,3 +124,119 @@ async fn citizen_reactions_annotate_and_removal_redacts() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_attachments_location_reactions_and_deletions() {
+    let stack = stack().await;
+    let sim = &stack.sim;
+    let anna = Citizen::phone("393331234567", "Anna");
+    let (mario, room) = citizen_writes(&stack, &anna, "ciao").await;
+    let citizen_event = mario.messages(&room).await[0]["event_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let png = bytes(30_000, 7);
+    let pdf = bytes(50_000, 8);
+    let ogg = bytes(8_000, 9);
+    let png_uri = mario.upload("image/png", png.clone()).await;
+    let pdf_uri = mario.upload("application/pdf", pdf.clone()).await;
+    let ogg_uri = mario.upload("audio/ogg", ogg.clone()).await;
+    mario.send(&room, json!({"msgtype": "m.image", "body": "Il programma della festa", "filename": "festa.png", "url": png_uri, "info": {"mimetype": "image/png", "size": 30_000}})).await;
+    mario.send(&room, json!({"msgtype": "m.file", "body": "bando.pdf", "url": pdf_uri, "info": {"mimetype": "application/pdf", "size": 50_000},
+        "m.relates_to": {"m.in_reply_to": {"event_id": citizen_event}}})).await;
+    mario.send(&room, json!({"msgtype": "m.audio", "body": "Voice message", "url": ogg_uri, "info": {"mimetype": "audio/ogg", "size": 8_000},
+        "org.matrix.msc3245.voice": {}, "org.matrix.msc1767.audio": {}})).await;
+    mario
+        .send(
+            &room,
+            json!({"msgtype": "m.location", "body": "Municipio", "geo_uri": "geo:45.4642,9.19"}),
+        )
+        .await;
+    let reaction = mario.send_event(&room, "m.reaction", json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": citizen_event, "key": "👍"}})).await;
+
+    let sent = sim.wait_for_messages(5, WAIT).await;
+    let kinds: Vec<&str> = sent.iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["image", "document", "audio", "location", "reaction"]
+    );
+    for m in &sent {
+        assert_eq!(m["to"], "393331234567");
+    }
+    let img = sim
+        .media(sent[0]["image"]["id"].as_str().unwrap())
+        .expect("uploaded to the Graph API");
+    assert_eq!(
+        (img.bytes == png, img.mime_type.as_str()),
+        (true, "image/png"),
+        "image bytes identical"
+    );
+    assert_eq!(sent[0]["image"]["caption"], "Il programma della festa");
+    assert!(
+        sent[0]["image"].get("link").is_none(),
+        "never a public link"
+    );
+    let doc = sim
+        .media(sent[1]["document"]["id"].as_str().unwrap())
+        .unwrap();
+    assert!(doc.bytes == pdf);
+    assert_eq!(sent[1]["document"]["filename"], "bando.pdf");
+    assert!(
+        sent[1]["context"]["message_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("wamid."),
+        "reply context"
+    );
+    assert!(
+        sim.media(sent[2]["audio"]["id"].as_str().unwrap())
+            .unwrap()
+            .bytes
+            == ogg
+    );
+    assert_eq!(
+        sent[3]["location"],
+        json!({"latitude": 45.4642, "longitude": 9.19, "name": "Municipio"})
+    );
+    assert_eq!(sent[4]["reaction"]["emoji"], "👍");
+    assert_eq!(
+        sent[4]["reaction"]["message_id"],
+        sent[1]["context"]["message_id"]
+    );
+
+    // Removing the reaction removes it on WhatsApp; deleting a sent message cannot.
+    mario.redact(&room, &reaction).await;
+    let sent = sim.wait_for_messages(6, WAIT).await;
+    assert_eq!(
+        sent[5]["reaction"],
+        json!({"message_id": sent[4]["reaction"]["message_id"], "emoji": ""})
+    );
+    let image_event = mario
+        .messages(&room)
+        .await
+        .iter()
+        .find(|e| e["content"]["msgtype"] == "m.image")
+        .unwrap()["event_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let image_event: matrix_sdk::ruma::OwnedEventId = image_event.try_into().unwrap();
+    mario.redact(&room, &image_event).await;
+    let notice = mario
+        .wait_for(&room, 1, "the deletion notice", |e| {
+            e["sender"] == "@sportello:comune.test"
+        })
+        .await;
+    assert!(
+        notice[0]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("not on WhatsApp")
+    );
+    assert_eq!(
+        sim.accepted_messages().len(),
+        6,
+        "the deletion sent nothing"
+    );
+}

@@ -11,10 +11,13 @@ use super::work::{NoticeWork, StaffWork, Work};
 use super::worker::{Step, Transient};
 use crate::config::Signature;
 use crate::convert;
+use crate::convert::outbound::{check_media, media_object};
+use crate::convert::{MediaOut, Outbound, Refusal};
 use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
-use crate::matrix::types::staff_message;
+use crate::matrix::types::{StaffEvent, staff_event};
 use crate::store::{QueueItem, Store};
 use crate::whatsapp::Handling;
+use serde_json::{Value, json};
 
 /// Transient Graph failures tolerated before the staff member is told it was not sent.
 const MAX_ATTEMPTS: u32 = 10;
@@ -63,42 +66,14 @@ impl Bridge {
         }
     }
 
-    pub(super) async fn send_staff_message(
-        &self,
-        item: &QueueItem,
-        mut s: StaffWork,
-    ) -> Result<Step, Transient> {
-        let store = &self.inner.store;
-        if !self.inner.config.is_staff(&s.sender) {
-            info!(sender = %s.sender, "message from a non-staff user not relayed");
-            let text = format!(
-                "Not sent to WhatsApp: {} is not on the office's staff list, so their messages stay in Matrix. \
-                 An administrator can add them to office.staff.",
-                s.sender
-            );
-            return Ok(self.notice_for(&s, text));
-        }
-        let Some(msg) = staff_message(&s.event) else {
-            return Ok(Step::Done(vec![]));
-        };
-        if s.in_flight {
-            warn!(event_id = %s.event_id, "a send was interrupted by a restart; its outcome is unknown");
-            return Ok(self.notice_for(
-                &s,
-                "The bridge stopped while sending this message, so it may or may not have reached the citizen. \
-                 It was not sent again, to avoid a duplicate: check with the citizen, or send it again."
-                    .into(),
-            ));
-        }
-        let signature = self.signature(&s.sender).await;
-        let text = match convert::staff_to_whatsapp(&msg, signature.as_deref()) {
-            Ok(t) => t,
-            Err(refusal) => {
-                return Ok(self.notice_for(&s, format!("Not sent to WhatsApp. {refusal}")));
-            }
-        };
-        let portal = store.portal_by_room(&s.room_id).map_err(store_err)?;
-        let to = portal.as_ref().and_then(|p| {
+    /// The citizen's address: the phone number when known, else the BSUID.
+    fn recipient(&self, room_id: &str) -> Result<Option<CitizenKey>, Transient> {
+        let portal = self
+            .inner
+            .store
+            .portal_by_room(room_id)
+            .map_err(store_err)?;
+        Ok(portal.and_then(|p| {
             p.phone
                 .as_deref()
                 .and_then(WaId::parse)
@@ -109,16 +84,158 @@ impl Bridge {
                         .and_then(Bsuid::parse)
                         .map(CitizenKey::Bsuid)
                 })
-        });
-        let Some(to) = to else {
+        }))
+    }
+
+    /// Fetches a staff attachment from Matrix and uploads it to the Graph API; returns the
+    /// Cloud API object to send, or the step that ends the item (a notice).
+    async fn prepare_media(
+        &self,
+        s: &StaffWork,
+        m: &MediaOut,
+    ) -> Result<Result<Value, Step>, Transient> {
+        let bytes = match self.inner.matrix.download(&m.mxc).await {
+            Ok((b, _)) => b,
+            Err(e) if e.is_transient() => return Err(e.into()),
+            Err(e) => {
+                warn!(event_id = %s.event_id, "a staff attachment cannot be downloaded: {e}");
+                return Ok(Err(self.notice_for(
+                    s,
+                    "Not sent: the attachment could not be read from the homeserver.".into(),
+                )));
+            }
+        };
+        if let Err(refusal) = check_media(m.kind, &m.mime, Some(bytes.len() as u64)) {
+            return Ok(Err(
+                self.notice_for(s, format!("Not sent to WhatsApp. {refusal}"))
+            ));
+        }
+        match self
+            .inner
+            .graph
+            .upload_media(bytes, &m.mime, &m.filename)
+            .await
+        {
+            Ok(id) => Ok(Ok(media_object(m, &id))),
+            Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
+                Err(Transient {
+                    reason: e.to_string(),
+                    update: None,
+                })
+            }
+            Err(e) => Ok(Err(
+                self.notice_for(s, format!("Not delivered. {}", e.explain()))
+            )),
+        }
+    }
+
+    pub(super) async fn send_staff_message(
+        &self,
+        item: &QueueItem,
+        mut s: StaffWork,
+    ) -> Result<Step, Transient> {
+        let store = &self.inner.store;
+        let Some(ev) = staff_event(&s.event) else {
+            return Ok(Step::Done(vec![]));
+        };
+        if !self.inner.config.is_staff(&s.sender) {
+            if !matches!(ev, StaffEvent::Message(_)) {
+                return Ok(Step::Done(vec![]));
+            }
+            info!(sender = %s.sender, "message from a non-staff user not relayed");
+            let text = format!(
+                "Not sent to WhatsApp: {} is not on the office's staff list, so their messages stay in Matrix. \
+                 An administrator can add them to office.staff.",
+                s.sender
+            );
+            return Ok(self.notice_for(&s, text));
+        }
+        if s.in_flight {
+            warn!(event_id = %s.event_id, "a send was interrupted by a restart; its outcome is unknown");
+            return Ok(self.notice_for(
+                &s,
+                "The bridge stopped while sending this message, so it may or may not have reached the citizen. \
+                 It was not sent again, to avoid a duplicate: check with the citizen, or send it again."
+                    .into(),
+            ));
+        }
+        let Some(to) = self.recipient(&s.room_id)? else {
             return Ok(self.notice_for(
                 &s,
                 "Not sent: this room has no WhatsApp number on record.".into(),
             ));
         };
-        let reply_to = match &msg.reply_to {
+        let mut after = Vec::new();
+        let (kind, body, reply_to): (&str, Value, Option<String>) = match ev {
+            StaffEvent::Poll => {
+                return Ok(self.notice_for(&s, format!("Not sent to WhatsApp. {}", Refusal::Poll)));
+            }
+            StaffEvent::Redaction { redacts } => {
+                let key = format!("s:{redacts}");
+                if let Some(wamid) = store.reaction(&key).map_err(store_err)? {
+                    after.push(Store::reaction_delete_op(&key));
+                    ("reaction", json!({"message_id": wamid, "emoji": ""}), None)
+                } else if store
+                    .wamid_for_event(&redacts)
+                    .map_err(store_err)?
+                    .is_some()
+                {
+                    let mut step = self.notice_for(
+                        &s,
+                        format!(
+                            "A message was deleted here, but not on WhatsApp. {}",
+                            Refusal::Delete
+                        ),
+                    );
+                    if let Step::Then(Work::Notice(n), _) = &mut step {
+                        n.reply_to = None;
+                    }
+                    return Ok(step);
+                } else {
+                    return Ok(Step::Done(vec![]));
+                }
+            }
+            StaffEvent::Reaction { target, key } => {
+                match store.wamid_for_event(&target).map_err(store_err)? {
+                    Some(wamid) => {
+                        after.push(Store::reaction_op(&format!("s:{}", s.event_id), &wamid));
+                        ("reaction", json!({"message_id": wamid, "emoji": key}), None)
+                    }
+                    None => return Ok(Step::Done(vec![])),
+                }
+            }
+            StaffEvent::Message(msg) => {
+                let signature = self.signature(&s.sender).await;
+                let out = match convert::staff_to_outbound(&msg, signature.as_deref()) {
+                    Ok(o) => o,
+                    Err(refusal) => {
+                        return Ok(self.notice_for(&s, format!("Not sent to WhatsApp. {refusal}")));
+                    }
+                };
+                let reply = msg.reply_to.clone();
+                match out {
+                    Outbound::Text(t) => ("text", json!({"body": t, "preview_url": false}), reply),
+                    Outbound::Location {
+                        latitude,
+                        longitude,
+                        name,
+                    } => {
+                        let mut o = json!({"latitude": latitude, "longitude": longitude});
+                        if let Some(n) = name {
+                            o["name"] = json!(n);
+                        }
+                        ("location", o, reply)
+                    }
+                    Outbound::Media(m) => match self.prepare_media(&s, &m).await? {
+                        Ok(o) => (m.kind, o, reply),
+                        Err(step) => return Ok(step),
+                    },
+                }
+            }
+        };
+        let reply_to = match reply_to {
             Some(ev) => store
-                .wamid_for_event(ev)
+                .wamid_for_event(&ev)
                 .map_err(store_err)?
                 .map(WaMessageId::new),
             None => None,
@@ -133,12 +250,19 @@ impl Bridge {
         match self
             .inner
             .graph
-            .send_text(&to, &text, reply_to.as_ref())
+            .send(&to, kind, body, reply_to.as_ref())
             .await
         {
             Ok(sent) => {
-                info!(event_id = %s.event_id, wamid = %sent.id, "staff message accepted by WhatsApp");
-                let mut ops = Store::message_ops(sent.id.expose(), &s.room_id, &s.event_id);
+                info!(event_id = %s.event_id, wamid = %sent.id, kind, "staff message accepted by WhatsApp");
+                let mut ops = after;
+                if kind != "reaction" {
+                    ops.extend(Store::message_ops(
+                        sent.id.expose(),
+                        &s.room_id,
+                        &s.event_id,
+                    ));
+                }
                 ops.push(Store::status_op(sent.id.expose(), "accepted"));
                 Ok(Step::Done(ops))
             }
@@ -149,7 +273,7 @@ impl Bridge {
                         s.attempts += 1;
                         Err(Transient {
                             reason: e.to_string(),
-                            update: Some(Work::Staff(s)),
+                            update: Some(Box::new(Work::Staff(s))),
                         })
                     }
                     Handling::Retry | Handling::Recipient => Ok(self.notice_for(

@@ -250,7 +250,15 @@ impl Bridge {
                     continue;
                 }
             };
-            if self.is_own_user(&ev.sender) || ev.event_type != "m.room.message" {
+            const BRIDGED: [&str; 6] = [
+                "m.room.message",
+                "m.sticker",
+                "m.reaction",
+                "m.room.redaction",
+                "m.poll.start",
+                "org.matrix.msc3381.poll.start",
+            ];
+            if self.is_own_user(&ev.sender) || !BRIDGED.contains(&ev.event_type.as_str()) {
                 continue;
             }
             if !r.first_time(store, format!("e:{}", ev.event_id))? {

@@ -24,7 +24,7 @@ pub(super) enum Step {
 /// Not finished yet; try again later. `update` replaces the item first (e.g. attempt count).
 pub(super) struct Transient {
     pub reason: String,
-    pub update: Option<Work>,
+    pub update: Option<Box<Work>>,
 }
 
 impl From<MatrixError> for Transient {

@@ -1,5 +1,6 @@
 use super::*;
 use crate::ids::{Bsuid, WaId};
+use crate::matrix::types::{StaffKind, StaffMessage};
 use crate::whatsapp::webhook::{InboundMessage, Update, parse};
 
 fn inbound(message: Value) -> InboundMessage {
@@ -243,6 +244,7 @@ fn reactions() {
 
 fn staff(kind: StaffKind, body: &str, html: Option<&str>) -> StaffMessage {
     StaffMessage {
+        content: json!({"body": body}),
         kind,
         body: body.into(),
         html: html.map(Into::into),
@@ -269,21 +271,99 @@ fn staff_text_html_emote_signature() {
 
 #[test]
 fn staff_refusals() {
-    assert_eq!(
-        staff_to_whatsapp(
-            &staff(StaffKind::Other("m.image".into()), "x.png", None),
-            None
-        ),
-        Err(Refusal::Unsupported("m.image".into()))
-    );
+    let mut e = staff(StaffKind::Text, "fix", None);
     assert_eq!(
         staff_to_whatsapp(&staff(StaffKind::Text, &"a".repeat(4097), None), None),
         Err(Refusal::TooLong(4097))
     );
     assert!(staff_to_whatsapp(&staff(StaffKind::Text, &"é".repeat(4096), None), None).is_ok());
-    let mut e = staff(StaffKind::Text, "fix", None);
     e.is_edit = true;
     assert_eq!(staff_to_whatsapp(&e, None), Err(Refusal::Edit));
+    assert_eq!(
+        staff_to_outbound(
+            &staff(
+                StaffKind::Other("m.key.verification.request".into()),
+                "x",
+                None
+            ),
+            None
+        ),
+        Err(Refusal::Unsupported("m.key.verification.request".into()))
+    );
+}
+
+fn media_msg(msgtype: &str, content: Value) -> StaffMessage {
+    let mut m = staff(
+        StaffKind::Other(msgtype.into()),
+        content["body"].as_str().unwrap_or(""),
+        None,
+    );
+    m.content = content;
+    m
+}
+
+#[test]
+fn staff_media_and_location() {
+    let img = media_msg(
+        "m.image",
+        json!({"body": "Il bando", "filename": "bando.png", "url": "mxc://s/a", "info": {"mimetype": "image/png", "size": 1000}}),
+    );
+    let Ok(Outbound::Media(m)) = staff_to_outbound(&img, None) else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            m.kind,
+            m.mime.as_str(),
+            m.caption.as_deref(),
+            m.filename.as_str()
+        ),
+        ("image", "image/png", Some("Il bando"), "bando.png")
+    );
+    assert_eq!(
+        outbound::media_object(&m, "77"),
+        json!({"id": "77", "caption": "Il bando"})
+    );
+    let pdf = media_msg(
+        "m.file",
+        json!({"body": "bando.pdf", "url": "mxc://s/b", "info": {"mimetype": "application/pdf", "size": 2_000_000}}),
+    );
+    let Ok(Outbound::Media(m)) = staff_to_outbound(&pdf, None) else {
+        panic!()
+    };
+    assert_eq!((m.kind, m.caption.clone()), ("document", None));
+    assert_eq!(
+        outbound::media_object(&m, "78"),
+        json!({"id": "78", "filename": "bando.pdf"})
+    );
+    let big = media_msg(
+        "m.video",
+        json!({"body": "v.mp4", "url": "mxc://s/c", "info": {"mimetype": "video/mp4", "size": 20 * 1024 * 1024}}),
+    );
+    assert!(matches!(
+        staff_to_outbound(&big, None),
+        Err(Refusal::TooLarge { kind: "video", .. })
+    ));
+    let gif = media_msg(
+        "m.image",
+        json!({"body": "a.gif", "url": "mxc://s/d", "info": {"mimetype": "image/gif"}}),
+    );
+    let err = staff_to_outbound(&gif, None).unwrap_err();
+    assert!(err.to_string().contains("JPEG or PNG"), "{err}");
+    let loc = media_msg(
+        "m.location",
+        json!({"body": "Municipio", "geo_uri": "geo:45.4642,9.19;u=10"}),
+    );
+    assert_eq!(
+        staff_to_outbound(&loc, None),
+        Ok(Outbound::Location {
+            latitude: 45.4642,
+            longitude: 9.19,
+            name: Some("Municipio".into())
+        })
+    );
+    let bad = media_msg("m.location", json!({"body": "x", "geo_uri": "geo:999,1"}));
+    assert_eq!(staff_to_outbound(&bad, None), Err(Refusal::BadLocation));
 }
 
 #[test]

@@ -60,6 +60,54 @@ pub struct StaffMessage {
     pub reply_to: Option<String>,
     /// Edits (`m.replace`) are recognised so they are not sent as new messages.
     pub is_edit: bool,
+    /// The event content as sent (media URL and info, geo URI, …).
+    pub content: Value,
+}
+
+/// What a staff member did in a portal, as far as WhatsApp is concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StaffEvent {
+    /// `m.room.message` or `m.sticker`.
+    Message(StaffMessage),
+    /// An `m.annotation` reaction.
+    Reaction { target: String, key: String },
+    /// A redaction (of a message or of a reaction).
+    Redaction { redacts: String },
+    /// A poll, which WhatsApp cannot carry.
+    Poll,
+}
+
+/// Classifies a timeline event from a portal; `None` for what WhatsApp has no use for.
+pub fn staff_event(event: &Value) -> Option<StaffEvent> {
+    let content = event.get("content").cloned().unwrap_or(Value::Null);
+    match event.get("type")?.as_str()? {
+        "m.room.message" => staff_message(event).map(StaffEvent::Message),
+        "m.sticker" => Some(StaffEvent::Message(StaffMessage {
+            kind: StaffKind::Other("m.sticker".into()),
+            body: content["body"].as_str().unwrap_or("sticker").to_owned(),
+            html: None,
+            reply_to: None,
+            is_edit: false,
+            content,
+        })),
+        "m.reaction" => {
+            let rel = content.get("m.relates_to")?;
+            (rel.get("rel_type")?.as_str()? == "m.annotation").then(|| StaffEvent::Reaction {
+                target: rel["event_id"].as_str().unwrap_or_default().to_owned(),
+                key: rel["key"].as_str().unwrap_or_default().to_owned(),
+            })
+        }
+        // Room v11+ carry `redacts` in the content, older versions at the top level.
+        "m.room.redaction" => content
+            .get("redacts")
+            .or_else(|| event.get("redacts"))
+            .and_then(Value::as_str)
+            .map(|r| StaffEvent::Redaction {
+                redacts: r.to_owned(),
+            }),
+        "m.poll.start" | "org.matrix.msc3381.poll.start" => Some(StaffEvent::Poll),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +160,7 @@ pub fn staff_message(event: &Value) -> Option<StaffMessage> {
         html,
         reply_to,
         is_edit,
+        content: event.get("content").cloned().unwrap_or(Value::Null),
     })
 }
 

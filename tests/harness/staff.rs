@@ -131,6 +131,45 @@ impl Staff {
         res.bytes().await.unwrap().to_vec()
     }
 
+    /// Uploads media as this user, as Element does before sending an attachment.
+    pub async fn upload(&self, mime: &str, bytes: Vec<u8>) -> String {
+        let url = format!(
+            "{}/_matrix/media/v3/upload",
+            self.client.homeserver().as_str().trim_end_matches('/')
+        );
+        let res = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(self.client.access_token().unwrap())
+            .header("content-type", mime)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let v: Value = res.json().await.unwrap();
+        v["content_uri"].as_str().expect("content_uri").to_owned()
+    }
+
+    /// Sends an event of any type; returns its id.
+    pub async fn send_event(
+        &self,
+        room_id: &RoomId,
+        event_type: &str,
+        content: Value,
+    ) -> OwnedEventId {
+        let room = self.client.get_room(room_id).expect("joined room");
+        room.send_raw(event_type, content)
+            .await
+            .expect("send")
+            .response
+            .event_id
+    }
+
+    /// Redacts an event.
+    pub async fn redact(&self, room_id: &RoomId, event_id: &matrix_sdk::ruma::EventId) {
+        let room = self.client.get_room(room_id).expect("joined room");
+        room.redact(event_id, None, None).await.expect("redact");
+    }
+
     /// Sends an `m.room.message` with this content; returns the event id.
     pub async fn send(&self, room_id: &RoomId, content: Value) -> OwnedEventId {
         let room = self.client.get_room(room_id).expect("joined room");
