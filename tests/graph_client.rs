@@ -35,7 +35,9 @@ async fn sends_text_with_context_and_marks_read() {
     assert!(sent.id.expose().starts_with("wamid."));
     let bsuid = CitizenKey::Bsuid(Bsuid::parse("US.13491208655302741918").unwrap());
     g.send_text(&bsuid, "hi", None).await.unwrap();
-    g.mark_read(&WaMessageId::new("wamid.IN")).await.unwrap();
+    g.mark_read(&WaMessageId::new("wamid.IN"), false)
+        .await
+        .unwrap();
     let rec = sim.recorded();
     assert_eq!(rec.len(), 3);
     assert_eq!(rec[0].body["context"]["message_id"], "wamid.Q");

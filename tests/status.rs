@@ -90,3 +90,73 @@ async fn delivered_and_read_become_receipts_and_failed_a_notice() {
         .count();
     assert_eq!(bot_msgs, 1);
 }
+
+/// Staff reading a citizen's message gives the citizen blue ticks; staff typing shows
+/// "typing…"; with `bridge.mark_read = false` neither leaves the office.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_read_and_typing_reach_whatsapp_only_when_enabled() {
+    for enabled in [true, false] {
+        let stack = crate::harness::stack_with(crate::harness::StackOptions {
+            mark_read: enabled,
+            ..Default::default()
+        })
+        .await;
+        let sim = &stack.sim;
+        let anna = Citizen::phone("393331234567", "Anna");
+        let msg = sim.text(&anna, "C'è qualcuno?");
+        let wamid = msg["id"].as_str().unwrap().to_owned();
+        assert_eq!(sim.post(&sim.notification(&[&anna], vec![msg])).await, 200);
+        let mario = crate::harness::Staff::login(&stack.synapse.url, "mario").await;
+        let room = mario
+            .room_for_alias("#whatsapp_393331234567:comune.test")
+            .await;
+        mario.accept_invite(&room).await;
+        let ev = mario
+            .wait_for(&room, 1, "the message", |e| {
+                e["content"]["body"] == "C'è qualcuno?"
+            })
+            .await[0]["event_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let joined = mario.client.get_room(&room).unwrap();
+        let ev: matrix_sdk::ruma::OwnedEventId = ev.try_into().unwrap();
+        joined
+            .send_single_receipt(
+                matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType::Read,
+                ReceiptThread::Unthreaded,
+                ev,
+            )
+            .await
+            .unwrap();
+        joined.typing_notice(true).await.unwrap();
+        let reads = || {
+            sim.recorded()
+                .into_iter()
+                .filter(|r| r.body["status"] == "read")
+                .map(|r| r.body)
+                .collect::<Vec<_>>()
+        };
+        if enabled {
+            let got = eventually("the read mark and the typing indicator", || async {
+                let r = reads();
+                (r.len() >= 2).then_some(r)
+            })
+            .await;
+            assert_eq!(
+                got[0],
+                json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid})
+            );
+            assert_eq!(got[1]["typing_indicator"], json!({"type": "text"}));
+            assert_eq!(got[1]["message_id"], wamid.as_str());
+        } else {
+            // A marker proves the receipt and the typing notice were processed.
+            mario
+                .send(&room, json!({"msgtype": "m.text", "body": "marker"}))
+                .await;
+            sim.wait_for_messages(1, WAIT).await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            assert!(reads().is_empty(), "nothing leaves when mark_read is off");
+        }
+    }
+}

@@ -67,15 +67,16 @@ impl Bridge {
         let mut ops = Vec::new();
         let learned_phone = m.phone.as_ref().filter(|_| portal.phone.is_none());
         let learned_bsuid = m.bsuid.as_ref().filter(|_| portal.bsuid.is_none());
-        if learned_phone.is_some() || learned_bsuid.is_some() {
-            portal.phone = portal
-                .phone
-                .or(learned_phone.map(|p| p.expose().to_owned()));
-            portal.bsuid = portal
-                .bsuid
-                .or(learned_bsuid.map(|b| b.expose().to_owned()));
-            ops.extend(Store::portal_ops(&portal));
-        }
+        portal.phone = portal
+            .phone
+            .or(learned_phone.map(|p| p.expose().to_owned()));
+        portal.bsuid = portal
+            .bsuid
+            .or(learned_bsuid.map(|b| b.expose().to_owned()));
+        // The latest citizen message: what staff typing marks, and when the window opened.
+        portal.last_inbound = Some(m.id.expose().to_owned());
+        portal.last_inbound_at = Some(m.timestamp.unwrap_or(crate::store::now_secs() as i64));
+        ops.extend(Store::portal_ops(&portal));
         if let Some(r) = conv::reaction(&m) {
             ops.extend(self.citizen_reaction(&portal, &m, r).await?);
             return Ok(Step::Done(ops));

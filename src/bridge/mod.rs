@@ -9,6 +9,7 @@
 mod inbound;
 mod outbound;
 mod portal;
+mod read;
 mod router;
 mod status;
 mod work;
@@ -44,6 +45,8 @@ struct Inner {
     inbox: Notify,
     /// Citizens whose worker is running.
     running: Mutex<HashSet<String>>,
+    /// When a typing indicator was last sent, per portal room.
+    typing_sent: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     /// Serialises space creation (the only shared room).
     space_lock: tokio::sync::Mutex<()>,
     shutdown: watch::Receiver<bool>,
@@ -68,6 +71,7 @@ impl Bridge {
                 graph,
                 inbox: Notify::new(),
                 running: Mutex::new(HashSet::new()),
+                typing_sent: Mutex::new(Default::default()),
                 space_lock: tokio::sync::Mutex::new(()),
                 shutdown,
             }),

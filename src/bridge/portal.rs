@@ -185,6 +185,8 @@ impl Bridge {
                 CitizenKey::Bsuid(b) => Some(b.expose().to_owned()),
                 _ => None,
             },
+            last_inbound: None,
+            last_inbound_at: None,
         };
         store.commit(Store::portal_ops(&p)).map_err(|e| Transient {
             reason: e.to_string(),

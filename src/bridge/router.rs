@@ -10,7 +10,7 @@ use tracing::{Instrument, debug, error, info, info_span, warn};
 use super::Bridge;
 use super::work::{CitizenWork, StaffWork, StatusWork, Work};
 use crate::ids::CitizenKey;
-use crate::matrix::types::parse_transaction;
+use crate::matrix::types::{parse_ephemeral, parse_transaction};
 use crate::store::{InboxEntry, Op, Source, Store, StoreError};
 use crate::whatsapp::webhook::{self, InboundMessage, StatusUpdate, Update};
 
@@ -232,6 +232,16 @@ impl Bridge {
     fn route_transaction(&self, entry: &InboxEntry) -> Result<Routed, StoreError> {
         let store = &self.inner.store;
         let mut r = Routed::default();
+        for e in parse_ephemeral(&entry.body) {
+            if let Some((citizen, wamid, typing)) = self.route_ephemeral(e)? {
+                let work = Work::MarkRead {
+                    wamid,
+                    typing,
+                    queued_at: crate::store::now_secs(),
+                };
+                r.push(store, &citizen, &work);
+            }
+        }
         let events = match parse_transaction(&entry.body) {
             Ok(e) => e,
             Err(e) => {

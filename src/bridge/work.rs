@@ -18,6 +18,12 @@ pub enum Work {
     Notice(NoticeWork),
     /// A delivery status of a message staff sent, to be shown in the room.
     Status(StatusWork),
+    /// Staff read the citizen's messages up to `wamid` (blue ticks), or are typing.
+    MarkRead {
+        wamid: String,
+        typing: bool,
+        queued_at: u64,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -180,6 +180,11 @@ impl Bridge {
             Work::Citizen(c) => self.deliver_citizen_message(citizen, c).await,
             Work::Staff(s) => self.send_staff_message(item, s).await,
             Work::Status(st) => self.show_status(st).await,
+            Work::MarkRead {
+                wamid,
+                typing,
+                queued_at,
+            } => Ok(self.mark_read(&wamid, typing, queued_at).await),
             Work::Notice(n) => {
                 let content = crate::convert::notice(&n.text, n.reply_to.as_deref());
                 match self

@@ -121,6 +121,8 @@ pub struct Bridge {
     pub space_name: String,
     #[serde(default = "d_retry")]
     pub retry_max_secs: u64,
+    #[serde(default = "d_true")]
+    pub mark_read: bool,
 }
 
 impl Default for Bridge {
@@ -130,6 +132,7 @@ impl Default for Bridge {
             signature: d_signature(),
             space_name: d_space(),
             retry_max_secs: d_retry(),
+            mark_read: true,
         }
     }
 }
@@ -190,6 +193,9 @@ fn d_space() -> String {
 }
 fn d_retry() -> u64 {
     60
+}
+fn d_true() -> bool {
+    true
 }
 fn d_store() -> PathBuf {
     "sportello-data".into()

@@ -45,13 +45,16 @@ pub async fn transaction(
     let _span = info_span!("transaction", txn_id = %txn_id).entered();
     // Only check it is a JSON object with events; the router reads it in full later.
     let v: Value = serde_json::from_slice(&body).map_err(|e| HttpError::BadJson(e.to_string()))?;
-    let events = v
-        .get("events")
-        .and_then(Value::as_array)
-        .map(Vec::len)
-        .unwrap_or(0);
-    if events == 0 {
-        debug!("transaction without timeline events (ephemeral only)");
+    let count = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_array)
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    let events = count("events");
+    let ephemeral = count("ephemeral") + count("de.sorunome.msc2409.ephemeral");
+    if events + ephemeral == 0 {
+        debug!("empty transaction");
         return Ok(Json(json!({})));
     }
     bridge.ingest(Source::Matrix, &body)?;

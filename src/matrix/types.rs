@@ -49,6 +49,80 @@ pub fn parse_transaction(body: &[u8]) -> Result<Vec<Result<TxnEvent, String>>, S
         .collect())
 }
 
+/// Ephemeral data from a transaction that the bridge acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ephemeral {
+    /// `user_id` has read up to `event_id` (public `m.read` receipts only).
+    Read {
+        room_id: String,
+        event_id: String,
+        user_id: String,
+    },
+    /// These users are typing in the room now.
+    Typing {
+        room_id: String,
+        user_ids: Vec<String>,
+    },
+}
+
+/// The receipts and typing notices of a transaction (stable and MSC2409 keys).
+pub fn parse_ephemeral(body: &[u8]) -> Vec<Ephemeral> {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let mut out = Vec::new();
+    let lists = ["ephemeral", "de.sorunome.msc2409.ephemeral"];
+    for e in lists
+        .iter()
+        .filter_map(|k| v.get(*k).and_then(Value::as_array))
+        .flatten()
+    {
+        let Some(room_id) = e.get("room_id").and_then(Value::as_str) else {
+            continue;
+        };
+        match e.get("type").and_then(Value::as_str) {
+            Some("m.receipt") => {
+                for (event_id, kinds) in e["content"].as_object().into_iter().flatten() {
+                    for user_id in kinds
+                        .get("m.read")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flat_map(|m| m.keys())
+                    {
+                        out.push(Ephemeral::Read {
+                            room_id: room_id.into(),
+                            event_id: event_id.clone(),
+                            user_id: user_id.clone(),
+                        });
+                    }
+                }
+            }
+            Some("m.typing") => {
+                let user_ids = e["content"]["user_ids"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.push(Ephemeral::Typing {
+                    room_id: room_id.into(),
+                    user_ids,
+                });
+            }
+            _ => {}
+        }
+    }
+    // Both keys may carry the same data.
+    let mut unique = Vec::new();
+    for e in out {
+        if !unique.contains(&e) {
+            unique.push(e);
+        }
+    }
+    unique
+}
+
 /// A staff member's message, as the WhatsApp side needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaffMessage {
@@ -238,6 +312,35 @@ mod tests {
         assert!(edit.is_edit);
         assert!(staff_message(&json!({"type": "m.room.member", "event_id": "$e", "room_id": "!r:x",
             "sender": "@m:x", "origin_server_ts": 1, "state_key": "@m:x", "content": {"membership": "join"}})).is_none());
+    }
+
+    #[test]
+    fn ephemeral_receipts_and_typing() {
+        let body = json!({
+            "ephemeral": [
+                {"type": "m.receipt", "room_id": "!r:x", "content": {"$e": {"m.read": {"@m:x": {"ts": 1}}, "m.read.private": {"@p:x": {"ts": 1}}}}},
+                {"type": "m.typing", "room_id": "!r:x", "content": {"user_ids": ["@m:x"]}},
+                {"type": "m.presence", "content": {}}
+            ],
+            "de.sorunome.msc2409.ephemeral": [
+                {"type": "m.typing", "room_id": "!r:x", "content": {"user_ids": ["@m:x"]}}
+            ]
+        });
+        let e = parse_ephemeral(body.to_string().as_bytes());
+        assert_eq!(
+            e,
+            vec![
+                Ephemeral::Read {
+                    room_id: "!r:x".into(),
+                    event_id: "$e".into(),
+                    user_id: "@m:x".into()
+                },
+                Ephemeral::Typing {
+                    room_id: "!r:x".into(),
+                    user_ids: vec!["@m:x".into()]
+                },
+            ]
+        );
     }
 
     #[test]

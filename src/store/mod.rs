@@ -86,6 +86,11 @@ pub struct PortalRecord {
     pub profile_name: Option<String>,
     pub phone: Option<String>,
     pub bsuid: Option<String>,
+    /// The citizen's latest message (for typing indicators) and its time (unix seconds).
+    #[serde(default)]
+    pub last_inbound: Option<String>,
+    #[serde(default)]
+    pub last_inbound_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -471,6 +476,8 @@ mod tests {
             profile_name: Some("Anna".into()),
             phone: Some("39333".into()),
             bsuid: None,
+            last_inbound: None,
+            last_inbound_at: None,
         };
         s.commit(Store::portal_ops(&p)).unwrap();
         assert_eq!(s.portal_by_room("!r:x").unwrap(), Some(p.clone()));

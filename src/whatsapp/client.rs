@@ -226,14 +226,15 @@ impl GraphClient {
         })
     }
 
-    /// Marks a citizen's message as read (blue ticks).
-    pub async fn mark_read(&self, id: &WaMessageId) -> Result<(), GraphError> {
-        let v = self
-            .post(
-                "messages",
-                &json!({"messaging_product": "whatsapp", "status": "read", "message_id": id.expose()}),
-            )
-            .await?;
+    /// Marks a citizen's message (and the ones before it) as read: blue ticks. With
+    /// `typing`, also shows "typing…" until the answer or 25 s.
+    pub async fn mark_read(&self, id: &WaMessageId, typing: bool) -> Result<(), GraphError> {
+        let mut req =
+            json!({"messaging_product": "whatsapp", "status": "read", "message_id": id.expose()});
+        if typing {
+            req["typing_indicator"] = json!({"type": "text"});
+        }
+        let v = self.post("messages", &req).await?;
         match v.get("success").and_then(Value::as_bool) {
             Some(true) => Ok(()),
             _ => Err(GraphError::Unexpected {

@@ -25,6 +25,8 @@ pub struct StackOptions {
     pub signature: String,
     pub retry_max_secs: u64,
     pub request_timeout_secs: u64,
+    /// bridge.mark_read
+    pub mark_read: bool,
     /// Keep Synapse's data here instead of a temporary directory (the demo).
     pub data_dir: Option<PathBuf>,
 }
@@ -38,6 +40,7 @@ impl Default for StackOptions {
             signature: "none".into(),
             retry_max_secs: 2,
             request_timeout_secs: 5,
+            mark_read: true,
             data_dir: None,
         }
     }
@@ -106,6 +109,7 @@ admins = [{admins}]
 [bridge]
 signature = "{signature}"
 retry_max_secs = {retry}
+mark_read = {mark_read}
 [store]
 path = "{store}"
 "#,
@@ -120,6 +124,7 @@ path = "{store}"
             admins = users(&opts.admins),
             signature = opts.signature,
             retry = opts.retry_max_secs,
+            mark_read = opts.mark_read,
             store = store.path().display(),
         );
         let config = RawConfig::from_toml(&text, "test config", |_| None)?.validate()?;

@@ -28,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
         signature: "none".into(),
         retry_max_secs: 30,
         request_timeout_secs: 30,
+        mark_read: true,
         data_dir: None,
     })
     .await?;
