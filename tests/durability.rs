@@ -78,11 +78,15 @@ async fn graph_500_then_success_is_delivered_once_and_refusals_are_explained() {
     assert_eq!(posts, 3, "two failures, then one success");
 
     // A terminal error: a notice replying to the staff message, with the code and a reason.
-    sim.fail_next(Failure::window_closed());
+    sim.fail_next(Failure::Graph {
+        http_status: 400,
+        code: 131026,
+        message: "Message undeliverable".into(),
+    });
     let ev = mario
         .send(
             &room,
-            json!({"msgtype": "m.text", "body": "fuori finestra"}),
+            json!({"msgtype": "m.text", "body": "non consegnabile"}),
         )
         .await;
     let notices = mario
@@ -95,7 +99,7 @@ async fn graph_500_then_success_is_delivered_once_and_refusals_are_explained() {
     assert_eq!(c["m.relates_to"]["m.in_reply_to"]["event_id"], ev.as_str());
     let body = c["body"].as_str().unwrap();
     assert!(
-        body.contains("131047") && body.contains("24 hours"),
+        body.contains("131026") && body.contains("cannot be delivered"),
         "{body}"
     );
 

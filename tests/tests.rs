@@ -13,3 +13,4 @@ mod kinds;
 mod portal;
 mod status;
 mod webhook;
+mod window;

@@ -74,8 +74,14 @@ impl Bridge {
             .bsuid
             .or(learned_bsuid.map(|b| b.expose().to_owned()));
         // The latest citizen message: what staff typing marks, and when the window opened.
-        portal.last_inbound = Some(m.id.expose().to_owned());
-        portal.last_inbound_at = Some(m.timestamp.unwrap_or(crate::store::now_secs() as i64));
+        // The latest citizen message (Meta does not guarantee order): what staff typing
+        // marks, and when the 24-hour window started.
+        let at = m.timestamp.unwrap_or(crate::store::now_secs() as i64);
+        if portal.last_inbound_at.is_none_or(|prev| at >= prev) {
+            portal.last_inbound = Some(m.id.expose().to_owned());
+            portal.last_inbound_at = Some(at);
+        }
+        ops.extend(self.refresh_topic(&mut portal).await?);
         ops.extend(Store::portal_ops(&portal));
         if let Some(r) = conv::reaction(&m) {
             ops.extend(self.citizen_reaction(&portal, &m, r).await?);
@@ -127,6 +133,9 @@ impl Bridge {
                 &portal.room_id,
                 &event_id,
             ));
+        }
+        if super::window::is_open(portal.last_inbound_at, crate::store::now_secs() as i64) {
+            ops.extend(self.release_held(&portal, m.id.expose())?);
         }
         Ok(Step::Done(ops))
     }

@@ -12,6 +12,8 @@ mod portal;
 mod read;
 mod router;
 mod status;
+mod window;
+mod window_ops;
 mod work;
 mod worker;
 
@@ -106,6 +108,8 @@ impl Bridge {
             }
             Err(e) => error!("cannot read the queues: {e}"),
         }
+        let sweeper = self.clone();
+        tokio::spawn(async move { sweeper.sweep_windows_forever().await });
         let b = self.clone();
         tokio::spawn(async move { b.route_forever().await })
     }

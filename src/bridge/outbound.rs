@@ -14,8 +14,8 @@ use crate::convert;
 use crate::convert::outbound::{check_media, media_object};
 use crate::convert::{MediaOut, Outbound, Refusal};
 use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
-use crate::matrix::types::{StaffEvent, staff_event};
-use crate::store::{QueueItem, Store};
+use crate::matrix::types::{StaffEvent, StaffKind, staff_event};
+use crate::store::{PortalRecord, QueueItem, Store};
 use crate::whatsapp::Handling;
 use serde_json::{Value, json};
 
@@ -67,14 +67,16 @@ impl Bridge {
     }
 
     /// The citizen's address: the phone number when known, else the BSUID.
-    fn recipient(&self, room_id: &str) -> Result<Option<CitizenKey>, Transient> {
+    /// The portal and the citizen's address: the phone number when known, else the BSUID.
+    fn recipient(&self, room_id: &str) -> Result<Option<(PortalRecord, CitizenKey)>, Transient> {
         let portal = self
             .inner
             .store
             .portal_by_room(room_id)
             .map_err(store_err)?;
         Ok(portal.and_then(|p| {
-            p.phone
+            let to = p
+                .phone
                 .as_deref()
                 .and_then(WaId::parse)
                 .map(CitizenKey::Phone)
@@ -83,7 +85,8 @@ impl Bridge {
                         .as_deref()
                         .and_then(Bsuid::parse)
                         .map(CitizenKey::Bsuid)
-                })
+                })?;
+            Some((p, to))
         }))
     }
 
@@ -132,7 +135,7 @@ impl Bridge {
     pub(super) async fn send_staff_message(
         &self,
         item: &QueueItem,
-        mut s: StaffWork,
+        s: StaffWork,
     ) -> Result<Step, Transient> {
         let store = &self.inner.store;
         let Some(ev) = staff_event(&s.event) else {
@@ -159,13 +162,42 @@ impl Bridge {
                     .into(),
             ));
         }
-        let Some(to) = self.recipient(&s.room_id)? else {
+        let Some((portal, to)) = self.recipient(&s.room_id)? else {
             return Ok(self.notice_for(
                 &s,
                 "Not sent: this room has no WhatsApp number on record.".into(),
             ));
         };
         let mut after = Vec::new();
+        // `!template <key> [params…]`: an approved template, accepted at any time.
+        let template = match &ev {
+            StaffEvent::Message(m) if m.kind == StaffKind::Text => m
+                .body
+                .trim_start()
+                .strip_prefix("!template")
+                .map(str::to_owned),
+            _ => None,
+        };
+        if let Some(args) = template {
+            return match self.template_request(&args) {
+                Ok(tpl) => {
+                    self.send_marked(item, s, &portal, &to, "template", tpl, None, vec![])
+                        .await
+                }
+                Err(why) => Ok(self.notice_for(&s, why)),
+            };
+        }
+        let now = crate::store::now_secs() as i64;
+        if !matches!(ev, StaffEvent::Poll) && !super::window::is_open(portal.last_inbound_at, now) {
+            if matches!(ev, StaffEvent::Message(_)) {
+                return Ok(self.hold(&s, &portal.citizen));
+            }
+            // Reactions and their removal only make sense now; say so instead of holding.
+            return Ok(self.notice_for(
+                &s,
+                "Not sent: the citizen's 24-hour window is closed.".into(),
+            ));
+        }
         let (kind, body, reply_to): (&str, Value, Option<String>) = match ev {
             StaffEvent::Poll => {
                 return Ok(self.notice_for(&s, format!("Not sent to WhatsApp. {}", Refusal::Poll)));
@@ -240,6 +272,24 @@ impl Bridge {
                 .map(WaMessageId::new),
             None => None,
         };
+        self.send_marked(item, s, &portal, &to, kind, body, reply_to, after)
+            .await
+    }
+
+    /// Marks the item in flight (committed), sends, and turns the answer into the outcome.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_marked(
+        &self,
+        item: &QueueItem,
+        mut s: StaffWork,
+        portal: &PortalRecord,
+        to: &CitizenKey,
+        kind: &str,
+        body: Value,
+        reply_to: Option<WaMessageId>,
+        after: Vec<crate::store::Op>,
+    ) -> Result<Step, Transient> {
+        let store = &self.inner.store;
         s.in_flight = true;
         store
             .commit(vec![Store::queue_update_op(
@@ -250,7 +300,7 @@ impl Bridge {
         match self
             .inner
             .graph
-            .send(&to, kind, body, reply_to.as_ref())
+            .send(to, kind, body, reply_to.as_ref())
             .await
         {
             Ok(sent) => {
@@ -265,6 +315,11 @@ impl Bridge {
                 }
                 ops.push(Store::status_op(sent.id.expose(), "accepted"));
                 Ok(Step::Done(ops))
+            }
+            Err(e) if e.code() == Some(131047) && kind != "template" => {
+                // The window closed (our clock and Meta's disagree, or the citizen blocked
+                // the office): hold it like any message outside the window.
+                Ok(self.hold(&s, &portal.citizen))
             }
             Err(e) => {
                 s.in_flight = false;

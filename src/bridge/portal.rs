@@ -187,6 +187,7 @@ impl Bridge {
             },
             last_inbound: None,
             last_inbound_at: None,
+            topic_until: None,
         };
         store.commit(Store::portal_ops(&p)).map_err(|e| Transient {
             reason: e.to_string(),

@@ -24,6 +24,8 @@ pub enum Work {
         typing: bool,
         queued_at: u64,
     },
+    /// Bring the room topic up to date with the 24-hour window.
+    WindowTopic,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

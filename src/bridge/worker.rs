@@ -180,6 +180,7 @@ impl Bridge {
             Work::Citizen(c) => self.deliver_citizen_message(citizen, c).await,
             Work::Staff(s) => self.send_staff_message(item, s).await,
             Work::Status(st) => self.show_status(st).await,
+            Work::WindowTopic => self.window_topic(citizen).await,
             Work::MarkRead {
                 wamid,
                 typing,

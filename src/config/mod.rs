@@ -45,6 +45,25 @@ pub struct RawConfig {
     pub store: Store,
     #[serde(default)]
     pub log: Log,
+    /// Approved message templates staff may send with `!template <key> [params…]`.
+    #[serde(default)]
+    pub templates: std::collections::BTreeMap<String, Template>,
+}
+
+/// An approved WhatsApp template (created and approved in Meta's WhatsApp Manager).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// The template's name at Meta.
+    pub name: String,
+    /// Its language code, exactly as approved (`it`, `en_US`, …).
+    pub language: String,
+    /// How many `{{n}}` parameters its body takes.
+    #[serde(default)]
+    pub params: usize,
+    /// What it says, for the staff listing.
+    #[serde(default)]
+    pub description: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -96,6 +115,9 @@ pub struct WhatsApp {
 #[serde(deny_unknown_fields)]
 pub struct Office {
     pub name: String,
+    /// IANA time zone of the office (times shown to staff and citizens).
+    #[serde(default = "d_tz")]
+    pub timezone: String,
     #[serde(default)]
     pub staff: Vec<String>,
     #[serde(default)]
@@ -193,6 +215,9 @@ fn d_space() -> String {
 }
 fn d_retry() -> u64 {
     60
+}
+fn d_tz() -> String {
+    "Europe/Rome".into()
 }
 fn d_true() -> bool {
     true
@@ -332,6 +357,24 @@ impl RawConfig {
         if w.request_timeout_secs == 0 {
             p.push("whatsapp.request_timeout_secs must be at least 1.".into());
         }
+        if self.office.timezone.parse::<chrono_tz::Tz>().is_err() {
+            p.push(format!(
+                "office.timezone \"{}\" is not an IANA time zone such as Europe/Rome.",
+                self.office.timezone
+            ));
+        }
+        for (key, t) in &self.templates {
+            if t.name.trim().is_empty() || t.language.trim().is_empty() {
+                p.push(format!(
+                    "templates.{key} needs the template's name and language as approved at Meta."
+                ));
+            }
+            if key.contains(char::is_whitespace) {
+                p.push(format!(
+                    "templates.\"{key}\": a template key cannot contain spaces."
+                ));
+            }
+        }
         if self.office.name.trim().is_empty() {
             p.push("office.name must be set: staff and citizens see it.".into());
         }
@@ -395,6 +438,15 @@ impl Config {
     pub fn is_staff(&self, user: &str) -> bool {
         self.raw.office.staff.iter().any(|s| s == user)
             || self.raw.office.admins.iter().any(|s| s == user)
+    }
+
+    /// The office's time zone (validated).
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.raw
+            .office
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Rome)
     }
 
     /// Staff and admins, each once, in config order.

@@ -40,9 +40,12 @@ const STATUS: &str = "wamid_status";
 /// `c:<target wamid>` (the citizen's reaction to it) | `s:<staff reaction event id>` →
 /// the reaction's event id (citizen side) or the target wamid (staff side).
 const REACTIONS: &str = "reaction_ref";
+/// `<citizen key>` 0x00 seq → a staff work item held until the citizen's window reopens.
+const HELD: &str = "citizenseq_heldwork";
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     META, INBOX, DEAD, SEEN, QUEUE, PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS,
+    HELD,
 ];
 const SCHEMA_VERSION: &[u8] = b"1";
 
@@ -91,6 +94,9 @@ pub struct PortalRecord {
     pub last_inbound: Option<String>,
     #[serde(default)]
     pub last_inbound_at: Option<i64>,
+    /// The window end the room topic shows; `None` when it shows the window closed.
+    #[serde(default)]
+    pub topic_until: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -314,6 +320,36 @@ impl Store {
         Ok(out)
     }
 
+    // ---- held work (outside the 24-hour window)
+
+    pub fn held_push_op(&self, citizen: &str, work: &[u8]) -> Op {
+        let mut k = Self::queue_prefix(citizen);
+        k.extend_from_slice(&self.next_seq().to_be_bytes());
+        Op::put(HELD, k, work)
+    }
+
+    pub fn held(&self, citizen: &str) -> R<Vec<QueueItem>> {
+        Ok(self
+            .kv
+            .scan(HELD, &Self::queue_prefix(citizen), usize::MAX)?
+            .into_iter()
+            .map(|(key, body)| QueueItem { key, body })
+            .collect())
+    }
+
+    pub fn held_delete_op(item: &QueueItem) -> Op {
+        Op::delete(HELD, item.key.clone())
+    }
+
+    /// Every portal (for the window sweeper).
+    pub fn portals(&self) -> R<Vec<PortalRecord>> {
+        self.kv
+            .scan(PORTALS, b"", usize::MAX)?
+            .into_iter()
+            .map(|(_, v)| serde_json::from_slice(&v).map_err(StoreError::new))
+            .collect()
+    }
+
     // ---- identities and portals
 
     /// The citizen key a WhatsApp identity (`p:<digits>` / `b:<bsuid>`) belongs to.
@@ -478,6 +514,7 @@ mod tests {
             bsuid: None,
             last_inbound: None,
             last_inbound_at: None,
+            topic_until: None,
         };
         s.commit(Store::portal_ops(&p)).unwrap();
         assert_eq!(s.portal_by_room("!r:x").unwrap(), Some(p.clone()));

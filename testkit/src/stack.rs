@@ -27,6 +27,8 @@ pub struct StackOptions {
     pub request_timeout_secs: u64,
     /// bridge.mark_read
     pub mark_read: bool,
+    /// More TOML appended to the generated config (e.g. `[templates.x]` tables).
+    pub extra_toml: String,
     /// Keep Synapse's data here instead of a temporary directory (the demo).
     pub data_dir: Option<PathBuf>,
 }
@@ -41,6 +43,7 @@ impl Default for StackOptions {
             retry_max_secs: 2,
             request_timeout_secs: 5,
             mark_read: true,
+            extra_toml: String::new(),
             data_dir: None,
         }
     }
@@ -127,6 +130,7 @@ path = "{store}"
             mark_read = opts.mark_read,
             store = store.path().display(),
         );
+        let text = format!("{text}\n{}\n", opts.extra_toml);
         let config = RawConfig::from_toml(&text, "test config", |_| None)?.validate()?;
         let registration = sportello::registration::render(&config);
         let data_dir = opts.data_dir.clone();

@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
         retry_max_secs: 30,
         request_timeout_secs: 30,
         mark_read: true,
+        extra_toml: String::new(),
         data_dir: None,
     })
     .await?;

@@ -1,0 +1,215 @@
+//! The 24-hour window in the bridge: staff messages outside it are held (with a notice) and
+//! released when the citizen writes again; `!template` sends an approved template, which
+//! WhatsApp accepts at any time; the room topic tracks the window, and a sweeper updates it
+//! when a window closes.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+use super::Bridge;
+use super::inbound::txn_id;
+use super::window;
+use super::work::{NoticeWork, StaffWork, Work};
+use super::worker::{Step, Transient};
+use crate::ids::CitizenKey;
+use crate::store::{Op, PortalRecord, Store, now_secs};
+
+/// How often the sweeper looks for windows that closed.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+fn store_err(e: crate::store::StoreError) -> Transient {
+    Transient {
+        reason: e.to_string(),
+        update: None,
+    }
+}
+
+impl Bridge {
+    fn template_list(&self) -> String {
+        let t = &self.inner.config.raw.templates;
+        if t.is_empty() {
+            return "No approved templates are configured (ask the administrator to add [templates.…] to the config).".into();
+        }
+        let list: Vec<String> = t
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "!template {k}{} — {}",
+                    " <text>".repeat(v.params),
+                    v.description
+                )
+            })
+            .collect();
+        format!("Available templates:\n{}", list.join("\n"))
+    }
+
+    /// A staff message that cannot go out now: kept aside, with a notice saying why.
+    pub(super) fn hold(&self, s: &StaffWork, citizen: &str) -> Step {
+        let mut held = s.clone();
+        held.in_flight = false;
+        held.attempts = 0;
+        let op = self
+            .inner
+            .store
+            .held_push_op(citizen, &Work::Staff(held).to_bytes());
+        info!(event_id = %s.event_id, "held: the citizen's 24-hour window is closed");
+        let text = format!(
+            "Not sent yet: more than 24 hours have passed since the citizen last wrote, and WhatsApp then accepts only \
+             approved templates. This message is held and goes out by itself as soon as the citizen writes again. \
+             To reach them now, send a template. {}",
+            self.template_list()
+        );
+        Step::Then(
+            Work::Notice(NoticeWork {
+                room_id: s.room_id.clone(),
+                text,
+                reply_to: Some(s.event_id.clone()),
+                txn_id: txn_id("held", &s.event_id),
+            }),
+            vec![op],
+        )
+    }
+
+    /// `!template <key> [params…]` as the Cloud API template object, or what is wrong.
+    pub(super) fn template_request(&self, args: &str) -> Result<Value, String> {
+        let args = window::split_args(args);
+        let Some(key) = args.first() else {
+            return Err(self.template_list());
+        };
+        let Some(t) = self.inner.config.raw.templates.get(key) else {
+            return Err(format!(
+                "There is no template \"{key}\". {}",
+                self.template_list()
+            ));
+        };
+        let params = &args[1..];
+        if params.len() != t.params {
+            return Err(format!(
+                "The template \"{key}\" takes {} parameter(s), {} given (quote a parameter with spaces). {}",
+                t.params,
+                params.len(),
+                t.description
+            ));
+        }
+        let mut tpl = json!({"name": t.name, "language": {"code": t.language}});
+        if !params.is_empty() {
+            let p: Vec<Value> = params
+                .iter()
+                .map(|p| json!({"type": "text", "text": p}))
+                .collect();
+            tpl["components"] = json!([{"type": "body", "parameters": p}]);
+        }
+        Ok(tpl)
+    }
+
+    /// Shows the window in the topic when what it shows is out of date by an hour or more.
+    pub(super) async fn refresh_topic(
+        &self,
+        portal: &mut PortalRecord,
+    ) -> Result<Vec<Op>, Transient> {
+        let now = now_secs() as i64;
+        let until = window::until(portal.last_inbound_at).filter(|u| now < *u);
+        let stale = match (portal.topic_until, until) {
+            (None, _) => true,
+            (Some(0), None) => false,
+            (Some(0), Some(_)) | (Some(_), None) => true,
+            (Some(shown), Some(u)) => (u - shown).abs() >= 3600,
+        };
+        if !stale {
+            return Ok(vec![]);
+        }
+        let who = CitizenKey::parse(&portal.citizen)
+            .map(|k| k.masked())
+            .unwrap_or_default();
+        let topic = window::topic(&who, until, now, self.inner.config.timezone());
+        self.inner
+            .matrix
+            .set_state(
+                &portal.room_id,
+                "m.room.topic",
+                "",
+                &json!({"topic": topic}),
+            )
+            .await?;
+        portal.topic_until = Some(until.unwrap_or(0));
+        Ok(Store::portal_ops(portal))
+    }
+
+    pub(super) async fn window_topic(&self, citizen: &str) -> Result<Step, Transient> {
+        let Some(mut portal) = self.inner.store.portal(citizen).map_err(store_err)? else {
+            return Ok(Step::Done(vec![]));
+        };
+        Ok(Step::Done(self.refresh_topic(&mut portal).await?))
+    }
+
+    /// The citizen wrote: their held messages go back into the queue, after a notice.
+    pub(super) fn release_held(
+        &self,
+        portal: &PortalRecord,
+        wamid: &str,
+    ) -> Result<Vec<Op>, Transient> {
+        let store = &self.inner.store;
+        let held = store.held(&portal.citizen).map_err(store_err)?;
+        if held.is_empty() {
+            return Ok(vec![]);
+        }
+        info!(
+            count = held.len(),
+            "the citizen wrote again: releasing held messages"
+        );
+        let notice = Work::Notice(NoticeWork {
+            room_id: portal.room_id.clone(),
+            text: format!(
+                "The citizen wrote again: sending the {} held message(s) now.",
+                held.len()
+            ),
+            reply_to: None,
+            txn_id: txn_id("release", wamid),
+        });
+        let mut ops = vec![store.queue_push_op(&portal.citizen, &notice.to_bytes())];
+        for item in held {
+            ops.push(Store::held_delete_op(&item));
+            ops.push(store.queue_push_op(&portal.citizen, &item.body));
+        }
+        Ok(ops)
+    }
+
+    /// Every minute: portals whose topic still shows an open window that has closed get a
+    /// `WindowTopic` item (once per closing).
+    pub(super) async fn sweep_windows_forever(&self) {
+        loop {
+            if self.sleep_or_shutdown(SWEEP_EVERY).await {
+                return;
+            }
+            let now = now_secs() as i64;
+            let portals = match self.inner.store.portals() {
+                Ok(p) => p,
+                Err(e) => {
+                    warn!("window sweep: {e}");
+                    continue;
+                }
+            };
+            for p in portals {
+                let Some(shown) = p.topic_until.filter(|u| *u > 0 && now >= *u) else {
+                    continue;
+                };
+                let mark = format!("t:{}:{shown}", p.citizen);
+                if matches!(self.inner.store.seen(&mark), Ok(true)) {
+                    continue;
+                }
+                let ops = vec![
+                    Store::seen_op(&mark),
+                    self.inner
+                        .store
+                        .queue_push_op(&p.citizen, &Work::WindowTopic.to_bytes()),
+                ];
+                match self.inner.store.commit(ops) {
+                    Ok(()) => self.kick(p.citizen),
+                    Err(e) => warn!("window sweep: {e}"),
+                }
+            }
+        }
+    }
+}
