@@ -263,3 +263,34 @@ async fn killed_mid_send_reports_instead_of_resending() {
         .count();
     assert_eq!(tries, 1);
 }
+
+/// 131056 (too many messages to this citizen): wait 1 s, then 4 s (4^X), then send once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pair_rate_limit_backs_off_four_to_the_x() {
+    let stack = stack().await;
+    let (mario, room, _anna) = portal(&stack).await;
+    let sim = &stack.sim;
+    for _ in 0..2 {
+        sim.fail_next(Failure::Graph {
+            http_status: 400,
+            code: 131056,
+            message: "(Business Account, Consumer Account) pair rate limit hit".into(),
+        });
+    }
+    mario
+        .send(&room, json!({"msgtype": "m.text", "body": "piano piano"}))
+        .await;
+    sim.wait_for_messages(1, WAIT).await;
+    let tries: Vec<_> = sim
+        .recorded()
+        .into_iter()
+        .filter(|r| r.body["text"]["body"] == "piano piano")
+        .collect();
+    assert_eq!(
+        tries.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [400, 400, 200]
+    );
+    let gap = |a: usize, b: usize| tries[b].at.duration_since(tries[a].at).unwrap();
+    assert!(gap(0, 1) >= Duration::from_secs(1), "{:?}", gap(0, 1));
+    assert!(gap(1, 2) >= Duration::from_secs(4), "{:?}", gap(1, 2));
+}

@@ -153,6 +153,21 @@ async fn staff_attachments_location_reactions_and_deletions() {
             json!({"msgtype": "m.location", "body": "Municipio", "geo_uri": "geo:45.4642,9.19"}),
         )
         .await;
+    // Oversize: refused before anything is downloaded or uploaded.
+    let big_uri = mario.upload("video/mp4", bytes(1000, 10)).await;
+    mario.send(&room, json!({"msgtype": "m.video", "body": "riunione.mp4", "url": big_uri, "info": {"mimetype": "video/mp4", "size": 40 * 1024 * 1024}})).await;
+    let refusal = mario
+        .wait_for(&room, 1, "the size refusal", |e| {
+            e["sender"] == "@sportello:comune.test"
+        })
+        .await;
+    assert!(
+        refusal[0]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("too large"),
+        "{refusal:?}"
+    );
     let reaction = mario.send_event(&room, "m.reaction", json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": citizen_event, "key": "👍"}})).await;
 
     let sent = sim.wait_for_messages(5, WAIT).await;
@@ -224,19 +239,43 @@ async fn staff_attachments_location_reactions_and_deletions() {
     let image_event: matrix_sdk::ruma::OwnedEventId = image_event.try_into().unwrap();
     mario.redact(&room, &image_event).await;
     let notice = mario
-        .wait_for(&room, 1, "the deletion notice", |e| {
+        .wait_for(&room, 2, "the deletion notice", |e| {
             e["sender"] == "@sportello:comune.test"
         })
         .await;
     assert!(
-        notice[0]["content"]["body"]
+        notice[1]["content"]["body"]
             .as_str()
             .unwrap()
             .contains("not on WhatsApp")
     );
+
+    // Video and sticker go the same way.
+    let mp4 = bytes(60_000, 11);
+    let webp = bytes(20_000, 12);
+    let mp4_uri = mario.upload("video/mp4", mp4.clone()).await;
+    let webp_uri = mario.upload("image/webp", webp.clone()).await;
+    mario.send(&room, json!({"msgtype": "m.video", "body": "Il video", "filename": "v.mp4", "url": mp4_uri, "info": {"mimetype": "video/mp4", "size": 60_000}})).await;
+    mario.send_event(&room, "m.sticker", json!({"body": "ok", "url": webp_uri, "info": {"mimetype": "image/webp", "size": 20_000}})).await;
+    let sent = sim.wait_for_messages(8, WAIT).await;
+    assert_eq!(sent[6]["type"], "video");
+    assert_eq!(sent[6]["video"]["caption"], "Il video");
+    assert!(
+        sim.media(sent[6]["video"]["id"].as_str().unwrap())
+            .unwrap()
+            .bytes
+            == mp4
+    );
+    assert_eq!(sent[7]["type"], "sticker");
+    assert!(
+        sim.media(sent[7]["sticker"]["id"].as_str().unwrap())
+            .unwrap()
+            .bytes
+            == webp
+    );
     assert_eq!(
         sim.accepted_messages().len(),
-        6,
-        "the deletion sent nothing"
+        8,
+        "the deletion and the oversize video sent nothing"
     );
 }

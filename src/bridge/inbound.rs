@@ -13,7 +13,7 @@ use super::work::CitizenWork;
 use super::worker::{Step, Transient};
 use crate::convert::{self, Reaction, Uploaded, inbound as conv};
 use crate::ids::CitizenKey;
-use crate::store::{Op, PortalRecord, Store, StoreError};
+use crate::store::{Op, PortalRecord, Store};
 use crate::whatsapp::Handling;
 use crate::whatsapp::webhook::InboundMessage;
 
@@ -22,13 +22,6 @@ pub(super) fn txn_id(prefix: &str, id: &str) -> String {
         "{prefix}.{}",
         hex::encode(&Sha256::digest(id.as_bytes())[..12])
     )
-}
-
-fn store_err(e: StoreError) -> Transient {
-    Transient {
-        reason: e.to_string(),
-        update: None,
-    }
 }
 
 /// Does `expected` (base64 as in webhooks, or hex) name the SHA-256 of `bytes`?
@@ -88,10 +81,7 @@ impl Bridge {
             return Ok(Step::Done(ops));
         }
         let reply_to = match &m.context.reply_to {
-            Some(w) => store
-                .event_for_wamid(w.expose())
-                .map_err(store_err)?
-                .map(|r| r.event_id),
+            Some(w) => store.event_for_wamid(w.expose())?.map(|r| r.event_id),
             None => None,
         };
         let media = self.fetch_media(&m, &portal).await?;
@@ -175,10 +165,7 @@ impl Bridge {
         let (info, bytes) = match self.inner.graph.download_media(&r.id).await {
             Ok(x) => x,
             Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
-                return Err(Transient {
-                    reason: e.to_string(),
-                    update: None,
-                });
+                return Err(Transient::new(e.to_string()));
             }
             Err(e) => {
                 warn!(wamid = %m.id, "the citizen's attachment cannot be fetched: {}", crate::ids::mask_text(&e.to_string()));
@@ -224,7 +211,7 @@ impl Bridge {
         };
         let key = format!("c:{}", target.expose());
         let mut ops = Vec::new();
-        if let Some(old) = store.reaction(&key).map_err(store_err)? {
+        if let Some(old) = store.reaction(&key)? {
             self.inner
                 .matrix
                 .redact(
@@ -239,7 +226,7 @@ impl Bridge {
         let Reaction::Add { emoji, .. } = r else {
             return Ok(ops);
         };
-        let Some(t) = store.event_for_wamid(target.expose()).map_err(store_err)? else {
+        let Some(t) = store.event_for_wamid(target.expose())? else {
             let text =
                 format!("The citizen reacted {emoji} to a message that is not in this room.");
             let content = json!({"msgtype": "m.notice", "body": text});

@@ -22,13 +22,6 @@ use serde_json::{Value, json};
 /// Transient Graph failures tolerated before the staff member is told it was not sent.
 const MAX_ATTEMPTS: u32 = 10;
 
-fn store_err(e: crate::store::StoreError) -> Transient {
-    Transient {
-        reason: e.to_string(),
-        update: None,
-    }
-}
-
 impl Bridge {
     fn notice_for(&self, s: &StaffWork, text: String) -> Step {
         Step::Then(
@@ -69,11 +62,7 @@ impl Bridge {
     /// The citizen's address: the phone number when known, else the BSUID.
     /// The portal and the citizen's address: the phone number when known, else the BSUID.
     fn recipient(&self, room_id: &str) -> Result<Option<(PortalRecord, CitizenKey)>, Transient> {
-        let portal = self
-            .inner
-            .store
-            .portal_by_room(room_id)
-            .map_err(store_err)?;
+        let portal = self.inner.store.portal_by_room(room_id)?;
         Ok(portal.and_then(|p| {
             let to = p
                 .phone
@@ -121,10 +110,7 @@ impl Bridge {
         {
             Ok(id) => Ok(Ok(media_object(m, &id))),
             Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
-                Err(Transient {
-                    reason: e.to_string(),
-                    update: None,
-                })
+                Err(Transient::new(e.to_string()))
             }
             Err(e) => Ok(Err(
                 self.notice_for(s, format!("Not delivered. {}", e.explain()))
@@ -204,14 +190,10 @@ impl Bridge {
             }
             StaffEvent::Redaction { redacts } => {
                 let key = format!("s:{redacts}");
-                if let Some(wamid) = store.reaction(&key).map_err(store_err)? {
+                if let Some(wamid) = store.reaction(&key)? {
                     after.push(Store::reaction_delete_op(&key));
                     ("reaction", json!({"message_id": wamid, "emoji": ""}), None)
-                } else if store
-                    .wamid_for_event(&redacts)
-                    .map_err(store_err)?
-                    .is_some()
-                {
+                } else if store.wamid_for_event(&redacts)?.is_some() {
                     let mut step = self.notice_for(
                         &s,
                         format!(
@@ -227,15 +209,13 @@ impl Bridge {
                     return Ok(Step::Done(vec![]));
                 }
             }
-            StaffEvent::Reaction { target, key } => {
-                match store.wamid_for_event(&target).map_err(store_err)? {
-                    Some(wamid) => {
-                        after.push(Store::reaction_op(&format!("s:{}", s.event_id), &wamid));
-                        ("reaction", json!({"message_id": wamid, "emoji": key}), None)
-                    }
-                    None => return Ok(Step::Done(vec![])),
+            StaffEvent::Reaction { target, key } => match store.wamid_for_event(&target)? {
+                Some(wamid) => {
+                    after.push(Store::reaction_op(&format!("s:{}", s.event_id), &wamid));
+                    ("reaction", json!({"message_id": wamid, "emoji": key}), None)
                 }
-            }
+                None => return Ok(Step::Done(vec![])),
+            },
             StaffEvent::Message(msg) => {
                 let signature = self.signature(&s.sender).await;
                 let out = match convert::staff_to_outbound(&msg, signature.as_deref()) {
@@ -266,10 +246,7 @@ impl Bridge {
             }
         };
         let reply_to = match reply_to {
-            Some(ev) => store
-                .wamid_for_event(&ev)
-                .map_err(store_err)?
-                .map(WaMessageId::new),
+            Some(ev) => store.wamid_for_event(&ev)?.map(WaMessageId::new),
             None => None,
         };
         self.send_marked(item, s, &portal, &to, kind, body, reply_to, after)
@@ -291,12 +268,10 @@ impl Bridge {
     ) -> Result<Step, Transient> {
         let store = &self.inner.store;
         s.in_flight = true;
-        store
-            .commit(vec![Store::queue_update_op(
-                item,
-                Work::Staff(s.clone()).to_bytes(),
-            )])
-            .map_err(store_err)?;
+        store.commit(vec![Store::queue_update_op(
+            item,
+            Work::Staff(s.clone()).to_bytes(),
+        )])?;
         match self
             .inner
             .graph
@@ -324,12 +299,18 @@ impl Bridge {
             Err(e) => {
                 s.in_flight = false;
                 match e.handling() {
-                    Handling::Retry | Handling::Recipient if s.attempts + 1 < MAX_ATTEMPTS => {
+                    h @ (Handling::Retry | Handling::Recipient)
+                        if s.attempts + 1 < MAX_ATTEMPTS =>
+                    {
+                        let t = Transient::new(e.to_string());
+                        // 131056 (pair rate limit): wait 4^X seconds, X = attempts so far.
+                        let t = if h == Handling::Recipient {
+                            t.after(std::time::Duration::from_secs(4u64.pow(s.attempts.min(5))))
+                        } else {
+                            t
+                        };
                         s.attempts += 1;
-                        Err(Transient {
-                            reason: e.to_string(),
-                            update: Some(Box::new(Work::Staff(s))),
-                        })
+                        Err(t.with_update(Work::Staff(s)))
                     }
                     Handling::Retry | Handling::Recipient => Ok(self.notice_for(
                         &s,

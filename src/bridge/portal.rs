@@ -121,10 +121,7 @@ impl Bridge {
     ) -> Result<PortalRecord, Transient> {
         let store = &self.inner.store;
         let raw = &self.inner.config.raw;
-        let existing = store.portal(citizen).map_err(|e| Transient {
-            reason: e.to_string(),
-            update: None,
-        })?;
+        let existing = store.portal(citizen)?;
         if let Some(mut p) = existing {
             if let Some(name) = profile_name
                 && p.profile_name.as_deref() != Some(name)
@@ -139,10 +136,7 @@ impl Bridge {
                     .set_state(&p.room_id, "m.room.name", "", &json!({"name": room_name}))
                     .await?;
                 p.profile_name = Some(name.to_owned());
-                store.commit(Store::portal_ops(&p)).map_err(|e| Transient {
-                    reason: e.to_string(),
-                    update: None,
-                })?;
+                store.commit(Store::portal_ops(&p))?;
                 info!(room_id = %p.room_id, "citizen's profile name changed; ghost and room renamed");
             }
             return Ok(p);
@@ -189,10 +183,7 @@ impl Bridge {
             last_inbound_at: None,
             topic_until: None,
         };
-        store.commit(Store::portal_ops(&p)).map_err(|e| Transient {
-            reason: e.to_string(),
-            update: None,
-        })?;
+        store.commit(Store::portal_ops(&p))?;
         info!(room_id = %p.room_id, "portal created");
         Ok(p)
     }

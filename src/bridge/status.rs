@@ -15,15 +15,11 @@ use crate::whatsapp::error::explain_failed_status;
 impl Bridge {
     pub(super) async fn show_status(&self, st: StatusWork) -> Result<Step, Transient> {
         let store = &self.inner.store;
-        let err = |e: crate::store::StoreError| Transient {
-            reason: e.to_string(),
-            update: None,
-        };
-        let Some(msg) = store.event_for_wamid(&st.wamid).map_err(err)? else {
+        let Some(msg) = store.event_for_wamid(&st.wamid)? else {
             debug!("status for an unknown message; nothing to show");
             return Ok(Step::Done(vec![]));
         };
-        let Some(portal) = store.portal_by_room(&msg.room_id).map_err(err)? else {
+        let Some(portal) = store.portal_by_room(&msg.room_id)? else {
             return Ok(Step::Done(vec![]));
         };
         match st.status.as_str() {

@@ -19,13 +19,6 @@ use crate::store::{Op, PortalRecord, Store, now_secs};
 /// How often the sweeper looks for windows that closed.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-fn store_err(e: crate::store::StoreError) -> Transient {
-    Transient {
-        reason: e.to_string(),
-        update: None,
-    }
-}
-
 impl Bridge {
     fn template_list(&self) -> String {
         let t = &self.inner.config.raw.templates;
@@ -138,7 +131,7 @@ impl Bridge {
     }
 
     pub(super) async fn window_topic(&self, citizen: &str) -> Result<Step, Transient> {
-        let Some(mut portal) = self.inner.store.portal(citizen).map_err(store_err)? else {
+        let Some(mut portal) = self.inner.store.portal(citizen)? else {
             return Ok(Step::Done(vec![]));
         };
         Ok(Step::Done(self.refresh_topic(&mut portal).await?))
@@ -151,7 +144,7 @@ impl Bridge {
         wamid: &str,
     ) -> Result<Vec<Op>, Transient> {
         let store = &self.inner.store;
-        let held = store.held(&portal.citizen).map_err(store_err)?;
+        let held = store.held(&portal.citizen)?;
         if held.is_empty() {
             return Ok(vec![]);
         }

@@ -21,18 +21,41 @@ pub(super) enum Step {
     Then(Work, Vec<Op>),
 }
 
-/// Not finished yet; try again later. `update` replaces the item first (e.g. attempt count).
+/// Not finished yet; try again later. `update` replaces the item first (e.g. attempt count);
+/// `delay` overrides the exponential backoff (e.g. WhatsApp's 4^X s for 131056).
 pub(super) struct Transient {
     pub reason: String,
     pub update: Option<Box<Work>>,
+    pub delay: Option<Duration>,
+}
+
+impl Transient {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Transient {
+            reason: reason.into(),
+            update: None,
+            delay: None,
+        }
+    }
+    pub fn with_update(mut self, work: Work) -> Self {
+        self.update = Some(Box::new(work));
+        self
+    }
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
 }
 
 impl From<MatrixError> for Transient {
     fn from(e: MatrixError) -> Self {
-        Transient {
-            reason: e.to_string(),
-            update: None,
-        }
+        Transient::new(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for Transient {
+    fn from(e: crate::store::StoreError) -> Self {
+        Transient::new(e.to_string())
     }
 }
 
@@ -143,7 +166,7 @@ impl Bridge {
                     store.commit(ops)
                 }
                 Err(t) => {
-                    let delay = backoff.next();
+                    let delay = t.delay.unwrap_or_else(|| backoff.next());
                     warn!(
                         retry_in_ms = delay.as_millis() as u64,
                         "not delivered yet, will retry: {}",
