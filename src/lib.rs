@@ -16,6 +16,7 @@ pub mod ids;
 pub mod matrix;
 pub mod registration;
 pub mod store;
+pub mod texts;
 pub mod whatsapp;
 
 use std::future::Future;

@@ -178,7 +178,7 @@ async fn unsupported_and_too_long_are_refused_before_sending() {
         .collect();
     assert!(bodies[0].contains("4096"), "{bodies:?}");
     assert!(bodies[1].contains("no polls"), "{bodies:?}");
-    assert!(bodies[2].contains("JPEG or PNG"), "{bodies:?}");
+    assert!(bodies[2].contains("JPEG, PNG"), "{bodies:?}");
     assert!(sim.recorded().is_empty(), "nothing reached WhatsApp");
 }
 

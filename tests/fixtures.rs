@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use sportello::convert::{Uploaded, citizen_to_matrix};
+use sportello::convert::{MatrixEvent, Uploaded, citizen_to_matrix};
 use sportello::whatsapp::GraphError;
 use sportello::whatsapp::webhook::{Update, parse};
 
@@ -145,7 +145,7 @@ fn check_message_kind(name: &str, m: &sportello::whatsapp::webhook::InboundMessa
         filename: "f".into(),
     };
     let media = (MEDIA_KINDS.contains(&m.kind.as_str()) || m.kind == "contacts").then_some(&upload);
-    let evs = citizen_to_matrix(m, None, media);
+    let evs = c2m(m, None, media);
     let msgtype = |i: usize| evs[i].content["msgtype"].as_str().unwrap_or("").to_owned();
     for e in &evs {
         let body = e.content["body"].as_str().unwrap_or("");
@@ -292,4 +292,13 @@ async fn simulator_accepts_documented_send_requests() {
     assert_eq!(r.status(), 401);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["error"]["code"], 190);
+}
+
+/// Conversion with the English texts.
+fn c2m(
+    m: &sportello::whatsapp::webhook::InboundMessage,
+    reply_to: Option<&str>,
+    media: Option<&Uploaded>,
+) -> Vec<MatrixEvent> {
+    citizen_to_matrix(m, reply_to, media, &sportello::texts::Texts::default())
 }

@@ -6,11 +6,16 @@ use matrix_sdk::ruma::{
 };
 use serde_json::json;
 
-use crate::harness::{Citizen, WAIT, citizen_writes, eventually, stack};
+use crate::harness::{Citizen, WAIT, citizen_writes, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivered_and_read_become_receipts_and_failed_a_notice() {
-    let stack = stack().await;
+    // In Italian, the product's default language.
+    let stack = crate::harness::stack_with(crate::harness::StackOptions {
+        language: "it".into(),
+        ..Default::default()
+    })
+    .await;
     let anna = Citizen::phone("393331234567", "Anna");
     let (mario, room) = citizen_writes(&stack, &anna, "ciao").await;
     let sim = &stack.sim;
@@ -78,7 +83,7 @@ async fn delivered_and_read_become_receipts_and_failed_a_notice() {
     assert!(
         body.contains("131026")
             && body.contains("Message undeliverable")
-            && body.contains("cannot be delivered"),
+            && body.starts_with("Non consegnato. WhatsApp non è riuscito a consegnarlo (errore 131026: Message undeliverable)") && body.contains("non può essere consegnato"),
         "{body}"
     );
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;

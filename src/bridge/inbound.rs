@@ -85,7 +85,8 @@ impl Bridge {
             None => None,
         };
         let media = self.fetch_media(&m, &portal).await?;
-        let events = convert::citizen_to_matrix(&m, reply_to.as_deref(), media.as_ref());
+        let events =
+            convert::citizen_to_matrix(&m, reply_to.as_deref(), media.as_ref(), &self.inner.texts);
         let mut first = None;
         for (i, ev) in events.iter().enumerate() {
             let txn = if i == 0 {
@@ -227,8 +228,7 @@ impl Bridge {
             return Ok(ops);
         };
         let Some(t) = store.event_for_wamid(target.expose())? else {
-            let text =
-                format!("The citizen reacted {emoji} to a message that is not in this room.");
+            let text = self.t("reacted_elsewhere", &[("emoji", &emoji)]);
             let content = json!({"msgtype": "m.notice", "body": text});
             self.inner
                 .matrix

@@ -47,6 +47,8 @@ struct Inner {
     inbox: Notify,
     /// Citizens whose worker is running.
     running: Mutex<HashSet<String>>,
+    /// The office's texts (language + overrides).
+    texts: crate::texts::Texts,
     /// When a typing indicator was last sent, per portal room.
     typing_sent: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     /// Serialises space creation (the only shared room).
@@ -65,6 +67,7 @@ impl Bridge {
             &raw.whatsapp.access_token,
             Duration::from_secs(raw.whatsapp.request_timeout_secs),
         );
+        let texts = config.texts();
         Bridge {
             inner: Arc::new(Inner {
                 config,
@@ -74,6 +77,7 @@ impl Bridge {
                 inbox: Notify::new(),
                 running: Mutex::new(HashSet::new()),
                 typing_sent: Mutex::new(Default::default()),
+                texts,
                 space_lock: tokio::sync::Mutex::new(()),
                 shutdown,
             }),
@@ -82,6 +86,11 @@ impl Bridge {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// A text in the office's language.
+    fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.inner.texts.get(key, args)
     }
 
     /// Persists a raw delivery (webhook body or appservice transaction). Once this returns

@@ -91,16 +91,14 @@ impl Bridge {
             Err(e) if e.is_transient() => return Err(e.into()),
             Err(e) => {
                 warn!(event_id = %s.event_id, "a staff attachment cannot be downloaded: {e}");
-                return Ok(Err(self.notice_for(
-                    s,
-                    "Not sent: the attachment could not be read from the homeserver.".into(),
-                )));
+                return Ok(Err(self.notice_for(s, self.t("attachment_unreadable", &[]))));
             }
         };
         if let Err(refusal) = check_media(m.kind, &m.mime, Some(bytes.len() as u64)) {
-            return Ok(Err(
-                self.notice_for(s, format!("Not sent to WhatsApp. {refusal}"))
-            ));
+            return Ok(Err(self.notice_for(
+                s,
+                self.t("not_sent", &[("reason", &refusal.text(&self.inner.texts))]),
+            )));
         }
         match self
             .inner
@@ -112,9 +110,13 @@ impl Bridge {
             Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
                 Err(Transient::new(e.to_string()))
             }
-            Err(e) => Ok(Err(
-                self.notice_for(s, format!("Not delivered. {}", e.explain()))
-            )),
+            Err(e) => Ok(Err(self.notice_for(
+                s,
+                self.t(
+                    "not_delivered",
+                    &[("reason", &e.explain(&self.inner.texts))],
+                ),
+            ))),
         }
     }
 
@@ -132,27 +134,15 @@ impl Bridge {
                 return Ok(Step::Done(vec![]));
             }
             info!(sender = %s.sender, "message from a non-staff user not relayed");
-            let text = format!(
-                "Not sent to WhatsApp: {} is not on the office's staff list, so their messages stay in Matrix. \
-                 An administrator can add them to office.staff.",
-                s.sender
-            );
+            let text = self.t("not_staff", &[("sender", &s.sender)]);
             return Ok(self.notice_for(&s, text));
         }
         if s.in_flight {
             warn!(event_id = %s.event_id, "a send was interrupted by a restart; its outcome is unknown");
-            return Ok(self.notice_for(
-                &s,
-                "The bridge stopped while sending this message, so it may or may not have reached the citizen. \
-                 It was not sent again, to avoid a duplicate: check with the citizen, or send it again."
-                    .into(),
-            ));
+            return Ok(self.notice_for(&s, self.t("unknown_outcome", &[])));
         }
         let Some((portal, to)) = self.recipient(&s.room_id)? else {
-            return Ok(self.notice_for(
-                &s,
-                "Not sent: this room has no WhatsApp number on record.".into(),
-            ));
+            return Ok(self.notice_for(&s, self.t("no_number", &[])));
         };
         let mut after = Vec::new();
         // `!template <key> [params…]`: an approved template, accepted at any time.
@@ -179,14 +169,12 @@ impl Bridge {
                 return Ok(self.hold(&s, &portal.citizen));
             }
             // Reactions and their removal only make sense now; say so instead of holding.
-            return Ok(self.notice_for(
-                &s,
-                "Not sent: the citizen's 24-hour window is closed.".into(),
-            ));
+            return Ok(self.notice_for(&s, self.t("reaction_window_closed", &[])));
         }
         let (kind, body, reply_to): (&str, Value, Option<String>) = match ev {
             StaffEvent::Poll => {
-                return Ok(self.notice_for(&s, format!("Not sent to WhatsApp. {}", Refusal::Poll)));
+                let why = Refusal::Poll.text(&self.inner.texts);
+                return Ok(self.notice_for(&s, self.t("not_sent", &[("reason", &why)])));
             }
             StaffEvent::Redaction { redacts } => {
                 let key = format!("s:{redacts}");
@@ -196,9 +184,9 @@ impl Bridge {
                 } else if store.wamid_for_event(&redacts)?.is_some() {
                     let mut step = self.notice_for(
                         &s,
-                        format!(
-                            "A message was deleted here, but not on WhatsApp. {}",
-                            Refusal::Delete
+                        self.t(
+                            "deleted_here",
+                            &[("reason", &Refusal::Delete.text(&self.inner.texts))],
                         ),
                     );
                     if let Step::Then(Work::Notice(n), _) = &mut step {
@@ -221,7 +209,8 @@ impl Bridge {
                 let out = match convert::staff_to_outbound(&msg, signature.as_deref()) {
                     Ok(o) => o,
                     Err(refusal) => {
-                        return Ok(self.notice_for(&s, format!("Not sent to WhatsApp. {refusal}")));
+                        let why = refusal.text(&self.inner.texts);
+                        return Ok(self.notice_for(&s, self.t("not_sent", &[("reason", &why)])));
                     }
                 };
                 let reply = msg.reply_to.clone();
@@ -314,9 +303,12 @@ impl Bridge {
                     }
                     Handling::Retry | Handling::Recipient => Ok(self.notice_for(
                         &s,
-                        format!(
-                            "Not delivered after {MAX_ATTEMPTS} attempts. {}",
-                            e.explain()
+                        self.t(
+                            "not_delivered_after",
+                            &[
+                                ("attempts", &MAX_ATTEMPTS.to_string()),
+                                ("reason", &e.explain(&self.inner.texts)),
+                            ],
                         ),
                     )),
                     h => {
@@ -325,7 +317,13 @@ impl Bridge {
                         } else {
                             warn!(event_id = %s.event_id, "WhatsApp refused a send: {}", crate::ids::mask_text(&e.to_string()));
                         }
-                        Ok(self.notice_for(&s, format!("Not delivered. {}", e.explain())))
+                        Ok(self.notice_for(
+                            &s,
+                            self.t(
+                                "not_delivered",
+                                &[("reason", &e.explain(&self.inner.texts))],
+                            ),
+                        ))
                     }
                 }
             }

@@ -41,7 +41,13 @@ impl Bridge {
                 return Ok(Step::Then(
                     Work::Notice(NoticeWork {
                         room_id: msg.room_id.clone(),
-                        text: format!("Not delivered. {}", explain_failed_status(code, &title)),
+                        text: self.t(
+                            "not_delivered",
+                            &[(
+                                "reason",
+                                &explain_failed_status(code, &title, &self.inner.texts),
+                            )],
+                        ),
                         reply_to: Some(msg.event_id.clone()),
                         txn_id: txn_id("failed", &st.wamid),
                     }),

@@ -4,6 +4,8 @@
 
 use chrono::{TimeZone, Utc};
 
+use crate::texts::Texts;
+
 /// The window's length after each citizen message.
 pub const WINDOW_SECS: i64 = 24 * 3600;
 
@@ -17,23 +19,20 @@ pub fn is_open(last_inbound_at: Option<i64>, now: i64) -> bool {
 }
 
 /// The room topic for a citizen (`who` is masked) given the window's end.
-pub fn topic(who: &str, until: Option<i64>, now: i64, tz: chrono_tz::Tz) -> String {
+pub fn topic(who: &str, until: Option<i64>, now: i64, tz: chrono_tz::Tz, t: &Texts) -> String {
     match until.filter(|u| now < *u) {
         Some(u) => {
             let local = Utc
                 .timestamp_opt(u, 0)
                 .single()
-                .map(|t| t.with_timezone(&tz));
+                .map(|x| x.with_timezone(&tz));
+            let format = t.get("time_format", &[]);
             let when = local
-                .map(|t| t.format("%H:%M on %d/%m").to_string())
+                .map(|x| x.format(&format).to_string())
                 .unwrap_or_default();
-            format!(
-                "WhatsApp · {who} · window open until {when}: answers go straight to the citizen."
-            )
+            t.get("topic_open", &[("who", who), ("until", &when)])
         }
-        None => format!(
-            "WhatsApp · {who} · 24-hour window closed: only approved templates (!template) reach the citizen until they write again."
-        ),
+        None => t.get("topic_closed", &[("who", who)]),
     }
 }
 
@@ -81,10 +80,17 @@ mod tests {
     fn topic_in_office_time() {
         // 2026-11-29 10:00 UTC is 11:00 in Rome (winter time).
         let u = 1_795_946_400;
-        let open = topic("+39•••4567", Some(u), u - 60, chrono_tz::Europe::Rome);
+        let en = Texts::default();
+        let open = topic("+39•••4567", Some(u), u - 60, chrono_tz::Europe::Rome, &en);
         assert!(open.contains("window open until 11:00 on 29/11"), "{open}");
-        let closed = topic("+39•••4567", Some(u), u, chrono_tz::Europe::Rome);
+        let closed = topic("+39•••4567", Some(u), u, chrono_tz::Europe::Rome, &en);
         assert!(closed.contains("window closed"), "{closed}");
+        let it = Texts::new(crate::texts::Lang::It, Default::default());
+        let aperta = topic("+39•••4567", Some(u), u - 60, chrono_tz::Europe::Rome, &it);
+        assert!(
+            aperta.contains("finestra aperta fino alle 11:00 del 29/11"),
+            "{aperta}"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ impl Bridge {
     fn template_list(&self) -> String {
         let t = &self.inner.config.raw.templates;
         if t.is_empty() {
-            return "No approved templates are configured (ask the administrator to add [templates.…] to the config).".into();
+            return self.t("templates_none", &[]);
         }
         let list: Vec<String> = t
             .iter()
@@ -35,7 +35,7 @@ impl Bridge {
                 )
             })
             .collect();
-        format!("Available templates:\n{}", list.join("\n"))
+        self.t("templates_list", &[("list", &list.join("\n"))])
     }
 
     /// A staff message that cannot go out now: kept aside, with a notice saying why.
@@ -48,12 +48,7 @@ impl Bridge {
             .store
             .held_push_op(citizen, &Work::Staff(held).to_bytes());
         info!(event_id = %s.event_id, "held: the citizen's 24-hour window is closed");
-        let text = format!(
-            "Not sent yet: more than 24 hours have passed since the citizen last wrote, and WhatsApp then accepts only \
-             approved templates. This message is held and goes out by itself as soon as the citizen writes again. \
-             To reach them now, send a template. {}",
-            self.template_list()
-        );
+        let text = self.t("held", &[("templates", &self.template_list())]);
         Step::Then(
             Work::Notice(NoticeWork {
                 room_id: s.room_id.clone(),
@@ -72,18 +67,21 @@ impl Bridge {
             return Err(self.template_list());
         };
         let Some(t) = self.inner.config.raw.templates.get(key) else {
-            return Err(format!(
-                "There is no template \"{key}\". {}",
-                self.template_list()
+            return Err(self.t(
+                "template_unknown",
+                &[("name", key), ("list", &self.template_list())],
             ));
         };
         let params = &args[1..];
         if params.len() != t.params {
-            return Err(format!(
-                "The template \"{key}\" takes {} parameter(s), {} given (quote a parameter with spaces). {}",
-                t.params,
-                params.len(),
-                t.description
+            return Err(self.t(
+                "template_params",
+                &[
+                    ("name", key),
+                    ("want", &t.params.to_string()),
+                    ("got", &params.len().to_string()),
+                    ("description", &t.description),
+                ],
             ));
         }
         let mut tpl = json!({"name": t.name, "language": {"code": t.language}});
@@ -116,7 +114,13 @@ impl Bridge {
         let who = CitizenKey::parse(&portal.citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
-        let topic = window::topic(&who, until, now, self.inner.config.timezone());
+        let topic = window::topic(
+            &who,
+            until,
+            now,
+            self.inner.config.timezone(),
+            &self.inner.texts,
+        );
         self.inner
             .matrix
             .set_state(
@@ -154,10 +158,7 @@ impl Bridge {
         );
         let notice = Work::Notice(NoticeWork {
             room_id: portal.room_id.clone(),
-            text: format!(
-                "The citizen wrote again: sending the {} held message(s) now.",
-                held.len()
-            ),
+            text: self.t("released", &[("count", &held.len().to_string())]),
             reply_to: None,
             txn_id: txn_id("release", wamid),
         });

@@ -48,6 +48,9 @@ pub struct RawConfig {
     /// Approved message templates staff may send with `!template <key> [params…]`.
     #[serde(default)]
     pub templates: std::collections::BTreeMap<String, Template>,
+    /// Replacements for the built-in texts, by key (see src/texts.rs).
+    #[serde(default)]
+    pub texts: std::collections::BTreeMap<String, String>,
 }
 
 /// An approved WhatsApp template (created and approved in Meta's WhatsApp Manager).
@@ -118,6 +121,9 @@ pub struct Office {
     /// IANA time zone of the office (times shown to staff and citizens).
     #[serde(default = "d_tz")]
     pub timezone: String,
+    /// Language of what the bridge writes: "it" or "en".
+    #[serde(default = "d_lang")]
+    pub language: String,
     #[serde(default)]
     pub staff: Vec<String>,
     #[serde(default)]
@@ -215,6 +221,9 @@ fn d_space() -> String {
 }
 fn d_retry() -> u64 {
     60
+}
+fn d_lang() -> String {
+    "it".into()
 }
 fn d_tz() -> String {
     "Europe/Rome".into()
@@ -363,6 +372,19 @@ impl RawConfig {
                 self.office.timezone
             ));
         }
+        if !matches!(self.office.language.as_str(), "it" | "en") {
+            p.push(format!(
+                "office.language must be \"it\" or \"en\" (it is \"{}\").",
+                self.office.language
+            ));
+        }
+        for key in self.texts.keys() {
+            if !crate::texts::Texts::known(key) {
+                p.push(format!(
+                    "texts.{key} is not a text of Sportello (see src/texts.rs for the keys)."
+                ));
+            }
+        }
         for (key, t) in &self.templates {
             if t.name.trim().is_empty() || t.language.trim().is_empty() {
                 p.push(format!(
@@ -438,6 +460,16 @@ impl Config {
     pub fn is_staff(&self, user: &str) -> bool {
         self.raw.office.staff.iter().any(|s| s == user)
             || self.raw.office.admins.iter().any(|s| s == user)
+    }
+
+    /// The texts in the office's language, with the configured replacements.
+    pub fn texts(&self) -> crate::texts::Texts {
+        let lang = if self.raw.office.language == "en" {
+            crate::texts::Lang::En
+        } else {
+            crate::texts::Lang::It
+        };
+        crate::texts::Texts::new(lang, self.raw.texts.clone())
     }
 
     /// The office's time zone (validated).

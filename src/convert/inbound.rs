@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{MatrixEvent, markup};
 use crate::ids::WaMessageId;
+use crate::texts::Texts;
 use crate::whatsapp::webhook::InboundMessage;
 
 /// Media kinds WhatsApp delivers by id, fetched before conversion.
@@ -180,8 +181,8 @@ fn vcf_escape(v: &str) -> String {
 }
 
 /// A readable card for each shared contact.
-fn contacts_card(msg: &InboundMessage) -> String {
-    let mut lines = vec!["Shared contact(s):".to_owned()];
+fn contacts_card(msg: &InboundMessage, t: &Texts) -> String {
+    let mut lines = vec![t.get("contacts_header", &[])];
     for c in msg
         .raw
         .get("contacts")
@@ -221,7 +222,7 @@ fn contacts_card(msg: &InboundMessage) -> String {
 }
 
 /// The flow's answers: `response_json` is itself JSON (and not always an object).
-fn flow_answers(nfm: &Value) -> String {
+fn flow_answers(nfm: &Value, t: &Texts) -> String {
     let raw = s(nfm, &["response_json"]).unwrap_or("");
     match serde_json::from_str::<Value>(raw) {
         Ok(Value::Object(map)) => {
@@ -238,7 +239,7 @@ fn flow_answers(nfm: &Value) -> String {
                 })
                 .collect();
             if lines.is_empty() {
-                lines.push("(no answers)".into());
+                lines.push(t.get("form_empty", &[]));
             }
             lines.join("\n")
         }
@@ -302,150 +303,149 @@ pub fn citizen_to_matrix(
     msg: &InboundMessage,
     reply_to: Option<&str>,
     media: Option<&Uploaded>,
+    t: &Texts,
 ) -> Vec<MatrixEvent> {
     let raw = &msg.raw;
     let kind = msg.kind.as_str();
     let obj = raw.get(kind).cloned().unwrap_or(Value::Null);
+    let msg_event = |c: Value| vec![("m.room.message", c)];
     let mut events: Vec<(&'static str, Value)> = match kind {
-        "text" => vec![(
-            "m.room.message",
-            text(msg.text_body().unwrap_or("").to_owned()),
-        )],
+        "text" => msg_event(text(msg.text_body().unwrap_or("").to_owned())),
         k if MEDIA_KINDS.contains(&k) => match media {
             Some(m) => {
                 let voice =
                     k == "voice" || obj.get("voice").and_then(Value::as_bool).unwrap_or(false);
                 vec![media_content(k, m, s(&obj, &["caption"]), voice)]
             }
-            None => vec![(
-                "m.room.message",
-                notice(format!(
-                    "The citizen sent {} that could not be fetched from WhatsApp (it may have expired). Ask them to send it again.",
-                    match k {
-                        "image" => "a photo",
-                        "video" => "a video",
-                        "audio" | "voice" => "an audio message",
-                        "sticker" => "a sticker",
-                        _ => "a document",
-                    }
-                )),
-            )],
+            None => {
+                let what = match k {
+                    "image" => "what_image",
+                    "video" => "what_video",
+                    "audio" | "voice" => "what_audio",
+                    "sticker" => "what_sticker",
+                    _ => "what_document",
+                };
+                msg_event(notice(
+                    t.get("media_unfetched", &[("what", &t.get(what, &[]))]),
+                ))
+            }
         },
         "location" => {
-            let (lat, lon) = (
-                obj.get("latitude").and_then(Value::as_f64),
-                obj.get("longitude").and_then(Value::as_f64),
-            );
+            let lat = obj.get("latitude").and_then(Value::as_f64);
+            let lon = obj.get("longitude").and_then(Value::as_f64);
             match (lat, lon) {
                 (Some(lat), Some(lon)) => {
-                    let mut label: Vec<&str> = [s(&obj, &["name"]), s(&obj, &["address"])]
+                    let mut label: Vec<String> = [s(&obj, &["name"]), s(&obj, &["address"])]
                         .into_iter()
                         .flatten()
+                        .map(str::to_owned)
                         .collect();
                     if label.is_empty() {
-                        label.push("Location");
+                        label.push(t.get("location_fallback", &[]));
                     }
                     let body = format!("📍 {} ({lat}, {lon})", label.join(", "));
-                    vec![(
-                        "m.room.message",
+                    msg_event(
                         json!({"msgtype": "m.location", "body": body, "geo_uri": format!("geo:{lat},{lon}")}),
-                    )]
+                    )
                 }
-                _ => vec![(
-                    "m.room.message",
-                    notice("The citizen shared a location without coordinates.".into()),
-                )],
+                _ => msg_event(notice(t.get("location_no_coords", &[]))),
             }
         }
         "contacts" => {
-            let mut v = vec![("m.room.message", text(contacts_card(msg)))];
+            let mut v = msg_event(text(contacts_card(msg, t)));
             if let Some(m) = media {
-                v.push(("m.room.message", json!({"msgtype": "m.file", "body": m.filename, "filename": m.filename, "url": m.mxc, "info": {"mimetype": m.mime, "size": m.size}})));
+                v.push((
+                    "m.room.message",
+                    json!({"msgtype": "m.file", "body": m.filename, "filename": m.filename, "url": m.mxc,
+                           "info": {"mimetype": m.mime, "size": m.size}}),
+                ));
             }
             v
         }
         "interactive" => {
             let body = if let Some(b) = obj.get("button_reply") {
-                format!("↩️ Chose: {}", s(b, &["title"]).unwrap_or("?"))
+                t.get("chose", &[("title", s(b, &["title"]).unwrap_or("?"))])
             } else if let Some(l) = obj.get("list_reply") {
-                match s(l, &["description"]) {
-                    Some(d) => format!("↩️ Chose: {} — {d}", s(l, &["title"]).unwrap_or("?")),
-                    None => format!("↩️ Chose: {}", s(l, &["title"]).unwrap_or("?")),
-                }
+                let title = s(l, &["title"]).unwrap_or("?");
+                let title = match s(l, &["description"]) {
+                    Some(d) => format!("{title} — {d}"),
+                    None => title.to_owned(),
+                };
+                t.get("chose", &[("title", &title)])
             } else if let Some(n) = obj.get("nfm_reply") {
-                format!(
-                    "📝 Form sent ({}):\n{}",
-                    s(n, &["name"]).unwrap_or("flow"),
-                    flow_answers(n)
+                let answers = flow_answers(n, t);
+                t.get(
+                    "form_sent",
+                    &[
+                        ("name", s(n, &["name"]).unwrap_or("flow")),
+                        ("answers", &answers),
+                    ],
                 )
             } else {
-                format!(
-                    "↩️ Answered an interactive message ({})",
-                    s(&obj, &["type"]).unwrap_or("?")
+                t.get(
+                    "interactive_other",
+                    &[("kind", s(&obj, &["type"]).unwrap_or("?"))],
                 )
             };
-            vec![("m.room.message", text(body))]
+            msg_event(text(body))
         }
-        "button" => vec![(
-            "m.room.message",
-            text(format!(
-                "↩️ Tapped: {}",
-                s(&obj, &["text"]).or(s(&obj, &["payload"])).unwrap_or("?")
-            )),
-        )],
+        "button" => msg_event(text(t.get(
+            "tapped",
+            &[(
+                "text",
+                s(&obj, &["text"]).or(s(&obj, &["payload"])).unwrap_or("?"),
+            )],
+        ))),
         "order" => {
             let items = obj
                 .get("product_items")
                 .and_then(Value::as_array)
                 .map(Vec::len)
                 .unwrap_or(0);
-            vec![(
-                "m.room.message",
-                notice(format!(
-                    "The citizen sent an order ({items} item(s)){}. Orders are not handled here.",
-                    s(&obj, &["text"])
-                        .map(|t| format!(": {t}"))
-                        .unwrap_or_default()
-                )),
-            )]
+            let note = s(&obj, &["text"])
+                .map(|x| format!(": {x}"))
+                .unwrap_or_default();
+            msg_event(notice(
+                t.get("order", &[("items", &items.to_string()), ("text", &note)]),
+            ))
         }
-        "system" => vec![(
-            "m.room.message",
-            notice(format!(
-                "WhatsApp: {}",
-                s(&obj, &["body"]).unwrap_or("the citizen's account changed")
-            )),
-        )],
+        "system" => {
+            let body = s(&obj, &["body"])
+                .map(str::to_owned)
+                .unwrap_or_else(|| t.get("system_default", &[]));
+            msg_event(notice(t.get("system", &[("body", &body)])))
+        }
         "reaction" => vec![],
         _ => {
             let what = s(&obj, &["type"]).unwrap_or(kind);
             let why = raw
                 .get("errors")
                 .and_then(|e| e.get(0))
-                .and_then(|e| s(e, &["title"]).or(s(e, &["message"])));
-            vec![(
-                "m.room.message",
-                notice(format!(
-                    "The citizen sent a {what} message, which WhatsApp does not pass on to businesses{}. Ask them to send it as text or a photo.",
-                    why.map(|w| format!(" ({w})")).unwrap_or_default()
-                )),
-            )]
+                .and_then(|e| s(e, &["title"]).or(s(e, &["message"])))
+                .map(|w| format!(" ({w})"))
+                .unwrap_or_default();
+            msg_event(notice(
+                t.get("unsupported_kind", &[("what", what), ("why", &why)]),
+            ))
         }
     };
     // Forwarded marks and ad referrals go on the first event.
     if let Some((_, first)) = events.first_mut() {
         let mut prefix = Vec::new();
         if msg.context.frequently_forwarded {
-            prefix.push("↪ Forwarded many times".to_owned());
+            prefix.push(t.get("forwarded_many", &[]));
         } else if msg.context.forwarded {
-            prefix.push("↪ Forwarded".to_owned());
+            prefix.push(t.get("forwarded", &[]));
         }
         if let Some(r) = raw.get("referral") {
-            let head = s(r, &["headline"]).or(s(r, &["body"])).unwrap_or("an ad");
+            let head = s(r, &["headline"])
+                .or(s(r, &["body"]))
+                .map(str::to_owned)
+                .unwrap_or_else(|| t.get("an_ad", &[]));
             let url = s(r, &["source_url"])
                 .map(|u| format!(" ({u})"))
                 .unwrap_or_default();
-            prefix.push(format!("📣 Via an ad: {head}{url}"));
+            prefix.push(t.get("via_ad", &[("headline", &head), ("url", &url)]));
         }
         if !prefix.is_empty() && first.get("url").is_none() {
             let p = prefix.join("\n");

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::markup;
 use crate::matrix::types::{StaffKind, StaffMessage};
+use crate::texts::Texts;
 
 /// WhatsApp's limit on a text body, in characters.
 pub const MAX_TEXT_CHARS: usize = 4096;
@@ -57,6 +58,40 @@ pub enum Refusal {
     Empty,
 }
 
+impl Refusal {
+    /// The sentence shown in the room, in the office's language.
+    pub fn text(&self, t: &Texts) -> String {
+        match self {
+            Refusal::Edit => t.get("refusal_edit", &[]),
+            Refusal::Delete => t.get("refusal_delete", &[]),
+            Refusal::Poll => t.get("refusal_poll", &[]),
+            Refusal::Unsupported(kind) => t.get("refusal_unsupported", &[("kind", kind)]),
+            Refusal::TooLong(n) => t.get("refusal_too_long", &[("n", &n.to_string())]),
+            Refusal::CaptionTooLong(n) => {
+                t.get("refusal_caption_too_long", &[("n", &n.to_string())])
+            }
+            Refusal::TooLarge { kind, size, max } => t.get(
+                "refusal_too_large",
+                &[
+                    ("kind", kind),
+                    ("size", &size_mb(*size)),
+                    ("max", &size_mb(*max)),
+                ],
+            ),
+            Refusal::Format {
+                kind,
+                mime,
+                accepted,
+            } => t.get(
+                "refusal_format",
+                &[("kind", kind), ("mime", mime), ("accepted", accepted)],
+            ),
+            Refusal::BadLocation => t.get("refusal_bad_location", &[]),
+            Refusal::Empty => t.get("refusal_empty", &[]),
+        }
+    }
+}
+
 fn size_mb(b: u64) -> String {
     format!("{:.1}", b as f64 / MB as f64)
 }
@@ -88,15 +123,11 @@ pub enum Outbound {
 /// Accepted MIME types and size limits per Cloud API media type (reference §9).
 fn limits(kind: &str) -> (&'static [&'static str], u64, &'static str) {
     match kind {
-        "image" => (
-            &["image/jpeg", "image/png"],
-            5 * MB,
-            "JPEG or PNG, up to 5 MB",
-        ),
+        "image" => (&["image/jpeg", "image/png"], 5 * MB, "JPEG, PNG (max 5 MB)"),
         "video" => (
             &["video/mp4", "video/3gpp"],
             16 * MB,
-            "MP4 or 3GPP, up to 16 MB",
+            "MP4, 3GPP (max 16 MB)",
         ),
         "audio" => (
             &[
@@ -107,9 +138,9 @@ fn limits(kind: &str) -> (&'static [&'static str], u64, &'static str) {
                 "audio/ogg",
             ],
             16 * MB,
-            "AAC, AMR, MP3, M4A or OGG (Opus), up to 16 MB",
+            "AAC, AMR, MP3, M4A, OGG Opus (max 16 MB)",
         ),
-        "sticker" => (&["image/webp"], 500 * 1024, "WebP, up to 500 KB"),
+        "sticker" => (&["image/webp"], 500 * 1024, "WebP (max 500 KB)"),
         _ => (
             &[
                 "text/plain",
@@ -124,7 +155,7 @@ fn limits(kind: &str) -> (&'static [&'static str], u64, &'static str) {
                 "image/png",
             ],
             100 * MB,
-            "PDF, TXT, Word, Excel, PowerPoint, JPEG or PNG, up to 100 MB",
+            "PDF, TXT, Word, Excel, PowerPoint, JPEG, PNG (max 100 MB)",
         ),
     }
 }

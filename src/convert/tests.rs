@@ -18,7 +18,7 @@ fn citizen_text_with_markup_and_reply() {
     let m = inbound(
         json!({"from": "393331234567", "id": "w1", "type": "text", "text": {"body": "*Ciao* a tutti"}}),
     );
-    let ev = citizen_to_matrix(&m, Some("$q"), None).remove(0);
+    let ev = c2m(&m, Some("$q"), None).remove(0);
     assert_eq!(ev.content["body"], "*Ciao* a tutti");
     assert_eq!(
         ev.content["formatted_body"],
@@ -29,7 +29,7 @@ fn citizen_text_with_markup_and_reply() {
         ev.content["m.relates_to"]["m.in_reply_to"]["event_id"],
         "$q"
     );
-    let plain = citizen_to_matrix(
+    let plain = c2m(
         &inbound(
             json!({"from": "393331234567", "id": "w2", "type": "text", "text": {"body": "hi"}}),
         ),
@@ -42,7 +42,7 @@ fn citizen_text_with_markup_and_reply() {
 }
 
 fn one(message: Value, media: Option<&Uploaded>) -> Value {
-    let mut evs = citizen_to_matrix(&inbound(message), None, media);
+    let mut evs = c2m(&inbound(message), None, media);
     assert_eq!(evs.len(), 1, "{evs:?}");
     evs.remove(0).content
 }
@@ -112,7 +112,7 @@ fn media_kinds_become_native_matrix_media() {
         (doc["msgtype"].as_str(), doc["body"].as_str()),
         (Some("m.file"), Some("domanda.pdf"))
     );
-    let mut st = citizen_to_matrix(
+    let mut st = c2m(
         &inbound(
             json!({"from": "393331234567", "id": "w", "type": "sticker", "sticker": {"id": "1", "animated": false}}),
         ),
@@ -148,7 +148,7 @@ fn location_contacts_interactive_and_others_are_readable() {
         "{vcf}"
     );
     assert!(vcf.contains("TEL;TYPE=WORK:+39 02 1234"));
-    let evs = citizen_to_matrix(
+    let evs = c2m(
         &contacts,
         None,
         Some(&upl("text/vcard", "Ufficio Tributi.vcf")),
@@ -349,7 +349,11 @@ fn staff_media_and_location() {
         json!({"body": "a.gif", "url": "mxc://s/d", "info": {"mimetype": "image/gif"}}),
     );
     let err = staff_to_outbound(&gif, None).unwrap_err();
-    assert!(err.to_string().contains("JPEG or PNG"), "{err}");
+    assert!(
+        err.text(&crate::texts::Texts::default())
+            .contains("JPEG, PNG (max 5 MB)"),
+        "{err}"
+    );
     let loc = media_msg(
         "m.location",
         json!({"body": "Municipio", "geo_uri": "geo:45.4642,9.19;u=10"}),
@@ -377,4 +381,9 @@ fn names() {
     let b = CitizenKey::Bsuid(Bsuid::parse("IT.abcdef").unwrap());
     assert_eq!(ghost_displayname(None, &b), "IT.…cdef (WhatsApp)");
     assert_eq!(ghost_displayname(Some(" Anna "), &p), "Anna (WhatsApp)");
+}
+
+/// Conversion with the English texts.
+fn c2m(m: &InboundMessage, reply_to: Option<&str>, media: Option<&Uploaded>) -> Vec<MatrixEvent> {
+    citizen_to_matrix(m, reply_to, media, &crate::texts::Texts::default())
 }

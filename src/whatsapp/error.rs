@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::texts::Texts;
+
 /// How a failed send is handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handling {
@@ -101,37 +103,39 @@ impl GraphError {
     }
 
     /// A plain sentence for the staff member whose message failed.
-    pub fn explain(&self) -> String {
+    pub fn explain(&self, t: &Texts) -> String {
         match self {
-            GraphError::Api { code, message, .. } => format!(
-                "WhatsApp refused it (error {code}: {}). {}",
-                crate::ids::mask_text(message),
-                advice_for_code(*code)
+            GraphError::Api { code, message, .. } => t.get(
+                "graph_refused",
+                &[
+                    ("code", &code.to_string()),
+                    ("message", &crate::ids::mask_text(message)),
+                    ("advice", &advice_for_code(*code, t)),
+                ],
             ),
-            GraphError::Unreachable(_) => {
-                "WhatsApp could not be reached; the bridge kept retrying and gave up.".into()
-            }
-            GraphError::Timeout => "WhatsApp did not answer in time, so it may or may not have \
-                arrived. It was not sent again, to avoid a duplicate: check with the citizen, or \
-                send it again."
-                .into(),
+            GraphError::Unreachable(_) => t.get("graph_unreachable", &[]),
+            GraphError::Timeout => t.get("graph_timeout", &[]),
             GraphError::Unexpected { status, .. } => {
-                format!("WhatsApp gave an unexpected answer (HTTP {status}).")
+                t.get("graph_unexpected", &[("status", &status.to_string())])
             }
         }
     }
 }
 
 /// A plain sentence for a `failed` status: the code, Meta's title and what it means.
-pub fn explain_failed_status(code: i64, title: &str) -> String {
+pub fn explain_failed_status(code: i64, title: &str, t: &Texts) -> String {
     let title = if title.is_empty() {
         String::new()
     } else {
         format!(": {}", crate::ids::mask_text(title))
     };
-    format!(
-        "WhatsApp could not deliver it (error {code}{title}). {}",
-        advice_for_code(code)
+    t.get(
+        "failed_status",
+        &[
+            ("code", &code.to_string()),
+            ("title", &title),
+            ("advice", &advice_for_code(code, t)),
+        ],
     )
 }
 
@@ -150,32 +154,19 @@ fn handling_for_code(code: i64) -> Option<Handling> {
     })
 }
 
-fn advice_for_code(code: i64) -> &'static str {
-    match code {
-        131047 => {
-            "More than 24 hours have passed since the citizen last wrote: WhatsApp only \
-                   lets the office answer with an approved template until they write again."
-        }
-        131026 => {
-            "The message cannot be delivered to this number (not on WhatsApp, an old app, \
-                   or the citizen has not accepted WhatsApp's terms)."
-        }
-        131049 | 131050 => "WhatsApp is not delivering marketing messages to this citizen.",
-        131053 => "The attachment could not be uploaded: check its format.",
-        131056 => "Too many messages to this citizen in a short time; wait a little.",
-        130429 | 131000 | 131016 | 1 | 2 | 131057 => {
-            "WhatsApp was busy or unavailable and kept refusing."
-        }
-        190 | 0 | 3 | 10 | 200..=299 => {
-            "The bridge's WhatsApp access token is not valid any more: \
-                   ask the administrator to renew it."
-        }
-        368 | 131031 | 131048 => {
-            "WhatsApp has restricted the office's account: ask the \
-                   administrator to check Meta's Business Manager."
-        }
-        _ => "Ask the administrator to check the bridge's log.",
-    }
+fn advice_for_code(code: i64, t: &Texts) -> String {
+    let key = match code {
+        131047 => "advice_131047",
+        131026 => "advice_131026",
+        131049 | 131050 => "advice_marketing",
+        131053 => "advice_131053",
+        131056 => "advice_131056",
+        130429 | 131000 | 131016 | 1 | 2 | 131057 => "advice_busy",
+        190 | 0 | 3 | 10 | 200..=299 => "advice_token",
+        368 | 131031 | 131048 => "advice_restricted",
+        _ => "advice_other",
+    };
+    t.get(key, &[])
 }
 
 #[cfg(test)]
@@ -200,7 +191,7 @@ mod tests {
         assert_eq!(details.as_deref(), Some("Message failed"));
         assert_eq!(fbtrace_id.as_deref(), Some("Az8or2yhqkZfEZ-_4Qn_Bam"));
         assert_eq!(e.handling(), Handling::Drop);
-        assert!(e.explain().contains("24 hours"));
+        assert!(e.explain(&Texts::default()).contains("24 hours"));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct StackOptions {
     pub request_timeout_secs: u64,
     /// bridge.mark_read
     pub mark_read: bool,
+    /// office.language ("en" in tests, so assertions read plainly; the product default is "it").
+    pub language: String,
     /// More TOML appended to the generated config (e.g. `[templates.x]` tables).
     pub extra_toml: String,
     /// Keep Synapse's data here instead of a temporary directory (the demo).
@@ -44,6 +46,7 @@ impl Default for StackOptions {
             request_timeout_secs: 5,
             mark_read: true,
             extra_toml: String::new(),
+            language: "en".into(),
             data_dir: None,
         }
     }
@@ -107,6 +110,7 @@ webhook_path = "/whatsapp/webhook"
 request_timeout_secs = {timeout}
 [office]
 name = "URP Comune di Prova"
+language = "{language}"
 staff = [{staff}]
 admins = [{admins}]
 [bridge]
@@ -128,6 +132,7 @@ path = "{store}"
             signature = opts.signature,
             retry = opts.retry_max_secs,
             mark_read = opts.mark_read,
+            language = opts.language,
             store = store.path().display(),
         );
         let text = format!("{text}\n{}\n", opts.extra_toml);

@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         request_timeout_secs: 30,
         mark_read: true,
         extra_toml: String::new(),
+        language: "it".into(),
         data_dir: None,
     })
     .await?;
