@@ -4,7 +4,7 @@
 //! # Layout
 //! Dependencies point one way (see ARCHITECTURE.md):
 //! `http` → `bridge` → `convert` / `store` / `matrix` / `whatsapp`; `matrix` and `whatsapp`
-//! never import each other; `convert` is pure. `config` and `ids` are used by all.
+//! never import each other; `convert` is pure. `config`, `ids` and `texts` are used by all.
 //!
 //! [`run`] is the whole bridge, shared by the binary and the tests.
 

@@ -216,6 +216,16 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "WhatsApp · {who} · 24-hour window closed: only approved templates (!template) reach the citizen until they write again.",
     ),
     ("time_format", "%H:%M del %d/%m", "%H:%M on %d/%m"),
+    (
+        "space_topic",
+        "Conversazioni WhatsApp di {office}",
+        "WhatsApp conversations of {office}",
+    ),
+    (
+        "portal_topic",
+        "Conversazione WhatsApp con {who}: quello che lo staff scrive qui parte dal numero WhatsApp dell'ufficio.",
+        "WhatsApp conversation with {who}: what staff write here is sent from the office's WhatsApp number.",
+    ),
     // What the citizen sent, shown from their ghost.
     (
         "media_unfetched",

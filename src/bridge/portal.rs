@@ -91,7 +91,7 @@ impl Bridge {
         let raw = &self.inner.config.raw;
         let body = json!({
             "name": raw.bridge.space_name,
-            "topic": format!("WhatsApp conversations of {}", raw.office.name),
+            "topic": self.t("space_topic", &[("office", &raw.office.name)]),
             "preset": "private_chat",
             "visibility": "private",
             "creation_content": {"type": "m.space"},
@@ -152,7 +152,7 @@ impl Bridge {
         let server = &raw.homeserver.server_name;
         let body = json!({
             "name": convert::room_name(&raw.bridge.room_name_template, profile_name, key),
-            "topic": format!("WhatsApp conversation with {} — what staff write here is sent from the office's WhatsApp number.", key.masked()),
+            "topic": self.t("portal_topic", &[("who", &key.masked())]),
             "preset": "private_chat",
             "visibility": "private",
             "invite": [ghost],
