@@ -107,6 +107,19 @@ fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     cur.as_str().filter(|x| !x.is_empty())
 }
 
+/// The values of `field` in the objects of the list `list` of a shared contact.
+fn items<'a>(
+    c: &'a Value,
+    list: &str,
+    field: &'a str,
+) -> impl Iterator<Item = (&'a Value, &'a str)> {
+    c.get(list)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(move |o| s(o, &[field]).map(|v| (o, v)))
+}
+
 /// The contacts of a `contacts` message as one vCard file (name, text).
 pub fn contacts_vcf(msg: &InboundMessage) -> Option<(String, String)> {
     let list = msg.raw.get("contacts")?.as_array()?;
@@ -120,39 +133,18 @@ pub fn contacts_vcf(msg: &InboundMessage) -> Option<(String, String)> {
         if let Some(org) = s(c, &["org", "company"]) {
             out.push_str(&format!("ORG:{}\r\n", vcf_escape(org)));
         }
-        for p in c
-            .get("phones")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(n) = s(p, &["phone"]) {
-                out.push_str(&format!(
-                    "TEL;TYPE={}:{}\r\n",
-                    s(p, &["type"]).unwrap_or("CELL"),
-                    vcf_escape(n)
-                ));
-            }
+        for (p, n) in items(c, "phones", "phone") {
+            out.push_str(&format!(
+                "TEL;TYPE={}:{}\r\n",
+                s(p, &["type"]).unwrap_or("CELL"),
+                vcf_escape(n)
+            ));
         }
-        for e in c
-            .get("emails")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(a) = s(e, &["email"]) {
-                out.push_str(&format!("EMAIL:{}\r\n", vcf_escape(a)));
-            }
+        for (_, e) in items(c, "emails", "email") {
+            out.push_str(&format!("EMAIL:{}\r\n", vcf_escape(e)));
         }
-        for u in c
-            .get("urls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(a) = s(u, &["url"]) {
-                out.push_str(&format!("URL:{}\r\n", vcf_escape(a)));
-            }
+        for (_, u) in items(c, "urls", "url") {
+            out.push_str(&format!("URL:{}\r\n", vcf_escape(u)));
         }
         out.push_str("END:VCARD\r\n");
     }
@@ -197,26 +189,8 @@ fn contacts_card(msg: &InboundMessage, t: &Texts) -> String {
         if let Some(org) = s(c, &["org", "company"]) {
             lines.push(format!("   🏢 {org}"));
         }
-        for p in c
-            .get("phones")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(n) = s(p, &["phone"]) {
-                lines.push(format!("   📞 {n}"));
-            }
-        }
-        for e in c
-            .get("emails")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(a) = s(e, &["email"]) {
-                lines.push(format!("   ✉️ {a}"));
-            }
-        }
+        lines.extend(items(c, "phones", "phone").map(|(_, n)| format!("   📞 {n}")));
+        lines.extend(items(c, "emails", "email").map(|(_, e)| format!("   ✉️ {e}")));
     }
     lines.join("\n")
 }

@@ -54,13 +54,10 @@ impl GraphClient {
         }
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Result<Value, GraphError> {
-        let url = format!("{}/{}/{}", self.base, self.phone_number_id, path);
-        let res = self
-            .http
-            .post(&url)
+    /// Sends a request (with the token) and decodes the JSON answer or the Graph error.
+    async fn post_request(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+        let res = req
             .bearer_auth(&self.token)
-            .json(body)
             .send()
             .await
             .map_err(transport)?;
@@ -73,6 +70,15 @@ impl GraphClient {
             status,
             body: crate::ids::mask_text(&String::from_utf8_lossy(&bytes[..bytes.len().min(300)])),
         })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}/{}", self.base, self.phone_number_id, path)
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Result<Value, GraphError> {
+        self.post_request(self.http.post(self.url(path)).json(body))
+            .await
     }
 
     /// Sends a text message to a citizen, optionally as a reply to `reply_to`.
@@ -163,26 +169,14 @@ impl GraphClient {
             .text("messaging_product", "whatsapp")
             .text("type", mime_type.to_owned())
             .part("file", part);
-        let url = format!("{}/{}/media", self.base, self.phone_number_id);
-        let res = self
-            .http
-            .post(&url)
-            .bearer_auth(&self.token)
-            .multipart(form)
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = res.status().as_u16();
-        let bytes = res.bytes().await.map_err(transport)?;
-        if !(200..300).contains(&status) {
-            return Err(GraphError::from_body(status, &bytes));
-        }
-        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let v = self
+            .post_request(self.http.post(self.url("media")).multipart(form))
+            .await?;
         v["id"]
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| GraphError::Unexpected {
-                status,
+                status: 200,
                 body: "no id in the upload answer".into(),
             })
     }
