@@ -151,4 +151,35 @@ async fn outside_the_window_answers_are_held_templates_go_and_the_reply_releases
     );
     let sent = sim.wait_for_messages(3, WAIT).await;
     assert_eq!(sent[2]["text"]["body"], "Un'ultima cosa");
+
+    // Accepted, then failed asynchronously with 131047: held too, and released on reply.
+    mario
+        .send(&room, json!({"msgtype": "m.text", "body": "Dimenticavo"}))
+        .await;
+    let sent = sim.wait_for_messages(4, WAIT).await;
+    assert_eq!(sent[3]["text"]["body"], "Dimenticavo");
+    let wamid = sim.accepted()[3].response["messages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let failed =
+        sim.failed_status_notification(&wamid, "393331234567", 131047, "Re-engagement message");
+    assert_eq!(sim.post(&failed).await, 200);
+    let n = mario
+        .wait_for(&room, 6, "the held notice after the failed status", |e| {
+            e["sender"] == BOT
+        })
+        .await;
+    assert!(
+        n[5]["content"]["body"].as_str().unwrap().contains("held"),
+        "{:?}",
+        n[5]
+    );
+    assert_eq!(
+        sim.post(&sim.notification(&[&anna], vec![sim.text(&anna, "Eccomi")]))
+            .await,
+        200
+    );
+    let sent = sim.wait_for_messages(5, WAIT).await;
+    assert_eq!(sent[4]["text"]["body"], "Dimenticavo");
 }

@@ -8,7 +8,7 @@ use tracing::{debug, info};
 
 use super::Bridge;
 use super::inbound::txn_id;
-use super::work::{NoticeWork, StatusWork, Work};
+use super::work::{NoticeWork, StaffWork, StatusWork, Work};
 use super::worker::{Step, Transient};
 use crate::whatsapp::error::explain_failed_status;
 
@@ -38,6 +38,22 @@ impl Bridge {
             "failed" => {
                 let (code, title) = st.error.clone().unwrap_or((0, String::new()));
                 info!(event_id = %msg.event_id, code, "WhatsApp reports a message as failed");
+                // Accepted, then refused because the window had closed: hold it like a
+                // message written outside the window, so the citizen's reply releases it.
+                if code == 131047
+                    && let Ok(event) = self.inner.matrix.event(&msg.room_id, &msg.event_id).await
+                    && let Some(sender) = event["sender"].as_str()
+                {
+                    let staff = StaffWork {
+                        event_id: msg.event_id.clone(),
+                        room_id: msg.room_id.clone(),
+                        sender: sender.to_owned(),
+                        event,
+                        in_flight: false,
+                        attempts: 0,
+                    };
+                    return Ok(self.hold(&staff, &portal.citizen));
+                }
                 return Ok(Step::Then(
                     Work::Notice(NoticeWork {
                         room_id: msg.room_id.clone(),

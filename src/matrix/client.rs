@@ -341,6 +341,16 @@ impl MatrixClient {
             .map(|_| ())
     }
 
+    /// Fetches one event (as the bot, which is in every portal).
+    pub async fn event(&self, room_id: &str, event_id: &str) -> Result<Value, MatrixError> {
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/event/{}",
+            enc(room_id),
+            enc(event_id)
+        );
+        self.call(reqwest::Method::GET, &path, None, None).await
+    }
+
     /// Posts an `m.read` receipt on `event_id` as `as_user` (the bot when `None`).
     pub async fn receipt(
         &self,
