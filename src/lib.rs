@@ -9,6 +9,7 @@
 //! [`run`] is the whole bridge, shared by the binary and the tests.
 
 pub mod bridge;
+pub mod commands;
 pub mod config;
 pub mod convert;
 pub mod http;

@@ -226,6 +226,108 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Conversazione WhatsApp con {who}: quello che lo staff scrive qui parte dal numero WhatsApp dell'ufficio.",
         "WhatsApp conversation with {who}: what staff write here is sent from the office's WhatsApp number.",
     ),
+    // Commands.
+    (
+        "cmd_unknown",
+        "\"{word}\" non è un comando. Scrivi help per l'elenco.",
+        "\"{word}\" is not a command. Type help for the list.",
+    ),
+    (
+        "cmd_wrong_place",
+        "!{name} non si usa in questa stanza.",
+        "!{name} cannot be used in this room.",
+    ),
+    (
+        "cmd_refused",
+        "Solo gli amministratori dell'ufficio possono usare !{name}.",
+        "Only the office's administrators may use !{name}.",
+    ),
+    ("cmd_usage", "Uso: {usage}", "Usage: {usage}"),
+    (
+        "block_done",
+        "Bloccato {who}: {reason}. Da ora nulla passa in nessuna direzione. Meta: {meta}",
+        "Blocked {who}: {reason}. From now on nothing passes either way. Meta: {meta}",
+    ),
+    (
+        "block_already",
+        "{who} è già bloccato.",
+        "{who} is already blocked.",
+    ),
+    (
+        "meta_ok",
+        "bloccato anche su WhatsApp.",
+        "blocked on WhatsApp too.",
+    ),
+    (
+        "meta_unblocked",
+        "sbloccato anche su WhatsApp.",
+        "unblocked on WhatsApp too.",
+    ),
+    (
+        "meta_failed",
+        "WhatsApp ha rifiutato ({detail}); il blocco vale comunque qui.",
+        "WhatsApp refused ({detail}); the block applies here all the same.",
+    ),
+    (
+        "meta_skipped",
+        "non chiamato: Meta permette di bloccare solo chi ha scritto nelle ultime 24 ore; il blocco vale comunque qui.",
+        "not called: Meta only allows blocking someone who wrote in the last 24 hours; the block applies here all the same.",
+    ),
+    (
+        "unblock_done",
+        "Sbloccato {who}. Meta: {meta}",
+        "Unblocked {who}. Meta: {meta}",
+    ),
+    (
+        "unblock_not_blocked",
+        "{who} non è bloccato.",
+        "{who} is not blocked.",
+    ),
+    (
+        "blocked_none",
+        "Nessun numero bloccato.",
+        "No number is blocked.",
+    ),
+    (
+        "blocked_list",
+        "Numeri bloccati:\n{list}",
+        "Blocked numbers:\n{list}",
+    ),
+    (
+        "portal_blocked",
+        "⛔ Cittadino bloccato da {by}: {reason}. I suoi messaggi non arrivano e nulla gli viene inviato.",
+        "⛔ Citizen blocked by {by}: {reason}. Their messages are not bridged and nothing is sent to them.",
+    ),
+    (
+        "portal_unblocked",
+        "Blocco tolto da {by}.",
+        "Block lifted by {by}.",
+    ),
+    (
+        "blocked_refused",
+        "Non inviato: questo cittadino è bloccato (!unblock per toglierlo).",
+        "Not sent: this citizen is blocked (!unblock to lift it).",
+    ),
+    (
+        "audit_none",
+        "Nessun comando registrato.",
+        "No command recorded yet.",
+    ),
+    (
+        "audit_list",
+        "Ultimi comandi:\n{list}",
+        "Last commands:\n{list}",
+    ),
+    (
+        "admin_room_name",
+        "Sportello · amministrazione",
+        "Sportello · administration",
+    ),
+    (
+        "admin_room_topic",
+        "Comandi per {office}: scrivi help.",
+        "Commands for {office}: type help.",
+    ),
     // What the citizen sent, shown from their ghost.
     (
         "media_unfetched",

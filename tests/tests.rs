@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod admin;
 mod appservice;
 mod cli;
 mod durability;

@@ -21,6 +21,7 @@ use crate::{Failure, Recorded, Simulator};
 pub(crate) fn router(sim: Simulator) -> Router {
     Router::new()
         .route("/{version}/{pnid}/messages", post(messages))
+        .route("/{version}/{pnid}/block_users", post(block).delete(unblock))
         .with_state(sim)
 }
 
@@ -147,6 +148,85 @@ fn wamid(sim: &Simulator, to: &str) -> String {
         "wamid.{}",
         base64::engine::general_purpose::STANDARD.encode(raw)
     )
+}
+
+/// Block Users API: `{"messaging_product":"whatsapp","block_users":[{"user":"+1650…"}]}` →
+/// `{"block_users":{"added_users":[{"input","wa_id"}]}}` (`removed_users` for DELETE).
+async fn block_users(
+    sim: &Simulator,
+    method: &str,
+    pnid: &str,
+    headers: &HeaderMap,
+    body: &Value,
+) -> Response {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let response = if auth != Some(&format!("Bearer {}", sim.cfg.access_token)) {
+        graph_error(sim, 401, 190, "Invalid OAuth access token", "")
+    } else if pnid != sim.cfg.phone_number_id {
+        graph_error(
+            sim,
+            400,
+            100,
+            "Unsupported request. Object does not exist",
+            "",
+        )
+    } else {
+        let users = body["block_users"].as_array().cloned().unwrap_or_default();
+        if body["messaging_product"] != "whatsapp" || users.is_empty() || users.len() > 1000 {
+            graph_error(
+                sim,
+                400,
+                100,
+                "Invalid parameter",
+                "block_users needs 1 to 1000 users",
+            )
+        } else {
+            let list: Vec<Value> = users
+                .iter()
+                .map(|u| {
+                    let input = u["user"].as_str().unwrap_or_default();
+                    json!({"input": input, "wa_id": input.trim_start_matches('+')})
+                })
+                .collect();
+            let key = if method == "POST" {
+                "added_users"
+            } else {
+                "removed_users"
+            };
+            Json(json!({"messaging_product": "whatsapp", "block_users": {key: list}}))
+                .into_response()
+        }
+    };
+    let status = response.status().as_u16();
+    sim.state.lock().unwrap().recorded.push(Recorded {
+        method: method.into(),
+        path: format!("/{pnid}/block_users"),
+        body: body.clone(),
+        at: SystemTime::now(),
+        status,
+        response: Value::Null,
+    });
+    response
+}
+
+async fn block(
+    State(sim): State<Simulator>,
+    Path((_v, pnid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    block_users(&sim, "POST", &pnid, &headers, &v).await
+}
+
+async fn unblock(
+    State(sim): State<Simulator>,
+    Path((_v, pnid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    block_users(&sim, "DELETE", &pnid, &headers, &v).await
 }
 
 async fn messages(

@@ -6,6 +6,7 @@
 //! `portal` (rooms, ghosts, the space), `inbound` (citizen → Matrix), `outbound`
 //! (staff → WhatsApp), `work` (the stored queue items).
 
+mod admin;
 mod inbound;
 mod outbound;
 mod portal;
@@ -117,6 +118,8 @@ impl Bridge {
             }
             Err(e) => error!("cannot read the queues: {e}"),
         }
+        let admin = self.clone();
+        tokio::spawn(async move { admin.admin_room_forever().await });
         let sweeper = self.clone();
         tokio::spawn(async move { sweeper.sweep_windows_forever().await });
         let b = self.clone();

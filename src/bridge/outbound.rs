@@ -27,6 +27,7 @@ impl Bridge {
         Step::Then(
             Work::Notice(NoticeWork {
                 room_id: s.room_id.clone(),
+                html: None,
                 text,
                 reply_to: Some(s.event_id.clone()),
                 txn_id: txn_id("notice", &s.event_id),
@@ -144,6 +145,9 @@ impl Bridge {
         let Some((portal, to)) = self.recipient(&s.room_id)? else {
             return Ok(self.notice_for(&s, self.t("no_number", &[])));
         };
+        if store.block(&portal.citizen)?.is_some() {
+            return Ok(self.notice_for(&s, self.t("blocked_refused", &[])));
+        }
         let mut after = Vec::new();
         // `!template <key> [params…]`: an approved template, accepted at any time.
         let template = match &ev {

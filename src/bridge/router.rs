@@ -8,7 +8,7 @@ use std::time::Duration;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use super::Bridge;
-use super::work::{CitizenWork, StaffWork, StatusWork, Work};
+use super::work::{CitizenWork, CommandWork, StaffWork, StatusWork, Work};
 use crate::ids::CitizenKey;
 use crate::matrix::types::{parse_ephemeral, parse_transaction};
 use crate::store::{InboxEntry, Op, Source, Store, StoreError};
@@ -224,6 +224,11 @@ impl Bridge {
                 r.identities.insert(id, citizen.clone());
             }
         }
+        if store.block(&citizen)?.is_some() {
+            // Kept nowhere beyond the block record: only the dedupe mark is written.
+            info!(wamid = %m.id, citizen = %m.citizen_key(), "message from a blocked citizen dropped");
+            return Ok(());
+        }
         info!(wamid = %m.id, citizen = %m.citizen_key(), kind = %m.kind, "citizen message queued");
         r.push(store, &citizen, &Work::Citizen(CitizenWork::from(&m)));
         Ok(())
@@ -275,10 +280,43 @@ impl Bridge {
                 debug!(event_id = %ev.event_id, "event already handled");
                 continue;
             }
+            let body = ev.raw["content"]["body"].as_str().unwrap_or("").to_owned();
+            let text =
+                ev.event_type == "m.room.message" && ev.raw["content"]["msgtype"] == "m.text";
+            if self.admin_room_id().as_deref() == Some(ev.room_id.as_str()) {
+                if text {
+                    info!(event_id = %ev.event_id, sender = %ev.sender, "admin-room command queued");
+                    let work = Work::Command(CommandWork {
+                        event_id: ev.event_id,
+                        room_id: ev.room_id,
+                        sender: ev.sender,
+                        body,
+                        citizen: None,
+                    });
+                    r.push(store, super::admin::ADMIN_QUEUE, &work);
+                }
+                continue;
+            }
             let Some(portal) = store.portal_by_room(&ev.room_id)? else {
                 debug!(room_id = %ev.room_id, "message outside any portal; ignored");
                 continue;
             };
+            // A `!command` in a portal (other than !template, which is a send) is not for the citizen.
+            if let (true, crate::commands::Line::Command(p)) =
+                (text, crate::commands::parse(&body, false))
+                && p.spec.name != "template"
+            {
+                info!(event_id = %ev.event_id, command = p.spec.name, "portal command queued");
+                let work = Work::Command(CommandWork {
+                    event_id: ev.event_id,
+                    room_id: ev.room_id,
+                    sender: ev.sender,
+                    body,
+                    citizen: Some(portal.citizen.clone()),
+                });
+                r.push(store, &portal.citizen, &work);
+                continue;
+            }
             info!(event_id = %ev.event_id, sender = %ev.sender, "staff message queued");
             let work = Work::Staff(StaffWork {
                 event_id: ev.event_id,

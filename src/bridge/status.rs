@@ -57,6 +57,7 @@ impl Bridge {
                 return Ok(Step::Then(
                     Work::Notice(NoticeWork {
                         room_id: msg.room_id.clone(),
+                        html: None,
                         text: self.t(
                             "not_delivered",
                             &[(

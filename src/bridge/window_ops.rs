@@ -52,6 +52,7 @@ impl Bridge {
         Step::Then(
             Work::Notice(NoticeWork {
                 room_id: s.room_id.clone(),
+                html: None,
                 text,
                 reply_to: Some(s.event_id.clone()),
                 txn_id: txn_id("held", &s.event_id),
@@ -158,6 +159,7 @@ impl Bridge {
         );
         let notice = Work::Notice(NoticeWork {
             room_id: portal.room_id.clone(),
+            html: None,
             text: self.t("released", &[("count", &held.len().to_string())]),
             reply_to: None,
             txn_id: txn_id("release", wamid),

@@ -26,6 +26,18 @@ pub enum Work {
     },
     /// Bring the room topic up to date with the 24-hour window.
     WindowTopic,
+    /// A staff command (admin room, or `!command` in a portal).
+    Command(CommandWork),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CommandWork {
+    pub event_id: String,
+    pub room_id: String,
+    pub sender: String,
+    pub body: String,
+    /// The portal's citizen when typed in a citizen's room.
+    pub citizen: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +120,9 @@ pub struct StaffWork {
 pub struct NoticeWork {
     pub room_id: String,
     pub text: String,
+    /// An HTML rendering (tables), when the text is a list.
+    #[serde(default)]
+    pub html: Option<String>,
     pub reply_to: Option<String>,
     /// Transaction id, so a retried notice is posted once.
     pub txn_id: String,

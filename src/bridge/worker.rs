@@ -204,13 +204,18 @@ impl Bridge {
             Work::Staff(s) => self.send_staff_message(item, s).await,
             Work::Status(st) => self.show_status(st).await,
             Work::WindowTopic => self.window_topic(citizen).await,
+            Work::Command(c) => self.run_command(c).await,
             Work::MarkRead {
                 wamid,
                 typing,
                 queued_at,
             } => Ok(self.mark_read(&wamid, typing, queued_at).await),
             Work::Notice(n) => {
-                let content = crate::convert::notice(&n.text, n.reply_to.as_deref());
+                let mut content = crate::convert::notice(&n.text, n.reply_to.as_deref());
+                if let Some(html) = &n.html {
+                    content["format"] = serde_json::json!("org.matrix.custom.html");
+                    content["formatted_body"] = serde_json::json!(html);
+                }
                 match self
                     .inner
                     .matrix

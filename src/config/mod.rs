@@ -121,6 +121,9 @@ pub struct Office {
     /// IANA time zone of the office (times shown to staff and citizens).
     #[serde(default = "d_tz")]
     pub timezone: String,
+    /// An existing room to use as the admin room (id or alias); empty: the bot creates one.
+    #[serde(default)]
+    pub admin_room: String,
     /// Language of what the bridge writes: "it" or "en".
     #[serde(default = "d_lang")]
     pub language: String,

@@ -40,12 +40,16 @@ const STATUS: &str = "wamid_status";
 /// `c:<target wamid>` (the citizen's reaction to it) | `s:<staff reaction event id>` →
 /// the reaction's event id (citizen side) or the target wamid (staff side).
 const REACTIONS: &str = "reaction_ref";
+/// citizen key → JSON [`BlockRecord`].
+const BLOCKS: &str = "citizen_block";
+/// seq → JSON [`AuditEntry`]: every command run.
+const AUDIT: &str = "seq_audit";
 /// `<citizen key>` 0x00 seq → a staff work item held until the citizen's window reopens.
 const HELD: &str = "citizenseq_heldwork";
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 15] = [
     META, INBOX, DEAD, SEEN, QUEUE, PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS,
-    HELD,
+    HELD, BLOCKS, AUDIT,
 ];
 const SCHEMA_VERSION: &[u8] = b"1";
 
@@ -103,6 +107,26 @@ pub struct PortalRecord {
 pub struct MessageRef {
     pub room_id: String,
     pub event_id: String,
+}
+
+/// A blocked citizen: nothing is bridged either way.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BlockRecord {
+    pub reason: String,
+    pub by: String,
+    pub at: u64,
+    /// What Meta's Block API said (or why it was not called).
+    pub meta: String,
+}
+
+/// One command run, for `!audit`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditEntry {
+    pub at: u64,
+    pub who: String,
+    pub room: String,
+    pub command: String,
+    pub result: String,
 }
 
 /// A pending work item of one citizen's queue.
@@ -318,6 +342,55 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    // ---- blocks and audit
+
+    pub fn block(&self, citizen: &str) -> R<Option<BlockRecord>> {
+        self.kv
+            .get(BLOCKS, citizen.as_bytes())?
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::new))
+            .transpose()
+    }
+
+    pub fn block_op(citizen: &str, b: &BlockRecord) -> Op {
+        Op::put(
+            BLOCKS,
+            citizen.as_bytes(),
+            serde_json::to_vec(b).expect("serialisable"),
+        )
+    }
+
+    pub fn unblock_op(citizen: &str) -> Op {
+        Op::delete(BLOCKS, citizen.as_bytes())
+    }
+
+    pub fn blocks(&self) -> R<Vec<(String, BlockRecord)>> {
+        self.kv
+            .scan(BLOCKS, b"", usize::MAX)?
+            .into_iter()
+            .map(|(k, v)| {
+                let b = serde_json::from_slice(&v).map_err(StoreError::new)?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), b))
+            })
+            .collect()
+    }
+
+    pub fn audit_op(&self, e: &AuditEntry) -> Op {
+        Op::put(
+            AUDIT,
+            self.next_seq().to_be_bytes(),
+            serde_json::to_vec(e).expect("serialisable"),
+        )
+    }
+
+    /// The last `n` audit entries, oldest first.
+    pub fn audit(&self, n: usize) -> R<Vec<AuditEntry>> {
+        let all = self.kv.scan(AUDIT, b"", usize::MAX)?;
+        all[all.len().saturating_sub(n)..]
+            .iter()
+            .map(|(_, v)| serde_json::from_slice(v).map_err(StoreError::new))
+            .collect()
     }
 
     // ---- held work (outside the 24-hour window)

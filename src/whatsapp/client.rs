@@ -220,6 +220,36 @@ impl GraphClient {
         })
     }
 
+    /// Blocks (or, with `block = false`, unblocks) phone numbers with Meta's Block Users API.
+    /// Returns the answer's per-user lists; a partial failure (error 139100) comes with them,
+    /// so the answer is returned whenever it has them.
+    pub async fn block_users(&self, phones: &[&str], block: bool) -> Result<Value, GraphError> {
+        let users: Vec<Value> = phones
+            .iter()
+            .map(|p| json!({"user": format!("+{p}")}))
+            .collect();
+        let body = json!({"messaging_product": "whatsapp", "block_users": users});
+        let url = self.url("block_users");
+        let req = if block {
+            self.http.post(url)
+        } else {
+            self.http.delete(url)
+        };
+        let res = req
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await.map_err(transport)?;
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if v.get("block_users").is_some() {
+            return Ok(v);
+        }
+        Err(GraphError::from_body(status, &bytes))
+    }
+
     /// Marks a citizen's message (and the ones before it) as read: blue ticks. With
     /// `typing`, also shows "typing…" until the answer or 25 s.
     pub async fn mark_read(&self, id: &WaMessageId, typing: bool) -> Result<(), GraphError> {

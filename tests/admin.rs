@@ -1,0 +1,193 @@
+//! The admin room: generated help, permissions with an audit log, and blocks that stop a
+//! number both ways (and at Meta).
+
+use serde_json::{Value, json};
+
+use crate::harness::{Citizen, Staff, citizen_writes, eventually, stack};
+
+const BOT: &str = "@sportello:comune.test";
+
+async fn reply_to(staff: &Staff, room: &matrix_sdk::ruma::RoomId, ev: &str) -> Value {
+    let ev = ev.to_owned();
+    eventually("the bot's reply", || async {
+        staff.messages(room).await.into_iter().find(|e| {
+            e["sender"] == BOT
+                && e["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == ev.as_str()
+        })
+    })
+    .await["content"]
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_permissions_audit_and_blocks() {
+    let stack = stack().await;
+    let sim = &stack.sim;
+    let anna_admin = Staff::login(&stack.synapse.url, "anna").await;
+    let admin_room = anna_admin
+        .room_for_alias("#whatsapp_admin:comune.test")
+        .await;
+    anna_admin.accept_invite(&admin_room).await;
+    let say = |text: &'static str| {
+        let admin = &anna_admin;
+        let room = admin_room.clone();
+        async move {
+            let ev = admin
+                .send(&room, json!({"msgtype": "m.text", "body": text}))
+                .await;
+            reply_to(admin, &room, ev.as_str()).await
+        }
+    };
+
+    let help = say("help").await;
+    assert!(help["formatted_body"].as_str().unwrap().contains("<table>"));
+    assert!(
+        help["body"]
+            .as_str()
+            .unwrap()
+            .contains("!block <number|this room> <reason>")
+    );
+    assert!(
+        say("blok").await["body"]
+            .as_str()
+            .unwrap()
+            .contains("is not a command")
+    );
+
+    let citizen = Citizen::phone("393331234567", "Rossi");
+    let (mario, portal) = citizen_writes(&stack, &citizen, "primo").await;
+
+    // A staff member who is not an admin cannot block; the attempt is audited.
+    let ev = mario
+        .send(
+            &portal,
+            json!({"msgtype": "m.text", "body": "!block this room spam"}),
+        )
+        .await;
+    let refused = reply_to(&mario, &portal, ev.as_str()).await;
+    assert!(
+        refused["body"]
+            .as_str()
+            .unwrap()
+            .contains("Only the office's administrators"),
+        "{refused}"
+    );
+    assert!(
+        sim.recorded().is_empty(),
+        "a command is never sent to the citizen"
+    );
+
+    let blocked = say("block +39 333 1234567 linguaggio offensivo").await;
+    let body = blocked["body"].as_str().unwrap();
+    assert!(
+        body.contains("Blocked +39•••4567: linguaggio offensivo")
+            && body.contains("blocked on WhatsApp too"),
+        "{body}"
+    );
+    let calls: Vec<_> = sim
+        .recorded()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/block_users"))
+        .collect();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (calls[0].method.as_str(), &calls[0].body["block_users"]),
+        ("POST", &json!([{"user": "+393331234567"}]))
+    );
+    eventually("the portal marked blocked", || async {
+        mario.sync().await;
+        mario
+            .client
+            .get_room(&portal)
+            .and_then(|r| r.name())
+            .filter(|n| n.starts_with("⛔"))
+            .map(|_| ())
+    })
+    .await;
+
+    // Nothing passes either way.
+    assert_eq!(
+        sim.post(&sim.notification(&[&citizen], vec![sim.text(&citizen, "ancora insulti")]))
+            .await,
+        200
+    );
+    let ev = mario
+        .send(&portal, json!({"msgtype": "m.text", "body": "risposta"}))
+        .await;
+    assert!(
+        reply_to(&mario, &portal, ev.as_str()).await["body"]
+            .as_str()
+            .unwrap()
+            .contains("blocked")
+    );
+    let other = Citizen::phone("393409876543", "Bo");
+    sim.post(&sim.notification(&[&other], vec![sim.text(&other, "marker")]))
+        .await;
+    let bo_room = mario
+        .room_for_alias("#whatsapp_393409876543:comune.test")
+        .await;
+    mario.accept_invite(&bo_room).await;
+    mario
+        .wait_for(&bo_room, 1, "the marker", |e| {
+            e["content"]["body"] == "marker"
+        })
+        .await;
+    let portal_msgs = mario.messages(&portal).await;
+    assert!(
+        !portal_msgs
+            .iter()
+            .any(|e| e["content"]["body"] == "ancora insulti"),
+        "a blocked citizen's message was bridged"
+    );
+    assert!(sim.accepted_messages().is_empty());
+
+    let list = say("blocked").await;
+    assert!(
+        list["formatted_body"]
+            .as_str()
+            .unwrap()
+            .contains("+39•••4567")
+            && list["body"]
+                .as_str()
+                .unwrap()
+                .contains("linguaggio offensivo")
+    );
+
+    let unblocked = say("!unblock +393331234567").await;
+    assert!(
+        unblocked["body"]
+            .as_str()
+            .unwrap()
+            .contains("Unblocked +39•••4567"),
+        "{unblocked}"
+    );
+    assert!(
+        sim.recorded()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.ends_with("/block_users"))
+    );
+    sim.post(&sim.notification(&[&citizen], vec![sim.text(&citizen, "scusate")]))
+        .await;
+    mario
+        .wait_for(&portal, 1, "the message after unblocking", |e| {
+            e["content"]["body"] == "scusate"
+        })
+        .await;
+
+    let audit = say("audit").await;
+    let a = audit["body"].as_str().unwrap();
+    assert!(
+        a.contains("@mario:comune.test")
+            && a.contains("!block this room spam")
+            && a.contains("Only the office's administrators"),
+        "{a}"
+    );
+    assert!(
+        a.contains("@anna:comune.test") && a.contains("block +39"),
+        "{a}"
+    );
+    assert!(
+        !a.contains("3331234567"),
+        "numbers are masked in the audit log: {a}"
+    );
+}
