@@ -226,6 +226,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Conversazione WhatsApp con {who}: quello che lo staff scrive qui parte dal numero WhatsApp dell'ufficio.",
         "WhatsApp conversation with {who}: what staff write here is sent from the office's WhatsApp number.",
     ),
+    (
+        "dead_letter",
+        "Meta ha inviato qualcosa che il bridge non sa leggere: è conservato (consegna {seq}) e non è andato perso. Motivo: {reason}",
+        "Meta sent something the bridge cannot read: it is kept (delivery {seq}), not lost. Reason: {reason}",
+    ),
     // Commands.
     (
         "cmd_unknown",

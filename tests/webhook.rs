@@ -81,6 +81,23 @@ async fn duplicates_are_bridged_once_and_bad_signatures_store_nothing() {
         "no portal for an unsigned sender"
     );
 
+    // …and reported in the admin room.
+    let admin = crate::harness::Staff::login(&stack.synapse.url, "anna").await;
+    let admin_room = admin.room_for_alias("#whatsapp_admin:comune.test").await;
+    admin.accept_invite(&admin_room).await;
+    let report = admin
+        .wait_for(&admin_room, 1, "the dead-letter report", |e| {
+            e["sender"] == "@sportello:comune.test"
+        })
+        .await;
+    assert!(
+        report[0]["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("not lost"),
+        "{report:?}"
+    );
+
     stack.stop_bridge().await;
     let store = sportello::store::Store::open(&stack.config.raw.store.path).unwrap();
     let dead = store.dead_letters(10).unwrap();

@@ -48,6 +48,7 @@ impl Bridge {
 
     /// Creates (or adopts) the admin room; retried by the caller until it works.
     pub(super) async fn ensure_admin_room(&self) -> Result<String, MatrixError> {
+        let _guard = self.inner.space_lock.lock().await;
         if let Some(id) = self.admin_room_id() {
             return Ok(id);
         }

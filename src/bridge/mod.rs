@@ -52,7 +52,7 @@ struct Inner {
     texts: crate::texts::Texts,
     /// When a typing indicator was last sent, per portal room.
     typing_sent: Mutex<std::collections::HashMap<String, std::time::Instant>>,
-    /// Serialises space creation (the only shared room).
+    /// Serialises creation of the shared rooms (the space, the admin room).
     space_lock: tokio::sync::Mutex<()>,
     shutdown: watch::Receiver<bool>,
 }

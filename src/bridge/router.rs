@@ -99,6 +99,7 @@ impl Bridge {
                 warn!("a signed webhook could not be read and was kept as a dead letter: {e}");
                 r.ops
                     .push(store.dead_letter_op(&e.to_string(), &entry.body));
+                self.report_dead_letter(&mut r, &e.to_string(), entry.seq);
                 return Ok(r);
             }
         };
@@ -122,10 +123,25 @@ impl Bridge {
                     );
                     let body = serde_json::to_vec(&raw).unwrap_or_default();
                     r.ops.push(store.dead_letter_op(&reason, &body));
+                    self.report_dead_letter(&mut r, &reason, entry.seq);
                 }
             }
         }
         Ok(r)
+    }
+
+    /// Tells the admin room that something Meta sent was kept as a dead letter.
+    fn report_dead_letter(&self, r: &mut Routed, reason: &str, seq: u64) {
+        let args = [
+            ("reason", crate::ids::mask_text(reason)),
+            ("seq", seq.to_string()),
+        ];
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let notice = Work::AdminNotice {
+            text: self.t("dead_letter", &args),
+            txn_id: super::inbound::txn_id("dead", &format!("{seq}|{reason}")),
+        };
+        r.push(&self.inner.store, super::admin::ADMIN_QUEUE, &notice);
     }
 
     /// Keeps one monotonic status per outbound wamid (`sent` < `delivered` < `read`,

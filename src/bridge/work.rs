@@ -26,6 +26,8 @@ pub enum Work {
     },
     /// Bring the room topic up to date with the 24-hour window.
     WindowTopic,
+    /// A notice for the admin room (created first if it does not exist yet).
+    AdminNotice { text: String, txn_id: String },
     /// A staff command (admin room, or `!command` in a portal).
     Command(CommandWork),
 }

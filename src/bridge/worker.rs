@@ -8,7 +8,7 @@ use std::time::Duration;
 use tracing::{Instrument, error, info_span, warn};
 
 use super::Bridge;
-use super::work::Work;
+use super::work::{NoticeWork, Work};
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixError;
 use crate::store::{Op, Store};
@@ -205,6 +205,17 @@ impl Bridge {
             Work::Status(st) => self.show_status(st).await,
             Work::WindowTopic => self.window_topic(citizen).await,
             Work::Command(c) => self.run_command(c).await,
+            Work::AdminNotice { text, txn_id } => {
+                let room_id = self.ensure_admin_room().await?;
+                let n = NoticeWork {
+                    room_id,
+                    html: None,
+                    text,
+                    reply_to: None,
+                    txn_id,
+                };
+                Ok(Step::Then(Work::Notice(n), vec![]))
+            }
             Work::MarkRead {
                 wamid,
                 typing,
