@@ -314,6 +314,21 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Not sent: this citizen is blocked (!unblock to lift it).",
     ),
     (
+        "warn_none",
+        "Nessun codice di condotta configurato ([policies] code_of_conduct).",
+        "No code of conduct is configured ([policies] code_of_conduct).",
+    ),
+    (
+        "warn_queued",
+        "Codice di condotta (versione {version}) in invio a {who}.",
+        "Code of conduct (version {version}) being sent to {who}.",
+    ),
+    (
+        "warn_no_portal",
+        "{who} non ha ancora scritto all'ufficio: nessuna conversazione a cui inviarlo.",
+        "{who} has not written to the office yet: there is no conversation to send it to.",
+    ),
+    (
         "audit_none",
         "Nessun comando registrato.",
         "No command recorded yet.",

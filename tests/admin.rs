@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Citizen, Staff, citizen_writes, eventually, stack};
+use crate::harness::{Citizen, Staff, citizen_writes, eventually};
 
 const BOT: &str = "@sportello:comune.test";
 
@@ -21,7 +21,11 @@ async fn reply_to(staff: &Staff, room: &matrix_sdk::ruma::RoomId, ev: &str) -> V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_commands_permissions_audit_and_blocks() {
-    let stack = stack().await;
+    let stack = crate::harness::stack_with(crate::harness::StackOptions {
+        extra_toml: "[policies]\ncode_of_conduct = \"Codice di condotta: niente insulti.\"\ncode_of_conduct_version = \"2026-1\"\n".into(),
+        ..Default::default()
+    })
+    .await;
     let sim = &stack.sim;
     let anna_admin = Staff::login(&stack.synapse.url, "anna").await;
     let admin_room = anna_admin
@@ -75,6 +79,27 @@ async fn admin_commands_permissions_audit_and_blocks() {
     assert!(
         sim.recorded().is_empty(),
         "a command is never sent to the citizen"
+    );
+
+    // Any staff member may send the code of conduct first; it goes out like an answer.
+    let ev = mario
+        .send(
+            &portal,
+            json!({"msgtype": "m.text", "body": "!warn this room"}),
+        )
+        .await;
+    let warned = reply_to(&mario, &portal, ev.as_str()).await;
+    assert!(
+        warned["body"].as_str().unwrap().contains("version 2026-1"),
+        "{warned}"
+    );
+    let sent = sim.wait_for_messages(1, crate::harness::WAIT).await;
+    assert_eq!(
+        (sent[0]["to"].as_str(), sent[0]["text"]["body"].as_str()),
+        (
+            Some("393331234567"),
+            Some("Codice di condotta: niente insulti.")
+        )
     );
 
     let blocked = say("block +39 333 1234567 linguaggio offensivo").await;
@@ -139,7 +164,11 @@ async fn admin_commands_permissions_audit_and_blocks() {
             .any(|e| e["content"]["body"] == "ancora insulti"),
         "a blocked citizen's message was bridged"
     );
-    assert!(sim.accepted_messages().is_empty());
+    assert_eq!(
+        sim.accepted_messages().len(),
+        1,
+        "only the code of conduct went out"
+    );
 
     let list = say("blocked").await;
     assert!(

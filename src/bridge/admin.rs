@@ -236,7 +236,7 @@ impl Bridge {
                     ops: vec![],
                 }
             }
-            "block" | "unblock" => {
+            "warn" | "block" | "unblock" => {
                 let (target, rest) = match p.args.strip_prefix("this room") {
                     Some(rest) => (c.citizen.clone(), rest.trim().to_owned()),
                     None => {
@@ -264,6 +264,7 @@ impl Bridge {
                 let usage = self.t("cmd_usage", &[("usage", &p.spec.usage())]);
                 match (target, p.spec.name) {
                     (None, _) => Reply::text(usage),
+                    (Some(citizen), "warn") => self.warn(&citizen, c).await?,
                     (Some(_), "block") if rest.is_empty() => Reply::text(usage),
                     (Some(citizen), "block") => self.block(&citizen, &rest, &c.sender).await?,
                     (Some(citizen), _) => self.unblock(&citizen, &c.sender).await?,
@@ -338,6 +339,48 @@ impl Bridge {
             .send(None, &portal.room_id, "m.room.message", &txn, &content)
             .await?;
         Ok(())
+    }
+
+    /// Sends the code of conduct as if the staff member wrote it: through the citizen's queue,
+    /// so the window, holding, retries and failure notices apply as to any answer.
+    async fn warn(&self, citizen: &str, c: &CommandWork) -> Result<Reply, Transient> {
+        let who = CitizenKey::parse(citizen)
+            .map(|k| k.masked())
+            .unwrap_or_default();
+        let policies = &self.inner.config.raw.policies;
+        if policies.code_of_conduct.trim().is_empty() {
+            return Ok(Reply::text(self.t("warn_none", &[])));
+        }
+        let Some(portal) = self.inner.store.portal(citizen)? else {
+            return Ok(Reply::text(self.t("warn_no_portal", &[("who", &who)])));
+        };
+        let event = json!({
+            "type": "m.room.message",
+            "event_id": c.event_id,
+            "room_id": portal.room_id,
+            "sender": c.sender,
+            "origin_server_ts": now_secs() * 1000,
+            "content": {"msgtype": "m.text", "body": policies.code_of_conduct},
+        });
+        let work = Work::Staff(super::work::StaffWork {
+            event_id: c.event_id.clone(),
+            room_id: portal.room_id.clone(),
+            sender: c.sender.clone(),
+            event,
+            in_flight: false,
+            attempts: 0,
+        });
+        let store = &self.inner.store;
+        store.commit(vec![store.queue_push_op(citizen, &work.to_bytes())])?;
+        self.kick(citizen.to_owned());
+        let version = if policies.code_of_conduct_version.is_empty() {
+            "-"
+        } else {
+            &policies.code_of_conduct_version
+        };
+        Ok(Reply::text(
+            self.t("warn_queued", &[("version", version), ("who", &who)]),
+        ))
     }
 
     async fn block(&self, citizen: &str, reason: &str, by: &str) -> Result<Reply, Transient> {

@@ -47,6 +47,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         place: Where::Portal,
     },
     CommandSpec {
+        name: "warn",
+        args: "<number|this room>",
+        help: "send the citizen the code of conduct (before blocking)",
+        who: Who::Staff,
+        place: Where::Both,
+    },
+    CommandSpec {
         name: "block",
         args: "<number|this room> <reason>",
         help: "stop a number: nothing bridged either way, blocked at Meta when allowed",

@@ -48,9 +48,26 @@ pub struct RawConfig {
     /// Approved message templates staff may send with `!template <key> [params…]`.
     #[serde(default)]
     pub templates: std::collections::BTreeMap<String, Template>,
+    /// Texts sent to citizens: code of conduct, privacy policy.
+    #[serde(default)]
+    pub policies: Policies,
     /// Replacements for the built-in texts, by key (see src/texts.rs).
     #[serde(default)]
     pub texts: std::collections::BTreeMap<String, String>,
+}
+
+/// The office's texts for citizens, each with a version recorded when it is sent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policies {
+    #[serde(default)]
+    pub code_of_conduct: String,
+    #[serde(default)]
+    pub code_of_conduct_version: String,
+    #[serde(default)]
+    pub privacy: String,
+    #[serde(default)]
+    pub privacy_version: String,
 }
 
 /// An approved WhatsApp template (created and approved in Meta's WhatsApp Manager).
