@@ -1,0 +1,56 @@
+use super::*;
+
+#[test]
+fn queues_keep_order_per_citizen_and_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        let ops = vec![
+            s.queue_push_op("p:391", b"one"),
+            s.queue_push_op("p:392", b"other"),
+            s.queue_push_op("p:391", b"two"),
+        ];
+        s.commit(ops).unwrap();
+        s.inbox_push(Source::Matrix, b"{}").unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.queue_citizens().unwrap(), vec!["p:391", "p:392"]);
+    let head = s.queue_head("p:391").unwrap().unwrap();
+    assert_eq!(head.body, b"one");
+    s.commit(vec![
+        Store::queue_done_op(&head),
+        s.queue_push_op("p:391", b"three"),
+    ])
+    .unwrap();
+    assert_eq!(s.queue_head("p:391").unwrap().unwrap().body, b"two");
+    assert_eq!(s.queue_len("p:391").unwrap(), 2);
+    let inbox = s.inbox_pending(10).unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].source, Source::Matrix);
+    assert!(s.next_seq() > inbox[0].seq);
+}
+
+#[test]
+fn portals_and_message_map() {
+    let s = Store::memory();
+    let p = PortalRecord {
+        citizen: "p:39333".into(),
+        room_id: "!r:x".into(),
+        ghost: "@whatsapp_39333:x".into(),
+        profile_name: Some("Anna".into()),
+        phone: Some("39333".into()),
+        bsuid: None,
+        last_inbound: None,
+        last_inbound_at: None,
+        topic_until: None,
+    };
+    s.commit(Store::portal_ops(&p)).unwrap();
+    assert_eq!(s.portal_by_room("!r:x").unwrap(), Some(p.clone()));
+    s.commit(Store::message_ops("wamid.A", "!r:x", "$e"))
+        .unwrap();
+    assert_eq!(s.wamid_for_event("$e").unwrap().as_deref(), Some("wamid.A"));
+    assert_eq!(
+        s.event_for_wamid("wamid.A").unwrap().unwrap().event_id,
+        "$e"
+    );
+}
