@@ -36,7 +36,7 @@ pub async fn run(
     let store = Store::open(&config.raw.store.path)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let bridge = Bridge::new(config, store, stop_rx.clone());
-    let router_task = bridge.start();
+    let tasks = bridge.start();
     let app = http::router(bridge.clone());
     info!(addr = %listener.local_addr()?, "listening for Synapse and Meta");
     let server = tokio::spawn(async move {
@@ -48,7 +48,7 @@ pub async fn run(
             .await
     });
     let b = bridge.clone();
-    tokio::spawn(async move {
+    let ping = tokio::spawn(async move {
         if b.ping_homeserver().await.is_ok() {
             b.set_bot_profile().await;
         }
@@ -56,15 +56,27 @@ pub async fn run(
     shutdown.await;
     info!("shutting down");
     let _ = stop_tx.send(true);
-    if let Err(e) = router_task.await {
-        warn!("router task ended abnormally: {e}");
+    // Background tasks stop at the signal; the ping and a pending admin-room creation are
+    // cut short (both are repeated at the next start).
+    ping.abort();
+    let _ = ping.await;
+    tasks.admin_room.abort();
+    for t in [tasks.router, tasks.sweeper, tasks.admin_room] {
+        if let Err(e) = t.await
+            && !e.is_cancelled()
+        {
+            warn!("a background task ended abnormally: {e}");
+        }
     }
     server
         .await
         .map_err(|e| RunError::Io(std::io::Error::other(e)))??;
-    // Workers finish the call they are in (a Graph send is never cut in half), then stop.
-    let grace =
-        std::time::Duration::from_secs(bridge.config().raw.whatsapp.request_timeout_secs + 5);
+    // Workers finish the call they are in (a Graph send is never cut in half), then stop; the
+    // store is released only when the last of them is gone, so wait for the longest call
+    // (a Graph send, or a homeserver call of up to 30 s).
+    let grace = std::time::Duration::from_secs(
+        bridge.config().raw.whatsapp.request_timeout_secs.max(30) + 5,
+    );
     if !bridge.workers_stopped(grace).await {
         warn!("some citizens' workers did not stop in time; their items resume at the next start");
     }

@@ -33,6 +33,14 @@ use crate::matrix::MatrixClient;
 use crate::store::{Source, Store, StoreError};
 use crate::whatsapp::GraphClient;
 
+/// The bridge's background tasks. Router and sweeper stop at the shutdown signal; a pending
+/// admin-room creation is aborted (it is repeated at the next start).
+pub struct Tasks {
+    pub router: tokio::task::JoinHandle<()>,
+    pub sweeper: tokio::task::JoinHandle<()>,
+    pub admin_room: tokio::task::JoinHandle<()>,
+}
+
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
 #[derive(Clone)]
 pub struct Bridge {
@@ -103,7 +111,8 @@ impl Bridge {
     }
 
     /// Starts the router and the workers for work left from a previous run.
-    pub fn start(&self) -> tokio::task::JoinHandle<()> {
+    /// Starts the background tasks; `run` waits for them at shutdown.
+    pub fn start(&self) -> Tasks {
         match self.inner.store.queue_citizens() {
             Ok(cs) => {
                 if !cs.is_empty() {
@@ -119,11 +128,13 @@ impl Bridge {
             Err(e) => error!("cannot read the queues: {e}"),
         }
         let admin = self.clone();
-        tokio::spawn(async move { admin.admin_room_forever().await });
         let sweeper = self.clone();
-        tokio::spawn(async move { sweeper.sweep_windows_forever().await });
         let b = self.clone();
-        tokio::spawn(async move { b.route_forever().await })
+        Tasks {
+            router: tokio::spawn(async move { b.route_forever().await }),
+            sweeper: tokio::spawn(async move { sweeper.sweep_windows_forever().await }),
+            admin_room: tokio::spawn(async move { admin.admin_room_forever().await }),
+        }
     }
 
     /// Is this user id one of the bridge's ghosts with a portal?

@@ -92,11 +92,13 @@ impl Bridge {
         }
     }
 
-    /// Waits (up to `grace`) until no worker runs; true if they all stopped.
+    /// Waits (up to `grace`) until no worker runs and no other task holds the bridge (so the
+    /// store file is released when `run` returns); true if they all stopped.
     pub async fn workers_stopped(&self, grace: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + grace;
         loop {
-            if self.inner.running.lock().expect("poisoned").is_empty() {
+            let idle = self.inner.running.lock().expect("poisoned").is_empty();
+            if idle && std::sync::Arc::strong_count(&self.inner) == 1 {
                 return true;
             }
             if tokio::time::Instant::now() >= deadline {
