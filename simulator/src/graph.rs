@@ -21,7 +21,7 @@ use crate::{Failure, Recorded, Simulator};
 pub(crate) fn router(sim: Simulator) -> Router {
     Router::new()
         .route("/{version}/{pnid}/messages", post(messages))
-        .route("/{version}/{pnid}/block_users", post(block).delete(unblock))
+        .route("/{version}/{pnid}/block_users", post(block).delete(block))
         .with_state(sim)
 }
 
@@ -209,24 +209,16 @@ async fn block_users(
     response
 }
 
+/// POST blocks, DELETE unblocks.
 async fn block(
     State(sim): State<Simulator>,
+    method: axum::http::Method,
     Path((_v, pnid)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    block_users(&sim, "POST", &pnid, &headers, &v).await
-}
-
-async fn unblock(
-    State(sim): State<Simulator>,
-    Path((_v, pnid)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    block_users(&sim, "DELETE", &pnid, &headers, &v).await
+    block_users(&sim, method.as_str(), &pnid, &headers, &v).await
 }
 
 async fn messages(

@@ -162,11 +162,8 @@ impl Bridge {
         }));
         Ok(Step::Then(
             Work::Notice(NoticeWork {
-                room_id: c.room_id.clone(),
                 html: reply.html,
-                text: reply.text,
-                reply_to: Some(c.event_id.clone()),
-                txn_id: txn_id("cmd", &c.event_id),
+                ..NoticeWork::reply(&c.room_id, &c.event_id, "cmd", reply.text)
             }),
             ops,
         ))

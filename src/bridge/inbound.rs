@@ -258,3 +258,21 @@ impl Bridge {
         Ok(ops)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_hash_in_base64_or_hex_must_match() {
+        let bytes = b"photo of a pothole";
+        let digest = Sha256::digest(bytes);
+        assert!(sha256_matches(
+            &base64::engine::general_purpose::STANDARD.encode(digest),
+            bytes
+        ));
+        assert!(sha256_matches(&hex::encode(digest), bytes));
+        assert!(!sha256_matches(&hex::encode(digest), b"another photo"));
+        assert!(!sha256_matches("4654+8g=", bytes));
+    }
+}

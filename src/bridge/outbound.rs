@@ -6,7 +6,6 @@
 use tracing::{error, info, warn};
 
 use super::Bridge;
-use super::inbound::txn_id;
 use super::work::{NoticeWork, StaffWork, Work};
 use super::worker::{Step, Transient};
 use crate::config::Signature;
@@ -25,13 +24,7 @@ const MAX_ATTEMPTS: u32 = 10;
 impl Bridge {
     fn notice_for(&self, s: &StaffWork, text: String) -> Step {
         Step::Then(
-            Work::Notice(NoticeWork {
-                room_id: s.room_id.clone(),
-                html: None,
-                text,
-                reply_to: Some(s.event_id.clone()),
-                txn_id: txn_id("notice", &s.event_id),
-            }),
+            Work::Notice(NoticeWork::reply(&s.room_id, &s.event_id, "notice", text)),
             vec![],
         )
     }

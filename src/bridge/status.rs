@@ -7,7 +7,6 @@
 use tracing::{debug, info};
 
 use super::Bridge;
-use super::inbound::txn_id;
 use super::work::{NoticeWork, StaffWork, StatusWork, Work};
 use super::worker::{Step, Transient};
 use crate::whatsapp::error::explain_failed_status;
@@ -54,22 +53,10 @@ impl Bridge {
                     };
                     return Ok(self.hold(&staff, &portal.citizen));
                 }
-                return Ok(Step::Then(
-                    Work::Notice(NoticeWork {
-                        room_id: msg.room_id.clone(),
-                        html: None,
-                        text: self.t(
-                            "not_delivered",
-                            &[(
-                                "reason",
-                                &explain_failed_status(code, &title, &self.inner.texts),
-                            )],
-                        ),
-                        reply_to: Some(msg.event_id.clone()),
-                        txn_id: txn_id("failed", &st.wamid),
-                    }),
-                    vec![],
-                ));
+                let why = explain_failed_status(code, &title, &self.inner.texts);
+                let text = self.t("not_delivered", &[("reason", &why)]);
+                let notice = NoticeWork::reply(&msg.room_id, &msg.event_id, "failed", text);
+                return Ok(Step::Then(Work::Notice(notice), vec![]));
             }
             _ => {}
         }

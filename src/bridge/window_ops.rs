@@ -50,13 +50,7 @@ impl Bridge {
         info!(event_id = %s.event_id, "held: the citizen's 24-hour window is closed");
         let text = self.t("held", &[("templates", &self.template_list())]);
         Step::Then(
-            Work::Notice(NoticeWork {
-                room_id: s.room_id.clone(),
-                html: None,
-                text,
-                reply_to: Some(s.event_id.clone()),
-                txn_id: txn_id("held", &s.event_id),
-            }),
+            Work::Notice(NoticeWork::reply(&s.room_id, &s.event_id, "held", text)),
             vec![op],
         )
     }

@@ -130,6 +130,20 @@ pub struct NoticeWork {
     pub txn_id: String,
 }
 
+impl NoticeWork {
+    /// A notice replying to `event_id`; `kind` keeps the transaction ids of different notices
+    /// about the same event apart (a retried notice is still posted once).
+    pub fn reply(room_id: &str, event_id: &str, kind: &str, text: String) -> NoticeWork {
+        NoticeWork {
+            room_id: room_id.to_owned(),
+            text,
+            html: None,
+            reply_to: Some(event_id.to_owned()),
+            txn_id: super::inbound::txn_id(kind, event_id),
+        }
+    }
+}
+
 impl Work {
     pub fn to_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("serialisable")

@@ -6,7 +6,7 @@ pub mod markup;
 pub mod outbound;
 
 pub use inbound::{MediaRef, Reaction, Uploaded, citizen_to_matrix};
-pub use outbound::{MediaOut, Outbound, Refusal, staff_to_outbound, staff_to_whatsapp};
+pub use outbound::{MediaOut, Outbound, Refusal, staff_to_outbound};
 
 use serde_json::{Value, json};
 

@@ -184,17 +184,6 @@ fn with_signature(text: String, signature: Option<&str>) -> String {
     }
 }
 
-/// A text/emote/notice as the WhatsApp text body, with the signature line appended.
-pub fn staff_to_whatsapp(m: &StaffMessage, signature: Option<&str>) -> Result<String, Refusal> {
-    match staff_to_outbound(m, signature)? {
-        Outbound::Text(t) => Ok(t),
-        _ => Err(Refusal::Unsupported(match &m.kind {
-            StaffKind::Other(k) => k.clone(),
-            _ => "this".into(),
-        })),
-    }
-}
-
 fn media(m: &StaffMessage, kind: &'static str) -> Result<Outbound, Refusal> {
     let c = &m.content;
     let mxc = c["url"].as_str().filter(|u| u.starts_with("mxc://"));

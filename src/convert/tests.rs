@@ -387,3 +387,11 @@ fn names() {
 fn c2m(m: &InboundMessage, reply_to: Option<&str>, media: Option<&Uploaded>) -> Vec<MatrixEvent> {
     citizen_to_matrix(m, reply_to, media, &crate::texts::Texts::default())
 }
+
+/// The WhatsApp text of a text/emote/notice (or why it is refused).
+fn staff_to_whatsapp(m: &StaffMessage, signature: Option<&str>) -> Result<String, Refusal> {
+    match staff_to_outbound(m, signature)? {
+        Outbound::Text(t) => Ok(t),
+        other => panic!("not text: {other:?}"),
+    }
+}

@@ -462,10 +462,6 @@ impl Store {
         ]
     }
 
-    pub fn portal_count(&self) -> R<usize> {
-        Ok(self.kv.scan(PORTALS, b"", usize::MAX)?.len())
-    }
-
     // ---- message map
 
     pub fn message_ops(wamid: &str, room_id: &str, event_id: &str) -> Vec<Op> {

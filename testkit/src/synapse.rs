@@ -5,7 +5,7 @@
 use std::{
     fs,
     io::Write,
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -366,9 +366,4 @@ impl Drop for Synapse {
             let _ = c.wait();
         }
     }
-}
-
-/// Reads a whole directory path relative to the crate root (for fixtures and docs).
-pub fn workspace_root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
