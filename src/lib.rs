@@ -14,6 +14,7 @@ pub mod config;
 pub mod convert;
 pub mod http;
 pub mod ids;
+pub mod keywords;
 pub mod matrix;
 pub mod registration;
 pub mod store;

@@ -11,6 +11,7 @@ mod durability;
 mod fixtures;
 mod graph_client;
 mod kinds;
+mod news;
 mod portal;
 mod status;
 mod webhook;

@@ -308,6 +308,15 @@ async fn answer(
     if let Err(problem) = check_send(body) {
         return graph_error(sim, 400, 100, "Invalid parameter", &problem);
     }
+    if !sim.within_throughput() {
+        return graph_error(
+            sim,
+            400,
+            130429,
+            "Rate limit hit",
+            "Message failed to send because there were too many messages sent from this phone number in a short period of time",
+        );
+    }
     let (input, contact) = match (
         body.get("to").and_then(Value::as_str),
         body.get("recipient").and_then(Value::as_str),
@@ -327,7 +336,11 @@ async fn answer(
     if sim.auto_statuses() {
         let s = sim.clone();
         let (id, to) = (id.clone(), input.clone());
-        tokio::spawn(async move { s.deliver_statuses(&id, &to).await });
+        let callback = body
+            .get("biz_opaque_callback_data")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        tokio::spawn(async move { s.deliver_statuses(&id, &to, callback).await });
     }
     Json(json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}))
         .into_response()

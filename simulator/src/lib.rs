@@ -105,6 +105,10 @@ struct State {
     /// Overrides `SimConfig::auto_statuses` at run time.
     auto_statuses: Option<bool>,
     media: std::collections::HashMap<String, media::Media>,
+    /// Sends per second the number may make (Meta: 80, up to 1,000); `None`: unlimited.
+    throughput: Option<u32>,
+    /// When the sends of the last second were accepted.
+    recent: VecDeque<std::time::Instant>,
 }
 
 /// A running simulator. Clone freely: all clones share state.
@@ -158,6 +162,34 @@ impl Simulator {
             .unwrap()
             .auto_statuses
             .unwrap_or(self.cfg.auto_statuses)
+    }
+
+    /// Refuses sends beyond `per_second` in any second with 130429, as Meta does.
+    pub fn set_throughput(&self, per_second: Option<u32>) {
+        let mut st = self.state.lock().unwrap();
+        st.throughput = per_second;
+        st.recent.clear();
+    }
+
+    /// Counts a send against the throughput; false when over it.
+    pub(crate) fn within_throughput(&self) -> bool {
+        let mut st = self.state.lock().unwrap();
+        let Some(limit) = st.throughput else {
+            return true;
+        };
+        let now = std::time::Instant::now();
+        while st
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            st.recent.pop_front();
+        }
+        if st.recent.len() >= limit as usize {
+            return false;
+        }
+        st.recent.push_back(now);
+        true
     }
 
     /// Scripts the answers of the next Graph API calls, in order.

@@ -258,12 +258,47 @@ impl Simulator {
         out
     }
 
-    pub(crate) async fn deliver_statuses(&self, wamid: &str, to: &str) {
+    /// Posts `sent`, `delivered`, `read`, echoing the send's `biz_opaque_callback_data`;
+    /// like Meta, keeps retrying while the bridge cannot be reached (here up to 2 minutes).
+    pub(crate) async fn deliver_statuses(&self, wamid: &str, to: &str, callback: Option<String>) {
         for status in ["sent", "delivered", "read"] {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            let n = self.status_notification(wamid, status, to);
-            self.post_until_ok(&n, 3).await;
+            let mut n = self.status_notification(wamid, status, to);
+            if let Some(c) = &callback {
+                n["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] =
+                    json!(c);
+            }
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+            let mut wait = Duration::from_millis(100);
+            while self.post(&n).await != 200 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
         }
+    }
+
+    /// A `user_preferences` notification: the citizen turned marketing messages off
+    /// (`stop`) or on (`resume`) in WhatsApp's settings.
+    pub fn preference_notification(&self, c: &Citizen, value: &str) -> Value {
+        let detail = match value {
+            "stop" => "User requested to stop marketing messages",
+            _ => "User requested to resume marketing messages",
+        };
+        json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": self.cfg.waba_id, "changes": [{"value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": self.cfg.display_phone_number, "phone_number_id": self.cfg.phone_number_id},
+                "contacts": [c.contact()],
+                "user_preferences": [{
+                    "wa_id": c.wa_id,
+                    "detail": detail,
+                    "category": "marketing_messages",
+                    "value": value,
+                    "timestamp": now(),
+                }]
+            }, "field": "user_preferences"}]}]
+        })
     }
 }
 

@@ -25,14 +25,14 @@ use crate::store::{AuditEntry, BlockRecord, Op, Store, now_secs};
 pub(super) const ADMIN_QUEUE: &str = "admin";
 
 /// What a command answers: text, optional HTML, and writes to commit with it.
-struct Reply {
-    text: String,
-    html: Option<String>,
-    ops: Vec<Op>,
+pub(super) struct Reply {
+    pub text: String,
+    pub html: Option<String>,
+    pub ops: Vec<Op>,
 }
 
 impl Reply {
-    fn text(text: String) -> Reply {
+    pub(super) fn text(text: String) -> Reply {
         Reply {
             text,
             html: None,
@@ -117,7 +117,7 @@ impl Bridge {
         }
     }
 
-    fn when(&self, at: u64) -> String {
+    pub(super) fn when(&self, at: u64) -> String {
         let tz = self.inner.config.timezone();
         Utc.timestamp_opt(at as i64, 0)
             .single()
@@ -127,8 +127,7 @@ impl Bridge {
 
     pub(super) async fn run_command(&self, c: CommandWork) -> Result<Step, Transient> {
         let in_admin = self.admin_room_id().as_deref() == Some(c.room_id.as_str());
-        let office = &self.inner.config.raw.office;
-        let is_admin = office.admins.contains(&c.sender);
+        let is_admin = self.is_admin(&c.sender).await?;
         let reply = match commands::parse(&c.body, in_admin) {
             Line::NotACommand => return Ok(Step::Done(vec![])),
             Line::Unknown(word) => Reply::text(self.t("cmd_unknown", &[("word", &word)])),
@@ -234,30 +233,7 @@ impl Bridge {
                 }
             }
             "warn" | "block" | "unblock" => {
-                let (target, rest) = match p.args.strip_prefix("this room") {
-                    Some(rest) => (c.citizen.clone(), rest.trim().to_owned()),
-                    None => {
-                        // The number may be written with spaces (+39 333 1234567).
-                        let end = p
-                            .args
-                            .char_indices()
-                            .find(|(_, ch)| !(ch.is_ascii_digit() || " +-./()".contains(*ch)))
-                            .map(|(i, _)| i)
-                            .unwrap_or(p.args.len());
-                        let (num, rest) = p.args.split_at(end);
-                        let digits: String = num.chars().filter(char::is_ascii_digit).collect();
-                        let key = WaId::parse(&digits).map(CitizenKey::Phone);
-                        let citizen = match key {
-                            Some(k) => Some(
-                                store
-                                    .citizen_for_identity(&k.as_str())?
-                                    .unwrap_or_else(|| k.as_str()),
-                            ),
-                            None => None,
-                        };
-                        (citizen, rest.trim().to_owned())
-                    }
-                };
+                let (target, rest) = self.target(&p.args, c)?;
                 let usage = self.t("cmd_usage", &[("usage", &p.spec.usage())]);
                 match (target, p.spec.name) {
                     (None, _) => Reply::text(usage),
@@ -267,8 +243,63 @@ impl Bridge {
                     (Some(citizen), _) => self.unblock(&citizen, &c.sender).await?,
                 }
             }
-            other => Reply::text(self.t("cmd_wrong_place", &[("name", other)])),
+            _ => self.execute_news(p, c).await?,
         })
+    }
+
+    /// A command's target: `this room` (the portal's citizen) or a number (spaces allowed),
+    /// and the rest of the arguments.
+    pub(super) fn target(
+        &self,
+        args: &str,
+        c: &CommandWork,
+    ) -> Result<(Option<String>, String), Transient> {
+        if let Some(rest) = args.strip_prefix("this room") {
+            return Ok((c.citizen.clone(), rest.trim().to_owned()));
+        }
+        // The number may be written with spaces (+39 333 1234567).
+        let end = args
+            .char_indices()
+            .find(|(_, ch)| !(ch.is_ascii_digit() || " +-./()".contains(*ch)))
+            .map(|(i, _)| i)
+            .unwrap_or(args.len());
+        let (num, rest) = args.split_at(end);
+        let digits: String = num.chars().filter(char::is_ascii_digit).collect();
+        let citizen = match WaId::parse(&digits).map(CitizenKey::Phone) {
+            Some(k) => Some(
+                self.inner
+                    .store
+                    .citizen_for_identity(&k.as_str())?
+                    .unwrap_or_else(|| k.as_str()),
+            ),
+            None => None,
+        };
+        Ok((citizen, rest.trim().to_owned()))
+    }
+
+    /// An admin: listed in `office.admins`, or (when `office.admin_power_level` is set) a
+    /// member of the admin room with at least that power level.
+    async fn is_admin(&self, user: &str) -> Result<bool, Transient> {
+        let office = &self.inner.config.raw.office;
+        if office.admins.iter().any(|a| a == user) {
+            return Ok(true);
+        }
+        if office.admin_power_level <= 0 {
+            return Ok(false);
+        }
+        let Some(room) = self.admin_room_id() else {
+            return Ok(false);
+        };
+        let pl = self
+            .inner
+            .matrix
+            .state(&room, "m.room.power_levels", "")
+            .await?;
+        let level = pl["users"][user]
+            .as_i64()
+            .or(pl["users_default"].as_i64())
+            .unwrap_or(0);
+        Ok(level >= office.admin_power_level)
     }
 
     /// Meta's Block API, when Meta allows it (the citizen wrote in the last 24 hours).

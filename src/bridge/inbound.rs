@@ -85,8 +85,17 @@ impl Bridge {
             None => None,
         };
         let media = self.fetch_media(&m, &portal).await?;
-        let events =
+        let mut events =
             convert::citizen_to_matrix(&m, reply_to.as_deref(), media.as_ref(), &self.inner.texts);
+        if c.keyword.is_some() {
+            // Answered by the bot: staff see it as a notice, not as a question.
+            for ev in events
+                .iter_mut()
+                .filter(|e| e.content["msgtype"] == "m.text")
+            {
+                ev.content["msgtype"] = json!("m.notice");
+            }
+        }
         let mut first = None;
         for (i, ev) in events.iter().enumerate() {
             let txn = if i == 0 {
@@ -117,16 +126,23 @@ impl Bridge {
                 Err(e) => return Err(e.into()),
             }
         }
-        if let Some(event_id) = first {
+        if let Some(event_id) = &first {
             info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
-            ops.extend(Store::message_ops(
-                m.id.expose(),
-                &portal.room_id,
-                &event_id,
-            ));
+            ops.extend(Store::message_ops(m.id.expose(), &portal.room_id, event_id));
         }
         if super::window::is_open(portal.last_inbound_at, crate::store::now_secs() as i64) {
             ops.extend(self.release_held(&portal, m.id.expose())?);
+        }
+        if let (Some(reply), Some(event_id)) = (c.keyword, first) {
+            let send = super::work::BotSend {
+                room_id: portal.room_id.clone(),
+                event_id,
+                reply: *reply,
+                next: 0,
+                in_flight: false,
+                failures: vec![],
+            };
+            return Ok(Step::Then(super::work::Work::BotSend(Box::new(send)), ops));
         }
         Ok(Step::Done(ops))
     }

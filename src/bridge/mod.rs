@@ -7,12 +7,16 @@
 //! (staff → WhatsApp), `work` (the stored queue items).
 
 mod admin;
+mod admin_news;
+mod broadcast;
+mod broadcast_report;
 mod inbound;
 mod outbound;
 mod portal;
 mod read;
 mod router;
 mod status;
+mod subscribe;
 mod window;
 mod window_ops;
 mod work;
@@ -62,6 +66,10 @@ struct Inner {
     typing_sent: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     /// Serialises creation of the shared rooms (the space, the admin room).
     space_lock: tokio::sync::Mutex<()>,
+    /// Held while a subscription is read and rewritten (router, commands, broadcasts).
+    subs_lock: Mutex<()>,
+    /// Broadcasts whose sender runs.
+    broadcasts_running: Mutex<HashSet<u64>>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -88,6 +96,8 @@ impl Bridge {
                 typing_sent: Mutex::new(Default::default()),
                 texts,
                 space_lock: tokio::sync::Mutex::new(()),
+                subs_lock: Mutex::new(()),
+                broadcasts_running: Mutex::new(HashSet::new()),
                 shutdown,
             }),
         }
@@ -127,6 +137,7 @@ impl Bridge {
             }
             Err(e) => error!("cannot read the queues: {e}"),
         }
+        self.resume_broadcasts();
         let admin = self.clone();
         let sweeper = self.clone();
         let b = self.clone();

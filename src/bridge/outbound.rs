@@ -55,7 +55,10 @@ impl Bridge {
 
     /// The citizen's address: the phone number when known, else the BSUID.
     /// The portal and the citizen's address: the phone number when known, else the BSUID.
-    fn recipient(&self, room_id: &str) -> Result<Option<(PortalRecord, CitizenKey)>, Transient> {
+    pub(super) fn recipient(
+        &self,
+        room_id: &str,
+    ) -> Result<Option<(PortalRecord, CitizenKey)>, Transient> {
         let portal = self.inner.store.portal_by_room(room_id)?;
         Ok(portal.and_then(|p| {
             let to = p

@@ -2,29 +2,44 @@
 //! (wamid, status, event id), and moves each item into its citizen's queue — in the same
 //! commit that removes the delivery from the inbox, so nothing is lost or doubled by a crash.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
-use tracing::{Instrument, debug, error, info, info_span, warn};
+use tracing::{debug, error, info, info_span, warn};
 
 use super::Bridge;
 use super::work::{CitizenWork, CommandWork, StaffWork, StatusWork, Work};
 use crate::ids::CitizenKey;
 use crate::matrix::types::{parse_ephemeral, parse_transaction};
-use crate::store::{InboxEntry, Op, Source, Store, StoreError};
-use crate::whatsapp::webhook::{self, InboundMessage, StatusUpdate, Update};
+use crate::store::{InboxEntry, Op, Source, Store, StoreError, Subscription};
+use crate::whatsapp::webhook::{self, InboundMessage, Preference, StatusUpdate, Update};
 
 /// What routing one delivery produced: the writes, and the citizens to wake.
 #[derive(Default)]
-struct Routed {
-    ops: Vec<Op>,
-    wake: Vec<String>,
-    /// Marks and identities written in this batch but not yet committed.
+pub(super) struct Routed {
+    pub ops: Vec<Op>,
+    pub wake: Vec<String>,
+    /// Marks, identities, subscriptions and broadcast counts written in this batch but not
+    /// yet committed.
     marks: HashSet<String>,
     identities: HashMap<String, String>,
+    pub subs: HashMap<String, Option<Subscription>>,
+    stats: HashMap<u64, BTreeMap<String, u64>>,
 }
 
 impl Routed {
+    /// The citizen's subscription as this batch leaves it.
+    pub fn subscription(
+        &self,
+        store: &Store,
+        citizen: &str,
+    ) -> Result<Option<Subscription>, StoreError> {
+        match self.subs.get(citizen) {
+            Some(s) => Ok(s.clone()),
+            None => store.subscription(citizen),
+        }
+    }
+
     fn first_time(&mut self, store: &Store, mark: String) -> Result<bool, StoreError> {
         if self.marks.contains(&mark) || store.seen(&mark)? {
             return Ok(false);
@@ -34,7 +49,7 @@ impl Routed {
         Ok(true)
     }
 
-    fn push(&mut self, store: &Store, citizen: &str, work: &Work) {
+    pub fn push(&mut self, store: &Store, citizen: &str, work: &Work) {
         self.ops
             .push(store.queue_push_op(citizen, &work.to_bytes()));
         if !self.wake.iter().any(|c| c == citizen) {
@@ -49,7 +64,7 @@ impl Bridge {
             if self.shutting_down() {
                 break;
             }
-            if let Err(e) = self.route_pending().await {
+            if let Err(e) = self.route_pending() {
                 error!("routing the inbox failed, retrying: {e}");
             }
             let mut rx = self.inner.shutdown.clone();
@@ -61,7 +76,7 @@ impl Bridge {
         }
     }
 
-    async fn route_pending(&self) -> Result<(), StoreError> {
+    fn route_pending(&self) -> Result<(), StoreError> {
         loop {
             let batch = self.inner.store.inbox_pending(64)?;
             if batch.is_empty() {
@@ -72,14 +87,13 @@ impl Bridge {
                     Source::WhatsApp => info_span!("webhook", seq = entry.seq),
                     Source::Matrix => info_span!("transaction", seq = entry.seq),
                 };
-                let mut routed = async {
-                    match entry.source {
-                        Source::WhatsApp => self.route_webhook(&entry),
-                        Source::Matrix => self.route_transaction(&entry),
-                    }
-                }
-                .instrument(span)
-                .await?;
+                let _entered = span.enter();
+                // Subscriptions change only under this lock (see `subscribe`).
+                let _subs = self.inner.subs_lock.lock().expect("poisoned");
+                let mut routed = match entry.source {
+                    Source::WhatsApp => self.route_webhook(&entry),
+                    Source::Matrix => self.route_transaction(&entry),
+                }?;
                 routed.ops.push(Store::inbox_done_op(entry.seq));
                 self.inner.store.commit(routed.ops)?;
                 for c in routed.wake {
@@ -108,6 +122,7 @@ impl Bridge {
             match u {
                 Update::Message(m) => self.route_message(&mut r, m)?,
                 Update::Status(s) => self.route_status(&mut r, s)?,
+                Update::Preference(p) => self.route_preference(&mut r, p)?,
                 Update::Errors(errs) => {
                     let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
                     warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");
@@ -164,31 +179,55 @@ impl Bridge {
             info!(wamid = %s.id, status = %s.status, "ignored unknown status");
             return Ok(());
         }
-        let old = store.status(s.id.expose())?.map(|o| rank(&o)).unwrap_or(0);
+        let old_status = store.status(s.id.expose())?;
+        let old = old_status.as_deref().map(rank).unwrap_or(0);
         debug!(wamid = %s.id, status = %s.status, "status");
+        if let Some(tag) = s
+            .callback
+            .as_deref()
+            .filter(|t| super::broadcast::parse_tag(t).is_some())
+        {
+            r.ops.push(Store::tag_op(tag, s.id.expose()));
+        }
         if new <= old {
             return Ok(());
         }
         r.ops.push(Store::status_op(s.id.expose(), &s.status));
+        if let (Some(code), Some(c)) = (s.error().map(|e| e.0), self.status_citizen(&s)?)
+            && code == 131050
+        {
+            self.apply_marketing(r, &c, true, "error_131050")?;
+        }
+        let broadcast = match s.callback.as_deref().and_then(super::broadcast::parse_tag) {
+            Some((id, _)) => Some(id),
+            None => store.broadcast_for_wamid(s.id.expose())?,
+        };
+        if let Some(id) = broadcast {
+            // Counted per broadcast (for its report), not shown in any room.
+            let stats = match r.stats.get(&id) {
+                Some(st) => st.clone(),
+                None => store.broadcast_stats(id)?,
+            };
+            let mut stats = stats;
+            if let Some(o) = old_status.filter(|o| rank(o) > 0)
+                && let Some(n) = stats.get_mut(&o)
+            {
+                *n = n.saturating_sub(1);
+            }
+            let bucket = match s.error() {
+                Some((code, title)) if s.status == "failed" => format!("failed:{code} {title}"),
+                _ if s.status == "played" => "read".to_owned(),
+                _ => s.status.clone(),
+            };
+            *stats.entry(bucket).or_default() += 1;
+            r.ops.push(Store::broadcast_stats_op(id, &stats));
+            r.stats.insert(id, stats);
+            return Ok(());
+        }
         if new < 2 {
             return Ok(());
         }
-        // The citizen: through the message map, else the recipient's identity.
-        let citizen = match store.event_for_wamid(s.id.expose())? {
-            Some(m) => store.portal_by_room(&m.room_id)?.map(|p| p.citizen),
-            None => {
-                let ids = [
-                    s.recipient.clone().map(CitizenKey::Phone),
-                    s.recipient_bsuid.clone().map(CitizenKey::Bsuid),
-                ];
-                let mut found = None;
-                for id in ids.into_iter().flatten() {
-                    found = found.or(store.citizen_for_identity(&id.as_str())?);
-                }
-                found
-            }
-        };
-        match citizen {
+        match self.status_citizen(&s)? {
             Some(c) => {
                 let work = Work::Status(StatusWork {
                     wamid: s.id.expose().to_owned(),
@@ -202,6 +241,53 @@ impl Bridge {
             }
         }
         Ok(())
+    }
+
+    /// The citizen a status is about: through the message map, else the recipient's identity.
+    fn status_citizen(&self, s: &StatusUpdate) -> Result<Option<String>, StoreError> {
+        let store = &self.inner.store;
+        if let Some(m) = store.event_for_wamid(s.id.expose())? {
+            return Ok(store.portal_by_room(&m.room_id)?.map(|p| p.citizen));
+        }
+        let ids = [
+            s.recipient.clone().map(CitizenKey::Phone),
+            s.recipient_bsuid.clone().map(CitizenKey::Bsuid),
+        ];
+        let mut found = None;
+        for id in ids.into_iter().flatten() {
+            found = found.or(store.citizen_for_identity(&id.as_str())?);
+        }
+        Ok(found)
+    }
+
+    /// Meta's marketing stop/resume for a citizen (known or not yet seen).
+    fn route_preference(&self, r: &mut Routed, p: Preference) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        let key = match (&p.phone, &p.bsuid) {
+            (Some(ph), _) => CitizenKey::Phone(ph.clone()),
+            (None, Some(b)) => CitizenKey::Bsuid(b.clone()),
+            (None, None) => return Ok(()),
+        };
+        let mark = format!(
+            "u:{}:{}:{}",
+            key.as_str(),
+            p.value,
+            p.timestamp.unwrap_or(0)
+        );
+        if !r.first_time(store, mark)? {
+            return Ok(());
+        }
+        let citizen = store
+            .citizen_for_identity(&key.as_str())?
+            .unwrap_or_else(|| key.as_str());
+        match p.value.as_str() {
+            "stop" => self.apply_marketing(r, &citizen, true, "whatsapp_settings"),
+            "resume" | "signup" => self.apply_marketing(r, &citizen, false, "whatsapp_settings"),
+            other => {
+                info!(value = other, category = %p.category, "user preference not handled; acknowledged");
+                Ok(())
+            }
+        }
     }
 
     /// Finds (or assigns) the citizen key, so one citizen seen by phone and by BSUID keeps
@@ -245,8 +331,21 @@ impl Bridge {
             info!(wamid = %m.id, citizen = %m.citizen_key(), "message from a blocked citizen dropped");
             return Ok(());
         }
+        let mut work = CitizenWork::from(&m);
+        let cfg = &self.inner.config.raw.subscriptions;
+        if let Some((intent, channel)) = crate::keywords::intent(&m.kind, &m.raw, cfg) {
+            info!(wamid = %m.id, ?channel, "subscription keyword");
+            work.keyword = Some(Box::new(self.apply_intent(
+                r,
+                &citizen,
+                Some(m.id.expose()),
+                intent,
+                channel,
+                None,
+            )?));
+        }
         info!(wamid = %m.id, citizen = %m.citizen_key(), kind = %m.kind, "citizen message queued");
-        r.push(store, &citizen, &Work::Citizen(CitizenWork::from(&m)));
+        r.push(store, &citizen, &Work::Citizen(work));
         Ok(())
     }
 

@@ -30,6 +30,38 @@ pub enum Work {
     AdminNotice { text: String, txn_id: String },
     /// A staff command (admin room, or `!command` in a portal).
     Command(CommandWork),
+    /// The bot's answers to a citizen's subscription keyword, then a notice for staff.
+    BotSend(Box<BotSend>),
+}
+
+/// What the bot answers to a subscription keyword (decided by the router, where the
+/// subscription changed; sent by the citizen's worker).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KeywordReply {
+    /// For staff, in the citizen's room.
+    pub notice: String,
+    /// Graph message objects without the recipient: `{"type": …, "<type>": {…}}`.
+    pub messages: Vec<Value>,
+    /// `keyword` or `list`.
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BotSend {
+    pub room_id: String,
+    /// The citizen's message (shown as a notice) the answers belong to.
+    pub event_id: String,
+    pub reply: KeywordReply,
+    /// How many of `reply.messages` are done.
+    #[serde(default)]
+    pub next: usize,
+    /// Set (and committed) just before the Graph call; found set after a crash, that message
+    /// is not sent again.
+    #[serde(default)]
+    pub in_flight: bool,
+    /// Why some answers did not go out.
+    #[serde(default)]
+    pub failures: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +97,9 @@ pub struct CitizenWork {
     #[serde(default)]
     pub frequently_forwarded: bool,
     pub raw: Value,
+    /// A subscription keyword: shown as a notice and answered by the bot.
+    #[serde(default)]
+    pub keyword: Option<Box<KeywordReply>>,
 }
 
 impl From<&InboundMessage> for CitizenWork {
@@ -80,6 +115,7 @@ impl From<&InboundMessage> for CitizenWork {
             forwarded: m.context.forwarded,
             frequently_forwarded: m.context.frequently_forwarded,
             raw: m.raw.clone(),
+            keyword: None,
         }
     }
 }

@@ -13,7 +13,8 @@ use crate::ids::CitizenKey;
 use crate::matrix::MatrixError;
 use crate::store::{Op, Store};
 
-/// The outcome of processing one item.
+/// The outcome of processing one item (short-lived: one per item, so not boxed).
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Step {
     /// Finished: commit these writes and drop the item.
     Done(Vec<Op>),
@@ -207,6 +208,7 @@ impl Bridge {
             Work::Status(st) => self.show_status(st).await,
             Work::WindowTopic => self.window_topic(citizen).await,
             Work::Command(c) => self.run_command(c).await,
+            Work::BotSend(b) => self.bot_send(item, *b).await,
             Work::AdminNotice { text, txn_id } => {
                 let room_id = self.ensure_admin_room().await?;
                 let n = NoticeWork {

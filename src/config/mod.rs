@@ -5,6 +5,9 @@
 use serde::{Deserialize, Serialize};
 use std::{fmt, net::SocketAddr, path::PathBuf};
 
+mod news;
+pub use news::{Broadcast as BroadcastConfig, Subscriptions, Topic};
+
 const TEMPLATE: &str = include_str!("template.toml");
 
 /// Environment variables that override the secrets of the file.
@@ -51,6 +54,12 @@ pub struct RawConfig {
     /// Texts sent to citizens: code of conduct, privacy policy.
     #[serde(default)]
     pub policies: Policies,
+    /// News topics and the keywords citizens write.
+    #[serde(default)]
+    pub subscriptions: Subscriptions,
+    /// How broadcasts are paced, approved and reported.
+    #[serde(default)]
+    pub broadcast: BroadcastConfig,
     /// Replacements for the built-in texts, by key (see src/texts.rs).
     #[serde(default)]
     pub texts: std::collections::BTreeMap<String, String>,
@@ -148,6 +157,9 @@ pub struct Office {
     pub staff: Vec<String>,
     #[serde(default)]
     pub admins: Vec<String>,
+    /// Also admins: members of the admin room with at least this power level (0 = off).
+    #[serde(default)]
+    pub admin_power_level: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -440,6 +452,8 @@ impl RawConfig {
         if self.bridge.retry_max_secs == 0 {
             p.push("bridge.retry_max_secs must be at least 1.".into());
         }
+        let templates: Vec<&String> = self.templates.keys().collect();
+        p.extend(self.subscriptions.problems(&templates, &self.broadcast));
         p
     }
 

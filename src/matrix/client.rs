@@ -351,6 +351,22 @@ impl MatrixClient {
         self.call(reqwest::Method::GET, &path, None, None).await
     }
 
+    /// A state event's content (as the bot).
+    pub async fn state(
+        &self,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+    ) -> Result<Value, MatrixError> {
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/state/{}/{}",
+            enc(room_id),
+            enc(event_type),
+            enc(state_key)
+        );
+        self.call(reqwest::Method::GET, &path, None, None).await
+    }
+
     /// Posts an `m.read` receipt on `event_id` as `as_user` (the bot when `None`).
     pub async fn receipt(
         &self,

@@ -53,9 +53,24 @@ type Tables = HashMap<&'static str, BTreeMap<Vec<u8>, Vec<u8>>>;
 /// What the bridge needs from storage, and nothing more.
 pub trait Kv: Send + Sync + 'static {
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Up to `limit` entries whose key starts with `prefix` and is at least `start`, in key
+    /// order (pages: pass the last key seen followed by a 0 byte).
+    fn scan_from(
+        &self,
+        table: &'static str,
+        prefix: &[u8],
+        start: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError>;
     /// Up to `limit` entries whose key starts with `prefix`, in key order.
-    fn scan(&self, table: &'static str, prefix: &[u8], limit: usize)
-    -> Result<Entries, StoreError>;
+    fn scan(
+        &self,
+        table: &'static str,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
+        self.scan_from(table, prefix, prefix, limit)
+    }
     /// The last entry of a table, if any.
     fn last(&self, table: &'static str) -> Result<Option<Entry>, StoreError>;
     /// Applies all operations atomically; durable on disk when it returns.
@@ -96,16 +111,18 @@ impl Kv for RedbKv {
             .map(|v| v.value().to_vec()))
     }
 
-    fn scan(
+    fn scan_from(
         &self,
         table: &'static str,
         prefix: &[u8],
+        start: &[u8],
         limit: usize,
     ) -> Result<Entries, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::new)?;
         let t = txn.open_table(def(table)).map_err(StoreError::new)?;
         let mut out = Vec::new();
-        for item in t.range(prefix..).map_err(StoreError::new)? {
+        let start = start.max(prefix);
+        for item in t.range(start..).map_err(StoreError::new)? {
             let (k, v) = item.map_err(StoreError::new)?;
             if !k.value().starts_with(prefix) || out.len() >= limit {
                 break;
@@ -162,16 +179,17 @@ impl Kv for MemoryKv {
         Ok(t.get(table).and_then(|m| m.get(key).cloned()))
     }
 
-    fn scan(
+    fn scan_from(
         &self,
         table: &'static str,
         prefix: &[u8],
+        start: &[u8],
         limit: usize,
     ) -> Result<Entries, StoreError> {
         let t = self.tables.lock().expect("poisoned");
         Ok(t.get(table)
             .map(|m| {
-                m.range(prefix.to_vec()..)
+                m.range(start.max(prefix).to_vec()..)
                     .take_while(|(k, _)| k.starts_with(prefix))
                     .take(limit)
                     .map(|(k, v)| (k.clone(), v.clone()))
@@ -219,6 +237,10 @@ mod tests {
             ]
         );
         assert_eq!(kv.scan("t", b"a/", 1).unwrap().len(), 1);
+        // Paging: from just after a/1, still only the prefix.
+        let page = kv.scan_from("t", b"a/", b"a/1\0", 10).unwrap();
+        assert_eq!(page, vec![(b"a/2".to_vec(), b"2".to_vec())]);
+        assert!(kv.scan_from("t", b"a/", b"a/2\0", 10).unwrap().is_empty());
         assert_eq!(kv.last("t").unwrap().unwrap().0, b"b/1".to_vec());
         kv.commit(vec![Op::delete("t", b"a/1".to_vec())]).unwrap();
         assert_eq!(kv.get("t", b"a/1").unwrap(), None);

@@ -6,6 +6,7 @@
 //! Everything the bridge acknowledges is committed here first (see ARCHITECTURE.md).
 
 pub mod kv;
+mod news;
 
 use std::sync::{
     Arc,
@@ -13,6 +14,7 @@ use std::sync::{
 };
 
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
+pub use news::{Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
 use serde::{Deserialize, Serialize};
 
 /// `name` → value: `space_room_id`, `schema_version`.
@@ -51,6 +53,14 @@ const TABLES: [&str; 15] = [
     META, INBOX, DEAD, SEEN, QUEUE, PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS,
     HELD, BLOCKS, AUDIT,
 ];
+
+fn all_tables() -> Vec<&'static str> {
+    TABLES
+        .iter()
+        .chain(news::NEWS_TABLES.iter())
+        .copied()
+        .collect()
+}
 const SCHEMA_VERSION: &[u8] = b"1";
 
 /// Where a raw inbox body came from.
@@ -168,7 +178,7 @@ type R<T> = Result<T, StoreError>;
 impl Store {
     /// Opens (or creates) the redb file in `dir`.
     pub fn open(dir: &std::path::Path) -> R<Store> {
-        Store::with_kv(Arc::new(RedbKv::open(dir, &TABLES)?))
+        Store::with_kv(Arc::new(RedbKv::open(dir, &all_tables())?))
     }
 
     pub fn memory() -> Store {

@@ -189,6 +189,29 @@ impl GraphClient {
         body: Value,
         reply_to: Option<&WaMessageId>,
     ) -> Result<Sent, GraphError> {
+        self.send_with(to, kind, body, reply_to, None).await
+    }
+
+    /// Like [`send`](Self::send), with a `biz_opaque_callback_data` tag that Meta echoes on
+    /// the message's statuses (no personal data in it).
+    pub async fn send_tagged(
+        &self,
+        to: &CitizenKey,
+        kind: &str,
+        body: Value,
+        tag: &str,
+    ) -> Result<Sent, GraphError> {
+        self.send_with(to, kind, body, None, Some(tag)).await
+    }
+
+    async fn send_with(
+        &self,
+        to: &CitizenKey,
+        kind: &str,
+        body: Value,
+        reply_to: Option<&WaMessageId>,
+        tag: Option<&str>,
+    ) -> Result<Sent, GraphError> {
         let mut req = json!({
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -201,6 +224,9 @@ impl GraphClient {
         }
         if let Some(r) = reply_to {
             req["context"] = json!({ "message_id": r.expose() });
+        }
+        if let Some(t) = tag {
+            req["biz_opaque_callback_data"] = json!(t);
         }
         let v = self.post("messages", &req).await?;
         let m = v.get("messages").and_then(|m| m.get(0));

@@ -110,7 +110,20 @@ pub struct StatusUpdate {
     pub recipient: Option<WaId>,
     pub recipient_bsuid: Option<Bsuid>,
     pub errors: Vec<Value>,
+    /// `biz_opaque_callback_data` echoed from the send (broadcasts tag their sends).
+    pub callback: Option<String>,
     pub raw: Value,
+}
+
+/// A citizen's marketing-messages setting changed in WhatsApp (`user_preferences`).
+#[derive(Debug, Clone)]
+pub struct Preference {
+    pub phone: Option<WaId>,
+    pub bsuid: Option<Bsuid>,
+    /// `stop`, `resume` or `signup`.
+    pub value: String,
+    pub category: String,
+    pub timestamp: Option<i64>,
 }
 
 impl StatusUpdate {
@@ -129,6 +142,8 @@ impl StatusUpdate {
 pub enum Update {
     Message(InboundMessage),
     Status(StatusUpdate),
+    /// A `user_preferences` change (marketing stop/resume).
+    Preference(Preference),
     /// Value-level `errors[]` that belong to no message (e.g. 130429).
     Errors(Vec<Value>),
     /// A field Sportello does not handle (yet): acknowledged and logged.
@@ -177,7 +192,7 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
     }
     let mut out = Vec::new();
     for change in n.entry.into_iter().flat_map(|e| e.changes) {
-        if change.field != "messages" {
+        if change.field != "messages" && change.field != "user_preferences" {
             out.push(Update::Other {
                 field: change.field,
             });
@@ -191,6 +206,14 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
         if pnid.is_some_and(|p| p != phone_number_id) {
             out.push(Update::ForeignNumber);
             continue;
+        }
+        for p in value
+            .get("user_preferences")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.push(parse_preference(p));
         }
         let contacts: &[Value] = value
             .get("contacts")
@@ -291,6 +314,24 @@ fn parse_message(m: &Value, contacts: &[Value]) -> Update {
     })
 }
 
+fn parse_preference(p: &Value) -> Update {
+    let phone = str_field(p, "wa_id").and_then(WaId::parse);
+    let bsuid = str_field(p, "user_id").and_then(Bsuid::parse);
+    match (str_field(p, "value"), phone.is_some() || bsuid.is_some()) {
+        (Some(value), true) => Update::Preference(Preference {
+            phone,
+            bsuid,
+            value: value.to_owned(),
+            category: str_field(p, "category").unwrap_or_default().to_owned(),
+            timestamp: int_or_string(p.get("timestamp")),
+        }),
+        _ => Update::Bad {
+            reason: "user preference without a value or a valid wa_id".into(),
+            raw: p.clone(),
+        },
+    }
+}
+
 fn parse_status(s: &Value) -> Update {
     let (Some(id), Some(status)) = (str_field(s, "id"), str_field(s, "status")) else {
         return Update::Bad {
@@ -309,6 +350,7 @@ fn parse_status(s: &Value) -> Update {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default(),
+        callback: str_field(s, "biz_opaque_callback_data").map(str::to_owned),
         raw: s.clone(),
     })
 }

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+mod news;
+
 /// (key, Italian, English). Keep the placeholders of a row identical in both languages.
 const CATALOG: &[(&str, &str, &str)] = &[
     // Staff messages that do not go out.
@@ -418,6 +420,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Every row: the bridge's texts, then the news service's.
+fn rows() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    CATALOG.iter().chain(news::NEWS)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     It,
@@ -444,7 +451,7 @@ impl Texts {
 
     /// Is `key` a known text? (Config validation of overrides.)
     pub fn known(key: &str) -> bool {
-        CATALOG.iter().any(|(k, _, _)| *k == key)
+        rows().any(|(k, _, _)| *k == key)
     }
 
     /// The text for `key` with `{name}` placeholders filled in.
@@ -454,7 +461,7 @@ impl Texts {
             .get(key)
             .map(String::as_str)
             .unwrap_or_else(|| {
-                let row = CATALOG.iter().find(|(k, _, _)| *k == key);
+                let row = rows().find(|(k, _, _)| *k == key);
                 match (row, self.lang) {
                     (Some((_, it, _)), Lang::It) => it,
                     (Some((_, _, en)), Lang::En) => en,
@@ -486,7 +493,7 @@ mod tests {
     #[test]
     fn every_text_has_both_languages_with_the_same_placeholders() {
         let mut keys = std::collections::HashSet::new();
-        for (k, it, en) in CATALOG {
+        for (k, it, en) in rows() {
             assert!(keys.insert(k), "duplicate key {k}");
             assert!(!it.is_empty() && !en.is_empty(), "{k}");
             assert_eq!(placeholders(it), placeholders(en), "{k}");

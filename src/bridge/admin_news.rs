@@ -1,0 +1,445 @@
+//! The news commands: `!subscribers`, `!consent`, `!subscribe`/`!unsubscribe` (staff, at a
+//! citizen's request, with a note), and the broadcast life cycle — `!broadcast` drafts with a
+//! preview, `!approve` starts the sender, `!cancel` discards or stops, `!broadcasts` lists.
+
+use std::collections::BTreeMap;
+
+use super::Bridge;
+use super::admin::Reply;
+use super::router::Routed;
+use super::work::{BotSend, CommandWork, Work};
+use super::worker::Transient;
+use crate::commands::{Parsed, html_table};
+use crate::ids::{CitizenKey, WaMessageId};
+use crate::keywords::{self, Channel, Intent};
+use crate::store::{Broadcast, BroadcastState, Store, now_secs};
+
+/// What a broadcast's audience looks like right now.
+#[derive(Default)]
+struct Preview {
+    inside: u64,
+    outside: u64,
+    excluded: BTreeMap<String, u64>,
+}
+
+impl Bridge {
+    pub(super) async fn execute_news(
+        &self,
+        p: &Parsed,
+        c: &CommandWork,
+    ) -> Result<Reply, Transient> {
+        match p.spec.name {
+            "subscribers" => self.subscribers(p.args.trim()),
+            "consent" => {
+                let (target, _) = self.target(&p.args, c)?;
+                match target {
+                    Some(citizen) => self.consent(&citizen),
+                    None => Ok(self.usage(p)),
+                }
+            }
+            "subscribe" | "unsubscribe" => self.staff_subscription(p, c),
+            "broadcast" => self.draft(p, c),
+            "approve" => self.approve(p, c),
+            "cancel" => self.cancel(p, c),
+            "broadcasts" => self.list_broadcasts(),
+            other => Ok(Reply::text(self.t("cmd_wrong_place", &[("name", other)]))),
+        }
+    }
+
+    fn usage(&self, p: &Parsed) -> Reply {
+        Reply::text(self.t("cmd_usage", &[("usage", &p.spec.usage())]))
+    }
+
+    /// A configured topic, or `None` for "all"; `Err` with the reply for an unknown one.
+    fn topic_arg(&self, word: &str) -> Result<Option<String>, Reply> {
+        let cfg = &self.inner.config.raw.subscriptions;
+        let folded = keywords::fold(word);
+        if keywords::ALL.contains(&folded.as_str()) {
+            return Ok(None);
+        }
+        match keywords::topic_named(&cfg.topics, &folded) {
+            Some(t) => Ok(Some(t.name.clone())),
+            None => {
+                let topics: Vec<&str> = cfg.topics.iter().map(|t| t.name.as_str()).collect();
+                Err(Reply::text(self.t(
+                    "topic_unknown",
+                    &[("topic", word), ("topics", &topics.join(", "))],
+                )))
+            }
+        }
+    }
+
+    fn subscribers(&self, topic: &str) -> Result<Reply, Transient> {
+        let store = &self.inner.store;
+        let cfg = &self.inner.config.raw.subscriptions;
+        let chosen = if topic.is_empty() {
+            None
+        } else {
+            match self.topic_arg(topic) {
+                Ok(t) => t,
+                Err(reply) => return Ok(reply),
+            }
+        };
+        let mut rows = Vec::new();
+        for t in cfg
+            .topics
+            .iter()
+            .filter(|t| chosen.as_ref().is_none_or(|c| *c == t.name))
+        {
+            rows.push(vec![
+                t.name.clone(),
+                store.topic_count(&t.name)?.to_string(),
+                t.description.clone(),
+            ]);
+        }
+        let (total, stopped) = store.subscription_totals()?;
+        let list: Vec<String> = rows.iter().map(|r| format!("{}: {}", r[0], r[1])).collect();
+        let (total, stopped) = (total.to_string(), stopped.to_string());
+        Ok(Reply {
+            text: self.t(
+                "subs_counts",
+                &[
+                    ("list", &list.join("\n")),
+                    ("total", &total),
+                    ("stopped", &stopped),
+                ],
+            ),
+            html: Some(html_table(&["topic", "subscribers", "description"], &rows)),
+            ops: vec![],
+        })
+    }
+
+    fn consent(&self, citizen: &str) -> Result<Reply, Transient> {
+        let who = CitizenKey::parse(citizen)
+            .map(|k| k.masked())
+            .unwrap_or_default();
+        let entries = self.inner.store.consents(citizen)?;
+        if entries.is_empty() {
+            return Ok(Reply::text(self.t("consent_none", &[("who", &who)])));
+        }
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                vec![
+                    self.when(e.at),
+                    e.action.clone(),
+                    self.topics_text(&e.topics),
+                    e.channel.clone(),
+                    e.policy_version.clone(),
+                    e.wamid
+                        .as_deref()
+                        .map(|w| WaMessageId::new(w).to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    match (&e.by, &e.note) {
+                        (Some(by), Some(note)) => format!("{by}: {note}"),
+                        _ => "-".into(),
+                    },
+                ]
+            })
+            .collect();
+        let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
+        Ok(Reply {
+            text: self.t("consent_list", &[("who", &who), ("list", &list.join("\n"))]),
+            html: Some(html_table(
+                &[
+                    "when",
+                    "action",
+                    "topics",
+                    "channel",
+                    "policy",
+                    "message",
+                    "by / note",
+                ],
+                &rows,
+            )),
+            ops: vec![],
+        })
+    }
+
+    /// `!subscribe <target> <topics…|all> <note>` / `!unsubscribe <target> [topics…] <note>`.
+    fn staff_subscription(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+        let (target, rest) = self.target(&p.args, c)?;
+        let Some(citizen) = target else {
+            return Ok(self.usage(p));
+        };
+        let cfg = &self.inner.config.raw.subscriptions;
+        let mut topics = Vec::new();
+        let mut words = rest.split_whitespace().peekable();
+        while let Some(w) = words.peek() {
+            let f = keywords::fold(w);
+            if keywords::ALL.contains(&f.as_str()) {
+                words.next();
+            } else if let Some(t) = keywords::topic_named(&cfg.topics, &f) {
+                topics.push(t.name.clone());
+                words.next();
+            } else {
+                break;
+            }
+        }
+        let note = words.collect::<Vec<_>>().join(" ");
+        if note.is_empty() {
+            let target = if c.citizen.as_deref() == Some(citizen.as_str()) {
+                "this room".to_owned()
+            } else {
+                "+39…".to_owned()
+            };
+            return Ok(Reply::text(self.t(
+                "staff_sub_note",
+                &[("name", p.spec.name), ("target", &target)],
+            )));
+        }
+        let intent = if p.spec.name == "subscribe" {
+            Intent::Subscribe(topics)
+        } else {
+            Intent::Unsubscribe(topics)
+        };
+        let reply = {
+            let _guard = self.inner.subs_lock.lock().expect("poisoned");
+            let mut r = Routed::default();
+            let reply = self.apply_intent(
+                &mut r,
+                &citizen,
+                None,
+                intent,
+                Channel::Staff,
+                Some((&c.sender, &note)),
+            )?;
+            if let Some(portal) = self.inner.store.portal(&citizen)? {
+                let send = Work::BotSend(Box::new(BotSend {
+                    room_id: portal.room_id,
+                    event_id: c.event_id.clone(),
+                    reply: reply.clone(),
+                    next: 0,
+                    in_flight: false,
+                    failures: vec![],
+                }));
+                r.push(&self.inner.store, &citizen, &send);
+            }
+            self.inner.store.commit(r.ops)?;
+            for w in r.wake {
+                self.kick(w);
+            }
+            reply
+        };
+        let who = CitizenKey::parse(&citizen)
+            .map(|k| k.masked())
+            .unwrap_or_default();
+        let said = reply
+            .messages
+            .first()
+            .and_then(|m| m["text"]["body"].as_str())
+            .unwrap_or("");
+        Ok(Reply::text(self.t(
+            "staff_sub_done",
+            &[("who", &who), ("note", &note), ("reply", said)],
+        )))
+    }
+
+    /// Streams the audience and sorts it as the sender would now.
+    fn preview(&self, b: &Broadcast) -> Result<Preview, Transient> {
+        let mut p = Preview::default();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page =
+                self.inner
+                    .store
+                    .audience_page(b.topic.as_deref(), cursor.as_deref(), 1024)?;
+            let Some(last) = page.last().cloned() else {
+                return Ok(p);
+            };
+            for citizen in &page {
+                match self.eligibility(b, citizen)? {
+                    Ok((_, super::broadcast::Mode::FreeForm)) => p.inside += 1,
+                    Ok((_, super::broadcast::Mode::Template)) => p.outside += 1,
+                    Err(why) => *p.excluded.entry(why.to_owned()).or_default() += 1,
+                }
+            }
+            cursor = Some(last);
+        }
+    }
+
+    fn draft(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+        let args = p.args.trim();
+        let (word, text) = args
+            .split_once(char::is_whitespace)
+            .map(|(w, t)| (w, t.trim()))
+            .unwrap_or((args, ""));
+        if word.is_empty() || text.is_empty() {
+            return Ok(self.usage(p));
+        }
+        let topic = match self.topic_arg(word) {
+            Ok(t) => t,
+            Err(reply) => return Ok(reply),
+        };
+        let store = &self.inner.store;
+        let mut b = Broadcast {
+            id: store.next_broadcast_id()?,
+            topic,
+            text: text.to_owned(),
+            created_by: c.sender.clone(),
+            created_at: now_secs(),
+            state: BroadcastState::Draft,
+            approved_by: None,
+            started_at: None,
+            finished_at: None,
+            audience: 0,
+            cursor: None,
+            next_ordinal: 0,
+            counts: BTreeMap::new(),
+            progress_event: None,
+            report_event: None,
+            cancelled_by: None,
+        };
+        let pv = self.preview(&b)?;
+        b.audience = pv.inside + pv.outside;
+        let cfg = &self.inner.config.raw.broadcast;
+        let outside_how = if cfg.template.is_empty() {
+            self.t("bc_outside_skip", &[])
+        } else {
+            let name = &self.inner.config.raw.templates[&cfg.template].name;
+            self.t("bc_outside_template", &[("template", name)])
+        };
+        let excluded: Vec<String> = pv
+            .excluded
+            .iter()
+            .map(|(why, n)| format!("{} {n}", self.t(&format!("skip_{why}"), &[])))
+            .collect();
+        let excluded = if excluded.is_empty() {
+            self.t("none", &[])
+        } else {
+            excluded.join(", ")
+        };
+        let eta = b.audience / u64::from(cfg.messages_per_second).max(1);
+        let second = if cfg.require_second_approver {
+            self.t("bc_second_needed", &[])
+        } else {
+            String::new()
+        };
+        let n = |v: u64| v.to_string();
+        let text = self.t(
+            "bc_draft",
+            &[
+                ("id", &n(b.id)),
+                ("topic", &self.topic_label(&b)),
+                ("audience", &n(b.audience)),
+                ("inside", &n(pv.inside)),
+                ("outside", &n(pv.outside)),
+                ("outside_how", &outside_how),
+                ("excluded", &excluded),
+                ("eta", &super::broadcast_report::duration_text(eta.max(1))),
+                ("rate", &n(u64::from(cfg.messages_per_second))),
+                ("text", &b.text),
+                ("second", &second),
+            ],
+        );
+        Ok(Reply {
+            text,
+            html: None,
+            ops: vec![Store::broadcast_op(&b)],
+        })
+    }
+
+    fn find(&self, p: &Parsed) -> Result<Result<Broadcast, Reply>, Transient> {
+        let arg = p.args.trim().trim_start_matches('#');
+        let Ok(id) = arg.parse::<u64>() else {
+            return Ok(Err(self.usage(p)));
+        };
+        Ok(self
+            .inner
+            .store
+            .broadcast(id)?
+            .ok_or_else(|| Reply::text(self.t("bc_not_found", &[("id", arg)]))))
+    }
+
+    fn approve(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+        let mut b = match self.find(p)? {
+            Ok(b) => b,
+            Err(reply) => return Ok(reply),
+        };
+        let id = b.id.to_string();
+        if b.state != BroadcastState::Draft {
+            let state = self.state_text(b.state);
+            return Ok(Reply::text(
+                self.t("bc_not_draft", &[("id", &id), ("state", &state)]),
+            ));
+        }
+        if self.inner.config.raw.broadcast.require_second_approver && b.created_by == c.sender {
+            return Ok(Reply::text(
+                self.t("bc_second", &[("id", &id), ("by", &b.created_by)]),
+            ));
+        }
+        let pv = self.preview(&b)?;
+        b.audience = pv.inside + pv.outside;
+        b.state = BroadcastState::Sending;
+        b.approved_by = Some(c.sender.clone());
+        b.started_at = Some(now_secs());
+        self.inner.store.commit(vec![Store::broadcast_op(&b)])?;
+        self.run_broadcast(b.id);
+        Ok(Reply::text(
+            self.t("bc_started", &[("id", &id), ("by", &c.sender)]),
+        ))
+    }
+
+    fn cancel(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+        let mut b = match self.find(p)? {
+            Ok(b) => b,
+            Err(reply) => return Ok(reply),
+        };
+        let id = b.id.to_string();
+        Ok(match b.state {
+            BroadcastState::Draft => {
+                b.state = BroadcastState::Cancelled;
+                b.cancelled_by = Some(c.sender.clone());
+                Reply {
+                    ops: vec![Store::broadcast_op(&b)],
+                    ..Reply::text(self.t("bc_cancelled", &[("id", &id)]))
+                }
+            }
+            BroadcastState::Sending => Reply {
+                ops: vec![Store::meta_op(
+                    &format!("broadcast_cancel:{}", b.id),
+                    &c.sender,
+                )],
+                ..Reply::text(self.t("bc_stopping", &[("id", &id)]))
+            },
+            s => {
+                let state = self.state_text(s);
+                Reply::text(self.t("bc_already", &[("id", &id), ("state", &state)]))
+            }
+        })
+    }
+
+    fn list_broadcasts(&self) -> Result<Reply, Transient> {
+        let all = self.inner.store.broadcasts()?;
+        if all.is_empty() {
+            return Ok(Reply::text(self.t("bc_none", &[])));
+        }
+        let rows: Vec<Vec<String>> = all
+            .iter()
+            .rev()
+            .take(50)
+            .map(|b| {
+                let sent = b.counts.get("sent").copied().unwrap_or(0);
+                let text: String = b.text.chars().take(60).collect();
+                vec![
+                    format!("#{}", b.id),
+                    self.topic_label(b),
+                    self.state_text(b.state),
+                    format!("{sent}/{}", b.audience),
+                    b.created_by.clone(),
+                    self.when(b.created_at),
+                    text,
+                ]
+            })
+            .collect();
+        let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
+        Ok(Reply {
+            text: self.t("bc_list", &[("list", &list.join("\n"))]),
+            html: Some(html_table(
+                &["id", "topic", "state", "sent", "by", "created", "text"],
+                &rows,
+            )),
+            ops: vec![],
+        })
+    }
+}

@@ -1,0 +1,662 @@
+//! Broadcasts: an approved draft is sent 1:1 to every eligible subscriber, paced, exactly once.
+//!
+//! The audience is read from the store page by page in key order (nothing unbounded in
+//! memory); each recipient is checked at the moment of sending (blocked, unsubscribed,
+//! marketing stopped, window). Exactly once: before a chunk of sends, one commit records each
+//! recipient as `sending` with its ordinal and moves the cursor; after the answers, one commit
+//! records `sent` (wamid) or the failure. Each send carries the tag `sportello-bc-<id>-<n>`
+//! (`biz_opaque_callback_data`), which Meta echoes on its statuses and the router stores. After
+//! a crash, a recipient still `sending` is resolved by its tag: a status seen → it was sent;
+//! none within `broadcast.resolve_wait_secs` → it never left, and is sent then.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+use super::Bridge;
+use super::worker::Transient;
+use crate::ids::{Bsuid, CitizenKey, WaId};
+use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
+use crate::whatsapp::{GraphError, Handling};
+
+/// The callback tag of a broadcast's send: broadcast id and the recipient's ordinal.
+pub(super) fn tag(id: u64, ordinal: u64) -> String {
+    format!("sportello-bc-{id}-{ordinal}")
+}
+
+/// The broadcast id and ordinal of a tag.
+pub(super) fn parse_tag(tag: &str) -> Option<(u64, u64)> {
+    let (id, ordinal) = tag.strip_prefix("sportello-bc-")?.split_once('-')?;
+    Some((id.parse().ok()?, ordinal.parse().ok()?))
+}
+
+/// How a recipient gets the broadcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Inside the 24-hour window: the text as it is.
+    FreeForm,
+    /// Outside: the configured template, the text as its parameter.
+    Template,
+}
+
+/// What happened to one send.
+enum Outcome {
+    Sent(String),
+    /// Try again later (130429, 131056, 5xx …): `after` seconds.
+    Later {
+        after: u64,
+        why: String,
+        throttled: bool,
+    },
+    /// Refused for good.
+    Failed {
+        code: i64,
+        why: String,
+    },
+    /// No answer in time: it may have been accepted; never resent.
+    Unknown,
+}
+
+/// At most this many attempts per recipient before it counts as failed.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// The pace: an even spacing at the current rate, halved on 130429 and slowly restored.
+pub(super) struct Pace {
+    max: f64,
+    rate: f64,
+    next: tokio::time::Instant,
+    clean: u32,
+}
+
+impl Pace {
+    pub(super) fn new(max: u32) -> Pace {
+        Pace {
+            max: max as f64,
+            rate: max as f64,
+            next: tokio::time::Instant::now(),
+            clean: 0,
+        }
+    }
+
+    /// Waits for the next slot.
+    async fn slot(&mut self) {
+        let now = tokio::time::Instant::now();
+        if self.next < now {
+            self.next = now;
+        }
+        tokio::time::sleep_until(self.next).await;
+        self.next += Duration::from_secs_f64(1.0 / self.rate);
+    }
+
+    /// Meta said "too fast": halve the rate and pause.
+    fn throttled(&mut self) {
+        self.rate = (self.rate / 2.0).max(1.0);
+        self.clean = 0;
+        self.next = tokio::time::Instant::now() + Duration::from_secs(1);
+        warn!(rate = self.rate, "throughput limit hit; slowing down");
+    }
+
+    /// A success: after a clean stretch the rate creeps back up to the configured one.
+    fn ok(&mut self) {
+        self.clean += 1;
+        if self.rate < self.max && self.clean as f64 >= self.rate {
+            self.rate = (self.rate * 1.25).min(self.max);
+            self.clean = 0;
+        }
+    }
+
+    pub(super) fn rate(&self) -> f64 {
+        self.rate
+    }
+}
+
+impl Bridge {
+    /// Starts the sender of a broadcast being sent, unless it runs already.
+    pub(super) fn run_broadcast(&self, id: u64) {
+        if !self
+            .inner
+            .broadcasts_running
+            .lock()
+            .expect("poisoned")
+            .insert(id)
+        {
+            return;
+        }
+        let b = self.clone();
+        tokio::spawn(async move {
+            b.broadcast_forever(id).await;
+            b.inner
+                .broadcasts_running
+                .lock()
+                .expect("poisoned")
+                .remove(&id);
+        });
+    }
+
+    /// Start-up: resume every broadcast that was being sent; follow recent reports.
+    pub(super) fn resume_broadcasts(&self) {
+        match self.inner.store.broadcasts() {
+            Ok(all) => {
+                let day = 24 * 3600;
+                for b in all {
+                    let recent = b.finished_at.is_some_and(|f| now_secs() < f + day);
+                    if b.state == BroadcastState::Sending || recent {
+                        self.run_broadcast(b.id);
+                    }
+                }
+            }
+            Err(e) => warn!("cannot read the broadcasts: {e}"),
+        }
+    }
+
+    async fn broadcast_forever(&self, id: u64) {
+        let started = Instant::now();
+        loop {
+            match self.broadcast_once(id, started).await {
+                Ok(()) => return,
+                Err(t) => warn!(
+                    broadcast = id,
+                    "broadcast interrupted, resuming: {}", t.reason
+                ),
+            }
+            if self.sleep_or_shutdown(Duration::from_secs(2)).await {
+                return;
+            }
+        }
+    }
+
+    pub(super) fn load(&self, id: u64) -> Result<Broadcast, Transient> {
+        self.inner
+            .store
+            .broadcast(id)?
+            .ok_or_else(|| Transient::new(format!("broadcast {id} vanished")))
+    }
+
+    async fn broadcast_once(&self, id: u64, started: Instant) -> Result<(), Transient> {
+        let mut b = self.load(id)?;
+        if b.state == BroadcastState::Sending {
+            self.resolve_unknown(&mut b, started).await?;
+            let mut pace = Pace::new(self.inner.config.raw.broadcast.messages_per_second);
+            let mut progress = super::broadcast_report::Progress::new(&b);
+            if !self.send_audience(&mut b, &mut pace, &mut progress).await?
+                || !self.send_deferred(&mut b, &mut pace, &mut progress).await?
+            {
+                return Ok(()); // shutting down: resumed at the next start
+            }
+            self.finish(&mut b, &progress).await?;
+        }
+        self.follow_report(id).await
+    }
+
+    /// Recipients left `sending` by a crash: their tag's status says whether Meta got them.
+    async fn resolve_unknown(&self, b: &mut Broadcast, started: Instant) -> Result<(), Transient> {
+        let store = &self.inner.store;
+        let wait = Duration::from_secs(self.inner.config.raw.broadcast.resolve_wait_secs);
+        loop {
+            let mut open = 0;
+            let mut ops = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = store.recipients_page(b.id, cursor.as_deref(), 512)?;
+                let Some((last, _)) = page.last() else { break };
+                cursor = Some(last.clone());
+                for (citizen, mut r) in page.into_iter().filter(|(_, r)| r.state == "sending") {
+                    if let Some(wamid) = store.tag_wamid(&tag(b.id, r.ordinal))? {
+                        info!(
+                            broadcast = b.id,
+                            "an interrupted send reached WhatsApp; not resent"
+                        );
+                        ops.push(Store::broadcast_wamid_op(&wamid, b.id));
+                        r.state = "sent".into();
+                        r.wamid = Some(wamid);
+                        bump(b, "sent");
+                        bump(b, "sent_after_restart");
+                        ops.push(Store::recipient_op(b.id, &citizen, &r));
+                    } else if started.elapsed() >= wait {
+                        info!(
+                            broadcast = b.id,
+                            "an interrupted send never reached WhatsApp; sending it"
+                        );
+                        r.state = "deferred".into();
+                        r.retry_at = 0;
+                        ops.push(Store::recipient_op(b.id, &citizen, &r));
+                    } else {
+                        open += 1;
+                    }
+                }
+            }
+            if !ops.is_empty() {
+                ops.push(Store::broadcast_op(b));
+                store.commit(ops)?;
+            }
+            if open == 0 {
+                return Ok(());
+            }
+            if self.sleep_or_shutdown(Duration::from_millis(500)).await {
+                return Err(Transient::new("shutting down"));
+            }
+        }
+    }
+
+    /// Who may get it now, and how; or why not (a `skipped:` reason).
+    pub(super) fn eligibility(
+        &self,
+        b: &Broadcast,
+        citizen: &str,
+    ) -> Result<Result<(CitizenKey, Mode), &'static str>, StoreError> {
+        let store = &self.inner.store;
+        if store.block(citizen)?.is_some() {
+            return Ok(Err("blocked"));
+        }
+        let Some(sub) = store.subscription(citizen)? else {
+            return Ok(Err("unsubscribed"));
+        };
+        let follows = match &b.topic {
+            Some(t) => sub.topics.contains(t),
+            None => !sub.topics.is_empty(),
+        };
+        if !follows {
+            return Ok(Err("unsubscribed"));
+        }
+        if sub.marketing_stopped {
+            return Ok(Err("marketing_stopped"));
+        }
+        let portal = store.portal(citizen)?;
+        let phone = portal
+            .as_ref()
+            .and_then(|p| p.phone.as_deref())
+            .and_then(WaId::parse);
+        let to = match CitizenKey::parse(citizen) {
+            Some(CitizenKey::Phone(p)) => CitizenKey::Phone(p),
+            Some(CitizenKey::Bsuid(b)) => {
+                phone.map(CitizenKey::Phone).unwrap_or(CitizenKey::Bsuid(b))
+            }
+            None => match portal
+                .as_ref()
+                .and_then(|p| p.bsuid.as_deref())
+                .and_then(Bsuid::parse)
+            {
+                Some(b) => CitizenKey::Bsuid(b),
+                None => return Ok(Err("no_number")),
+            },
+        };
+        let inside =
+            super::window::is_open(portal.and_then(|p| p.last_inbound_at), now_secs() as i64);
+        let has_template = !self.inner.config.raw.broadcast.template.is_empty();
+        Ok(match (inside, has_template) {
+            (true, _) => Ok((to, Mode::FreeForm)),
+            (false, true) => Ok((to, Mode::Template)),
+            (false, false) => Err("outside_window"),
+        })
+    }
+
+    /// The Graph message (`type`, object) for a recipient.
+    fn broadcast_message(&self, b: &Broadcast, mode: Mode) -> (&'static str, Value) {
+        match mode {
+            Mode::FreeForm => ("text", json!({"body": b.text, "preview_url": true})),
+            Mode::Template => {
+                let raw = &self.inner.config.raw;
+                let t = &raw.templates[&raw.broadcast.template];
+                (
+                    "template",
+                    json!({
+                        "name": t.name,
+                        "language": {"code": t.language},
+                        "components": [{"type": "body", "parameters": [
+                            {"type": "text", "text": template_parameter(&b.text)}
+                        ]}],
+                    }),
+                )
+            }
+        }
+    }
+
+    /// The main pass over the audience. False when interrupted by shutdown.
+    async fn send_audience(
+        &self,
+        b: &mut Broadcast,
+        pace: &mut Pace,
+        progress: &mut super::broadcast_report::Progress,
+    ) -> Result<bool, Transient> {
+        let store = &self.inner.store;
+        let chunk =
+            (self.inner.config.raw.broadcast.messages_per_second as usize / 5).clamp(1, 200);
+        loop {
+            if self.shutting_down() {
+                return Ok(false);
+            }
+            if self.cancel_requested(b)? {
+                return Ok(true);
+            }
+            let page = store.audience_page(b.topic.as_deref(), b.cursor.as_deref(), chunk)?;
+            let Some(last) = page.last().cloned() else {
+                return Ok(true);
+            };
+            let mut batch = Vec::new();
+            let mut ops = Vec::new();
+            for citizen in page {
+                if store.recipient(b.id, &citizen)?.is_some() {
+                    continue;
+                }
+                match self.eligibility(b, &citizen)? {
+                    Ok((to, mode)) => {
+                        let r = RecipientSend {
+                            ordinal: b.next_ordinal,
+                            state: "sending".into(),
+                            wamid: None,
+                            detail: Some(mode_name(mode).into()),
+                            attempts: 0,
+                            retry_at: 0,
+                        };
+                        b.next_ordinal += 1;
+                        ops.push(Store::recipient_op(b.id, &citizen, &r));
+                        batch.push((citizen, to, mode, r));
+                    }
+                    Err(why) => bump(b, &format!("skipped:{why}")),
+                }
+            }
+            b.cursor = Some(last);
+            ops.push(Store::broadcast_op(b));
+            store.commit(ops)?;
+            self.send_batch(b, batch, pace).await?;
+            self.show_progress(b, progress, pace, false).await;
+        }
+    }
+
+    /// Recipients whose send must be tried again (throttled, interrupted, 5xx).
+    async fn send_deferred(
+        &self,
+        b: &mut Broadcast,
+        pace: &mut Pace,
+        progress: &mut super::broadcast_report::Progress,
+    ) -> Result<bool, Transient> {
+        let store = &self.inner.store;
+        loop {
+            if self.cancel_requested(b)? {
+                return Ok(true);
+            }
+            let mut due = Vec::new();
+            let mut waiting: Option<u64> = None;
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = store.recipients_page(b.id, cursor.as_deref(), 512)?;
+                let Some((last, _)) = page.last() else { break };
+                cursor = Some(last.clone());
+                for (citizen, r) in page.into_iter().filter(|(_, r)| r.state == "deferred") {
+                    if r.retry_at <= now_secs() {
+                        due.push((citizen, r));
+                    } else {
+                        waiting = Some(waiting.map_or(r.retry_at, |w| w.min(r.retry_at)));
+                    }
+                }
+            }
+            if due.is_empty() && waiting.is_none() {
+                return Ok(true);
+            }
+            for group in due.chunks(100) {
+                if self.shutting_down() {
+                    return Ok(false);
+                }
+                if self.cancel_requested(b)? {
+                    return Ok(true);
+                }
+                let mut batch = Vec::new();
+                let mut ops = Vec::new();
+                for (citizen, r) in group {
+                    match self.eligibility(b, citizen)? {
+                        Ok((to, mode)) => {
+                            let mut r = r.clone();
+                            r.state = "sending".into();
+                            ops.push(Store::recipient_op(b.id, citizen, &r));
+                            batch.push((citizen.clone(), to, mode, r));
+                        }
+                        Err(why) => {
+                            let mut r = r.clone();
+                            r.state = format!("skipped:{why}");
+                            ops.push(Store::recipient_op(b.id, citizen, &r));
+                            bump(b, &format!("skipped:{why}"));
+                        }
+                    }
+                }
+                ops.push(Store::broadcast_op(b));
+                store.commit(ops)?;
+                self.send_batch(b, batch, pace).await?;
+                self.show_progress(b, progress, pace, false).await;
+            }
+            if let Some(w) = waiting
+                && due.is_empty()
+            {
+                let secs = w.saturating_sub(now_secs()).max(1);
+                if self.sleep_or_shutdown(Duration::from_secs(secs)).await {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+
+    /// Sends a batch at the pace, all at once in flight, and records every outcome.
+    async fn send_batch(
+        &self,
+        b: &mut Broadcast,
+        batch: Vec<(String, CitizenKey, Mode, RecipientSend)>,
+        pace: &mut Pace,
+    ) -> Result<(), Transient> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, (_, to, mode, r)) in batch.iter().enumerate() {
+            pace.slot().await;
+            let graph = self.inner.graph.clone();
+            let (kind, body) = self.broadcast_message(b, *mode);
+            let (to, t) = (to.clone(), tag(b.id, r.ordinal));
+            tasks.spawn(async move { (i, graph.send_tagged(&to, kind, body, &t).await) });
+        }
+        let mut results: Vec<Option<Result<crate::whatsapp::Sent, GraphError>>> =
+            batch.iter().map(|_| None).collect();
+        while let Some(done) = tasks.join_next().await {
+            if let Ok((i, res)) = done {
+                results[i] = Some(res);
+            }
+        }
+        let mut ops = Vec::new();
+        let mut stopped = Vec::new();
+        for ((citizen, _, mode, mut r), res) in batch.into_iter().zip(results) {
+            r.attempts += 1;
+            let outcome = match res {
+                Some(Ok(sent)) => Outcome::Sent(sent.id.expose().to_owned()),
+                Some(Err(e)) => classify(&e, r.attempts),
+                None => Outcome::Unknown,
+            };
+            match outcome {
+                Outcome::Sent(wamid) => {
+                    pace.ok();
+                    bump(b, "sent");
+                    bump(b, mode_name(mode));
+                    ops.push(Store::broadcast_wamid_op(&wamid, b.id));
+                    r.state = "sent".into();
+                    r.wamid = Some(wamid);
+                }
+                Outcome::Later {
+                    after,
+                    why,
+                    throttled,
+                } => {
+                    if throttled {
+                        pace.throttled();
+                    }
+                    r.state = "deferred".into();
+                    r.retry_at = now_secs() + after;
+                    r.detail = Some(why);
+                }
+                Outcome::Failed { code, why } => {
+                    bump(b, &format!("failed:{code} {why}"));
+                    if code == 131050 {
+                        stopped.push(citizen.clone());
+                    }
+                    r.state = "failed".into();
+                    r.detail = Some(format!("{code} {why}"));
+                }
+                Outcome::Unknown => {
+                    bump(b, "unknown");
+                    r.state = "unknown".into();
+                }
+            }
+            ops.push(Store::recipient_op(b.id, &citizen, &r));
+        }
+        ops.push(Store::broadcast_op(b));
+        self.inner.store.commit(ops)?;
+        for c in stopped {
+            self.marketing_stopped_now(&c)?;
+        }
+        Ok(())
+    }
+
+    /// `!cancel` on a broadcast being sent leaves a mark the sender honours here.
+    fn cancel_requested(&self, b: &mut Broadcast) -> Result<bool, Transient> {
+        let by = self
+            .inner
+            .store
+            .meta(&format!("broadcast_cancel:{}", b.id))?;
+        if let Some(by) = by {
+            b.state = BroadcastState::Cancelled;
+            b.cancelled_by = Some(by);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    async fn finish(
+        &self,
+        b: &mut Broadcast,
+        progress: &super::broadcast_report::Progress,
+    ) -> Result<(), Transient> {
+        if b.state == BroadcastState::Sending {
+            b.state = BroadcastState::Done;
+        }
+        b.finished_at = Some(now_secs());
+        self.inner.store.commit(vec![Store::broadcast_op(b)])?;
+        info!(broadcast = b.id, counts = ?b.counts, "broadcast finished");
+        let pace = Pace::new(self.inner.config.raw.broadcast.messages_per_second);
+        let mut p = progress.clone();
+        self.show_progress(b, &mut p, &pace, true).await;
+        Ok(())
+    }
+}
+
+fn bump(b: &mut Broadcast, key: &str) {
+    *b.counts.entry(key.to_owned()).or_default() += 1;
+}
+
+pub(super) fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::FreeForm => "free_form",
+        Mode::Template => "template",
+    }
+}
+
+/// What a failed send means for a broadcast (Cloud API reference §11, §12).
+fn classify(e: &GraphError, attempts: u32) -> Outcome {
+    let why = match e {
+        GraphError::Api { message, .. } => crate::ids::mask_text(message),
+        other => other.to_string(),
+    };
+    if attempts >= MAX_ATTEMPTS && !matches!(e, GraphError::Timeout) {
+        return Outcome::Failed {
+            code: e.code().unwrap_or(0),
+            why,
+        };
+    }
+    match (e.code(), e.handling()) {
+        (_, _) if matches!(e, GraphError::Timeout) => Outcome::Unknown,
+        (Some(130429), _) => Outcome::Later {
+            after: 1u64 << attempts.min(5),
+            why,
+            throttled: true,
+        },
+        // Pair rate limit: 4^X seconds for this recipient only.
+        (Some(131056), _) => Outcome::Later {
+            after: 4u64.pow(attempts.saturating_sub(1).min(4)),
+            why,
+            throttled: false,
+        },
+        (Some(131057), _) => Outcome::Later {
+            after: 30,
+            why,
+            throttled: false,
+        },
+        (_, Handling::Retry | Handling::Recipient) => Outcome::Later {
+            after: 1u64 << attempts.min(6),
+            why,
+            throttled: false,
+        },
+        (code, _) => Outcome::Failed {
+            code: code.unwrap_or(0),
+            why,
+        },
+    }
+}
+
+/// A template parameter cannot hold new lines, tabs or more than four spaces in a row.
+pub(super) fn template_parameter(text: &str) -> String {
+    let flat: Vec<&str> = text.split_whitespace().collect();
+    flat.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_round_trip() {
+        assert_eq!(parse_tag(&tag(12, 3456)), Some((12, 3456)));
+        assert_eq!(parse_tag("sportello-bc-x-1"), None);
+        assert_eq!(parse_tag("other"), None);
+    }
+
+    #[test]
+    fn template_parameters_are_one_line() {
+        assert_eq!(
+            template_parameter("Strada chiusa\n\nvia Roma\tfino alle 18     oggi"),
+            "Strada chiusa via Roma fino alle 18 oggi"
+        );
+    }
+
+    #[test]
+    fn failures_are_classified_as_the_reference_says() {
+        let api = |code| GraphError::Api {
+            http_status: 400,
+            code,
+            subcode: None,
+            message: "x".into(),
+            details: None,
+            fbtrace_id: None,
+        };
+        assert!(matches!(
+            classify(&api(130429), 1),
+            Outcome::Later {
+                throttled: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(&api(131056), 2),
+            Outcome::Later {
+                after: 4,
+                throttled: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(&api(131050), 1),
+            Outcome::Failed { code: 131050, .. }
+        ));
+        assert!(matches!(classify(&api(131026), 1), Outcome::Failed { .. }));
+        assert!(matches!(
+            classify(&GraphError::Timeout, 1),
+            Outcome::Unknown
+        ));
+        assert!(matches!(
+            classify(&api(130429), MAX_ATTEMPTS),
+            Outcome::Failed { .. }
+        ));
+    }
+}

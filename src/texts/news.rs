@@ -1,0 +1,220 @@
+//! Texts of the news service: what citizens get when they write a keyword or pick from the
+//! list, the notices staff see about it, and the admin-room replies about subscribers and
+//! broadcasts. Same rules as the main catalog.
+
+pub(super) const NEWS: &[(&str, &str, &str)] = &[
+    // To citizens.
+    ("all_topics", "tutte le liste", "all lists"),
+    (
+        "sub_confirm",
+        "Iscrizione confermata: riceverai le notizie di {topics}. Puoi cancellarti quando vuoi scrivendo CANCELLAMI (o CANCELLAMI e il nome della lista); per vedere le liste scrivi MENU.",
+        "You are subscribed to {topics}. Unsubscribe at any time by writing UNSUBSCRIBE (or UNSUBSCRIBE and the list's name); write MENU to see the lists.",
+    ),
+    (
+        "sub_already",
+        "Sei già iscritto a {topics}. Scrivi MENU per vedere tutte le liste.",
+        "You are already subscribed to {topics}. Write MENU to see all the lists.",
+    ),
+    (
+        "unsub_confirm",
+        "Fatto: non riceverai più le notizie di {topics}.{remaining} Per iscriverti di nuovo scrivi ISCRIVIMI.",
+        "Done: you will no longer get the news of {topics}.{remaining} To subscribe again, write SUBSCRIBE.",
+    ),
+    (
+        "unsub_remaining",
+        " Resti iscritto a {topics}.",
+        " You are still subscribed to {topics}.",
+    ),
+    (
+        "unsub_none",
+        "Non risulti iscritto a {topics}. Scrivi MENU per vedere le liste di notizie.",
+        "You are not subscribed to {topics}. Write MENU to see the news lists.",
+    ),
+    (
+        "sub_unknown",
+        "Non conosco la lista «{words}». Le liste sono: {topics}. Scrivi per esempio ISCRIVIMI {example}, oppure MENU.",
+        "There is no list called \"{words}\". The lists are: {topics}. Write for example SUBSCRIBE {example}, or MENU.",
+    ),
+    (
+        "privacy_msg",
+        "Informativa sulla privacy (versione {version}): {text}",
+        "Privacy policy (version {version}): {text}",
+    ),
+    (
+        "conduct_msg",
+        "Codice di condotta del servizio (versione {version}): {text}",
+        "Code of conduct of this service (version {version}): {text}",
+    ),
+    (
+        "menu_body",
+        "Le liste di notizie di {office}.{current} Scegli una lista per iscriverti; puoi cancellarti quando vuoi scrivendo CANCELLAMI.",
+        "The news lists of {office}.{current} Pick a list to subscribe; you can unsubscribe at any time by writing UNSUBSCRIBE.",
+    ),
+    (
+        "menu_current",
+        " Ora sei iscritto a: {topics}.",
+        " You are now subscribed to: {topics}.",
+    ),
+    ("menu_button", "Liste", "Lists"),
+    ("menu_section_topics", "Notizie", "News"),
+    ("menu_section_other", "Altro", "More"),
+    ("menu_all", "Tutte le liste", "All lists"),
+    (
+        "menu_all_desc",
+        "Ricevi tutte le notizie dell'ufficio",
+        "Get all of the office's news",
+    ),
+    ("menu_unsub", "Cancellami da tutto", "Unsubscribe from all"),
+    (
+        "menu_unsub_desc",
+        "Non ricevere più nessuna notizia",
+        "Stop receiving any news",
+    ),
+    // To staff, in the citizen's room.
+    (
+        "kw_notice",
+        "🤖 Risposta automatica alla richiesta del cittadino ({channel}): {reply}",
+        "🤖 Automatic answer to the citizen's request ({channel}): {reply}",
+    ),
+    (
+        "kw_notice_policies",
+        "Inviati anche: informativa privacy ({privacy}) e codice di condotta ({conduct}).",
+        "Also sent: privacy policy ({privacy}) and code of conduct ({conduct}).",
+    ),
+    (
+        "kw_menu",
+        "il menu delle liste di notizie",
+        "the menu of news lists",
+    ),
+    (
+        "kw_not_sent",
+        "Non inviato al cittadino: {reason}",
+        "Not sent to the citizen: {reason}",
+    ),
+    (
+        "pref_stop",
+        "Il cittadino ha disattivato i messaggi promozionali nelle impostazioni di WhatsApp: non riceverà le notizie finché non li riattiva (registrato nel registro dei consensi).",
+        "The citizen turned off promotional messages in WhatsApp's settings: they get no news until they turn them back on (recorded in the consent ledger).",
+    ),
+    (
+        "pref_resume",
+        "Il cittadino ha riattivato i messaggi promozionali nelle impostazioni di WhatsApp: riceve di nuovo le notizie a cui è iscritto.",
+        "The citizen turned promotional messages back on in WhatsApp's settings: they get the news they subscribed to again.",
+    ),
+    // Admin room: subscribers, consent, broadcasts.
+    (
+        "subs_counts",
+        "Iscritti per lista:\n{list}\nIscritti ad almeno una lista: {total} (di cui con i messaggi promozionali disattivati: {stopped}).",
+        "Subscribers per list:\n{list}\nSubscribed to at least one list: {total} (of whom with promotional messages turned off: {stopped}).",
+    ),
+    (
+        "topic_unknown",
+        "La lista «{topic}» non esiste. Le liste sono: {topics} (oppure all).",
+        "There is no list \"{topic}\". The lists are: {topics} (or all).",
+    ),
+    (
+        "consent_none",
+        "Nessuna voce nel registro dei consensi per {who}.",
+        "No consent ledger entries for {who}.",
+    ),
+    (
+        "consent_list",
+        "Registro dei consensi di {who}:\n{list}",
+        "Consent ledger of {who}:\n{list}",
+    ),
+    (
+        "staff_sub_note",
+        "Aggiungi una nota che dica come l'ha chiesto il cittadino, per esempio: !{name} {target} eventi al telefono il 3 dicembre",
+        "Add a note saying how the citizen asked, for example: !{name} {target} eventi by phone on 3 December",
+    ),
+    (
+        "staff_sub_done",
+        "Registrato per {who} (nota: {note}). {reply}",
+        "Recorded for {who} (note: {note}). {reply}",
+    ),
+    (
+        "bc_draft",
+        "Bozza #{id} — lista: {topic}\nDestinatari ora: {audience} ({inside} nella finestra di 24 ore: messaggio libero; {outside} fuori: {outside_how}). Esclusi ora: {excluded}.\nTempo stimato: {eta} a {rate} messaggi al secondo.\nTesto:\n{text}\n\nPer inviare: !approve {id} · per annullare: !cancel {id}{second}",
+        "Draft #{id} — list: {topic}\nRecipients now: {audience} ({inside} inside the 24-hour window: free-form message; {outside} outside: {outside_how}). Excluded now: {excluded}.\nEstimated time: {eta} at {rate} messages per second.\nText:\n{text}\n\nTo send: !approve {id} · to discard: !cancel {id}{second}",
+    ),
+    (
+        "bc_outside_template",
+        "modello «{template}» con il testo come parametro",
+        "template \"{template}\" with the text as its parameter",
+    ),
+    (
+        "bc_outside_skip",
+        "saltati, perché broadcast.template non è configurato",
+        "skipped, because broadcast.template is not configured",
+    ),
+    (
+        "bc_second_needed",
+        " (deve approvarla un amministratore diverso da chi l'ha scritta)",
+        " (an administrator other than its author must approve it)",
+    ),
+    (
+        "bc_not_found",
+        "Non esiste un invio #{id}.",
+        "There is no broadcast #{id}.",
+    ),
+    (
+        "bc_not_draft",
+        "L'invio #{id} è {state}: si approva solo una bozza.",
+        "Broadcast #{id} is {state}: only a draft can be approved.",
+    ),
+    (
+        "bc_second",
+        "L'invio #{id} deve approvarlo un amministratore diverso da chi l'ha scritto ({by}).",
+        "Broadcast #{id} must be approved by an administrator other than its author ({by}).",
+    ),
+    (
+        "bc_started",
+        "Invio #{id} approvato da {by}: parte ora, l'avanzamento è nel messaggio che segue.",
+        "Broadcast #{id} approved by {by}: sending now, progress follows.",
+    ),
+    (
+        "bc_cancelled",
+        "Bozza #{id} annullata.",
+        "Draft #{id} discarded.",
+    ),
+    (
+        "bc_stopping",
+        "Invio #{id}: interruzione richiesta; il resoconto dirà quanti l'hanno già ricevuto.",
+        "Broadcast #{id}: stopping; the report will say how many already received it.",
+    ),
+    (
+        "bc_already",
+        "L'invio #{id} è già {state}.",
+        "Broadcast #{id} is already {state}.",
+    ),
+    ("bc_none", "Nessun invio finora.", "No broadcasts yet."),
+    ("bc_list", "Invii:\n{list}", "Broadcasts:\n{list}"),
+    ("bc_state_draft", "una bozza", "a draft"),
+    ("bc_state_sending", "in corso", "being sent"),
+    ("bc_state_done", "completato", "done"),
+    ("bc_state_cancelled", "annullato", "cancelled"),
+    (
+        "bc_progress",
+        "📢 Invio #{id} ({topic}) {bar} {done}/{total} · non inviati {failed} · {rate} msg/s · mancano circa {left}",
+        "📢 Broadcast #{id} ({topic}) {bar} {done}/{total} · failures {failed} · {rate} msg/s · about {left} left",
+    ),
+    (
+        "bc_report",
+        "📢 Resoconto dell'invio #{id} ({topic}, {state}): inviati {sent} di {total} ({free} nella finestra di 24 ore, {template} con modello) · consegnati {delivered} · letti {read} · non inviati o non consegnati: {failed} · esclusi: {skipped} · esito incerto: {unknown}",
+        "📢 Report of broadcast #{id} ({topic}, {state}): sent {sent} of {total} ({free} inside the 24-hour window, {template} by template) · delivered {delivered} · read {read} · failed: {failed} · excluded: {skipped} · outcome unknown: {unknown}",
+    ),
+    ("skip_blocked", "bloccati", "blocked"),
+    ("skip_unsubscribed", "non più iscritti", "unsubscribed"),
+    (
+        "skip_marketing_stopped",
+        "promozioni disattivate",
+        "promotions turned off",
+    ),
+    (
+        "skip_outside_window",
+        "fuori finestra senza modello",
+        "outside the window, no template",
+    ),
+    ("skip_no_number", "senza numero", "no number"),
+    ("none", "nessuno", "none"),
+];
