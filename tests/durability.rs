@@ -193,27 +193,8 @@ async fn killed_mid_send_reports_instead_of_resending() {
     .await;
     let (mario, room, _anna) = portal(&stack).await;
     stack.stop_bridge().await;
-
     // The same bridge, as a separate process on the same port and store.
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.toml");
-    std::fs::write(&cfg, &stack.config_text).unwrap();
-    let log = std::fs::File::create(dir.path().join("bridge.log")).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .args(["run", "-c", cfg.to_str().unwrap()])
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let health = format!("{}/health", stack.bridge_url());
-    crate::harness::eventually("the bridge process", || async {
-        reqwest::get(&health)
-            .await
-            .ok()
-            .filter(|r| r.status() == 200)
-            .map(|_| ())
-    })
-    .await;
+    let (mut child, _dir) = crate::harness::bridge_process(&stack).await;
 
     let sim = stack.sim.clone();
     sim.fail_next(Failure::Delay(Duration::from_secs(30)));

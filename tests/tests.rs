@@ -6,6 +6,7 @@ mod harness;
 
 mod admin;
 mod appservice;
+mod broadcast;
 mod cli;
 mod durability;
 mod fixtures;

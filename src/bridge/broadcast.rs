@@ -18,18 +18,10 @@ use super::Bridge;
 use super::worker::Transient;
 use crate::ids::{Bsuid, CitizenKey, WaId};
 use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
-use crate::whatsapp::{GraphError, Handling};
+use crate::whatsapp::GraphError;
 
-/// The callback tag of a broadcast's send: broadcast id and the recipient's ordinal.
-pub(super) fn tag(id: u64, ordinal: u64) -> String {
-    format!("sportello-bc-{id}-{ordinal}")
-}
-
-/// The broadcast id and ordinal of a tag.
-pub(super) fn parse_tag(tag: &str) -> Option<(u64, u64)> {
-    let (id, ordinal) = tag.strip_prefix("sportello-bc-")?.split_once('-')?;
-    Some((id.parse().ok()?, ordinal.parse().ok()?))
-}
+use super::broadcast_pace::{Outcome, classify, tag, template_parameter};
+pub(super) use super::broadcast_pace::{Pace, parse_tag};
 
 /// How a recipient gets the broadcast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,77 +30,6 @@ pub(super) enum Mode {
     FreeForm,
     /// Outside: the configured template, the text as its parameter.
     Template,
-}
-
-/// What happened to one send.
-enum Outcome {
-    Sent(String),
-    /// Try again later (130429, 131056, 5xx …): `after` seconds.
-    Later {
-        after: u64,
-        why: String,
-        throttled: bool,
-    },
-    /// Refused for good.
-    Failed {
-        code: i64,
-        why: String,
-    },
-    /// No answer in time: it may have been accepted; never resent.
-    Unknown,
-}
-
-/// At most this many attempts per recipient before it counts as failed.
-const MAX_ATTEMPTS: u32 = 8;
-
-/// The pace: an even spacing at the current rate, halved on 130429 and slowly restored.
-pub(super) struct Pace {
-    max: f64,
-    rate: f64,
-    next: tokio::time::Instant,
-    clean: u32,
-}
-
-impl Pace {
-    pub(super) fn new(max: u32) -> Pace {
-        Pace {
-            max: max as f64,
-            rate: max as f64,
-            next: tokio::time::Instant::now(),
-            clean: 0,
-        }
-    }
-
-    /// Waits for the next slot.
-    async fn slot(&mut self) {
-        let now = tokio::time::Instant::now();
-        if self.next < now {
-            self.next = now;
-        }
-        tokio::time::sleep_until(self.next).await;
-        self.next += Duration::from_secs_f64(1.0 / self.rate);
-    }
-
-    /// Meta said "too fast": halve the rate and pause.
-    fn throttled(&mut self) {
-        self.rate = (self.rate / 2.0).max(1.0);
-        self.clean = 0;
-        self.next = tokio::time::Instant::now() + Duration::from_secs(1);
-        warn!(rate = self.rate, "throughput limit hit; slowing down");
-    }
-
-    /// A success: after a clean stretch the rate creeps back up to the configured one.
-    fn ok(&mut self) {
-        self.clean += 1;
-        if self.rate < self.max && self.clean as f64 >= self.rate {
-            self.rate = (self.rate * 1.25).min(self.max);
-            self.clean = 0;
-        }
-    }
-
-    pub(super) fn rate(&self) -> f64 {
-        self.rate
-    }
 }
 
 impl Bridge {
@@ -550,113 +471,5 @@ pub(super) fn mode_name(m: Mode) -> &'static str {
     match m {
         Mode::FreeForm => "free_form",
         Mode::Template => "template",
-    }
-}
-
-/// What a failed send means for a broadcast (Cloud API reference §11, §12).
-fn classify(e: &GraphError, attempts: u32) -> Outcome {
-    let why = match e {
-        GraphError::Api { message, .. } => crate::ids::mask_text(message),
-        other => other.to_string(),
-    };
-    if attempts >= MAX_ATTEMPTS && !matches!(e, GraphError::Timeout) {
-        return Outcome::Failed {
-            code: e.code().unwrap_or(0),
-            why,
-        };
-    }
-    match (e.code(), e.handling()) {
-        (_, _) if matches!(e, GraphError::Timeout) => Outcome::Unknown,
-        (Some(130429), _) => Outcome::Later {
-            after: 1u64 << attempts.min(5),
-            why,
-            throttled: true,
-        },
-        // Pair rate limit: 4^X seconds for this recipient only.
-        (Some(131056), _) => Outcome::Later {
-            after: 4u64.pow(attempts.saturating_sub(1).min(4)),
-            why,
-            throttled: false,
-        },
-        (Some(131057), _) => Outcome::Later {
-            after: 30,
-            why,
-            throttled: false,
-        },
-        (_, Handling::Retry | Handling::Recipient) => Outcome::Later {
-            after: 1u64 << attempts.min(6),
-            why,
-            throttled: false,
-        },
-        (code, _) => Outcome::Failed {
-            code: code.unwrap_or(0),
-            why,
-        },
-    }
-}
-
-/// A template parameter cannot hold new lines, tabs or more than four spaces in a row.
-pub(super) fn template_parameter(text: &str) -> String {
-    let flat: Vec<&str> = text.split_whitespace().collect();
-    flat.join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tags_round_trip() {
-        assert_eq!(parse_tag(&tag(12, 3456)), Some((12, 3456)));
-        assert_eq!(parse_tag("sportello-bc-x-1"), None);
-        assert_eq!(parse_tag("other"), None);
-    }
-
-    #[test]
-    fn template_parameters_are_one_line() {
-        assert_eq!(
-            template_parameter("Strada chiusa\n\nvia Roma\tfino alle 18     oggi"),
-            "Strada chiusa via Roma fino alle 18 oggi"
-        );
-    }
-
-    #[test]
-    fn failures_are_classified_as_the_reference_says() {
-        let api = |code| GraphError::Api {
-            http_status: 400,
-            code,
-            subcode: None,
-            message: "x".into(),
-            details: None,
-            fbtrace_id: None,
-        };
-        assert!(matches!(
-            classify(&api(130429), 1),
-            Outcome::Later {
-                throttled: true,
-                ..
-            }
-        ));
-        assert!(matches!(
-            classify(&api(131056), 2),
-            Outcome::Later {
-                after: 4,
-                throttled: false,
-                ..
-            }
-        ));
-        assert!(matches!(
-            classify(&api(131050), 1),
-            Outcome::Failed { code: 131050, .. }
-        ));
-        assert!(matches!(classify(&api(131026), 1), Outcome::Failed { .. }));
-        assert!(matches!(
-            classify(&GraphError::Timeout, 1),
-            Outcome::Unknown
-        ));
-        assert!(matches!(
-            classify(&api(130429), MAX_ATTEMPTS),
-            Outcome::Failed { .. }
-        ));
     }
 }

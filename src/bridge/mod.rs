@@ -9,6 +9,7 @@
 mod admin;
 mod admin_news;
 mod broadcast;
+mod broadcast_pace;
 mod broadcast_report;
 mod inbound;
 mod outbound;
@@ -114,8 +115,8 @@ impl Bridge {
 
     /// Persists a raw delivery (webhook body or appservice transaction). Once this returns
     /// Ok, the delivery survives a crash and may be acknowledged.
-    pub fn ingest(&self, source: Source, body: &[u8]) -> Result<u64, StoreError> {
-        let seq = self.inner.store.inbox_push(source, body)?;
+    pub async fn ingest(&self, source: Source, body: &[u8]) -> Result<u64, StoreError> {
+        let seq = self.inner.store.inbox_push(source, body).await?;
         self.inner.inbox.notify_one();
         Ok(seq)
     }

@@ -19,12 +19,13 @@ use crate::whatsapp::webhook::{self, InboundMessage, Preference, StatusUpdate, U
 pub(super) struct Routed {
     pub ops: Vec<Op>,
     pub wake: Vec<String>,
-    /// Marks, identities, subscriptions and broadcast counts written in this batch but not
+    /// Marks, identities, subscriptions, statuses and broadcast counts written in this batch but not
     /// yet committed.
     marks: HashSet<String>,
     identities: HashMap<String, String>,
     pub subs: HashMap<String, Option<Subscription>>,
     stats: HashMap<u64, BTreeMap<String, u64>>,
+    statuses: HashMap<String, String>,
 }
 
 impl Routed {
@@ -76,36 +77,38 @@ impl Bridge {
         }
     }
 
+    /// Routes the inbox in batches: one commit per batch (the deliveries leave the inbox in
+    /// the same commit that queues what they carried).
     fn route_pending(&self) -> Result<(), StoreError> {
         loop {
             let batch = self.inner.store.inbox_pending(64)?;
             if batch.is_empty() {
                 return Ok(());
             }
+            // Subscriptions change only under this lock (see `subscribe`).
+            let _subs = self.inner.subs_lock.lock().expect("poisoned");
+            let mut routed = Routed::default();
             for entry in batch {
                 let span = match entry.source {
                     Source::WhatsApp => info_span!("webhook", seq = entry.seq),
                     Source::Matrix => info_span!("transaction", seq = entry.seq),
                 };
                 let _entered = span.enter();
-                // Subscriptions change only under this lock (see `subscribe`).
-                let _subs = self.inner.subs_lock.lock().expect("poisoned");
-                let mut routed = match entry.source {
-                    Source::WhatsApp => self.route_webhook(&entry),
-                    Source::Matrix => self.route_transaction(&entry),
-                }?;
-                routed.ops.push(Store::inbox_done_op(entry.seq));
-                self.inner.store.commit(routed.ops)?;
-                for c in routed.wake {
-                    self.kick(c);
+                match entry.source {
+                    Source::WhatsApp => self.route_webhook(&entry, &mut routed)?,
+                    Source::Matrix => self.route_transaction(&entry, &mut routed)?,
                 }
+                routed.ops.push(Store::inbox_done_op(entry.seq));
+            }
+            self.inner.store.commit(routed.ops)?;
+            for c in routed.wake {
+                self.kick(c);
             }
         }
     }
 
-    fn route_webhook(&self, entry: &InboxEntry) -> Result<Routed, StoreError> {
+    fn route_webhook(&self, entry: &InboxEntry, r: &mut Routed) -> Result<(), StoreError> {
         let store = &self.inner.store;
-        let mut r = Routed::default();
         let pnid = &self.inner.config.raw.whatsapp.phone_number_id;
         let updates = match webhook::parse(&entry.body, pnid) {
             Ok(u) => u,
@@ -113,16 +116,16 @@ impl Bridge {
                 warn!("a signed webhook could not be read and was kept as a dead letter: {e}");
                 r.ops
                     .push(store.dead_letter_op(&e.to_string(), &entry.body));
-                self.report_dead_letter(&mut r, &e.to_string(), entry.seq);
-                return Ok(r);
+                self.report_dead_letter(r, &e.to_string(), entry.seq);
+                return Ok(());
             }
         };
         debug!(updates = updates.len(), "webhook parsed");
         for u in updates {
             match u {
-                Update::Message(m) => self.route_message(&mut r, m)?,
-                Update::Status(s) => self.route_status(&mut r, s)?,
-                Update::Preference(p) => self.route_preference(&mut r, p)?,
+                Update::Message(m) => self.route_message(r, m)?,
+                Update::Status(s) => self.route_status(r, s)?,
+                Update::Preference(p) => self.route_preference(r, p)?,
                 Update::Errors(errs) => {
                     let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
                     warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");
@@ -138,11 +141,11 @@ impl Bridge {
                     );
                     let body = serde_json::to_vec(&raw).unwrap_or_default();
                     r.ops.push(store.dead_letter_op(&reason, &body));
-                    self.report_dead_letter(&mut r, &reason, entry.seq);
+                    self.report_dead_letter(r, &reason, entry.seq);
                 }
             }
         }
-        Ok(r)
+        Ok(())
     }
 
     /// Tells the admin room that something Meta sent was kept as a dead letter.
@@ -179,7 +182,10 @@ impl Bridge {
             info!(wamid = %s.id, status = %s.status, "ignored unknown status");
             return Ok(());
         }
-        let old_status = store.status(s.id.expose())?;
+        let old_status = match r.statuses.get(s.id.expose()) {
+            Some(st) => Some(st.clone()),
+            None => store.status(s.id.expose())?,
+        };
         let old = old_status.as_deref().map(rank).unwrap_or(0);
         debug!(wamid = %s.id, status = %s.status, "status");
         if let Some(tag) = s
@@ -193,6 +199,8 @@ impl Bridge {
             return Ok(());
         }
         r.ops.push(Store::status_op(s.id.expose(), &s.status));
+        r.statuses
+            .insert(s.id.expose().to_owned(), s.status.clone());
         if let (Some(code), Some(c)) = (s.error().map(|e| e.0), self.status_citizen(&s)?)
             && code == 131050
         {
@@ -349,9 +357,8 @@ impl Bridge {
         Ok(())
     }
 
-    fn route_transaction(&self, entry: &InboxEntry) -> Result<Routed, StoreError> {
+    fn route_transaction(&self, entry: &InboxEntry, r: &mut Routed) -> Result<(), StoreError> {
         let store = &self.inner.store;
-        let mut r = Routed::default();
         for e in parse_ephemeral(&entry.body) {
             if let Some((citizen, wamid, typing)) = self.route_ephemeral(e)? {
                 let work = Work::MarkRead {
@@ -369,7 +376,7 @@ impl Bridge {
                     "a transaction from the homeserver could not be read and was kept as a dead letter: {e}"
                 );
                 r.ops.push(store.dead_letter_op(&e, &entry.body));
-                return Ok(r);
+                return Ok(());
             }
         };
         for ev in events {
@@ -443,6 +450,6 @@ impl Bridge {
             });
             r.push(store, &portal.citizen, &work);
         }
-        Ok(r)
+        Ok(())
     }
 }

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
-use tracing::{debug, info_span};
+use tracing::{Instrument, debug, info_span};
 
 use super::error::HttpError;
 use crate::bridge::Bridge;
@@ -42,7 +42,7 @@ pub async fn transaction(
     body: Bytes,
 ) -> Result<Json<Value>, HttpError> {
     check_token(&bridge, &headers, uri.query())?;
-    let _span = info_span!("transaction", txn_id = %txn_id).entered();
+    let span = info_span!("transaction", txn_id = %txn_id);
     // Only check it is a JSON object with events; the router reads it in full later.
     let v: Value = serde_json::from_slice(&body).map_err(|e| HttpError::BadJson(e.to_string()))?;
     let count = |k: &str| {
@@ -54,11 +54,14 @@ pub async fn transaction(
     let events = count("events");
     let ephemeral = count("ephemeral") + count("de.sorunome.msc2409.ephemeral");
     if events + ephemeral == 0 {
-        debug!("empty transaction");
+        span.in_scope(|| debug!("empty transaction"));
         return Ok(Json(json!({})));
     }
-    bridge.ingest(Source::Matrix, &body)?;
-    debug!(events, "transaction persisted");
+    bridge
+        .ingest(Source::Matrix, &body)
+        .instrument(span.clone())
+        .await?;
+    span.in_scope(|| debug!(events, "transaction persisted"));
     Ok(Json(json!({})))
 }
 

@@ -51,7 +51,7 @@ pub async fn receive(
         sig,
         &body,
     )?;
-    let seq = bridge.ingest(Source::WhatsApp, &body)?;
+    let seq = bridge.ingest(Source::WhatsApp, &body).await?;
     let _span = info_span!("webhook", seq).entered();
     info!(bytes = body.len(), "webhook persisted");
     Ok(StatusCode::OK)

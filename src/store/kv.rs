@@ -10,7 +10,7 @@ use std::{
 
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("store: {0}")]
 pub struct StoreError(String);
 

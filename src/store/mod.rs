@@ -150,6 +150,15 @@ pub struct QueueItem {
 pub struct Store {
     kv: Arc<dyn Kv>,
     seq: Arc<AtomicU64>,
+    group: Arc<GroupCommit>,
+}
+
+/// Group commit of inbox writes: concurrent deliveries share one durable commit (one fsync)
+/// instead of one each. Whoever holds `writer` commits everything `pending` for everyone.
+#[derive(Default)]
+struct GroupCommit {
+    pending: std::sync::Mutex<Vec<(Op, tokio::sync::oneshot::Sender<R<()>>)>>,
+    writer: tokio::sync::Mutex<()>,
 }
 
 pub fn now_secs() -> u64 {
@@ -211,6 +220,7 @@ impl Store {
         let store = Store {
             kv,
             seq: Arc::new(AtomicU64::new(max)),
+            group: Arc::default(),
         };
         Ok(store)
     }
@@ -237,13 +247,32 @@ impl Store {
 
     // ---- inbox
 
-    /// Persists a raw delivery; durable when this returns.
-    pub fn inbox_push(&self, source: Source, body: &[u8]) -> R<u64> {
+    /// Persists a raw delivery; durable when this returns. Concurrent calls are committed
+    /// together (group commit), off the async threads.
+    pub async fn inbox_push(&self, source: Source, body: &[u8]) -> R<u64> {
         let seq = self.next_seq();
         let mut v = Vec::with_capacity(body.len() + 1);
         v.push(source.byte());
         v.extend_from_slice(body);
-        self.kv.commit(vec![Op::put(INBOX, seq.to_be_bytes(), v)])?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let op = Op::put(INBOX, seq.to_be_bytes(), v);
+        self.group.pending.lock().expect("poisoned").push((op, tx));
+        {
+            let _writer = self.group.writer.lock().await;
+            let batch = std::mem::take(&mut *self.group.pending.lock().expect("poisoned"));
+            if !batch.is_empty() {
+                let (ops, waiters): (Vec<Op>, Vec<_>) = batch.into_iter().unzip();
+                let kv = self.kv.clone();
+                let res = tokio::task::spawn_blocking(move || kv.commit(ops))
+                    .await
+                    .unwrap_or_else(|e| Err(StoreError::new(e)));
+                for w in waiters {
+                    let _ = w.send(res.clone());
+                }
+            }
+        }
+        rx.await
+            .unwrap_or_else(|_| Err(StoreError::new("the inbox writer stopped")))?;
         Ok(seq)
     }
 

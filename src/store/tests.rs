@@ -1,7 +1,7 @@
 use super::*;
 
-#[test]
-fn queues_keep_order_per_citizen_and_survive_reopen() {
+#[tokio::test]
+async fn queues_keep_order_per_citizen_and_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
         let s = Store::open(dir.path()).unwrap();
@@ -11,7 +11,7 @@ fn queues_keep_order_per_citizen_and_survive_reopen() {
             s.queue_push_op("p:391", b"two"),
         ];
         s.commit(ops).unwrap();
-        s.inbox_push(Source::Matrix, b"{}").unwrap();
+        s.inbox_push(Source::Matrix, b"{}").await.unwrap();
     }
     let s = Store::open(dir.path()).unwrap();
     assert_eq!(s.queue_citizens().unwrap(), vec!["p:391", "p:392"]);
@@ -28,6 +28,39 @@ fn queues_keep_order_per_citizen_and_survive_reopen() {
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].source, Source::Matrix);
     assert!(s.next_seq() > inbox[0].seq);
+}
+
+/// Concurrent deliveries share commits, and each is durable when its call returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_inbox_pushes_are_group_committed_and_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..200u32 {
+            let s = s.clone();
+            tasks.spawn(async move { s.inbox_push(Source::WhatsApp, &i.to_be_bytes()).await });
+        }
+        let mut seqs = std::collections::BTreeSet::new();
+        while let Some(r) = tasks.join_next().await {
+            seqs.insert(r.unwrap().unwrap());
+        }
+        assert_eq!(
+            seqs.len(),
+            200,
+            "every delivery has its own sequence number"
+        );
+    }
+    let s = Store::open(dir.path()).unwrap();
+    let mut bodies: Vec<Vec<u8>> = s
+        .inbox_pending(1000)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.body)
+        .collect();
+    bodies.sort();
+    let want: Vec<Vec<u8>> = (0..200u32).map(|i| i.to_be_bytes().to_vec()).collect();
+    assert_eq!(bodies, want);
 }
 
 #[test]

@@ -53,6 +53,38 @@ fn init_logs() {
         .try_init();
 }
 
+/// The bridge as a separate process (to be killed with SIGKILL), on the stack's port and
+/// store; the in-process bridge must be stopped first. Returns once it answers /health.
+pub async fn bridge_process(stack: &Stack) -> (std::process::Child, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, &stack.config_text).unwrap();
+    let log = std::fs::File::create(dir.path().join("bridge.log")).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["run", "-c", cfg.to_str().unwrap()])
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let health = format!("{}/health", stack.bridge_url());
+    eventually("the bridge process", || async {
+        reqwest::get(&health)
+            .await
+            .ok()
+            .filter(|r| r.status() == 200)
+            .map(|_| ())
+    })
+    .await;
+    (child, dir)
+}
+
+/// Held by tests that load the machine for many seconds (thousands of sends), so they run
+/// one at a time and the other tests keep their pace on small CI machines.
+pub async fn heavy() -> tokio::sync::MutexGuard<'static, ()> {
+    static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    HEAVY.lock().await
+}
+
 /// Polls `f` until it returns Some, or panics after [`WAIT`] with `what`.
 pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
 where

@@ -1,0 +1,255 @@
+//! The pure parts of sending a broadcast: the callback tag that identifies each send, the
+//! pace (spacing, a sliding one-second cap with headroom, slowing down on 130429), what each
+//! Graph error means for a recipient, and the one-line template parameter.
+
+use std::time::Duration;
+
+use tracing::warn;
+
+use crate::whatsapp::{GraphError, Handling};
+
+/// The callback tag of a broadcast's send: broadcast id and the recipient's ordinal.
+pub(super) fn tag(id: u64, ordinal: u64) -> String {
+    format!("sportello-bc-{id}-{ordinal}")
+}
+
+/// The broadcast id and ordinal of a tag.
+pub(super) fn parse_tag(tag: &str) -> Option<(u64, u64)> {
+    let (id, ordinal) = tag.strip_prefix("sportello-bc-")?.split_once('-')?;
+    Some((id.parse().ok()?, ordinal.parse().ok()?))
+}
+
+/// What happened to one send.
+pub(super) enum Outcome {
+    Sent(String),
+    /// Try again later (130429, 131056, 5xx …): `after` seconds.
+    Later {
+        after: u64,
+        why: String,
+        throttled: bool,
+    },
+    /// Refused for good.
+    Failed {
+        code: i64,
+        why: String,
+    },
+    /// No answer in time: it may have been accepted; never resent.
+    Unknown,
+}
+
+/// The share of the configured rate that may leave in any one second.
+const HEADROOM: f64 = 0.9;
+
+/// At most this many attempts per recipient before it counts as failed.
+pub(super) const MAX_ATTEMPTS: u32 = 8;
+
+/// The pace: sends spaced at the current rate, with a little credit to make up for time spent
+/// committing (a fifth of a second's worth), and never more than 90% of `rate` leaving in any
+/// one second (Meta measures a sliding second where the requests arrive; the 10% is headroom
+/// for the network bunching them on the way). Halved on 130429, slowly restored.
+pub(super) struct Pace {
+    max: f64,
+    rate: f64,
+    next: tokio::time::Instant,
+    clean: u32,
+    /// When the sends of the last second left.
+    window: std::collections::VecDeque<tokio::time::Instant>,
+}
+
+impl Pace {
+    pub(super) fn new(max: u32) -> Pace {
+        Pace {
+            max: max as f64,
+            rate: max as f64,
+            next: tokio::time::Instant::now(),
+            clean: 0,
+            window: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Waits for the next slot.
+    pub(super) async fn slot(&mut self) {
+        let now = tokio::time::Instant::now();
+        let credit = Duration::from_secs_f64(0.2);
+        if self.next + credit < now {
+            self.next = now - credit;
+        }
+        tokio::time::sleep_until(self.next).await;
+        let second = Duration::from_secs(1);
+        let cap = ((self.rate * HEADROOM).floor() as usize).max(1);
+        while self.window.len() >= cap {
+            let oldest = self.window[self.window.len() - cap];
+            let now = tokio::time::Instant::now();
+            if now.duration_since(oldest) >= second {
+                break;
+            }
+            tokio::time::sleep_until(oldest + second).await;
+        }
+        let now = tokio::time::Instant::now();
+        while self
+            .window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= second)
+        {
+            self.window.pop_front();
+        }
+        self.window.push_back(now);
+        self.next += Duration::from_secs_f64(1.0 / self.rate);
+    }
+
+    /// Meta said "too fast": halve the rate and pause.
+    pub(super) fn throttled(&mut self) {
+        self.rate = (self.rate / 2.0).max(1.0);
+        self.clean = 0;
+        self.next = tokio::time::Instant::now() + Duration::from_secs(1);
+        warn!(rate = self.rate, "throughput limit hit; slowing down");
+    }
+
+    /// A success: after a clean stretch the rate creeps back up to the configured one.
+    pub(super) fn ok(&mut self) {
+        self.clean += 1;
+        if self.rate < self.max && self.clean as f64 >= self.rate {
+            self.rate = (self.rate * 1.25).min(self.max);
+            self.clean = 0;
+        }
+    }
+
+    pub(super) fn rate(&self) -> f64 {
+        self.rate
+    }
+}
+
+/// What a failed send means for a broadcast (Cloud API reference §11, §12).
+pub(super) fn classify(e: &GraphError, attempts: u32) -> Outcome {
+    let why = match e {
+        GraphError::Api { message, .. } => crate::ids::mask_text(message),
+        other => other.to_string(),
+    };
+    if attempts >= MAX_ATTEMPTS && !matches!(e, GraphError::Timeout) {
+        return Outcome::Failed {
+            code: e.code().unwrap_or(0),
+            why,
+        };
+    }
+    match (e.code(), e.handling()) {
+        (_, _) if matches!(e, GraphError::Timeout) => Outcome::Unknown,
+        (Some(130429), _) => Outcome::Later {
+            after: 1u64 << attempts.min(5),
+            why,
+            throttled: true,
+        },
+        // Pair rate limit: 4^X seconds for this recipient only.
+        (Some(131056), _) => Outcome::Later {
+            after: 4u64.pow(attempts.saturating_sub(1).min(4)),
+            why,
+            throttled: false,
+        },
+        (Some(131057), _) => Outcome::Later {
+            after: 30,
+            why,
+            throttled: false,
+        },
+        (_, Handling::Retry | Handling::Recipient) => Outcome::Later {
+            after: 1u64 << attempts.min(6),
+            why,
+            throttled: false,
+        },
+        (code, _) => Outcome::Failed {
+            code: code.unwrap_or(0),
+            why,
+        },
+    }
+}
+
+/// A template parameter cannot hold new lines, tabs or more than four spaces in a row.
+pub(super) fn template_parameter(text: &str) -> String {
+    let flat: Vec<&str> = text.split_whitespace().collect();
+    flat.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Never more than the rate in any second, even when catching up after a stall.
+    #[tokio::test(start_paused = true)]
+    async fn pace_never_exceeds_the_rate_in_any_second() {
+        let mut p = Pace::new(50);
+        let mut times = Vec::new();
+        for i in 0..400 {
+            if i % 40 == 0 {
+                tokio::time::sleep(Duration::from_millis(300)).await; // a slow commit
+            }
+            p.slot().await;
+            times.push(tokio::time::Instant::now());
+        }
+        for (i, t) in times.iter().enumerate() {
+            let within = times[i..]
+                .iter()
+                .take_while(|u| u.duration_since(*t) < Duration::from_secs(1))
+                .count();
+            assert!(within <= 45, "{within} sends in one second");
+        }
+        let span = times.last().unwrap().duration_since(times[0]).as_secs_f64();
+        assert!(
+            400.0 / span > 42.0,
+            "the stalls were made up: {:.1}/s",
+            400.0 / span
+        );
+    }
+
+    #[test]
+    fn tags_round_trip() {
+        assert_eq!(parse_tag(&tag(12, 3456)), Some((12, 3456)));
+        assert_eq!(parse_tag("sportello-bc-x-1"), None);
+        assert_eq!(parse_tag("other"), None);
+    }
+
+    #[test]
+    fn template_parameters_are_one_line() {
+        assert_eq!(
+            template_parameter("Strada chiusa\n\nvia Roma\tfino alle 18     oggi"),
+            "Strada chiusa via Roma fino alle 18 oggi"
+        );
+    }
+
+    #[test]
+    fn failures_are_classified_as_the_reference_says() {
+        let api = |code| GraphError::Api {
+            http_status: 400,
+            code,
+            subcode: None,
+            message: "x".into(),
+            details: None,
+            fbtrace_id: None,
+        };
+        assert!(matches!(
+            classify(&api(130429), 1),
+            Outcome::Later {
+                throttled: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(&api(131056), 2),
+            Outcome::Later {
+                after: 4,
+                throttled: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(&api(131050), 1),
+            Outcome::Failed { code: 131050, .. }
+        ));
+        assert!(matches!(classify(&api(131026), 1), Outcome::Failed { .. }));
+        assert!(matches!(
+            classify(&GraphError::Timeout, 1),
+            Outcome::Unknown
+        ));
+        assert!(matches!(
+            classify(&api(130429), MAX_ATTEMPTS),
+            Outcome::Failed { .. }
+        ));
+    }
+}

@@ -1,0 +1,365 @@
+//! Broadcasts end to end: a draft with its preview, approval, 1:1 sends to every eligible
+//! subscriber exactly once at the configured pace (measured from the simulator's clock),
+//! exclusions decided at the moment of sending, an edited progress message and a report that
+//! follows Meta's statuses; exactly once across a SIGKILL; completion through 130429 bursts.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+use sportello::store::{BlockRecord, PortalRecord, Store, Subscription, now_secs};
+
+use crate::harness::news::{Admin, BOT, seed};
+use crate::harness::{Citizen, Stack, StackOptions, eventually, stack_with};
+
+fn news_toml(mps: u32, resolve_secs: u64) -> String {
+    format!(
+        r#"
+[templates.notizie]
+name = "notizie_comune"
+language = "it"
+params = 1
+description = "Notizie dal Comune: {{{{1}}}}"
+
+[broadcast]
+messages_per_second = {mps}
+template = "notizie"
+progress_every_secs = 1
+resolve_wait_secs = {resolve_secs}
+"#
+    )
+}
+
+fn number(i: usize) -> String {
+    format!("39320{i:07}")
+}
+
+fn key(i: usize) -> String {
+    format!("p:{}", number(i))
+}
+
+/// What a seeded citizen is like.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Inside,
+    Outside,
+    Blocked,
+    Stopped,
+    OtherTopic,
+}
+
+fn seed_ops(store: &Store, kinds: &[Kind]) -> Vec<sportello::store::Op> {
+    let mut ops = Vec::new();
+    for (i, kind) in kinds.iter().enumerate() {
+        let topic = if *kind == Kind::OtherTopic {
+            "bandi"
+        } else {
+            "eventi"
+        };
+        let sub = Subscription {
+            topics: vec![topic.into()],
+            marketing_stopped: *kind == Kind::Stopped,
+            policies_sent: None,
+        };
+        ops.extend(Store::subscription_ops(&key(i), None, &sub));
+        if *kind == Kind::Inside {
+            ops.extend(Store::portal_ops(&PortalRecord {
+                citizen: key(i),
+                room_id: format!("!seeded{i}:comune.test"),
+                ghost: format!("@whatsapp_{}:comune.test", number(i)),
+                profile_name: None,
+                phone: Some(number(i)),
+                bsuid: None,
+                last_inbound: None,
+                last_inbound_at: Some(now_secs() as i64 - 3600),
+                topic_until: None,
+            }));
+        }
+        if *kind == Kind::Blocked {
+            ops.push(Store::block_op(
+                &key(i),
+                &BlockRecord {
+                    reason: "seeded".into(),
+                    by: "@anna:comune.test".into(),
+                    at: now_secs(),
+                    meta: String::new(),
+                },
+            ));
+        }
+    }
+    let _ = store;
+    ops
+}
+
+/// The broadcast sends the simulator accepted: recipient → the request bodies.
+fn broadcast_sends(stack: &Stack, id: u64) -> BTreeMap<String, Vec<Value>> {
+    let prefix = format!("sportello-bc-{id}-");
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for r in stack.sim.accepted() {
+        if r.body["biz_opaque_callback_data"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(&prefix))
+        {
+            out.entry(r.body["to"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(r.body);
+        }
+    }
+    out
+}
+
+/// The most requests the simulator received in any one-second window.
+fn peak_per_second(times: &[SystemTime]) -> usize {
+    let mut t: Vec<SystemTime> = times.to_vec();
+    t.sort();
+    let mut best = 0;
+    let mut start = 0;
+    for end in 0..t.len() {
+        while t[end].duration_since(t[start]).unwrap() >= Duration::from_secs(1) {
+            start += 1;
+        }
+        best = best.max(end - start + 1);
+    }
+    best
+}
+
+async fn report(admin: &Admin, id: u64, containing: &str) -> String {
+    let head = format!("📢 Report of broadcast #{id}");
+    eventually(containing, || async {
+        admin
+            .staff
+            .messages(&admin.room)
+            .await
+            .into_iter()
+            .filter(|e| e["sender"] == BOT)
+            .filter_map(|e| {
+                let c = &e["content"];
+                let body = c["m.new_content"]["body"].as_str().or(c["body"].as_str())?;
+                Some(body.to_owned())
+            })
+            .rfind(|b| b.starts_with(&head))
+            .filter(|b| b.contains(containing))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_to_two_thousand_exactly_once_within_the_cap() {
+    const MPS: u32 = 200;
+    let _heavy = crate::harness::heavy().await;
+    let mut stack = stack_with(StackOptions {
+        extra_toml: news_toml(MPS, 30),
+        ..Default::default()
+    })
+    .await;
+    let kinds: Vec<Kind> = (0..2100)
+        .map(|i| match i {
+            i if i >= 2000 => Kind::OtherTopic,
+            i if i % 50 == 1 => Kind::Blocked,
+            i if i % 50 == 2 => Kind::Stopped,
+            i if i % 3 == 0 => Kind::Inside,
+            _ => Kind::Outside,
+        })
+        .collect();
+    seed(&mut stack, |s| seed_ops(s, &kinds)).await;
+    let admin = Admin::join(&stack, "anna").await;
+
+    let text = "Strada chiusa\nvia Roma, fino alle 18.";
+    let draft = admin.say(&format!("broadcast eventi {text}")).await;
+    let inside = kinds.iter().filter(|k| **k == Kind::Inside).count();
+    let outside = kinds.iter().filter(|k| **k == Kind::Outside).count();
+    assert!(
+        draft.starts_with("Draft #1 — list: eventi")
+            && draft.contains(&format!(
+                "Recipients now: {} ({inside} inside",
+                inside + outside
+            ))
+            && draft.contains(&format!("{outside} outside: template \"notizie_comune\""))
+            && draft.contains("Excluded now: blocked 40, promotions turned off 40")
+            && draft.contains(text),
+        "{draft}"
+    );
+
+    // After the draft: two citizens (outside the window, no room yet) write STOP, and one is
+    // blocked. They are excluded when sending.
+    let sim = &stack.sim;
+    for i in [7, 8] {
+        let c = Citizen::phone(&number(i), "Seeded");
+        let n = sim.notification(&[&c], vec![sim.text(&c, "STOP")]);
+        assert_eq!(sim.post(&n).await, 200);
+    }
+    let blocked = admin.say(&format!("block +{} abuse", number(10))).await;
+    assert!(blocked.starts_with("Blocked"), "{blocked}");
+    eventually("the two STOP answers", || async {
+        (sim.accepted().len() >= 2).then_some(())
+    })
+    .await;
+
+    let started = admin.say("approve 1").await;
+    assert!(started.contains("Broadcast #1 approved"), "{started}");
+    let excluded_late: BTreeSet<usize> = [7, 8, 10].into();
+    let expected: BTreeSet<String> = kinds
+        .iter()
+        .enumerate()
+        .filter(|(i, k)| matches!(k, Kind::Inside | Kind::Outside) && !excluded_late.contains(i))
+        .map(|(i, _)| number(i))
+        .collect();
+    let done = report(&admin, 1, &format!("sent {} of", expected.len())).await;
+    assert!(
+        done.contains("excluded: blocked 41, promotions turned off 40 ·"),
+        "{done}"
+    );
+
+    // Every eligible citizen exactly once, nobody else; free-form inside the window,
+    // the template outside.
+    let sends = broadcast_sends(&stack, 1);
+    let got: BTreeSet<String> = sends.keys().cloned().collect();
+    assert_eq!(got, expected);
+    assert!(sends.values().all(|v| v.len() == 1), "someone got it twice");
+    for (to, v) in &sends {
+        let i: usize = to[5..].parse().unwrap();
+        match kinds[i] {
+            Kind::Inside => assert_eq!(v[0]["text"]["body"], text),
+            _ => {
+                assert_eq!(v[0]["template"]["name"], "notizie_comune");
+                assert_eq!(
+                    v[0]["template"]["components"][0]["parameters"][0]["text"],
+                    "Strada chiusa via Roma, fino alle 18."
+                );
+            }
+        }
+    }
+
+    // The pace, from the simulator's clock.
+    let times: Vec<SystemTime> = sim
+        .recorded()
+        .iter()
+        .filter(|r| r.body["biz_opaque_callback_data"].is_string())
+        .map(|r| r.at)
+        .collect();
+    let peak = peak_per_second(&times);
+    assert!(peak <= MPS as usize, "peak {peak} per second");
+    let span = times
+        .iter()
+        .max()
+        .unwrap()
+        .duration_since(*times.iter().min().unwrap())
+        .unwrap();
+    let mean = times.len() as f64 / span.as_secs_f64();
+    eprintln!(
+        "broadcast: {} sends, peak {peak}/s, mean {mean:.0}/s",
+        times.len()
+    );
+    assert!(mean <= MPS as f64, "mean {mean}");
+
+    // The progress message was edited as sending went on.
+    let msgs = admin.staff.messages(&admin.room).await;
+    let progress = msgs
+        .iter()
+        .find(|e| {
+            e["sender"] == BOT
+                && e["content"]["body"]
+                    .as_str()
+                    .is_some_and(|b| b.starts_with("📢 Broadcast #1"))
+        })
+        .expect("a progress message");
+    let edits: Vec<&Value> = msgs
+        .iter()
+        .filter(|e| e["content"]["m.relates_to"]["event_id"] == progress["event_id"])
+        .collect();
+    assert!(edits.len() >= 3, "{} edits", edits.len());
+    let last = edits.last().unwrap()["content"]["m.new_content"]["body"]
+        .as_str()
+        .unwrap();
+    assert!(last.contains("[■■■■■■■■■■]"), "{last}");
+
+    // Meta's statuses arrive (the simulator sends sent, delivered, read): the report follows.
+    let n = expected.len();
+    report(&admin, 1, &format!("delivered {n} · read {n}")).await;
+    let list = admin.say("broadcasts").await;
+    assert!(list.contains("#1 · eventi · done"), "{list}");
+}
+
+/// Seeds `n` outside-window subscribers of eventi and drafts a broadcast to them.
+async fn seeded(n: usize, mps: u32, resolve: u64) -> (Stack, Admin) {
+    let mut stack = stack_with(StackOptions {
+        extra_toml: news_toml(mps, resolve),
+        ..Default::default()
+    })
+    .await;
+    let kinds = vec![Kind::Outside; n];
+    seed(&mut stack, |s| seed_ops(s, &kinds)).await;
+    let admin = Admin::join(&stack, "anna").await;
+    let draft = admin
+        .say("broadcast eventi Consiglio comunale stasera alle 21")
+        .await;
+    assert!(draft.contains(&format!("Recipients now: {n}")), "{draft}");
+    (stack, admin)
+}
+
+fn assert_exactly_once(stack: &Stack, n: usize) {
+    let sends = broadcast_sends(stack, 1);
+    let expected: BTreeSet<String> = (0..n).map(number).collect();
+    assert_eq!(sends.keys().cloned().collect::<BTreeSet<_>>(), expected);
+    let twice: Vec<&String> = sends
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(twice.is_empty(), "received twice: {twice:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_survives_sigkill_exactly_once() {
+    const N: usize = 600;
+    let _heavy = crate::harness::heavy().await;
+    let (mut stack, admin) = seeded(N, 50, 8).await;
+    stack.stop_bridge().await;
+    let (mut child, _dir) = crate::harness::bridge_process(&stack).await;
+    assert!(admin.say("approve 1").await.contains("approved"));
+    let sim = stack.sim.clone();
+    eventually("a third of the broadcast", || async {
+        (broadcast_sends(&stack, 1).len() >= N / 3).then_some(())
+    })
+    .await;
+    child.kill().unwrap(); // SIGKILL, mid-broadcast
+    child.wait().unwrap();
+    let at_kill = broadcast_sends(&stack, 1).len();
+    assert!(at_kill < N, "the broadcast had already finished");
+
+    stack.start_bridge().await.unwrap();
+    let done = report(&admin, 1, &format!("sent {N} of {N}")).await;
+    assert!(done.contains("outcome unknown: 0"), "{done}");
+    assert_exactly_once(&stack, N);
+    eprintln!(
+        "killed after {at_kill} sends; {} requests in all",
+        sim.recorded()
+            .iter()
+            .filter(|r| r.body["biz_opaque_callback_data"].is_string())
+            .count()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throughput_errors_slow_the_broadcast_down_and_it_completes() {
+    const N: usize = 300;
+    let _heavy = crate::harness::heavy().await;
+    let (stack, admin) = seeded(N, 100, 30).await;
+    // Meta allows only 40 per second here: bursts of 130429.
+    stack.sim.set_throughput(Some(40));
+    assert!(admin.say("approve 1").await.contains("approved"));
+    let done = report(&admin, 1, &format!("sent {N} of {N}")).await;
+    assert!(done.contains("failed: none"), "{done}");
+    assert_exactly_once(&stack, N);
+    let refused = stack
+        .sim
+        .recorded()
+        .iter()
+        .filter(|r| r.response["error"]["code"] == 130429)
+        .count();
+    assert!(
+        refused > 0,
+        "the simulator never refused: the test proves nothing"
+    );
+    eprintln!("130429 answers: {refused}");
+}
