@@ -220,3 +220,38 @@ async fn admin_commands_permissions_audit_and_blocks() {
         "numbers are masked in the audit log: {a}"
     );
 }
+
+/// `office.admin_power_level`: a member of the admin room with that power level runs admin
+/// commands without being listed in `office.admins`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_room_power_level_grants_admin_commands() {
+    let stack = crate::harness::stack_with(crate::harness::StackOptions {
+        admin_power_level: 100,
+        ..Default::default()
+    })
+    .await;
+    let anna = crate::harness::news::Admin::join(&stack, "anna").await;
+    let room = anna.staff.client.get_room(&anna.room).unwrap();
+    let eve_id = matrix_sdk::ruma::UserId::parse(stack.user_id("eve")).unwrap();
+    room.invite_user_by_id(&eve_id).await.unwrap();
+    let eve = crate::harness::news::Admin::join(&stack, "eve").await;
+    assert!(
+        eve.say("blocked")
+            .await
+            .contains("Only the office's administrators"),
+        "eve has no power yet"
+    );
+    // Anna raises eve to 100 (the state event through the client-server API).
+    let room_id = anna.room.as_str();
+    let mut pl = anna
+        .staff
+        .state(room_id, "m.room.power_levels", "")
+        .await
+        .unwrap();
+    pl["users"][eve_id.as_str()] = json!(100);
+    anna.staff
+        .put_state(room_id, "m.room.power_levels", "", &pl)
+        .await;
+    let list = eve.say("blocked").await;
+    assert!(!list.contains("Only the office's administrators"), "{list}");
+}

@@ -7,12 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
-use sportello::store::{BlockRecord, PortalRecord, Store, Subscription, now_secs};
+use sportello::store::{
+    BlockRecord, Broadcast, BroadcastState, PortalRecord, RecipientSend, Store, Subscription,
+    now_secs,
+};
 
 use crate::harness::news::{Admin, BOT, seed};
 use crate::harness::{Citizen, Stack, StackOptions, eventually, stack_with};
 
 fn news_toml(mps: u32, resolve_secs: u64) -> String {
+    news_toml_with(mps, resolve_secs, "")
+}
+
+fn news_toml_with(mps: u32, resolve_secs: u64, broadcast_extra: &str) -> String {
     format!(
         r#"
 [templates.notizie]
@@ -26,6 +33,7 @@ messages_per_second = {mps}
 template = "notizie"
 progress_every_secs = 1
 resolve_wait_secs = {resolve_secs}
+{broadcast_extra}
 "#
     )
 }
@@ -282,11 +290,18 @@ async fn broadcast_to_two_thousand_exactly_once_within_the_cap() {
 
 /// Seeds `n` outside-window subscribers of eventi and drafts a broadcast to them.
 async fn seeded(n: usize, mps: u32, resolve: u64) -> (Stack, Admin) {
-    let mut stack = stack_with(StackOptions {
-        extra_toml: news_toml(mps, resolve),
-        ..Default::default()
-    })
-    .await;
+    seeded_with(
+        n,
+        StackOptions {
+            extra_toml: news_toml(mps, resolve),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn seeded_with(n: usize, opts: StackOptions) -> (Stack, Admin) {
+    let mut stack = stack_with(opts).await;
     let kinds = vec![Kind::Outside; n];
     seed(&mut stack, |s| seed_ops(s, &kinds)).await;
     let admin = Admin::join(&stack, "anna").await;
@@ -362,4 +377,110 @@ async fn throughput_errors_slow_the_broadcast_down_and_it_completes() {
         "the simulator never refused: the test proves nothing"
     );
     eprintln!("130429 answers: {refused}");
+}
+
+/// After a crash, recipients left `sending` are resolved by their callback tag: the one whose
+/// status arrived is not sent again; the one with none is sent once the wait is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_sends_are_resolved_by_their_tags() {
+    let mut stack = stack_with(StackOptions {
+        extra_toml: news_toml(50, 3),
+        ..Default::default()
+    })
+    .await;
+    let kinds = vec![Kind::Outside; 3];
+    seed(&mut stack, |s| {
+        let mut ops = seed_ops(s, &kinds);
+        // Broadcast #1 was being sent when the bridge died: citizen 0's send reached WhatsApp
+        // (its status, with the tag, was stored), citizen 1's never left; 2 is still ahead.
+        let b = Broadcast {
+            id: 1,
+            topic: Some("eventi".into()),
+            text: "Avviso".into(),
+            created_by: "@anna:comune.test".into(),
+            created_at: now_secs(),
+            state: BroadcastState::Sending,
+            approved_by: Some("@anna:comune.test".into()),
+            started_at: Some(now_secs()),
+            finished_at: None,
+            audience: 3,
+            cursor: Some(key(1)),
+            next_ordinal: 2,
+            counts: Default::default(),
+            progress_event: None,
+            report_event: None,
+            cancelled_by: None,
+        };
+        ops.push(Store::broadcast_op(&b));
+        for i in 0..2 {
+            let r = RecipientSend {
+                ordinal: i as u64,
+                state: "sending".into(),
+                wamid: None,
+                detail: None,
+                attempts: 0,
+                retry_at: 0,
+            };
+            ops.push(Store::recipient_op(1, &key(i), &r));
+        }
+        ops.push(Store::tag_op("sportello-bc-1-0", "wamid.SEEN0"));
+        ops
+    })
+    .await;
+    let admin = Admin::join(&stack, "anna").await;
+    report(&admin, 1, "sent 3 of 3").await;
+    let sends = broadcast_sends(&stack, 1);
+    assert!(
+        !sends.contains_key(&number(0)),
+        "resent although WhatsApp had it"
+    );
+    assert_eq!(sends[&number(1)].len(), 1);
+    assert_eq!(sends[&number(2)].len(), 1);
+    assert_eq!(sends.len(), 2);
+}
+
+/// A second admin must approve when configured; `!cancel` stops a broadcast being sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_approver_and_cancel_mid_broadcast() {
+    const N: usize = 400;
+    let _heavy = crate::harness::heavy().await;
+    let (stack, anna) = seeded_with(
+        N,
+        StackOptions {
+            admins: vec!["anna".into(), "bruno".into()],
+            extra_toml: news_toml_with(20, 30, "require_second_approver = true"),
+            ..Default::default()
+        },
+    )
+    .await;
+    let refused = anna.say("approve 1").await;
+    assert!(refused.contains("other than its author"), "{refused}");
+    assert!(broadcast_sends(&stack, 1).is_empty());
+    let bruno = Admin::join(&stack, "bruno").await;
+    assert!(
+        bruno
+            .say("approve 1")
+            .await
+            .contains("approved by @bruno:comune.test")
+    );
+    eventually("the first sends", || async {
+        (broadcast_sends(&stack, 1).len() >= 40).then_some(())
+    })
+    .await;
+    assert!(bruno.say("cancel 1").await.contains("stopping"));
+    let done = report(&anna, 1, "cancelled").await;
+    let sent = broadcast_sends(&stack, 1).len();
+    assert!(sent < N, "{sent} sent although cancelled");
+    assert!(done.contains(&format!("sent {sent} of {N}")), "{done}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        broadcast_sends(&stack, 1).len(),
+        sent,
+        "sending went on after the report"
+    );
+    assert!(
+        anna.say("broadcasts")
+            .await
+            .contains("#1 · eventi · cancelled")
+    );
 }

@@ -1,26 +1,17 @@
 //! WhatsApp's 24-hour window: staff answers after it are held (not sent into a certain
 //! failure), `!template` reaches the citizen, and the held answer goes out when they write.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::harness::{Citizen, StackOptions, Staff, WAIT, eventually, stack_with};
 
 const BOT: &str = "@sportello:comune.test";
 
 async fn topic(mario: &Staff, room: &str) -> String {
-    let url = format!(
-        "{}/_matrix/client/v3/rooms/{room}/state/m.room.topic/",
-        mario.client.homeserver().as_str().trim_end_matches('/')
-    );
-    let v: Value = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(mario.client.access_token().unwrap())
-        .send()
+    let v = mario
+        .state(room, "m.room.topic", "")
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .unwrap_or_default();
     v["topic"].as_str().unwrap_or_default().to_owned()
 }
 

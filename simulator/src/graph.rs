@@ -231,6 +231,14 @@ async fn messages(
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     // Recorded on arrival (status 0 until answered): a request whose client gave up before
     // the answer still reached "Meta".
+    let arrived = SystemTime::now();
+    if sim.state.lock().unwrap().light {
+        let failure = sim.state.lock().unwrap().failures.pop_front();
+        let response = answer(&sim, &pnid, &headers, &parsed, failure).await;
+        let status = response.status().as_u16();
+        sim.state.lock().unwrap().light_log.push((arrived, status));
+        return response;
+    }
     let index = {
         let mut st = sim.state.lock().unwrap();
         st.recorded.push(Recorded {

@@ -109,6 +109,10 @@ struct State {
     throughput: Option<u32>,
     /// When the sends of the last second were accepted.
     recent: VecDeque<std::time::Instant>,
+    /// Keep only the time and answer of each send (benchmarks with 100,000 sends).
+    light: bool,
+    /// The light record: when each `/messages` request arrived, and the status answered.
+    light_log: Vec<(SystemTime, u16)>,
 }
 
 /// A running simulator. Clone freely: all clones share state.
@@ -162,6 +166,17 @@ impl Simulator {
             .unwrap()
             .auto_statuses
             .unwrap_or(self.cfg.auto_statuses)
+    }
+
+    /// From now on, `/messages` requests are not kept in [`recorded`](Self::recorded), only
+    /// their arrival time and answer status in [`light_log`](Self::light_log).
+    pub fn set_light_recording(&self, light: bool) {
+        self.state.lock().unwrap().light = light;
+    }
+
+    /// (arrival time, HTTP status) of each `/messages` request while light recording is on.
+    pub fn light_log(&self) -> Vec<(SystemTime, u16)> {
+        self.state.lock().unwrap().light_log.clone()
     }
 
     /// Refuses sends beyond `per_second` in any second with 130429, as Meta does.

@@ -309,7 +309,10 @@ impl Bridge {
         } else {
             excluded.join(", ")
         };
-        let eta = b.audience / u64::from(cfg.messages_per_second).max(1);
+        // The sender keeps 10% headroom under the configured rate.
+        let effective =
+            (f64::from(cfg.messages_per_second) * super::broadcast_pace::HEADROOM).max(1.0);
+        let eta = (b.audience as f64 / effective).ceil() as u64;
         let second = if cfg.require_second_approver {
             self.t("bc_second_needed", &[])
         } else {

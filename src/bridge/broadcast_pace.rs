@@ -38,7 +38,7 @@ pub(super) enum Outcome {
 }
 
 /// The share of the configured rate that may leave in any one second.
-const HEADROOM: f64 = 0.9;
+pub(super) const HEADROOM: f64 = 0.9;
 
 /// At most this many attempts per recipient before it counts as failed.
 pub(super) const MAX_ATTEMPTS: u32 = 8;

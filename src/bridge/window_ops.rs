@@ -174,31 +174,41 @@ impl Bridge {
                 return;
             }
             let now = now_secs() as i64;
-            let portals = match self.inner.store.portals() {
-                Ok(p) => p,
-                Err(e) => {
-                    warn!("window sweep: {e}");
-                    continue;
-                }
-            };
-            for p in portals {
-                let Some(shown) = p.topic_until.filter(|u| *u > 0 && now >= *u) else {
-                    continue;
+            let mut after: Option<String> = None;
+            loop {
+                let page = match self.inner.store.portals_page(after.as_deref(), 256) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        warn!("window sweep: {e}");
+                        break;
+                    }
                 };
-                let mark = format!("t:{}:{shown}", p.citizen);
-                if matches!(self.inner.store.seen(&mark), Ok(true)) {
-                    continue;
-                }
-                let ops = vec![
-                    Store::seen_op(&mark),
-                    self.inner
-                        .store
-                        .queue_push_op(&p.citizen, &Work::WindowTopic.to_bytes()),
-                ];
-                match self.inner.store.commit(ops) {
-                    Ok(()) => self.kick(p.citizen),
-                    Err(e) => warn!("window sweep: {e}"),
-                }
+                let Some(last) = page.last() else { break };
+                after = Some(last.citizen.clone());
+                self.sweep_page(page, now);
+            }
+        }
+    }
+
+    /// Queues a topic refresh for each portal whose topic shows a window that has ended.
+    fn sweep_page(&self, portals: Vec<crate::store::PortalRecord>, now: i64) {
+        for p in portals {
+            let Some(shown) = p.topic_until.filter(|u| *u > 0 && now >= *u) else {
+                continue;
+            };
+            let mark = format!("t:{}:{shown}", p.citizen);
+            if matches!(self.inner.store.seen(&mark), Ok(true)) {
+                continue;
+            }
+            let ops = vec![
+                Store::seen_op(&mark),
+                self.inner
+                    .store
+                    .queue_push_op(&p.citizen, &Work::WindowTopic.to_bytes()),
+            ];
+            match self.inner.store.commit(ops) {
+                Ok(()) => self.kick(p.citizen),
+                Err(e) => warn!("window sweep: {e}"),
             }
         }
     }

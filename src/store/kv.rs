@@ -77,6 +77,9 @@ pub trait Kv: Send + Sync + 'static {
     fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError>;
 }
 
+/// redb's page cache: bounds the store's memory whatever the number of citizens.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// redb: a single file `sportello.redb` in the store directory.
 pub struct RedbKv {
     db: redb::Database,
@@ -91,7 +94,10 @@ impl RedbKv {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::new(format!("cannot create {}: {e}", dir.display())))?;
         let file = dir.join("sportello.redb");
-        let db = redb::Database::create(&file)
+        // redb caches up to 1 GiB by default; the bridge's working set is small.
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(&file)
             .map_err(|e| StoreError::new(format!("cannot open {}: {e}", file.display())))?;
         let txn = db.begin_write().map_err(StoreError::new)?;
         for t in tables {

@@ -453,10 +453,14 @@ impl Store {
         Op::delete(HELD, item.key.clone())
     }
 
-    /// Every portal (for the window sweeper).
-    pub fn portals(&self) -> R<Vec<PortalRecord>> {
+    /// Up to `limit` portals after the citizen key `after`, in key order (the window sweeper
+    /// reads them page by page).
+    pub fn portals_page(&self, after: Option<&str>, limit: usize) -> R<Vec<PortalRecord>> {
+        let start = after
+            .map(|a| [a.as_bytes(), &[0]].concat())
+            .unwrap_or_default();
         self.kv
-            .scan(PORTALS, b"", usize::MAX)?
+            .scan_from(PORTALS, b"", &start, limit)?
             .into_iter()
             .map(|(_, v)| serde_json::from_slice(&v).map_err(StoreError::new))
             .collect()

@@ -87,3 +87,75 @@ fn portals_and_message_map() {
         "$e"
     );
 }
+
+/// The audience is read page by page in key order, the topic index follows every change,
+/// and the sweeper's portal pages cover every portal once.
+#[test]
+fn audiences_and_portals_are_paged() {
+    let s = Store::memory();
+    let sub = |topics: &[&str]| Subscription {
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+        ..Default::default()
+    };
+    let mut ops = Vec::new();
+    for i in 0..25 {
+        let c = format!("p:3933300{i:04}");
+        let topics: &[&str] = if i % 5 == 0 {
+            &["bandi"]
+        } else {
+            &["eventi", "bandi"]
+        };
+        ops.extend(Store::subscription_ops(&c, None, &sub(topics)));
+        ops.extend(Store::portal_ops(&PortalRecord {
+            citizen: c.clone(),
+            room_id: format!("!r{i}:x"),
+            ghost: format!("@g{i}:x"),
+            profile_name: None,
+            phone: None,
+            bsuid: None,
+            last_inbound: None,
+            last_inbound_at: None,
+            topic_until: None,
+        }));
+    }
+    s.commit(ops).unwrap();
+    let page = |topic: Option<&str>| {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let p = s.audience_page(topic, cursor.as_deref(), 7).unwrap();
+            let Some(last) = p.last().cloned() else { break };
+            all.extend(p);
+            cursor = Some(last);
+        }
+        all
+    };
+    assert_eq!(page(Some("eventi")).len(), 20);
+    assert_eq!(page(Some("bandi")).len(), 25);
+    assert_eq!(page(None).len(), 25);
+    let ev = page(Some("eventi"));
+    assert!(ev.windows(2).all(|w| w[0] < w[1]), "key order, no repeats");
+    assert_eq!(s.topic_count("eventi").unwrap(), 20);
+
+    // Leaving a topic updates the index; leaving everything removes the record.
+    let c = "p:39333000001";
+    let old = s.subscription(c).unwrap().unwrap();
+    s.commit(Store::subscription_ops(c, Some(&old), &sub(&["bandi"])))
+        .unwrap();
+    assert_eq!(s.topic_count("eventi").unwrap(), 19);
+    let old = s.subscription(c).unwrap().unwrap();
+    s.commit(Store::subscription_ops(c, Some(&old), &sub(&[])))
+        .unwrap();
+    assert!(s.subscription(c).unwrap().is_none());
+    assert_eq!(s.subscription_totals().unwrap(), (24, 0));
+
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let p = s.portals_page(after.as_deref(), 10).unwrap();
+        let Some(last) = p.last() else { break };
+        after = Some(last.citizen.clone());
+        seen.extend(p.into_iter().map(|p| p.citizen));
+    }
+    assert_eq!(seen.len(), 25);
+}

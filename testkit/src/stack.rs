@@ -21,6 +21,8 @@ pub struct StackOptions {
     pub admins: Vec<String>,
     /// Usernames registered but not staff.
     pub others: Vec<String>,
+    /// office.admin_power_level (0: only office.admins run admin commands).
+    pub admin_power_level: i64,
     /// bridge.signature
     pub signature: String,
     pub retry_max_secs: u64,
@@ -41,6 +43,7 @@ impl Default for StackOptions {
             staff: vec!["mario".into()],
             admins: vec!["anna".into()],
             others: vec!["eve".into()],
+            admin_power_level: 0,
             signature: "none".into(),
             retry_max_secs: 2,
             request_timeout_secs: 5,
@@ -113,6 +116,7 @@ name = "URP Comune di Prova"
 language = "{language}"
 staff = [{staff}]
 admins = [{admins}]
+admin_power_level = {admin_pl}
 [bridge]
 signature = "{signature}"
 retry_max_secs = {retry}
@@ -129,6 +133,7 @@ path = "{store}"
             timeout = opts.request_timeout_secs,
             staff = users(&opts.staff),
             admins = users(&opts.admins),
+            admin_pl = opts.admin_power_level,
             signature = opts.signature,
             retry = opts.retry_max_secs,
             mark_read = opts.mark_read,

@@ -315,6 +315,21 @@ loggers:\n  synapse.storage.SQL:\n    level: WARNING\nroot:\n  level: INFO\n  ha
     }
 
     /// Creates a user through the shared-secret admin API; returns its user id.
+    /// Logs `user` in (password = the same as registered) and returns the access token.
+    pub async fn login(&self, user: &str, password: &str) -> anyhow::Result<String> {
+        let login: Value = reqwest::Client::new()
+            .post(format!("{}/_matrix/client/v3/login", self.url))
+            .json(&json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user}, "password": password}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        login["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("login of {user} failed: {login}"))
+    }
+
     pub async fn register_user(
         &self,
         username: &str,

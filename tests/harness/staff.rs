@@ -183,21 +183,44 @@ impl Staff {
     /// A user's display name in a room, read from the homeserver (the room's current
     /// member event), not from the client's cache.
     pub async fn display_name(&self, room_id: &RoomId, user: &str) -> Option<String> {
-        let hs = self.client.homeserver();
-        let url = format!(
-            "{}/_matrix/client/v3/rooms/{room_id}/state/m.room.member/{user}",
-            hs.as_str().trim_end_matches('/')
-        );
+        let v = self.state(room_id.as_str(), "m.room.member", user).await?;
+        v["displayname"].as_str().map(str::to_owned)
+    }
+
+    fn state_url(&self, room_id: &str, event_type: &str, key: &str) -> String {
+        format!(
+            "{}/_matrix/client/v3/rooms/{room_id}/state/{event_type}/{key}",
+            self.client.homeserver().as_str().trim_end_matches('/')
+        )
+    }
+
+    /// A state event's content, read from the homeserver (not the client's cache).
+    pub async fn state(&self, room_id: &str, event_type: &str, key: &str) -> Option<Value> {
+        let url = self.state_url(room_id, event_type, key);
         let token = self.client.access_token()?;
-        let v: Value = reqwest::Client::new()
+        let res = reqwest::Client::new()
             .get(url)
             .bearer_auth(token)
             .send()
+            .await;
+        res.ok()?.json().await.ok()
+    }
+
+    /// Writes a state event through the client-server API.
+    pub async fn put_state(&self, room_id: &str, event_type: &str, key: &str, content: &Value) {
+        let url = self.state_url(room_id, event_type, key);
+        let token = self.client.access_token().expect("logged in");
+        let res = reqwest::Client::new()
+            .put(url)
+            .bearer_auth(token)
+            .json(content)
+            .send()
             .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        v["displayname"].as_str().map(str::to_owned)
+            .expect("the homeserver answers");
+        assert!(
+            res.status().is_success(),
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
     }
 }

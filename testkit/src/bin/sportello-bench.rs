@@ -11,24 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sportello_simulator::webhook::Citizen;
-use sportello_testkit::{Stack, StackOptions};
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_owned)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
+use sportello_testkit::{Stack, StackOptions, measure::peak_rss_mib};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -61,13 +44,7 @@ async fn count_messages(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    sportello_testkit::measure::bench_logs();
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -82,17 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let sim = stack.sim.clone();
     let hs = stack.synapse.url.clone();
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{hs}/_matrix/client/v3/login"))
-        .json(&json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "mario"}, "password": "mario"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let token = stack.synapse.login("mario", "mario").await?;
     let people: Vec<Citizen> = (0..citizens)
         .map(|i| Citizen::phone(&format!("3933300{i:05}"), &format!("Citizen {i}")))
         .collect();

@@ -29,9 +29,28 @@ async fn main() -> anyhow::Result<()> {
         retry_max_secs: 30,
         request_timeout_secs: 30,
         mark_read: true,
-        extra_toml: String::new(),
+        // Subscriptions and broadcasts work out of the box: type ISCRIVIMI or MENU as the
+        // citizen, then `broadcast all <text>` and `approve 1` in the admin room.
+        extra_toml: r#"
+[policies]
+privacy = "https://comune.example.it/privacy-whatsapp"
+privacy_version = "2026-1"
+code_of_conduct = "Il servizio è per informazioni: niente insulti, niente dati sensibili."
+code_of_conduct_version = "2026-1"
+
+[templates.notizie]
+name = "notizie_comune"
+language = "it"
+params = 1
+description = "Notizie dal Comune: {{1}}"
+
+[broadcast]
+template = "notizie"
+"#
+        .into(),
         language: "it".into(),
         data_dir: None,
+        admin_power_level: 0,
     })
     .await?;
     let mut citizen = Citizen::phone("393331234567", "Anna Rossi");
