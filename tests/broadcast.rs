@@ -410,6 +410,7 @@ async fn interrupted_sends_are_resolved_by_their_tags() {
             progress_event: None,
             report_event: None,
             cancelled_by: None,
+            attachment: None,
         };
         ops.push(Store::broadcast_op(&b));
         for i in 0..2 {
@@ -482,5 +483,61 @@ async fn second_approver_and_cancel_mid_broadcast() {
         anna.say("broadcasts")
             .await
             .contains("#1 · eventi · cancelled")
+    );
+}
+
+/// `!broadcast` as a reply to an image: uploaded to WhatsApp once, sent with the text as its
+/// caption inside the window; the template (outside) carries the text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_replying_to_an_image_sends_it_inside_the_window() {
+    let mut stack = stack_with(StackOptions {
+        extra_toml: news_toml(50, 30),
+        ..Default::default()
+    })
+    .await;
+    let kinds = [Kind::Inside, Kind::Outside, Kind::Inside];
+    seed(&mut stack, |s| seed_ops(s, &kinds)).await;
+    let admin = Admin::join(&stack, "anna").await;
+    let photo: Vec<u8> = (0..30_000u32).map(|i| (i % 251) as u8).collect();
+    let mxc = admin.staff.upload("image/jpeg", photo.clone()).await;
+    let image = admin
+        .staff
+        .send(
+            &admin.room,
+            serde_json::json!({"msgtype": "m.image", "body": "festa.jpg", "url": mxc,
+                "info": {"mimetype": "image/jpeg", "size": photo.len()}}),
+        )
+        .await;
+    // Replied to from Element, with the old plain-text reply fallback in front.
+    let ev = admin
+        .staff
+        .send(
+            &admin.room,
+            serde_json::json!({"msgtype": "m.text",
+                "body": "> <@anna:comune.test> sent an image.\n\nbroadcast eventi Festa in piazza sabato",
+                "m.relates_to": {"m.in_reply_to": {"event_id": image}}}),
+        )
+        .await;
+    let draft = crate::harness::news::bot_reply(&admin.staff, &admin.room, ev.as_str()).await;
+    let draft = draft["body"].as_str().unwrap();
+    assert!(draft.contains("Attachment: festa.jpg (image)"), "{draft}");
+    assert!(admin.say("approve 1").await.contains("approved"));
+    report(&admin, 1, "sent 3 of 3").await;
+    let sends = broadcast_sends(&stack, 1);
+    for i in [0, 2] {
+        let m = &sends[&number(i)][0];
+        assert_eq!(m["type"], "image");
+        assert_eq!(m["image"]["caption"], "Festa in piazza sabato");
+        let media = stack.sim.media(m["image"]["id"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            media.bytes, photo,
+            "the photo's bytes reach WhatsApp unchanged"
+        );
+    }
+    assert_eq!(sends[&number(1)][0]["type"], "template");
+    assert_eq!(
+        sends[&number(0)][0]["image"]["id"],
+        sends[&number(2)][0]["image"]["id"],
+        "uploaded once for everyone"
     );
 }

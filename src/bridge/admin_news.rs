@@ -10,9 +10,10 @@ use super::router::Routed;
 use super::work::{BotSend, CommandWork, Work};
 use super::worker::Transient;
 use crate::commands::{Parsed, html_table};
+use crate::convert::outbound::{Outbound, check_media, staff_to_outbound};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::keywords::{self, Channel, Intent};
-use crate::store::{Broadcast, BroadcastState, Store, now_secs};
+use crate::store::{Attachment, Broadcast, BroadcastState, Store, now_secs};
 
 /// What a broadcast's audience looks like right now.
 #[derive(Default)]
@@ -38,7 +39,7 @@ impl Bridge {
                 }
             }
             "subscribe" | "unsubscribe" => self.staff_subscription(p, c),
-            "broadcast" => self.draft(p, c),
+            "broadcast" => self.draft(p, c).await,
             "approve" => self.approve(p, c),
             "cancel" => self.cancel(p, c),
             "broadcasts" => self.list_broadcasts(),
@@ -258,7 +259,39 @@ impl Bridge {
         }
     }
 
-    fn draft(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+    /// The image, video or document a `!broadcast` replies to; `Err` with the reply when
+    /// WhatsApp would not take it. A reply to anything else carries no attachment.
+    async fn attachment_of(
+        &self,
+        c: &CommandWork,
+    ) -> Result<Result<Option<Attachment>, Reply>, Transient> {
+        let Some(id) = &c.reply_to else {
+            return Ok(Ok(None));
+        };
+        let event = self.inner.matrix.event(&c.room_id, id).await?;
+        let Some(m) = crate::matrix::types::staff_message(&event) else {
+            return Ok(Ok(None));
+        };
+        let Ok(Outbound::Media(media)) = staff_to_outbound(&m, None) else {
+            return Ok(Ok(None));
+        };
+        if !["image", "video", "document"].contains(&media.kind) {
+            return Ok(Ok(None));
+        }
+        if let Err(refusal) = check_media(media.kind, &media.mime, media.size) {
+            let why = refusal.text(&self.inner.texts);
+            return Ok(Err(Reply::text(self.t("not_sent", &[("reason", &why)]))));
+        }
+        Ok(Ok(Some(Attachment {
+            kind: media.kind.to_owned(),
+            mxc: media.mxc,
+            mime: media.mime,
+            filename: media.filename,
+            media_id: None,
+        })))
+    }
+
+    async fn draft(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
         let args = p.args.trim();
         let (word, text) = args
             .split_once(char::is_whitespace)
@@ -289,6 +322,10 @@ impl Bridge {
             progress_event: None,
             report_event: None,
             cancelled_by: None,
+            attachment: match self.attachment_of(c).await? {
+                Ok(a) => a,
+                Err(reply) => return Ok(reply),
+            },
         };
         let pv = self.preview(&b)?;
         b.audience = pv.inside + pv.outside;
@@ -335,6 +372,13 @@ impl Bridge {
                 ("second", &second),
             ],
         );
+        let text = match &b.attachment {
+            Some(a) => {
+                let line = self.t("bc_attachment", &[("file", &a.filename), ("kind", &a.kind)]);
+                format!("{text}\n{line}")
+            }
+            None => text,
+        };
         Ok(Reply {
             text,
             html: None,

@@ -18,7 +18,7 @@ use super::Bridge;
 use super::worker::Transient;
 use crate::ids::{Bsuid, CitizenKey, WaId};
 use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
-use crate::whatsapp::GraphError;
+use crate::whatsapp::{GraphError, Handling};
 
 use super::broadcast_pace::{Outcome, classify, tag, template_parameter};
 pub(super) use super::broadcast_pace::{Pace, parse_tag};
@@ -97,6 +97,7 @@ impl Bridge {
     async fn broadcast_once(&self, id: u64, started: Instant) -> Result<(), Transient> {
         let mut b = self.load(id)?;
         if b.state == BroadcastState::Sending {
+            self.upload_attachment(&mut b).await?;
             self.resolve_unknown(&mut b, started).await?;
             let mut pace = Pace::new(self.inner.config.raw.broadcast.messages_per_second);
             let mut progress = super::broadcast_report::Progress::new(&b);
@@ -108,6 +109,51 @@ impl Bridge {
             self.finish(&mut b, &progress).await?;
         }
         self.follow_report(id).await
+    }
+
+    /// Uploads the attachment to the Graph API once (its media id is kept in the broadcast).
+    /// One WhatsApp cannot take is dropped, and the admin room told.
+    async fn upload_attachment(&self, b: &mut Broadcast) -> Result<(), Transient> {
+        let Some(a) = b.attachment.clone().filter(|a| a.media_id.is_none()) else {
+            return Ok(());
+        };
+        let uploaded = match self.inner.matrix.download(&a.mxc).await {
+            Ok((bytes, _)) => {
+                self.inner
+                    .graph
+                    .upload_media(bytes, &a.mime, &a.filename)
+                    .await
+            }
+            Err(e) if e.is_transient() => return Err(e.into()),
+            Err(e) => Err(GraphError::Unexpected {
+                status: 0,
+                body: e.to_string(),
+            }),
+        };
+        match uploaded {
+            Ok(media_id) => {
+                b.attachment = Some(crate::store::Attachment {
+                    media_id: Some(media_id),
+                    ..a
+                });
+            }
+            Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
+                return Err(Transient::new(e.to_string()));
+            }
+            Err(e) => {
+                warn!(broadcast = b.id, "the attachment cannot be uploaded: {e}");
+                b.attachment = None;
+                let reason = e.explain(&self.inner.texts);
+                let text = self.t(
+                    "bc_attachment_failed",
+                    &[("id", &b.id.to_string()), ("reason", &reason)],
+                );
+                let txn = super::inbound::txn_id("bcattach", &format!("{}", b.id));
+                self.post_or_edit(None, &txn, &text).await?;
+            }
+        }
+        self.inner.store.commit(vec![Store::broadcast_op(b)])?;
+        Ok(())
     }
 
     /// Recipients left `sending` by a crash: their tag's status says whether Meta got them.
@@ -215,7 +261,21 @@ impl Bridge {
     /// The Graph message (`type`, object) for a recipient.
     fn broadcast_message(&self, b: &Broadcast, mode: Mode) -> (&'static str, Value) {
         match mode {
-            Mode::FreeForm => ("text", json!({"body": b.text, "preview_url": true})),
+            Mode::FreeForm => match &b.attachment {
+                Some(a) if a.media_id.is_some() => {
+                    let kind = match a.kind.as_str() {
+                        "image" => "image",
+                        "video" => "video",
+                        _ => "document",
+                    };
+                    let mut o = json!({"id": a.media_id, "caption": b.text});
+                    if kind == "document" {
+                        o["filename"] = json!(a.filename);
+                    }
+                    (kind, o)
+                }
+                _ => ("text", json!({"body": b.text, "preview_url": true})),
+            },
             Mode::Template => {
                 let raw = &self.inner.config.raw;
                 let t = &raw.templates[&raw.broadcast.template];

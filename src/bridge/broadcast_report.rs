@@ -125,7 +125,7 @@ impl Bridge {
     }
 
     /// Posts `text` as a notice in the admin room, or edits the earlier one.
-    async fn post_or_edit(
+    pub(super) async fn post_or_edit(
         &self,
         event: Option<&str>,
         txn: &str,

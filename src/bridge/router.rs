@@ -402,7 +402,11 @@ impl Bridge {
                 debug!(event_id = %ev.event_id, "event already handled");
                 continue;
             }
-            let body = ev.raw["content"]["body"].as_str().unwrap_or("").to_owned();
+            let raw_body = ev.raw["content"]["body"].as_str().unwrap_or("");
+            let body = crate::matrix::types::strip_plain_reply_fallback(raw_body);
+            let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+                .as_str()
+                .map(str::to_owned);
             let text =
                 ev.event_type == "m.room.message" && ev.raw["content"]["msgtype"] == "m.text";
             if self.admin_room_id().as_deref() == Some(ev.room_id.as_str()) {
@@ -414,6 +418,7 @@ impl Bridge {
                         sender: ev.sender,
                         body,
                         citizen: None,
+                        reply_to,
                     });
                     r.push(store, super::admin::ADMIN_QUEUE, &work);
                 }
@@ -435,6 +440,7 @@ impl Bridge {
                     sender: ev.sender,
                     body,
                     citizen: Some(portal.citizen.clone()),
+                    reply_to,
                 });
                 r.push(store, &portal.citizen, &work);
                 continue;

@@ -72,6 +72,9 @@ pub struct CommandWork {
     pub body: String,
     /// The portal's citizen when typed in a citizen's room.
     pub citizen: Option<String>,
+    /// The event the command replies to (an attachment for `!broadcast`).
+    #[serde(default)]
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -249,7 +249,8 @@ fn strip_html_reply_fallback(html: &str) -> String {
 }
 
 /// Removes the leading `> ` quote lines and the blank line after them.
-fn strip_plain_reply_fallback(body: &str) -> String {
+/// A plain body without the `> ` reply fallback some clients still put in front.
+pub fn strip_plain_reply_fallback(body: &str) -> String {
     if !body.starts_with("> ") {
         return body.to_owned();
     }

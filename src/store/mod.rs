@@ -14,7 +14,7 @@ use std::sync::{
 };
 
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
-pub use news::{Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
+pub use news::{Attachment, Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
 use serde::{Deserialize, Serialize};
 
 /// `name` → value: `space_room_id`, `schema_version`.

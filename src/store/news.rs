@@ -106,6 +106,21 @@ pub struct Broadcast {
     pub report_event: Option<String>,
     #[serde(default)]
     pub cancelled_by: Option<String>,
+    /// An image, video or document sent with the text (as its caption) inside the window.
+    #[serde(default)]
+    pub attachment: Option<Attachment>,
+}
+
+/// A broadcast's attachment: where it is in Matrix, and its Graph media id once uploaded.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    /// The Cloud API type: image, video, document.
+    pub kind: String,
+    pub mxc: String,
+    pub mime: String,
+    pub filename: String,
+    #[serde(default)]
+    pub media_id: Option<String>,
 }
 
 /// The sender's record of one recipient: written as `sending` before the Graph call.

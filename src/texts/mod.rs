@@ -500,6 +500,48 @@ mod tests {
         }
     }
 
+    /// Every key the code asks for (`self.t("key"`, `t.get("key"`, literal keys) is in a catalog:
+    /// a missing one would show its bare key to staff or citizens.
+    #[test]
+    fn every_key_the_code_uses_exists() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("texts/mod.rs") {
+                    out.push(std::fs::read_to_string(&p).unwrap());
+                }
+            }
+        }
+        let mut sources = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut sources,
+        );
+        let mut checked = 0;
+        for src in &sources {
+            for call in ["self.t(", " t.get(", "texts.get("] {
+                for (i, _) in src.match_indices(call) {
+                    let rest = src[i + call.len()..].trim_start();
+                    let Some(lit) = rest.strip_prefix('"') else {
+                        continue;
+                    };
+                    let key = &lit[..lit.find('"').unwrap()];
+                    assert!(
+                        Texts::known(key),
+                        "text key \"{key}\" is used but not defined"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked > 100,
+            "only {checked} keys found: the scan is broken"
+        );
+    }
+
     #[test]
     fn language_and_overrides() {
         let it = Texts::new(Lang::It, BTreeMap::new());
