@@ -541,3 +541,55 @@ async fn a_broadcast_replying_to_an_image_sends_it_inside_the_window() {
         "uploaded once for everyone"
     );
 }
+
+/// Error 131050 (the citizen stopped marketing messages): counted as a failure with its
+/// reason, and the citizen is excluded from later broadcasts until they resume.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marketing_stop_error_is_honoured() {
+    let (stack, admin) = seeded(3, 50, 30).await;
+    stack.sim.fail_next(crate::harness::Failure::Graph {
+        http_status: 400,
+        code: 131050,
+        message: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business".into(),
+    });
+    assert!(admin.say("approve 1").await.contains("approved"));
+    let done = report(&admin, 1, "sent 2 of").await;
+    assert!(done.contains("failed: 131050"), "{done}");
+    let counts = eventually("the stop to be recorded", || async {
+        let c = admin.say("subscribers").await;
+        c.contains("turned off: 1").then_some(c)
+    })
+    .await;
+    assert!(counts.contains("eventi: 3"), "{counts}");
+
+    // The same error can come later, as a `failed` status of an accepted send.
+    let sim = &stack.sim;
+    let accepted = sim.accepted();
+    let (to, wamid) = accepted
+        .iter()
+        .map(|r| {
+            (
+                r.body["to"].as_str().unwrap(),
+                r.response["messages"][0]["id"].as_str().unwrap(),
+            )
+        })
+        .next()
+        .unwrap();
+    let failed = sim.failed_status_notification(wamid, to, 131050, "Marketing messages stopped");
+    assert_eq!(sim.post(&failed).await, 200);
+    report(&admin, 1, "131050 Marketing messages stopped ×1").await;
+    eventually("the second stop to be recorded", || async {
+        admin
+            .say("subscribers")
+            .await
+            .contains("turned off: 2")
+            .then_some(())
+    })
+    .await;
+    // The next broadcast leaves both out.
+    let draft = admin.say("broadcast eventi Secondo avviso").await;
+    assert!(
+        draft.contains("Recipients now: 1") && draft.contains("promotions turned off 2"),
+        "{draft}"
+    );
+}

@@ -201,10 +201,12 @@ impl Bridge {
         r.ops.push(Store::status_op(s.id.expose(), &s.status));
         r.statuses
             .insert(s.id.expose().to_owned(), s.status.clone());
-        if let (Some(code), Some(c)) = (s.error().map(|e| e.0), self.status_citizen(&s)?)
-            && code == 131050
-        {
-            self.apply_marketing(r, &c, true, "error_131050")?;
+        if s.error().map(|e| e.0) == Some(131050) {
+            // A subscriber may never have written (no identity yet): their key is the number.
+            let phone_key = s.recipient.clone().map(|p| CitizenKey::Phone(p).as_str());
+            if let Some(c) = self.status_citizen(&s)?.or(phone_key) {
+                self.apply_marketing(r, &c, true, "error_131050")?;
+            }
         }
         let broadcast = match s.callback.as_deref().and_then(super::broadcast::parse_tag) {
             Some((id, _)) => Some(id),
