@@ -12,6 +12,7 @@ pub mod bridge;
 pub mod commands;
 pub mod config;
 pub mod convert;
+pub mod hours;
 pub mod http;
 pub mod ids;
 pub mod keywords;

@@ -255,3 +255,49 @@ async fn admin_room_power_level_grants_admin_commands() {
     let list = eve.say("blocked").await;
     assert!(!list.contains("Only the office's administrators"), "{list}");
 }
+
+/// `!hours` shows the week and the office's state; admins switch emergency mode on and off,
+/// and each switch is audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hours_and_emergency_mode() {
+    let stack = crate::harness::stack().await;
+    let anna = crate::harness::news::Admin::join(&stack, "anna").await;
+    let hours = anna.say("hours").await;
+    assert!(
+        hours.starts_with("Office hours (Europe/Rome):")
+            && hours.contains("Tuesday: 9:00–13:00, 15:00–17:00")
+            && hours.contains("Sunday: closed")
+            && (hours.contains("Open now, until ") || hours.contains("Closed now")),
+        "{hours}"
+    );
+    assert!(
+        anna.say("hours emergency on")
+            .await
+            .contains("Add the message for citizens"),
+        "a message is required"
+    );
+    let on = anna
+        .say("hours emergency on Alluvione: per emergenze chiamate il 112")
+        .await;
+    assert_eq!(
+        on,
+        "Emergency mode on: Alluvione: per emergenze chiamate il 112"
+    );
+    let shown = anna.say("hours").await;
+    assert!(
+        shown.contains("Emergency mode is on (by @anna:comune.test")
+            && shown.ends_with("Alluvione: per emergenze chiamate il 112"),
+        "{shown}"
+    );
+    assert!(
+        anna.say("hours emergency off")
+            .await
+            .starts_with("Emergency mode off")
+    );
+    assert!(!anna.say("hours").await.contains("Emergency mode is on"));
+    let audit = anna.say("audit").await;
+    assert!(
+        audit.contains("hours emergency on Alluvione") && audit.contains("hours emergency off"),
+        "{audit}"
+    );
+}

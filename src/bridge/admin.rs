@@ -243,6 +243,7 @@ impl Bridge {
                     (Some(citizen), _) => self.unblock(&citizen, &c.sender).await?,
                 }
             }
+            "hours" => self.hours_command(p, c, is_admin).await?,
             _ => self.execute_news(p, c).await?,
         })
     }

@@ -7,6 +7,7 @@
 //! (staff → WhatsApp), `work` (the stored queue items).
 
 mod admin;
+mod admin_hours;
 mod admin_news;
 mod broadcast;
 mod broadcast_pace;

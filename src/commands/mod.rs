@@ -131,6 +131,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         place: Where::AdminRoom,
     },
     CommandSpec {
+        name: "hours",
+        args: "[emergency on <text> | emergency off]",
+        help: "office hours, open or closed now and the next change; admins switch emergency mode",
+        who: Who::Staff,
+        place: Where::AdminRoom,
+    },
+    CommandSpec {
         name: "audit",
         args: "[n]",
         help: "the last n commands run (default 10): who, when, what, result",

@@ -5,7 +5,11 @@
 use serde::{Deserialize, Serialize};
 use std::{fmt, net::SocketAddr, path::PathBuf};
 
+mod hours;
+mod messages;
 mod news;
+pub use hours::{ClosureConfig, Hours};
+pub use messages::{Policies, Template};
 pub use news::{Broadcast as BroadcastConfig, Subscriptions, Topic};
 
 const TEMPLATE: &str = include_str!("template.toml");
@@ -54,6 +58,9 @@ pub struct RawConfig {
     /// Texts sent to citizens: code of conduct, privacy policy.
     #[serde(default)]
     pub policies: Policies,
+    /// Office hours: weekly ranges, local holidays, closures.
+    #[serde(default)]
+    pub hours: Hours,
     /// News topics and the keywords citizens write.
     #[serde(default)]
     pub subscriptions: Subscriptions,
@@ -63,36 +70,6 @@ pub struct RawConfig {
     /// Replacements for the built-in texts, by key (see src/texts.rs).
     #[serde(default)]
     pub texts: std::collections::BTreeMap<String, String>,
-}
-
-/// The office's texts for citizens, each with a version recorded when it is sent.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Policies {
-    #[serde(default)]
-    pub code_of_conduct: String,
-    #[serde(default)]
-    pub code_of_conduct_version: String,
-    #[serde(default)]
-    pub privacy: String,
-    #[serde(default)]
-    pub privacy_version: String,
-}
-
-/// An approved WhatsApp template (created and approved in Meta's WhatsApp Manager).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Template {
-    /// The template's name at Meta.
-    pub name: String,
-    /// Its language code, exactly as approved (`it`, `en_US`, …).
-    pub language: String,
-    /// How many `{{n}}` parameters its body takes.
-    #[serde(default)]
-    pub params: usize,
-    /// What it says, for the staff listing.
-    #[serde(default)]
-    pub description: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -452,6 +429,14 @@ impl RawConfig {
         if self.bridge.retry_max_secs == 0 {
             p.push("bridge.retry_max_secs must be at least 1.".into());
         }
+        let tz: chrono_tz::Tz = self
+            .office
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Rome);
+        if let Err(e) = self.hours.schedule(tz) {
+            p.extend(e);
+        }
         let templates: Vec<&String> = self.templates.keys().collect();
         p.extend(self.subscriptions.problems(&templates, &self.broadcast));
         p
@@ -513,6 +498,14 @@ impl Config {
             .timezone
             .parse()
             .unwrap_or(chrono_tz::Europe::Rome)
+    }
+
+    /// The office hours (validated with the rest of the file).
+    pub fn schedule(&self) -> crate::hours::Schedule {
+        self.raw
+            .hours
+            .schedule(self.timezone())
+            .expect("checked by validate")
     }
 
     /// Staff and admins, each once, in config order.

@@ -71,3 +71,39 @@ fn unknown_keys_are_refused() {
         Err(ConfigError::Parse { .. })
     ));
 }
+
+#[test]
+fn office_hours_are_read_and_checked() {
+    let cfg = RawConfig::from_toml(&good(), "t", |_| None)
+        .unwrap()
+        .validate()
+        .unwrap();
+    let s = cfg.schedule();
+    assert_eq!(s.week[1].len(), 2, "Tuesday has a morning and an afternoon");
+    assert!(s.week[5].is_empty() && s.week[6].is_empty());
+    let bad = good()
+        .replace("monday = [\"09:00-13:00\"]", "monday = [\"13:00-09:00\"]")
+        .replace(
+            "tuesday = [\"09:00-13:00\", \"15:00-17:00\"]",
+            "tuesday = [\"09:00-13:00\", \"12:00-14:00\"]",
+        )
+        .replace(
+            "local_holidays = {}",
+            "local_holidays = { \"13-40\" = \"x\" }",
+        )
+        .replace(
+            "closures = []",
+            "closures = [{ from = \"2026-12-31\", to = \"2026-12-24\", reason = \"Natale\" }]",
+        );
+    let p = RawConfig::from_toml(&bad, "t", |_| None)
+        .unwrap()
+        .problems();
+    for want in [
+        "hours.monday: \"13:00-09:00\" ends before it starts.",
+        "hours.tuesday: the ranges overlap.",
+        "hours.local_holidays: \"13-40\" is not a day like \"12-07\".",
+        "hours.closures: \"Natale\" ends before it starts.",
+    ] {
+        assert!(p.iter().any(|x| x == want), "{want} not in {p:?}");
+    }
+}

@@ -449,6 +449,11 @@ impl Texts {
         Texts { lang, overrides }
     }
 
+    /// The office's language.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
     /// Is `key` a known text? (Config validation of overrides.)
     pub fn known(key: &str) -> bool {
         rows().any(|(k, _, _)| *k == key)

@@ -227,4 +227,51 @@ pub(super) const NEWS: &[(&str, &str, &str)] = &[
     ),
     ("skip_no_number", "senza numero", "no number"),
     ("none", "nessuno", "none"),
+    // Office hours (admin room).
+    ("hours_closed", "chiuso", "closed"),
+    (
+        "hours_show",
+        "Orari dell'ufficio ({tz}):\n{week}\n{extra}{now}",
+        "Office hours ({tz}):\n{week}\n{extra}{now}",
+    ),
+    (
+        "hours_local",
+        "Festività locali: {list}.\n",
+        "Local holidays: {list}.\n",
+    ),
+    (
+        "hours_closures",
+        "Chiusure in programma: {list}.\n",
+        "Planned closures: {list}.\n",
+    ),
+    (
+        "hours_open_now",
+        "Ora è aperto, fino a {until}.",
+        "Open now, until {until}.",
+    ),
+    (
+        "hours_closed_now",
+        "Ora è chiuso{why}; riapre {when}.",
+        "Closed now{why}; opens {when}.",
+    ),
+    (
+        "hours_emergency",
+        "\n⚠️ Modalità emergenza attiva (da {by}, {at}): {text}",
+        "\n⚠️ Emergency mode is on (by {by}, {at}): {text}",
+    ),
+    (
+        "hours_emergency_on",
+        "Modalità emergenza attivata: {text}",
+        "Emergency mode on: {text}",
+    ),
+    (
+        "hours_emergency_off",
+        "Modalità emergenza disattivata: valgono di nuovo gli orari.",
+        "Emergency mode off: the office hours apply again.",
+    ),
+    (
+        "hours_emergency_text",
+        "Scrivi anche il messaggio per i cittadini: !hours emergency on <testo>",
+        "Add the message for citizens: !hours emergency on <text>",
+    ),
 ];

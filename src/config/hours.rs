@@ -1,0 +1,139 @@
+//! `[hours]`: the office's weekly opening ranges, local holidays and closures, read into
+//! the pure [`crate::hours::Schedule`]. Defaults: the launch town's week.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::hours::{Closure, Range, Schedule, parse_range};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hours {
+    #[serde(default = "morning")]
+    pub monday: Vec<String>,
+    #[serde(default = "long_day")]
+    pub tuesday: Vec<String>,
+    #[serde(default = "morning")]
+    pub wednesday: Vec<String>,
+    #[serde(default = "long_day")]
+    pub thursday: Vec<String>,
+    #[serde(default = "morning")]
+    pub friday: Vec<String>,
+    #[serde(default)]
+    pub saturday: Vec<String>,
+    #[serde(default)]
+    pub sunday: Vec<String>,
+    /// Local holidays every year, "MM-DD" = name (the patron saint).
+    #[serde(default)]
+    pub local_holidays: BTreeMap<String, String>,
+    #[serde(default)]
+    pub closures: Vec<ClosureConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosureConfig {
+    /// First closed day, "YYYY-MM-DD".
+    pub from: String,
+    /// Last closed day (the same as `from` for one day).
+    #[serde(default)]
+    pub to: String,
+    pub reason: String,
+}
+
+impl Default for Hours {
+    fn default() -> Self {
+        Hours {
+            monday: morning(),
+            tuesday: long_day(),
+            wednesday: morning(),
+            thursday: long_day(),
+            friday: morning(),
+            saturday: vec![],
+            sunday: vec![],
+            local_holidays: BTreeMap::new(),
+            closures: vec![],
+        }
+    }
+}
+
+fn morning() -> Vec<String> {
+    vec!["09:00-13:00".into()]
+}
+fn long_day() -> Vec<String> {
+    vec!["09:00-13:00".into(), "15:00-17:00".into()]
+}
+
+fn date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("\"{s}\" is not a date like 2026-12-24"))
+}
+
+impl Hours {
+    /// The schedule, or every problem, one sentence each.
+    pub fn schedule(&self, tz: chrono_tz::Tz) -> Result<Schedule, Vec<String>> {
+        let mut problems = Vec::new();
+        let days = [
+            ("monday", &self.monday),
+            ("tuesday", &self.tuesday),
+            ("wednesday", &self.wednesday),
+            ("thursday", &self.thursday),
+            ("friday", &self.friday),
+            ("saturday", &self.saturday),
+            ("sunday", &self.sunday),
+        ];
+        let mut week: [Vec<Range>; 7] = Default::default();
+        for (i, (name, ranges)) in days.iter().enumerate() {
+            for r in ranges.iter() {
+                match parse_range(r) {
+                    Ok(r) => week[i].push(r),
+                    Err(e) => problems.push(format!("hours.{name}: {e}.")),
+                }
+            }
+            week[i].sort_by_key(|r| r.from);
+            if week[i].windows(2).any(|w| w[0].to > w[1].from) {
+                problems.push(format!("hours.{name}: the ranges overlap."));
+            }
+        }
+        let mut local_holidays = Vec::new();
+        for (md, name) in &self.local_holidays {
+            match NaiveDate::parse_from_str(&format!("2024-{md}"), "%Y-%m-%d") {
+                Ok(d) => {
+                    use chrono::Datelike;
+                    local_holidays.push((d.month(), d.day(), name.clone()));
+                }
+                Err(_) => problems.push(format!(
+                    "hours.local_holidays: \"{md}\" is not a day like \"12-07\"."
+                )),
+            }
+        }
+        let mut closures = Vec::new();
+        for c in &self.closures {
+            let to = if c.to.is_empty() { &c.from } else { &c.to };
+            match (date(&c.from), date(to)) {
+                (Ok(from), Ok(to)) if from <= to => closures.push(Closure {
+                    from,
+                    to,
+                    reason: c.reason.clone(),
+                }),
+                (Ok(_), Ok(_)) => problems.push(format!(
+                    "hours.closures: \"{}\" ends before it starts.",
+                    c.reason
+                )),
+                (Err(e), _) | (_, Err(e)) => problems.push(format!("hours.closures: {e}.")),
+            }
+        }
+        if problems.is_empty() {
+            Ok(Schedule {
+                tz,
+                week,
+                closures,
+                local_holidays,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+}

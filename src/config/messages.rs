@@ -1,0 +1,34 @@
+//! What the office sends citizens beyond answers: its policies (`[policies]`, each with a
+//! version) and its approved WhatsApp templates (`[templates.<key>]`).
+
+use serde::{Deserialize, Serialize};
+
+/// The office's texts for citizens, each with a version recorded when it is sent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policies {
+    #[serde(default)]
+    pub code_of_conduct: String,
+    #[serde(default)]
+    pub code_of_conduct_version: String,
+    #[serde(default)]
+    pub privacy: String,
+    #[serde(default)]
+    pub privacy_version: String,
+}
+
+/// An approved WhatsApp template (created and approved in Meta's WhatsApp Manager).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// The template's name at Meta.
+    pub name: String,
+    /// Its language code, exactly as approved (`it`, `en_US`, …).
+    pub language: String,
+    /// How many `{{n}}` parameters its body takes.
+    #[serde(default)]
+    pub params: usize,
+    /// What it says, for the staff listing.
+    #[serde(default)]
+    pub description: String,
+}
