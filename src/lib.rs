@@ -8,6 +8,7 @@
 //!
 //! [`run`] is the whole bridge, shared by the binary and the tests.
 
+pub mod autoreply;
 pub mod bridge;
 pub mod commands;
 pub mod config;

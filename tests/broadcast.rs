@@ -81,6 +81,9 @@ fn seed_ops(store: &Store, kinds: &[Kind]) -> Vec<sportello::store::Op> {
                 last_inbound: None,
                 last_inbound_at: Some(now_secs() as i64 - 3600),
                 topic_until: None,
+                welcomed: true,
+                closed_told: None,
+                last_staff_at: None,
             }));
         }
         if *kind == Kind::Blocked {

@@ -11,6 +11,7 @@ mod cli;
 mod durability;
 mod fixtures;
 mod graph_client;
+mod hours;
 mod kinds;
 mod news;
 mod portal;

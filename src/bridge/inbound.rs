@@ -133,11 +133,21 @@ impl Bridge {
         if super::window::is_open(portal.last_inbound_at, crate::store::now_secs() as i64) {
             ops.extend(self.release_held(&portal, m.id.expose())?);
         }
-        if let (Some(reply), Some(event_id)) = (c.keyword, first) {
+        let reply = match c.keyword {
+            Some(k) => Some(*k),
+            None => {
+                let auto = self.auto_reply(&mut portal, false)?;
+                if auto.is_some() {
+                    ops.extend(Store::portal_ops(&portal));
+                }
+                auto
+            }
+        };
+        if let (Some(reply), Some(event_id)) = (reply, first) {
             let send = super::work::BotSend {
                 room_id: portal.room_id.clone(),
                 event_id,
-                reply: *reply,
+                reply,
                 next: 0,
                 in_flight: false,
                 failures: vec![],

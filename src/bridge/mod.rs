@@ -9,6 +9,7 @@
 mod admin;
 mod admin_hours;
 mod admin_news;
+mod autoreply;
 mod broadcast;
 mod broadcast_pace;
 mod broadcast_report;

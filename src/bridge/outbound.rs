@@ -269,7 +269,11 @@ impl Bridge {
         {
             Ok(sent) => {
                 info!(event_id = %s.event_id, wamid = %sent.id, kind, "staff message accepted by WhatsApp");
-                let mut ops = after;
+                // Automatic replies stay quiet while staff are answering.
+                let mut answered = portal.clone();
+                answered.last_staff_at = Some(crate::store::now_secs() as i64);
+                let mut ops = Store::portal_ops(&answered);
+                ops.extend(after);
                 if kind != "reaction" {
                     ops.extend(Store::message_ops(
                         sent.id.expose(),

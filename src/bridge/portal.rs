@@ -182,6 +182,9 @@ impl Bridge {
             last_inbound: None,
             last_inbound_at: None,
             topic_until: None,
+            welcomed: false,
+            closed_told: None,
+            last_staff_at: None,
         };
         store.commit(Store::portal_ops(&p))?;
         info!(room_id = %p.room_id, "portal created");

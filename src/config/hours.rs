@@ -137,3 +137,39 @@ impl Hours {
         }
     }
 }
+
+/// `[autoreply]`: what the automatic replies point to, and when they keep quiet.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoReply {
+    /// false: no welcome, no out-of-hours notice (staff still see everything).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The office's complaints web app (complaints and reports are not taken on WhatsApp).
+    #[serde(default)]
+    pub complaints_url: String,
+    /// Numbers to call in an emergency, told in the out-of-hours notice.
+    #[serde(default)]
+    pub emergency_numbers: String,
+    /// No automatic reply when a staff member wrote to the citizen within these minutes.
+    #[serde(default = "ten")]
+    pub quiet_minutes: u64,
+}
+
+impl Default for AutoReply {
+    fn default() -> Self {
+        AutoReply {
+            enabled: true,
+            complaints_url: String::new(),
+            emergency_numbers: String::new(),
+            quiet_minutes: ten(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn ten() -> u64 {
+    10
+}

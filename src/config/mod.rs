@@ -8,7 +8,7 @@ use std::{fmt, net::SocketAddr, path::PathBuf};
 mod hours;
 mod messages;
 mod news;
-pub use hours::{ClosureConfig, Hours};
+pub use hours::{AutoReply, ClosureConfig, Hours};
 pub use messages::{Policies, Template};
 pub use news::{Broadcast as BroadcastConfig, Subscriptions, Topic};
 
@@ -61,6 +61,9 @@ pub struct RawConfig {
     /// Office hours: weekly ranges, local holidays, closures.
     #[serde(default)]
     pub hours: Hours,
+    /// The welcome and out-of-hours replies.
+    #[serde(default)]
+    pub autoreply: AutoReply,
     /// News topics and the keywords citizens write.
     #[serde(default)]
     pub subscriptions: Subscriptions,

@@ -111,6 +111,19 @@ pub struct PortalRecord {
     /// The window end the room topic shows; `None` when it shows the window closed.
     #[serde(default)]
     pub topic_until: Option<i64>,
+    /// The citizen got the first-contact welcome (records older than it count as welcomed).
+    #[serde(default = "welcomed_default")]
+    pub welcomed: bool,
+    /// The closed period (its next opening, unix seconds) the citizen was last told about.
+    #[serde(default)]
+    pub closed_told: Option<i64>,
+    /// When a staff message last went to this citizen (unix seconds).
+    #[serde(default)]
+    pub last_staff_at: Option<i64>,
+}
+
+fn welcomed_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

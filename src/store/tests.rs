@@ -76,6 +76,9 @@ fn portals_and_message_map() {
         last_inbound: None,
         last_inbound_at: None,
         topic_until: None,
+        welcomed: true,
+        closed_told: None,
+        last_staff_at: None,
     };
     s.commit(Store::portal_ops(&p)).unwrap();
     assert_eq!(s.portal_by_room("!r:x").unwrap(), Some(p.clone()));
@@ -116,6 +119,9 @@ fn audiences_and_portals_are_paged() {
             last_inbound: None,
             last_inbound_at: None,
             topic_until: None,
+            welcomed: true,
+            closed_told: None,
+            last_staff_at: None,
         }));
     }
     s.commit(ops).unwrap();

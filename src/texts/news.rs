@@ -274,4 +274,36 @@ pub(super) const NEWS: &[(&str, &str, &str)] = &[
         "Scrivi anche il messaggio per i cittadini: !hours emergency on <testo>",
         "Add the message for citizens: !hours emergency on <text>",
     ),
+    // Automatic replies to citizens.
+    (
+        "auto_welcome",
+        "Benvenuto nel canale WhatsApp di {office}: qui rispondiamo a domande su eventi, viabilità, orari, bandi e scadenze. Orari: {hours}.{complaints} Per ricevere le notizie scrivi ISCRIVIMI (o MENU).{privacy}",
+        "Welcome to the WhatsApp channel of {office}: we answer questions about events, traffic, opening hours, calls and deadlines. Hours: {hours}.{complaints} To get our news, write SUBSCRIBE (or MENU).{privacy}",
+    ),
+    (
+        "auto_complaints",
+        " Reclami e segnalazioni non si ricevono qui: usa {url}.",
+        " Complaints and reports are not taken here: please use {url}.",
+    ),
+    (
+        "auto_privacy",
+        " Informativa privacy: {url}",
+        " Privacy policy: {url}",
+    ),
+    (
+        "auto_closed",
+        "L'ufficio ora è chiuso{why}: abbiamo ricevuto il tuo messaggio e ti risponderemo {when}.{numbers}",
+        "The office is closed now{why}: we have your message and will answer {when}.{numbers}",
+    ),
+    (
+        "auto_numbers",
+        " Per le emergenze: {numbers}.",
+        " In an emergency: {numbers}.",
+    ),
+    ("auto_emergency", "⚠️ {text}", "⚠️ {text}"),
+    (
+        "auto_notice",
+        "🤖 Risposta automatica al cittadino: {reply}",
+        "🤖 Automatic reply sent to the citizen: {reply}",
+    ),
 ];

@@ -23,6 +23,9 @@ pub struct StackOptions {
     pub others: Vec<String>,
     /// office.admin_power_level (0: only office.admins run admin commands).
     pub admin_power_level: i64,
+    /// The body of `[autoreply]` (default `enabled = false`: tests about other things do not
+    /// see welcomes and out-of-hours notices).
+    pub autoreply: String,
     /// bridge.signature
     pub signature: String,
     pub retry_max_secs: u64,
@@ -44,6 +47,7 @@ impl Default for StackOptions {
             admins: vec!["anna".into()],
             others: vec!["eve".into()],
             admin_power_level: 0,
+            autoreply: "enabled = false".into(),
             signature: "none".into(),
             retry_max_secs: 2,
             request_timeout_secs: 5,
@@ -121,6 +125,8 @@ admin_power_level = {admin_pl}
 signature = "{signature}"
 retry_max_secs = {retry}
 mark_read = {mark_read}
+[autoreply]
+{autoreply}
 [store]
 path = "{store}"
 "#,
@@ -134,6 +140,7 @@ path = "{store}"
             staff = users(&opts.staff),
             admins = users(&opts.admins),
             admin_pl = opts.admin_power_level,
+            autoreply = opts.autoreply,
             signature = opts.signature,
             retry = opts.retry_max_secs,
             mark_read = opts.mark_read,

@@ -162,6 +162,9 @@ async fn main() -> anyhow::Result<()> {
                         last_inbound: None,
                         last_inbound_at: Some(now_secs() as i64 - 600),
                         topic_until: None,
+                        welcomed: true,
+                        closed_told: None,
+                        last_staff_at: None,
                     }));
                 }
             }

@@ -51,6 +51,7 @@ template = "notizie"
         language: "it".into(),
         data_dir: None,
         admin_power_level: 0,
+        autoreply: "complaints_url = \"https://comune.example.it/segnalazioni\"\nemergency_numbers = \"112\"".into(),
     })
     .await?;
     let mut citizen = Citizen::phone("393331234567", "Anna Rossi");
