@@ -19,6 +19,8 @@ pub struct Situation {
     pub staff_recent: bool,
     /// The message was a subscription keyword (it has its own answer).
     pub keyword: bool,
+    /// The message names a complaint or report, and the citizen was not redirected today.
+    pub complaint: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,11 +30,13 @@ pub struct Decision {
     pub closed: bool,
     /// The emergency message (instead of the out-of-hours notice).
     pub emergency: bool,
+    /// The complaints redirect (the welcome already says it).
+    pub complaint: bool,
 }
 
 impl Decision {
     pub fn any(&self) -> bool {
-        self.welcome || self.closed || self.emergency
+        self.welcome || self.closed || self.emergency || self.complaint
     }
 }
 
@@ -46,7 +50,16 @@ pub fn decide(s: Situation) -> Decision {
         closed: !s.open && !s.emergency && new_period,
         // In emergency mode the message goes once per period, open or closed.
         emergency: s.emergency && new_period,
+        complaint: s.complaint && !s.first_contact,
     }
+}
+
+/// Does the text name one of `words` as a whole word (case and accents ignored)?
+pub fn mentions(text: &str, words: &[String]) -> bool {
+    let wanted: Vec<String> = words.iter().map(|w| crate::keywords::fold(w)).collect();
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(crate::keywords::fold)
+        .any(|w| !w.is_empty() && wanted.contains(&w))
 }
 
 #[cfg(test)]
@@ -62,6 +75,7 @@ mod tests {
             emergency: false,
             staff_recent: false,
             keyword: false,
+            complaint: false,
         }
     }
 
@@ -126,6 +140,45 @@ mod tests {
             })
             .any()
         );
+    }
+
+    #[test]
+    fn complaints_redirect_unless_welcomed_or_staff_answering() {
+        let open = Situation {
+            open: true,
+            complaint: true,
+            ..closed()
+        };
+        assert_eq!(
+            decide(open),
+            Decision {
+                complaint: true,
+                ..Default::default()
+            }
+        );
+        assert!(
+            !decide(Situation {
+                first_contact: true,
+                ..open
+            })
+            .complaint
+        );
+        assert!(
+            !decide(Situation {
+                staff_recent: true,
+                ..open
+            })
+            .any()
+        );
+    }
+
+    /// Whole words only, case and accents ignored.
+    #[test]
+    fn complaint_words() {
+        let words = vec!["reclamo".to_string(), "segnalazione".to_string()];
+        assert!(mentions("Vorrei fare un RECLAMO.", &words));
+        assert!(mentions("segnalazione: buca in via Roma", &words));
+        assert!(!mentions("reclamizzare l'evento", &words));
     }
 
     #[test]

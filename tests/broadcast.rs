@@ -84,6 +84,7 @@ fn seed_ops(store: &Store, kinds: &[Kind]) -> Vec<sportello::store::Op> {
                 welcomed: true,
                 closed_told: None,
                 last_staff_at: None,
+                complaint_told: None,
             }));
         }
         if *kind == Kind::Blocked {

@@ -89,3 +89,89 @@ async fn welcome_and_out_of_hours_once_and_never_over_staff() {
     );
     assert_eq!(all[1]["type"], "interactive", "Bruno's MENU answer");
 }
+
+/// A complaint word gets the complaints app's address once a day; staff send it with the
+/// office's own command name, and ready replies with `!reply`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaints_redirect_and_ready_replies() {
+    let all_day: String = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    .iter()
+    .map(|d| format!("{d} = [\"00:00-23:59\"]\n"))
+    .collect();
+    let stack = stack_with(StackOptions {
+        autoreply:
+            "complaints_url = \"https://comune.test/reclami\"\ncomplaint_command = \"reclami\""
+                .into(),
+        extra_toml: format!(
+            "[hours]\n{all_day}\n[replies.orari]\ntext = \"Siamo aperti tutti i giorni.\"\n"
+        ),
+        ..Default::default()
+    })
+    .await;
+    let sim = &stack.sim;
+    let dora = Citizen::phone("393330004444", "Dora");
+    let (mario, room) = citizen_writes(&stack, &dora, "Salve").await;
+    sim.wait_for_messages(1, crate::harness::WAIT).await; // the welcome
+    let writes = |text: &'static str| {
+        let n = sim.notification(&[&dora], vec![sim.text(&dora, text)]);
+        let (mario, room) = (&mario, &room);
+        async move {
+            assert_eq!(sim.post(&n).await, 200);
+            mario
+                .wait_for(room, 1, text, |e| e["content"]["body"] == text)
+                .await;
+        }
+    };
+    writes("Vorrei fare un RECLAMO per la buca").await;
+    let m = sim.wait_for_messages(2, crate::harness::WAIT).await;
+    let redirect = "Complaints and reports are not taken on WhatsApp: please send them through https://comune.test/reclami. Thank you!";
+    assert!(
+        m[1]["text"]["body"].as_str().unwrap().contains(redirect),
+        "{}",
+        m[1]
+    );
+    mario
+        .wait_for(&room, 1, "the staff notice", |e| {
+            e["sender"] == BOT
+                && e["content"]["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains(redirect))
+        })
+        .await;
+    writes("Altra segnalazione, stessa buca").await;
+
+    // Staff: the office's name for the redirect, then a ready reply.
+    mario
+        .send(&room, json!({"msgtype": "m.text", "body": "!reclami"}))
+        .await;
+    let m = sim.wait_for_messages(3, crate::harness::WAIT).await;
+    assert_eq!(
+        m.len(),
+        3,
+        "no second automatic redirect the same day: {m:#?}"
+    );
+    assert_eq!(m[2]["text"]["body"], redirect);
+    mario
+        .send(&room, json!({"msgtype": "m.text", "body": "!reply orari"}))
+        .await;
+    let m = sim.wait_for_messages(4, crate::harness::WAIT).await;
+    assert_eq!(m[3]["text"]["body"], "Siamo aperti tutti i giorni.");
+    let ev = mario
+        .send(&room, json!({"msgtype": "m.text", "body": "!replies"}))
+        .await;
+    let list = crate::harness::news::bot_reply(&mario, &room, ev.as_str()).await;
+    assert!(
+        list["body"]
+            .as_str()
+            .unwrap()
+            .contains("!reply orari — Siamo aperti tutti i giorni.")
+    );
+}

@@ -244,6 +244,7 @@ impl Bridge {
                 }
             }
             "hours" => self.hours_command(p, c, is_admin).await?,
+            "eurp" | "reply" | "replies" => self.canned(p, c)?,
             _ => self.execute_news(p, c).await?,
         })
     }
@@ -383,25 +384,7 @@ impl Bridge {
         let Some(portal) = self.inner.store.portal(citizen)? else {
             return Ok(Reply::text(self.t("warn_no_portal", &[("who", &who)])));
         };
-        let event = json!({
-            "type": "m.room.message",
-            "event_id": c.event_id,
-            "room_id": portal.room_id,
-            "sender": c.sender,
-            "origin_server_ts": now_secs() * 1000,
-            "content": {"msgtype": "m.text", "body": policies.code_of_conduct},
-        });
-        let work = Work::Staff(super::work::StaffWork {
-            event_id: c.event_id.clone(),
-            room_id: portal.room_id.clone(),
-            sender: c.sender.clone(),
-            event,
-            in_flight: false,
-            attempts: 0,
-        });
-        let store = &self.inner.store;
-        store.commit(vec![store.queue_push_op(citizen, &work.to_bytes())])?;
-        self.kick(citizen.to_owned());
+        self.queue_as_staff(citizen, &portal.room_id, c, &policies.code_of_conduct)?;
         let version = if policies.code_of_conduct_version.is_empty() {
             "-"
         } else {

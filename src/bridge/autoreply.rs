@@ -1,5 +1,5 @@
-//! Automatic replies after a citizen's message is in their room: the first-contact welcome and
-//! the out-of-hours (or emergency) notice, as decided by the pure `crate::autoreply`, composed
+//! Automatic replies after a citizen's message is in their room: the first-contact welcome,
+//! the out-of-hours (or emergency) notice and the complaints redirect, as decided by the pure `crate::autoreply`, composed
 //! into one message and sent like the keyword answers (`Work::BotSend`), with a notice for
 //! staff. The portal record keeps what the citizen was told.
 
@@ -9,7 +9,7 @@ use serde_json::json;
 use super::Bridge;
 use super::work::KeywordReply;
 use super::worker::Transient;
-use crate::autoreply::{Situation, decide};
+use crate::autoreply::{Situation, decide, mentions};
 use crate::hours::{week_lines, when_text};
 use crate::store::PortalRecord;
 
@@ -19,6 +19,7 @@ impl Bridge {
         &self,
         portal: &mut PortalRecord,
         keyword: bool,
+        text: Option<&str>,
     ) -> Result<Option<KeywordReply>, Transient> {
         let raw = &self.inner.config.raw;
         if !raw.autoreply.enabled {
@@ -29,6 +30,10 @@ impl Bridge {
         let emergency = self.emergency()?;
         let period = schedule.next_change(now).map(|(t, _)| t.timestamp());
         let quiet = raw.autoreply.quiet_minutes as i64 * 60;
+        let today = now.with_timezone(&schedule.tz).date_naive().to_string();
+        let complaint = self.complaints_text().is_some()
+            && text.is_some_and(|t| mentions(t, &raw.autoreply.complaint_keywords))
+            && portal.complaint_told.as_deref() != Some(today.as_str());
         let d = decide(Situation {
             first_contact: !portal.welcomed,
             open: schedule.is_open(now),
@@ -39,6 +44,7 @@ impl Bridge {
                 .last_staff_at
                 .is_some_and(|t| now.timestamp() - t < quiet),
             keyword,
+            complaint,
         });
         if !d.any() {
             return Ok(None);
@@ -91,6 +97,10 @@ impl Bridge {
         }
         if let (true, Some(e)) = (d.emergency, &emergency) {
             parts.push(self.t("auto_emergency", &[("text", &e.text)]));
+        }
+        if let (true, Some(t)) = (d.complaint, self.complaints_text()) {
+            parts.push(t);
+            portal.complaint_told = Some(today);
         }
         if d.closed || d.emergency {
             portal.closed_told = period;

@@ -136,7 +136,7 @@ impl Bridge {
         let reply = match c.keyword {
             Some(k) => Some(*k),
             None => {
-                let auto = self.auto_reply(&mut portal, false)?;
+                let auto = self.auto_reply(&mut portal, false, m.text_body())?;
                 if auto.is_some() {
                     ops.extend(Store::portal_ops(&portal));
                 }

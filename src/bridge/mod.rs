@@ -9,6 +9,7 @@
 mod admin;
 mod admin_hours;
 mod admin_news;
+mod admin_replies;
 mod autoreply;
 mod broadcast;
 mod broadcast_pace;

@@ -185,6 +185,7 @@ impl Bridge {
             welcomed: false,
             closed_told: None,
             last_staff_at: None,
+            complaint_told: None,
         };
         store.commit(Store::portal_ops(&p))?;
         info!(room_id = %p.room_id, "portal created");

@@ -162,6 +162,20 @@ impl Bridge {
         r.push(&self.inner.store, super::admin::ADMIN_QUEUE, &notice);
     }
 
+    /// `!<autoreply.complaint_command>` is `!eurp` under the name the office chose.
+    fn command_alias(&self, body: String) -> String {
+        let alias = &self.inner.config.raw.autoreply.complaint_command;
+        let Some(rest) = body.trim_start().strip_prefix('!') else {
+            return body;
+        };
+        let (word, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        if alias != "eurp" && word.eq_ignore_ascii_case(alias) {
+            format!("!eurp {tail}").trim_end().to_owned()
+        } else {
+            body
+        }
+    }
+
     /// Keeps one monotonic status per outbound wamid (`sent` < `delivered` < `read`,
     /// `failed` terminal) and queues what staff should see behind the citizen's other work.
     fn route_status(&self, r: &mut Routed, s: StatusUpdate) -> Result<(), StoreError> {
@@ -405,7 +419,8 @@ impl Bridge {
                 continue;
             }
             let raw_body = ev.raw["content"]["body"].as_str().unwrap_or("");
-            let body = crate::matrix::types::strip_plain_reply_fallback(raw_body);
+            let body =
+                self.command_alias(crate::matrix::types::strip_plain_reply_fallback(raw_body));
             let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
                 .as_str()
                 .map(str::to_owned);

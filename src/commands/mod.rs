@@ -47,6 +47,27 @@ pub const COMMANDS: &[CommandSpec] = &[
         place: Where::Portal,
     },
     CommandSpec {
+        name: "reply",
+        args: "<name>",
+        help: "send this citizen a configured reply ([replies.<name>] in the config)",
+        who: Who::Staff,
+        place: Where::Portal,
+    },
+    CommandSpec {
+        name: "replies",
+        args: "",
+        help: "list the configured replies",
+        who: Who::Staff,
+        place: Where::Both,
+    },
+    CommandSpec {
+        name: "eurp",
+        args: "",
+        help: "send this citizen the address of the complaints web app (the name is configurable)",
+        who: Who::Staff,
+        place: Where::Portal,
+    },
+    CommandSpec {
         name: "warn",
         args: "<number|this room>",
         help: "send the citizen the code of conduct (before blocking)",

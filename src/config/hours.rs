@@ -154,6 +154,42 @@ pub struct AutoReply {
     /// No automatic reply when a staff member wrote to the citizen within these minutes.
     #[serde(default = "ten")]
     pub quiet_minutes: u64,
+    /// Whole words (case and accents ignored) that get the complaints redirect, once a day.
+    #[serde(default = "complaint_words")]
+    pub complaint_keywords: Vec<String>,
+    /// The staff command that sends the complaints redirect (`!eurp`).
+    #[serde(default = "eurp")]
+    pub complaint_command: String,
+}
+
+/// A canned reply staff send with `!reply <name>`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CannedReply {
+    pub text: String,
+}
+
+fn complaint_words() -> Vec<String> {
+    [
+        "reclamo",
+        "reclami",
+        "segnalazione",
+        "segnalazioni",
+        "segnalare",
+        "segnalo",
+        "denuncia",
+        "denunciare",
+        "disservizio",
+        "disservizi",
+        "lamentela",
+        "lamentele",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+fn eurp() -> String {
+    "eurp".into()
 }
 
 impl Default for AutoReply {
@@ -163,6 +199,8 @@ impl Default for AutoReply {
             complaints_url: String::new(),
             emergency_numbers: String::new(),
             quiet_minutes: ten(),
+            complaint_keywords: complaint_words(),
+            complaint_command: eurp(),
         }
     }
 }

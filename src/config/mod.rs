@@ -8,7 +8,7 @@ use std::{fmt, net::SocketAddr, path::PathBuf};
 mod hours;
 mod messages;
 mod news;
-pub use hours::{AutoReply, ClosureConfig, Hours};
+pub use hours::{AutoReply, CannedReply, ClosureConfig, Hours};
 pub use messages::{Policies, Template};
 pub use news::{Broadcast as BroadcastConfig, Subscriptions, Topic};
 
@@ -61,6 +61,9 @@ pub struct RawConfig {
     /// Office hours: weekly ranges, local holidays, closures.
     #[serde(default)]
     pub hours: Hours,
+    /// Named replies staff send with `!reply <name>`.
+    #[serde(default)]
+    pub replies: std::collections::BTreeMap<String, CannedReply>,
     /// The welcome and out-of-hours replies.
     #[serde(default)]
     pub autoreply: AutoReply,

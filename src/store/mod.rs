@@ -120,6 +120,9 @@ pub struct PortalRecord {
     /// When a staff message last went to this citizen (unix seconds).
     #[serde(default)]
     pub last_staff_at: Option<i64>,
+    /// The day (office time, YYYY-MM-DD) the citizen last got the complaints redirect.
+    #[serde(default)]
+    pub complaint_told: Option<String>,
 }
 
 fn welcomed_default() -> bool {

@@ -79,6 +79,7 @@ fn portals_and_message_map() {
         welcomed: true,
         closed_told: None,
         last_staff_at: None,
+        complaint_told: None,
     };
     s.commit(Store::portal_ops(&p)).unwrap();
     assert_eq!(s.portal_by_room("!r:x").unwrap(), Some(p.clone()));
@@ -122,6 +123,7 @@ fn audiences_and_portals_are_paged() {
             welcomed: true,
             closed_told: None,
             last_staff_at: None,
+            complaint_told: None,
         }));
     }
     s.commit(ops).unwrap();

@@ -306,4 +306,34 @@ pub(super) const NEWS: &[(&str, &str, &str)] = &[
         "🤖 Risposta automatica al cittadino: {reply}",
         "🤖 Automatic reply sent to the citizen: {reply}",
     ),
+    (
+        "auto_complaint",
+        "Reclami e segnalazioni non si ricevono su WhatsApp: puoi inviarli dall'apposito servizio, {url}. Grazie!",
+        "Complaints and reports are not taken on WhatsApp: please send them through {url}. Thank you!",
+    ),
+    (
+        "eurp_none",
+        "Nessun indirizzo per i reclami: impostare autoreply.complaints_url.",
+        "No complaints address: set autoreply.complaints_url.",
+    ),
+    (
+        "replies_none",
+        "Nessuna risposta configurata ([replies.<nome>]).",
+        "No replies configured ([replies.<name>]).",
+    ),
+    (
+        "replies_list",
+        "Risposte pronte:\n{list}",
+        "Ready replies:\n{list}",
+    ),
+    (
+        "reply_unknown",
+        "Nessuna risposta «{name}». Ci sono: {names}.",
+        "No reply \"{name}\". There are: {names}.",
+    ),
+    (
+        "canned_queued",
+        "In invio al cittadino: {text}",
+        "Sending to the citizen: {text}",
+    ),
 ];

@@ -165,6 +165,7 @@ async fn main() -> anyhow::Result<()> {
                         welcomed: true,
                         closed_told: None,
                         last_staff_at: None,
+                        complaint_told: None,
                     }));
                 }
             }
