@@ -30,7 +30,7 @@ async fn welcome_and_out_of_hours_once_and_never_over_staff() {
     assert!(
         text.starts_with("Welcome to the WhatsApp channel of URP Comune di Prova")
             && text.contains("please use https://comune.test/reclami")
-            && text.contains("The office is closed now (Chiusura per prova): we have your message and will answer ")
+            && text.contains("URP Comune di Prova is closed now (Chiusura per prova): we have your message and will answer ")
             && text.ends_with("In an emergency: 112."),
         "{text}"
     );
@@ -173,5 +173,57 @@ async fn complaints_redirect_and_ready_replies() {
             .as_str()
             .unwrap()
             .contains("!reply orari — Siamo aperti tutti i giorni.")
+    );
+}
+
+/// Emergency mode: citizens writing get the emergency message once (here during opening
+/// hours); switched off, nothing more is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emergency_message_reaches_citizens_once() {
+    let all_day: String = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    .iter()
+    .map(|d| format!("{d} = [\"00:00-23:59\"]\n"))
+    .collect();
+    let stack = stack_with(StackOptions {
+        autoreply: "enabled = true".into(),
+        extra_toml: format!("[hours]\n{all_day}"),
+        ..Default::default()
+    })
+    .await;
+    let sim = &stack.sim;
+    let anna = crate::harness::news::Admin::join(&stack, "anna").await;
+    assert!(
+        anna.say("hours emergency on Strade allagate: chiamate il 112")
+            .await
+            .starts_with("Emergency mode on")
+    );
+    let elio = Citizen::phone("393330005555", "Elio");
+    let (mario, room) = citizen_writes(&stack, &elio, "Ciao").await;
+    let m = sim.wait_for_messages(1, crate::harness::WAIT).await;
+    let text = m[0]["text"]["body"].as_str().unwrap();
+    assert!(
+        text.starts_with("Welcome") && text.ends_with("⚠️ Strade allagate: chiamate il 112"),
+        "{text}"
+    );
+    let n = sim.notification(&[&elio], vec![sim.text(&elio, "Grazie")]);
+    assert_eq!(sim.post(&n).await, 200);
+    mario
+        .wait_for(&room, 1, "the second message", |e| {
+            e["content"]["body"] == "Grazie"
+        })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        sim.accepted_messages().len(),
+        1,
+        "the emergency message goes once"
     );
 }

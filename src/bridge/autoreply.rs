@@ -92,7 +92,12 @@ impl Bridge {
             };
             parts.push(self.t(
                 "auto_closed",
-                &[("why", &why), ("when", &when), ("numbers", &numbers)],
+                &[
+                    ("office", &raw.office.name),
+                    ("why", &why),
+                    ("when", &when),
+                    ("numbers", &numbers),
+                ],
             ));
         }
         if let (true, Some(e)) = (d.emergency, &emergency) {

@@ -138,6 +138,14 @@ impl Bridge {
             warn!(event_id = %s.event_id, "a send was interrupted by a restart; its outcome is unknown");
             return Ok(self.notice_for(&s, self.t("unknown_outcome", &[])));
         }
+        // A staff member is answering: automatic replies keep quiet for a while, whatever
+        // becomes of this message (sent, held, refused).
+        if s.attempts == 0
+            && let Some(mut p) = store.portal_by_room(&s.room_id)?
+        {
+            p.last_staff_at = Some(crate::store::now_secs() as i64);
+            store.commit(Store::portal_ops(&p))?;
+        }
         let Some((portal, to)) = self.recipient(&s.room_id)? else {
             return Ok(self.notice_for(&s, self.t("no_number", &[])));
         };
@@ -269,11 +277,7 @@ impl Bridge {
         {
             Ok(sent) => {
                 info!(event_id = %s.event_id, wamid = %sent.id, kind, "staff message accepted by WhatsApp");
-                // Automatic replies stay quiet while staff are answering.
-                let mut answered = portal.clone();
-                answered.last_staff_at = Some(crate::store::now_secs() as i64);
-                let mut ops = Store::portal_ops(&answered);
-                ops.extend(after);
+                let mut ops = after;
                 if kind != "reaction" {
                     ops.extend(Store::message_ops(
                         sent.id.expose(),

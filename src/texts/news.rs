@@ -292,8 +292,8 @@ pub(super) const NEWS: &[(&str, &str, &str)] = &[
     ),
     (
         "auto_closed",
-        "L'ufficio ora è chiuso{why}: abbiamo ricevuto il tuo messaggio e ti risponderemo {when}.{numbers}",
-        "The office is closed now{why}: we have your message and will answer {when}.{numbers}",
+        "{office} ora è chiuso{why}: abbiamo ricevuto il tuo messaggio e ti risponderemo {when}.{numbers}",
+        "{office} is closed now{why}: we have your message and will answer {when}.{numbers}",
     ),
     (
         "auto_numbers",
