@@ -179,6 +179,14 @@ impl Bridge {
         Ok(match p.spec.name {
             "help" => {
                 let (text, html) = commands::help(is_admin, in_admin);
+                // The complaints redirect answers to the office's own name.
+                let alias = &self.inner.config.raw.autoreply.complaint_command;
+                let (text, html) = if alias == "eurp" {
+                    (text, html)
+                } else {
+                    let rename = |s: String| s.replace("!eurp", &format!("!{alias}"));
+                    (rename(text), rename(html))
+                };
                 Reply {
                     text,
                     html: Some(html),
