@@ -246,22 +246,6 @@ pub fn week_lines(s: &Schedule, lang: Lang, closed: &str) -> Vec<String> {
         .collect()
 }
 
-/// The launch town's week: Mon/Wed/Fri 9–13, Tue/Thu 9–13 and 15–17.
-pub fn launch_week() -> [Vec<Range>; 7] {
-    let r = |s: &str| parse_range(s).expect("valid");
-    let morning = vec![r("09:00-13:00")];
-    let long = vec![r("09:00-13:00"), r("15:00-17:00")];
-    [
-        morning.clone(),
-        long.clone(),
-        morning.clone(),
-        long,
-        morning,
-        vec![],
-        vec![],
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,7 +254,11 @@ mod tests {
     fn rome() -> Schedule {
         Schedule {
             tz: chrono_tz::Europe::Rome,
-            week: launch_week(),
+            // The launch town's week: the configuration's default.
+            week: crate::config::Hours::default()
+                .schedule(chrono_tz::Europe::Rome)
+                .unwrap()
+                .week,
             closures: vec![Closure {
                 from: NaiveDate::from_ymd_opt(2026, 12, 28).unwrap(),
                 to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),

@@ -63,7 +63,7 @@ pub fn fold(s: &str) -> String {
 const FILLERS: &[&str] = &[
     "a", "ad", "al", "alla", "alle", "ai", "agli", "e", "da", "dal", "dalla", "dalle", "dai", "di",
     "per", "me", "mi", "la", "le", "lista", "liste", "to", "from", "and", "the", "list", "lists",
-    "me", "please",
+    "please",
 ];
 pub const ALL: &[&str] = &["tutte", "tutto", "tutti", "all", "everything"];
 

@@ -393,11 +393,7 @@ impl Bridge {
             return Ok(Reply::text(self.t("warn_no_portal", &[("who", &who)])));
         };
         self.queue_as_staff(citizen, &portal.room_id, c, &policies.code_of_conduct)?;
-        let version = if policies.code_of_conduct_version.is_empty() {
-            "-"
-        } else {
-            &policies.code_of_conduct_version
-        };
+        let version = policies.versions().1;
         Ok(Reply::text(
             self.t("warn_queued", &[("version", version), ("who", &who)]),
         ))

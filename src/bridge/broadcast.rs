@@ -16,7 +16,7 @@ use tracing::{info, warn};
 
 use super::Bridge;
 use super::worker::Transient;
-use crate::ids::{Bsuid, CitizenKey, WaId};
+use crate::ids::{CitizenKey, WaId};
 use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
 use crate::whatsapp::{GraphError, Handling};
 
@@ -163,34 +163,28 @@ impl Bridge {
         loop {
             let mut open = 0;
             let mut ops = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = store.recipients_page(b.id, cursor.as_deref(), 512)?;
-                let Some((last, _)) = page.last() else { break };
-                cursor = Some(last.clone());
-                for (citizen, mut r) in page.into_iter().filter(|(_, r)| r.state == "sending") {
-                    if let Some(wamid) = store.tag_wamid(&tag(b.id, r.ordinal))? {
-                        info!(
-                            broadcast = b.id,
-                            "an interrupted send reached WhatsApp; not resent"
-                        );
-                        ops.push(Store::broadcast_wamid_op(&wamid, b.id));
-                        r.state = "sent".into();
-                        r.wamid = Some(wamid);
-                        bump(b, "sent");
-                        bump(b, "sent_after_restart");
-                        ops.push(Store::recipient_op(b.id, &citizen, &r));
-                    } else if started.elapsed() >= wait {
-                        info!(
-                            broadcast = b.id,
-                            "an interrupted send never reached WhatsApp; sending it"
-                        );
-                        r.state = "deferred".into();
-                        r.retry_at = 0;
-                        ops.push(Store::recipient_op(b.id, &citizen, &r));
-                    } else {
-                        open += 1;
-                    }
+            for (citizen, mut r) in store.recipients_in(b.id, "sending")? {
+                if let Some(wamid) = store.tag_wamid(&tag(b.id, r.ordinal))? {
+                    info!(
+                        broadcast = b.id,
+                        "an interrupted send reached WhatsApp; not resent"
+                    );
+                    ops.push(Store::broadcast_wamid_op(&wamid, b.id));
+                    r.state = "sent".into();
+                    r.wamid = Some(wamid);
+                    bump(b, "sent");
+                    bump(b, "sent_after_restart");
+                    ops.push(Store::recipient_op(b.id, &citizen, &r));
+                } else if started.elapsed() >= wait {
+                    info!(
+                        broadcast = b.id,
+                        "an interrupted send never reached WhatsApp; sending it"
+                    );
+                    r.state = "deferred".into();
+                    r.retry_at = 0;
+                    ops.push(Store::recipient_op(b.id, &citizen, &r));
+                } else {
+                    open += 1;
                 }
             }
             if !ops.is_empty() {
@@ -235,18 +229,12 @@ impl Bridge {
             .and_then(|p| p.phone.as_deref())
             .and_then(WaId::parse);
         let to = match CitizenKey::parse(citizen) {
-            Some(CitizenKey::Phone(p)) => CitizenKey::Phone(p),
+            // A citizen first seen by BSUID whose number is now known gets it by number.
             Some(CitizenKey::Bsuid(b)) => {
                 phone.map(CitizenKey::Phone).unwrap_or(CitizenKey::Bsuid(b))
             }
-            None => match portal
-                .as_ref()
-                .and_then(|p| p.bsuid.as_deref())
-                .and_then(Bsuid::parse)
-            {
-                Some(b) => CitizenKey::Bsuid(b),
-                None => return Ok(Err("no_number")),
-            },
+            Some(key) => key,
+            None => return Ok(Err("no_number")),
         };
         let inside =
             super::window::is_open(portal.and_then(|p| p.last_inbound_at), now_secs() as i64);
@@ -338,10 +326,7 @@ impl Bridge {
                 }
             }
             b.cursor = Some(last);
-            ops.push(Store::broadcast_op(b));
-            store.commit(ops)?;
-            self.send_batch(b, batch, pace).await?;
-            self.show_progress(b, progress, pace, false).await;
+            self.mark_and_send(b, ops, batch, pace, progress).await?;
         }
     }
 
@@ -359,17 +344,11 @@ impl Bridge {
             }
             let mut due = Vec::new();
             let mut waiting: Option<u64> = None;
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = store.recipients_page(b.id, cursor.as_deref(), 512)?;
-                let Some((last, _)) = page.last() else { break };
-                cursor = Some(last.clone());
-                for (citizen, r) in page.into_iter().filter(|(_, r)| r.state == "deferred") {
-                    if r.retry_at <= now_secs() {
-                        due.push((citizen, r));
-                    } else {
-                        waiting = Some(waiting.map_or(r.retry_at, |w| w.min(r.retry_at)));
-                    }
+            for (citizen, r) in store.recipients_in(b.id, "deferred")? {
+                if r.retry_at <= now_secs() {
+                    due.push((citizen, r));
+                } else {
+                    waiting = Some(waiting.map_or(r.retry_at, |w| w.min(r.retry_at)));
                 }
             }
             if due.is_empty() && waiting.is_none() {
@@ -400,10 +379,7 @@ impl Bridge {
                         }
                     }
                 }
-                ops.push(Store::broadcast_op(b));
-                store.commit(ops)?;
-                self.send_batch(b, batch, pace).await?;
-                self.show_progress(b, progress, pace, false).await;
+                self.mark_and_send(b, ops, batch, pace, progress).await?;
             }
             if let Some(w) = waiting
                 && due.is_empty()
@@ -414,6 +390,23 @@ impl Bridge {
                 }
             }
         }
+    }
+
+    /// Commits the chunk's `sending` marks (and the broadcast's cursor) before anything leaves,
+    /// sends it, and updates the progress message.
+    async fn mark_and_send(
+        &self,
+        b: &mut Broadcast,
+        mut ops: Vec<crate::store::Op>,
+        batch: Vec<(String, CitizenKey, Mode, RecipientSend)>,
+        pace: &mut Pace,
+        progress: &mut super::broadcast_report::Progress,
+    ) -> Result<(), Transient> {
+        ops.push(Store::broadcast_op(b));
+        self.inner.store.commit(ops)?;
+        self.send_batch(b, batch, pace).await?;
+        self.show_progress(b, progress, pace, false).await;
+        Ok(())
     }
 
     /// Sends a batch at the pace, all at once in flight, and records every outcome.

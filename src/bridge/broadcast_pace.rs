@@ -198,6 +198,29 @@ mod tests {
         );
     }
 
+    /// 130429: the rate halves and sending pauses a second; clean sends bring it back.
+    #[tokio::test(start_paused = true)]
+    async fn throttling_halves_the_rate_then_it_recovers() {
+        let mut p = Pace::new(40);
+        p.throttled();
+        assert_eq!(p.rate(), 20.0);
+        let t = tokio::time::Instant::now();
+        p.slot().await;
+        assert!(t.elapsed() >= Duration::from_secs(1), "{:?}", t.elapsed());
+        for _ in 0..60 {
+            p.ok();
+        }
+        assert!(
+            p.rate() > 20.0 && p.rate() < 40.0,
+            "creeps back: {}",
+            p.rate()
+        );
+        for _ in 0..200 {
+            p.ok();
+        }
+        assert_eq!(p.rate(), 40.0, "never above the configured rate");
+    }
+
     #[test]
     fn tags_round_trip() {
         assert_eq!(parse_tag(&tag(12, 3456)), Some((12, 3456)));

@@ -167,9 +167,6 @@ impl Bridge {
             .set_state(&space, "m.space.child", &room_id, &json!({"via": [server]}))
             .await?;
         let p = PortalRecord {
-            citizen: citizen.to_owned(),
-            room_id,
-            ghost,
             profile_name: profile_name.map(str::to_owned),
             phone: match key {
                 CitizenKey::Phone(p) => Some(p.expose().to_owned()),
@@ -179,13 +176,7 @@ impl Bridge {
                 CitizenKey::Bsuid(b) => Some(b.expose().to_owned()),
                 _ => None,
             },
-            last_inbound: None,
-            last_inbound_at: None,
-            topic_until: None,
-            welcomed: false,
-            closed_told: None,
-            last_staff_at: None,
-            complaint_told: None,
+            ..PortalRecord::new(citizen, &room_id, &ghost)
         };
         store.commit(Store::portal_ops(&p))?;
         info!(room_id = %p.room_id, "portal created");

@@ -228,11 +228,10 @@ impl Bridge {
         };
         if let Some(id) = broadcast {
             // Counted per broadcast (for its report), not shown in any room.
-            let stats = match r.stats.get(&id) {
+            let mut stats = match r.stats.get(&id) {
                 Some(st) => st.clone(),
                 None => store.broadcast_stats(id)?,
             };
-            let mut stats = stats;
             if let Some(o) = old_status.filter(|o| rank(o) > 0)
                 && let Some(n) = stats.get_mut(&o)
             {

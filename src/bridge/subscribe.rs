@@ -23,19 +23,32 @@ fn text_message(body: String) -> serde_json::Value {
 impl Bridge {
     /// The policy versions in force, as the ledger records them.
     pub(super) fn policy_version(&self) -> String {
+        let (privacy, conduct) = self.inner.config.raw.policies.versions();
+        format!("privacy {privacy} · conduct {conduct}")
+    }
+
+    /// The privacy policy and the code of conduct as messages (those configured), and the
+    /// line telling staff they were sent.
+    fn policy_messages(&self) -> (Vec<serde_json::Value>, String) {
         let p = &self.inner.config.raw.policies;
-        let v = |s: &str| {
-            if s.is_empty() {
-                "-".to_owned()
-            } else {
-                s.to_owned()
-            }
+        let (privacy, conduct) = p.versions();
+        let messages: Vec<serde_json::Value> = [
+            ("privacy_msg", &p.privacy, privacy),
+            ("conduct_msg", &p.code_of_conduct, conduct),
+        ]
+        .into_iter()
+        .filter(|(_, text, _)| !text.trim().is_empty())
+        .map(|(key, text, v)| text_message(self.t(key, &[("version", v), ("text", text)])))
+        .collect();
+        let notice = if messages.is_empty() {
+            String::new()
+        } else {
+            self.t(
+                "kw_notice_policies",
+                &[("privacy", privacy), ("conduct", conduct)],
+            )
         };
-        format!(
-            "privacy {} · conduct {}",
-            v(&p.privacy_version),
-            v(&p.code_of_conduct_version)
-        )
+        (messages, notice)
     }
 
     fn topic_names(&self) -> Vec<String> {
@@ -118,32 +131,9 @@ impl Bridge {
                     let topics = self.topics_text(&new.topics);
                     messages.push(text_message(self.t("sub_confirm", &[("topics", &topics)])));
                     if send_policies {
-                        let p = &cfg.policies;
-                        for (key, text, version) in [
-                            ("privacy_msg", &p.privacy, &p.privacy_version),
-                            (
-                                "conduct_msg",
-                                &p.code_of_conduct,
-                                &p.code_of_conduct_version,
-                            ),
-                        ] {
-                            if !text.trim().is_empty() {
-                                let v = if version.is_empty() { "-" } else { version };
-                                messages.push(text_message(
-                                    self.t(key, &[("version", v), ("text", text)]),
-                                ));
-                            }
-                        }
-                        if messages.len() > 1 {
-                            let v = |s: &String| if s.is_empty() { "-".into() } else { s.clone() };
-                            extra = self.t(
-                                "kw_notice_policies",
-                                &[
-                                    ("privacy", &v(&p.privacy_version)),
-                                    ("conduct", &v(&p.code_of_conduct_version)),
-                                ],
-                            );
-                        }
+                        let (policies, notice) = self.policy_messages();
+                        messages.extend(policies);
+                        extra = notice;
                     }
                     let e = entry("subscribe", if added.is_empty() { wanted } else { added });
                     self.write_subscription(r, citizen, old.as_ref(), new, e);

@@ -17,6 +17,20 @@ pub struct Policies {
     pub privacy_version: String,
 }
 
+impl Policies {
+    /// The privacy policy's and the code of conduct's versions as shown and recorded
+    /// (`-` when not set).
+    pub fn versions(&self) -> (&str, &str) {
+        fn shown(v: &str) -> &str {
+            if v.is_empty() { "-" } else { v }
+        }
+        (
+            shown(&self.privacy_version),
+            shown(&self.code_of_conduct_version),
+        )
+    }
+}
+
 /// An approved WhatsApp template (created and approved in Meta's WhatsApp Manager).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -129,6 +129,27 @@ fn welcomed_default() -> bool {
     true
 }
 
+impl PortalRecord {
+    /// A new portal: its room and ghost, nothing known yet about the citizen's messages.
+    pub fn new(citizen: &str, room_id: &str, ghost: &str) -> PortalRecord {
+        PortalRecord {
+            citizen: citizen.to_owned(),
+            room_id: room_id.to_owned(),
+            ghost: ghost.to_owned(),
+            profile_name: None,
+            phone: None,
+            bsuid: None,
+            last_inbound: None,
+            last_inbound_at: None,
+            topic_until: None,
+            welcomed: false,
+            closed_told: None,
+            last_staff_at: None,
+            complaint_told: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MessageRef {
     pub room_id: String,

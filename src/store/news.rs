@@ -223,40 +223,49 @@ impl Store {
             .collect()
     }
 
-    /// Subscribers of a topic (index entries).
-    pub fn topic_count(&self, topic: &str) -> R<usize> {
-        let mut prefix = topic.as_bytes().to_vec();
-        prefix.push(0);
-        let mut n = 0;
-        let mut start = prefix.clone();
+    /// Calls `f` on every entry under `prefix`, reading the table a page at a time.
+    fn each(
+        &self,
+        table: &'static str,
+        prefix: &[u8],
+        mut f: impl FnMut(&[u8], &[u8]) -> R<()>,
+    ) -> R<()> {
+        const PAGE: usize = 1024;
+        let mut start = prefix.to_vec();
         loop {
-            let page = self.kv.scan_from(TOPICS, &prefix, &start, 4096)?;
-            n += page.len();
+            let page = self.kv.scan_from(table, prefix, &start, PAGE)?;
+            for (k, v) in &page {
+                f(k, v)?;
+            }
             match page.last() {
-                Some((k, _)) if page.len() == 4096 => start = after(k),
-                _ => return Ok(n),
+                Some((k, _)) if page.len() == PAGE => start = after(k),
+                _ => return Ok(()),
             }
         }
+    }
+
+    /// Subscribers of a topic (index entries).
+    pub fn topic_count(&self, topic: &str) -> R<usize> {
+        let mut n = 0;
+        self.each(TOPICS, &topic_key(topic, ""), |_, _| {
+            n += 1;
+            Ok(())
+        })?;
+        Ok(n)
     }
 
     /// Citizens subscribed to at least one topic, and how many of them stopped marketing.
     pub fn subscription_totals(&self) -> R<(u64, u64)> {
         let (mut total, mut stopped) = (0, 0);
-        let mut start = Vec::new();
-        loop {
-            let page = self.kv.scan_from(SUBS, b"", &start, 4096)?;
-            for (_, v) in &page {
-                let s: Subscription = parse(v)?;
-                if !s.topics.is_empty() {
-                    total += 1;
-                    stopped += u64::from(s.marketing_stopped);
-                }
+        self.each(SUBS, b"", |_, v| {
+            let s: Subscription = parse(v)?;
+            if !s.topics.is_empty() {
+                total += 1;
+                stopped += u64::from(s.marketing_stopped);
             }
-            match page.last() {
-                Some((k, _)) if page.len() == 4096 => start = after(k),
-                _ => return Ok((total, stopped)),
-            }
-        }
+            Ok(())
+        })?;
+        Ok((total, stopped))
     }
 
     /// The next `limit` citizens of an audience (a topic, or everyone subscribed to
@@ -324,23 +333,18 @@ impl Store {
         Op::put(BC_SEND, send_key(id, citizen), json(r))
     }
 
-    /// The broadcast's recipient records after `cursor` (citizen key), page by page.
-    pub fn recipients_page(
-        &self,
-        id: u64,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> R<Vec<(String, RecipientSend)>> {
-        let prefix = id.to_be_bytes();
-        let start = match cursor {
-            Some(c) => after(&send_key(id, c)),
-            None => prefix.to_vec(),
-        };
-        self.kv
-            .scan_from(BC_SEND, &prefix, &start, limit)?
-            .into_iter()
-            .map(|(k, v)| Ok((String::from_utf8_lossy(&k[8..]).into_owned(), parse(&v)?)))
-            .collect()
+    /// The broadcast's recipients in `state`, read page by page (only those are kept: after
+    /// a crash or throttling they are few).
+    pub fn recipients_in(&self, id: u64, state: &str) -> R<Vec<(String, RecipientSend)>> {
+        let mut out = Vec::new();
+        self.each(BC_SEND, &id.to_be_bytes(), |k, v| {
+            let r: RecipientSend = parse(v)?;
+            if r.state == state {
+                out.push((String::from_utf8_lossy(&k[8..]).into_owned(), r));
+            }
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// Counts of the statuses Meta reported for a broadcast's messages.

@@ -67,19 +67,9 @@ async fn concurrent_inbox_pushes_are_group_committed_and_durable() {
 fn portals_and_message_map() {
     let s = Store::memory();
     let p = PortalRecord {
-        citizen: "p:39333".into(),
-        room_id: "!r:x".into(),
-        ghost: "@whatsapp_39333:x".into(),
         profile_name: Some("Anna".into()),
         phone: Some("39333".into()),
-        bsuid: None,
-        last_inbound: None,
-        last_inbound_at: None,
-        topic_until: None,
-        welcomed: true,
-        closed_told: None,
-        last_staff_at: None,
-        complaint_told: None,
+        ..PortalRecord::new("p:39333", "!r:x", "@whatsapp_39333:x")
     };
     s.commit(Store::portal_ops(&p)).unwrap();
     assert_eq!(s.portal_by_room("!r:x").unwrap(), Some(p.clone()));
@@ -110,21 +100,11 @@ fn audiences_and_portals_are_paged() {
             &["eventi", "bandi"]
         };
         ops.extend(Store::subscription_ops(&c, None, &sub(topics)));
-        ops.extend(Store::portal_ops(&PortalRecord {
-            citizen: c.clone(),
-            room_id: format!("!r{i}:x"),
-            ghost: format!("@g{i}:x"),
-            profile_name: None,
-            phone: None,
-            bsuid: None,
-            last_inbound: None,
-            last_inbound_at: None,
-            topic_until: None,
-            welcomed: true,
-            closed_told: None,
-            last_staff_at: None,
-            complaint_told: None,
-        }));
+        ops.extend(Store::portal_ops(&PortalRecord::new(
+            &c,
+            &format!("!r{i}:x"),
+            &format!("@g{i}:x"),
+        )));
     }
     s.commit(ops).unwrap();
     let page = |topic: Option<&str>| {

@@ -152,20 +152,11 @@ async fn main() -> anyhow::Result<()> {
                 };
                 ops.extend(Store::subscription_ops(&key, None, &sub));
                 if i % 3 == 0 {
+                    let ghost = format!("@whatsapp_{number}:comune.test");
                     ops.extend(Store::portal_ops(&PortalRecord {
-                        citizen: key.clone(),
-                        room_id: format!("!bench{i}:comune.test"),
-                        ghost: format!("@whatsapp_{number}:comune.test"),
-                        profile_name: None,
                         phone: Some(number),
-                        bsuid: None,
-                        last_inbound: None,
                         last_inbound_at: Some(now_secs() as i64 - 600),
-                        topic_until: None,
-                        welcomed: true,
-                        closed_told: None,
-                        last_staff_at: None,
-                        complaint_told: None,
+                        ..PortalRecord::new(&key, &format!("!bench{i}:comune.test"), &ghost)
                     }));
                 }
             }
