@@ -1,23 +1,9 @@
 //! The admin room: generated help, permissions with an audit log, and blocks that stop a
 //! number both ways (and at Meta).
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::harness::{Citizen, Staff, citizen_writes, eventually};
-
-const BOT: &str = "@sportello:comune.test";
-
-async fn reply_to(staff: &Staff, room: &matrix_sdk::ruma::RoomId, ev: &str) -> Value {
-    let ev = ev.to_owned();
-    eventually("the bot's reply", || async {
-        staff.messages(room).await.into_iter().find(|e| {
-            e["sender"] == BOT
-                && e["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == ev.as_str()
-        })
-    })
-    .await["content"]
-        .clone()
-}
+use crate::harness::{Citizen, Staff, bot_reply as reply_to, citizen_writes, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_commands_permissions_audit_and_blocks() {

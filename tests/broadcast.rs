@@ -12,7 +12,8 @@ use sportello::store::{
     now_secs,
 };
 
-use crate::harness::news::{Admin, BOT, seed};
+use crate::harness::BOT;
+use crate::harness::news::{Admin, seed};
 use crate::harness::{Citizen, Stack, StackOptions, eventually, stack_with};
 
 fn news_toml(mps: u32, resolve_secs: u64) -> String {
@@ -56,7 +57,7 @@ enum Kind {
     OtherTopic,
 }
 
-fn seed_ops(store: &Store, kinds: &[Kind]) -> Vec<sportello::store::Op> {
+fn seed_ops(kinds: &[Kind]) -> Vec<sportello::store::Op> {
     let mut ops = Vec::new();
     for (i, kind) in kinds.iter().enumerate() {
         let topic = if *kind == Kind::OtherTopic {
@@ -71,20 +72,11 @@ fn seed_ops(store: &Store, kinds: &[Kind]) -> Vec<sportello::store::Op> {
         };
         ops.extend(Store::subscription_ops(&key(i), None, &sub));
         if *kind == Kind::Inside {
+            let ghost = format!("@whatsapp_{}:comune.test", number(i));
             ops.extend(Store::portal_ops(&PortalRecord {
-                citizen: key(i),
-                room_id: format!("!seeded{i}:comune.test"),
-                ghost: format!("@whatsapp_{}:comune.test", number(i)),
-                profile_name: None,
                 phone: Some(number(i)),
-                bsuid: None,
-                last_inbound: None,
                 last_inbound_at: Some(now_secs() as i64 - 3600),
-                topic_until: None,
-                welcomed: true,
-                closed_told: None,
-                last_staff_at: None,
-                complaint_told: None,
+                ..PortalRecord::new(&key(i), &format!("!seeded{i}:comune.test"), &ghost)
             }));
         }
         if *kind == Kind::Blocked {
@@ -99,7 +91,6 @@ fn seed_ops(store: &Store, kinds: &[Kind]) -> Vec<sportello::store::Op> {
             ));
         }
     }
-    let _ = store;
     ops
 }
 
@@ -173,7 +164,7 @@ async fn broadcast_to_two_thousand_exactly_once_within_the_cap() {
             _ => Kind::Outside,
         })
         .collect();
-    seed(&mut stack, |s| seed_ops(s, &kinds)).await;
+    seed(&mut stack, |_| seed_ops(&kinds)).await;
     let admin = Admin::join(&stack, "anna").await;
 
     let text = "Strada chiusa\nvia Roma, fino alle 18.";
@@ -307,7 +298,7 @@ async fn seeded(n: usize, mps: u32, resolve: u64) -> (Stack, Admin) {
 async fn seeded_with(n: usize, opts: StackOptions) -> (Stack, Admin) {
     let mut stack = stack_with(opts).await;
     let kinds = vec![Kind::Outside; n];
-    seed(&mut stack, |s| seed_ops(s, &kinds)).await;
+    seed(&mut stack, |_| seed_ops(&kinds)).await;
     let admin = Admin::join(&stack, "anna").await;
     let draft = admin
         .say("broadcast eventi Consiglio comunale stasera alle 21")
@@ -393,8 +384,8 @@ async fn interrupted_sends_are_resolved_by_their_tags() {
     })
     .await;
     let kinds = vec![Kind::Outside; 3];
-    seed(&mut stack, |s| {
-        let mut ops = seed_ops(s, &kinds);
+    seed(&mut stack, |_| {
+        let mut ops = seed_ops(&kinds);
         // Broadcast #1 was being sent when the bridge died: citizen 0's send reached WhatsApp
         // (its status, with the tag, was stored), citizen 1's never left; 2 is still ahead.
         let b = Broadcast {
@@ -500,7 +491,7 @@ async fn a_broadcast_replying_to_an_image_sends_it_inside_the_window() {
     })
     .await;
     let kinds = [Kind::Inside, Kind::Outside, Kind::Inside];
-    seed(&mut stack, |s| seed_ops(s, &kinds)).await;
+    seed(&mut stack, |_| seed_ops(&kinds)).await;
     let admin = Admin::join(&stack, "anna").await;
     let photo: Vec<u8> = (0..30_000u32).map(|i| (i % 251) as u8).collect();
     let mxc = admin.staff.upload("image/jpeg", photo.clone()).await;
@@ -522,7 +513,7 @@ async fn a_broadcast_replying_to_an_image_sends_it_inside_the_window() {
                 "m.relates_to": {"m.in_reply_to": {"event_id": image}}}),
         )
         .await;
-    let draft = crate::harness::news::bot_reply(&admin.staff, &admin.room, ev.as_str()).await;
+    let draft = crate::harness::bot_reply(&admin.staff, &admin.room, ev.as_str()).await;
     let draft = draft["body"].as_str().unwrap();
     assert!(draft.contains("Attachment: festa.jpg (image)"), "{draft}");
     assert!(admin.say("approve 1").await.contains("approved"));

@@ -5,8 +5,26 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::harness::news::BOT;
+use crate::harness::BOT;
 use crate::harness::{Citizen, StackOptions, citizen_writes, stack_with};
+
+/// `[hours]` open every day, all day (national holidays still close the office).
+fn open_all_day() -> String {
+    let days = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let lines: String = days
+        .iter()
+        .map(|d| format!("{d} = [\"00:00-23:59\"]\n"))
+        .collect();
+    format!("[hours]\n{lines}")
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn welcome_and_out_of_hours_once_and_never_over_staff() {
@@ -94,24 +112,13 @@ async fn welcome_and_out_of_hours_once_and_never_over_staff() {
 /// office's own command name, and ready replies with `!reply`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn complaints_redirect_and_ready_replies() {
-    let all_day: String = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-    .iter()
-    .map(|d| format!("{d} = [\"00:00-23:59\"]\n"))
-    .collect();
     let stack = stack_with(StackOptions {
         autoreply:
             "complaints_url = \"https://comune.test/reclami\"\ncomplaint_command = \"reclami\""
                 .into(),
         extra_toml: format!(
-            "[hours]\n{all_day}\n[replies.orari]\ntext = \"Siamo aperti tutti i giorni.\"\n"
+            "{}\n[replies.orari]\ntext = \"Siamo aperti tutti i giorni.\"\n",
+            open_all_day()
         ),
         ..Default::default()
     })
@@ -167,7 +174,7 @@ async fn complaints_redirect_and_ready_replies() {
     let ev = mario
         .send(&room, json!({"msgtype": "m.text", "body": "!replies"}))
         .await;
-    let list = crate::harness::news::bot_reply(&mario, &room, ev.as_str()).await;
+    let list = crate::harness::bot_reply(&mario, &room, ev.as_str()).await;
     assert!(
         list["body"]
             .as_str()
@@ -177,24 +184,12 @@ async fn complaints_redirect_and_ready_replies() {
 }
 
 /// Emergency mode: citizens writing get the emergency message once (here during opening
-/// hours); switched off, nothing more is sent.
+/// hours).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emergency_message_reaches_citizens_once() {
-    let all_day: String = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-    .iter()
-    .map(|d| format!("{d} = [\"00:00-23:59\"]\n"))
-    .collect();
     let stack = stack_with(StackOptions {
         autoreply: "enabled = true".into(),
-        extra_toml: format!("[hours]\n{all_day}"),
+        extra_toml: open_all_day(),
         ..Default::default()
     })
     .await;

@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::news::{Admin, BOT};
+use crate::harness::BOT;
+use crate::harness::news::Admin;
 use crate::harness::{Citizen, StackOptions, citizen_writes, eventually, stack_with};
 
 const POLICIES: &str = r#"
@@ -155,7 +156,7 @@ async fn keywords_lists_ledger_and_marketing_stop() {
             json!({"msgtype": "m.text", "body": "!subscribe this room viabilita asked at the desk"}),
         )
         .await;
-    let done = crate::harness::news::bot_reply(&mario, &room, ev.as_str()).await;
+    let done = crate::harness::bot_reply(&mario, &room, ev.as_str()).await;
     assert!(
         done["body"]
             .as_str()

@@ -3,9 +3,7 @@
 
 use serde_json::json;
 
-use crate::harness::{Citizen, StackOptions, Staff, WAIT, eventually, stack_with};
-
-const BOT: &str = "@sportello:comune.test";
+use crate::harness::{BOT, Citizen, StackOptions, Staff, WAIT, eventually, stack_with};
 
 async fn topic(mario: &Staff, room: &str) -> String {
     let v = mario

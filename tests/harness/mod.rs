@@ -103,6 +103,25 @@ where
     }
 }
 
+pub const BOT: &str = "@sportello:comune.test";
+
+/// The content of the bot's reply to `event_id`.
+pub async fn bot_reply(
+    staff: &Staff,
+    room: &matrix_sdk::ruma::RoomId,
+    event_id: &str,
+) -> serde_json::Value {
+    let ev = event_id.to_owned();
+    eventually("the bot's reply", || async {
+        staff.messages(room).await.into_iter().find(|e| {
+            e["sender"] == BOT
+                && e["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == ev.as_str()
+        })
+    })
+    .await["content"]
+        .clone()
+}
+
 /// The portal alias of a citizen who has a phone number.
 pub fn portal_alias(c: &Citizen) -> String {
     format!(

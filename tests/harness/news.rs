@@ -2,26 +2,11 @@
 //! the bot's replies, and seeding the store with subscribers while the bridge is stopped
 //! (thousands of citizens without creating thousands of rooms in Synapse).
 
-use matrix_sdk::ruma::{OwnedRoomId, RoomId};
-use serde_json::{Value, json};
+use matrix_sdk::ruma::OwnedRoomId;
+use serde_json::json;
 use sportello::store::{Op, Store};
 
-use super::{Stack, Staff, eventually};
-
-pub const BOT: &str = "@sportello:comune.test";
-
-/// The content of the bot's reply to `event_id`.
-pub async fn bot_reply(staff: &Staff, room: &RoomId, event_id: &str) -> Value {
-    let ev = event_id.to_owned();
-    eventually("the bot's reply", || async {
-        staff.messages(room).await.into_iter().find(|e| {
-            e["sender"] == BOT
-                && e["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == ev.as_str()
-        })
-    })
-    .await["content"]
-        .clone()
-}
+use super::{Stack, Staff, bot_reply};
 
 /// An admin in the admin room.
 pub struct Admin {
