@@ -418,11 +418,15 @@ impl Bridge {
     ) -> Result<(), Transient> {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, (_, to, mode, r)) in batch.iter().enumerate() {
-            pace.slot().await;
+            let flight = pace.slot().await;
             let graph = self.inner.graph.clone();
             let (kind, body) = self.broadcast_message(b, *mode);
             let (to, t) = (to.clone(), tag(b.id, r.ordinal));
-            tasks.spawn(async move { (i, graph.send_tagged(&to, kind, body, &t).await) });
+            tasks.spawn(async move {
+                let sent = graph.send_tagged(&to, kind, body, &t).await;
+                drop(flight);
+                (i, sent)
+            });
         }
         let mut results: Vec<Option<Result<crate::whatsapp::Sent, GraphError>>> =
             batch.iter().map(|_| None).collect();

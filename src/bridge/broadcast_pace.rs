@@ -2,6 +2,8 @@
 //! pace (spacing, a sliding one-second cap with headroom, slowing down on 130429), what each
 //! Graph error means for a recipient, and the one-line template parameter.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tracing::warn;
@@ -43,17 +45,54 @@ pub(super) const HEADROOM: f64 = 0.9;
 /// At most this many attempts per recipient before it counts as failed.
 pub(super) const MAX_ATTEMPTS: u32 = 8;
 
+const SECOND: Duration = Duration::from_secs(1);
+
 /// The pace: sends spaced at the current rate, with a little credit to make up for time spent
-/// committing (a fifth of a second's worth), and never more than 90% of `rate` leaving in any
-/// one second (Meta measures a sliding second where the requests arrive; the 10% is headroom
-/// for the network bunching them on the way). Halved on 130429, slowly restored.
+/// committing (a fifth of a second's worth), and never more than 90% of `rate` requests
+/// touching any one second. Halved on 130429, slowly restored.
+///
+/// Meta counts a request in the second it arrives, which is somewhere between the moment it
+/// left and the moment its answer came back; a scheduler stall or the network can bunch
+/// requests that left a second apart. So a new send is admitted only while fewer than the cap
+/// are in flight or were answered within the last second: then no one-second window, wherever
+/// it lies, can see more than the cap arrive. (Take the last of the requests arriving in some
+/// window to be admitted: every other one was still in flight or had been answered less than a
+/// second before, so all were counted when it was admitted.) The 10% is headroom for Meta's
+/// own clock.
 pub(super) struct Pace {
     max: f64,
     rate: f64,
     next: tokio::time::Instant,
     clean: u32,
-    /// When the sends of the last second left.
-    window: std::collections::VecDeque<tokio::time::Instant>,
+    flights: Arc<Flights>,
+}
+
+/// The sends in flight and when the recent ones were answered.
+#[derive(Default)]
+struct Flights {
+    state: Mutex<FlightState>,
+    landed: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct FlightState {
+    in_flight: usize,
+    /// When the sends answered in the last second were answered, oldest first.
+    answered: VecDeque<tokio::time::Instant>,
+}
+
+/// One admitted send: counts as in flight until dropped (when its answer came back, or it was
+/// given up).
+pub(super) struct Flight(Arc<Flights>);
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        let mut st = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.in_flight -= 1;
+        st.answered.push_back(tokio::time::Instant::now());
+        drop(st);
+        self.0.landed.notify_one();
+    }
 }
 
 impl Pace {
@@ -63,38 +102,45 @@ impl Pace {
             rate: max as f64,
             next: tokio::time::Instant::now(),
             clean: 0,
-            window: std::collections::VecDeque::new(),
+            flights: Arc::default(),
         }
     }
 
-    /// Waits for the next slot.
-    pub(super) async fn slot(&mut self) {
+    /// Waits for the next slot; the send counts against the cap until the `Flight` is dropped.
+    pub(super) async fn slot(&mut self) -> Flight {
         let now = tokio::time::Instant::now();
         let credit = Duration::from_secs_f64(0.2);
         if self.next + credit < now {
             self.next = now - credit;
         }
         tokio::time::sleep_until(self.next).await;
-        let second = Duration::from_secs(1);
         let cap = ((self.rate * HEADROOM).floor() as usize).max(1);
-        while self.window.len() >= cap {
-            let oldest = self.window[self.window.len() - cap];
-            let now = tokio::time::Instant::now();
-            if now.duration_since(oldest) >= second {
-                break;
+        loop {
+            let wait = {
+                let mut st = self.flights.state.lock().unwrap_or_else(|e| e.into_inner());
+                let now = tokio::time::Instant::now();
+                while st
+                    .answered
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= SECOND)
+                {
+                    st.answered.pop_front();
+                }
+                if st.in_flight + st.answered.len() < cap {
+                    st.in_flight += 1;
+                    break;
+                }
+                st.answered.front().map(|t| *t + SECOND)
+            };
+            match wait {
+                // Room comes when the oldest answer is a second old …
+                Some(at) => tokio::time::sleep_until(at).await,
+                // … or, with everything in flight, once something lands.
+                None => self.flights.landed.notified().await,
             }
-            tokio::time::sleep_until(oldest + second).await;
         }
-        let now = tokio::time::Instant::now();
-        while self
-            .window
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= second)
-        {
-            self.window.pop_front();
-        }
-        self.window.push_back(now);
         self.next += Duration::from_secs_f64(1.0 / self.rate);
+        Flight(self.flights.clone())
     }
 
     /// Meta said "too fast": halve the rate and pause.
@@ -195,6 +241,45 @@ mod tests {
             400.0 / span > 42.0,
             "the stalls were made up: {:.1}/s",
             400.0 / span
+        );
+    }
+
+    /// Sends that take a while (up to 0.9 s) still never have more than the cap touching any
+    /// one second, so no bunching on the way can push Meta's count over it.
+    #[tokio::test(start_paused = true)]
+    async fn slow_answers_count_until_they_land() {
+        let mut p = Pace::new(50);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0u64..300 {
+            let flight = p.slot().await;
+            let start = tokio::time::Instant::now();
+            let log = log.clone();
+            tasks.spawn(async move {
+                // A spread of latencies: most quick, some slow.
+                tokio::time::sleep(Duration::from_millis((i * 37 % 10) * 90)).await;
+                drop(flight);
+                log.lock()
+                    .unwrap()
+                    .push((start, tokio::time::Instant::now()));
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        let log = log.lock().unwrap();
+        // Any window's count is at most the count seen at the admission of the last request
+        // arriving in it: those admitted before it and answered less than a second before.
+        for (start, _) in log.iter() {
+            let touching = log
+                .iter()
+                .filter(|(s, e)| s <= start && *e + SECOND > *start)
+                .count();
+            assert!(touching <= 45, "{touching} sends touching one second");
+        }
+        let span = log.iter().map(|(_, e)| *e).max().unwrap() - log[0].0;
+        assert!(
+            300.0 / span.as_secs_f64() > 25.0,
+            "still sends at a useful rate: {:.1}/s",
+            300.0 / span.as_secs_f64()
         );
     }
 
