@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use sportello::convert::{MatrixEvent, Uploaded, citizen_to_matrix};
+use sportello::ids::CitizenKey;
 use sportello::whatsapp::GraphError;
 use sportello::whatsapp::webhook::{Update, parse};
 
@@ -197,6 +198,64 @@ fn check_message_kind(name: &str, m: &sportello::whatsapp::webhook::InboundMessa
             "{name}"
         );
     }
+}
+
+/// Number and business-scoped id changes are understood: the new number from `wa_id` (or
+/// the older `new_wa_id`, placeholders aside), the new id from `user_id_update`, and a
+/// `user_changed_user_id` that names no sender is acknowledged, not refused.
+#[test]
+fn identity_change_fixtures() {
+    let Some(dir) = fixtures() else { return };
+    let mut numbers = Vec::new();
+    let mut updates = Vec::new();
+    for (name, body) in files(&dir, "system") {
+        for u in parse(&body, &phone_number_id(&body)).unwrap() {
+            match u {
+                Update::Message(m) => {
+                    if let Some(CitizenKey::Phone(p)) = m.identity_change() {
+                        numbers.push((name.clone(), p.expose().to_owned()));
+                    }
+                }
+                Update::IdentityUpdate(u) => updates.push((
+                    name.clone(),
+                    u.phone.map(|p| p.expose().to_owned()),
+                    u.previous.map(|b| b.expose().to_owned()),
+                    u.current.expose().to_owned(),
+                )),
+                Update::Other { field } => assert!(
+                    name.contains("bsuid") && field.contains("user_changed_user_id"),
+                    "{name}: {field}"
+                ),
+                Update::Bad { reason, .. } => {
+                    assert!(reason.contains("sender"), "{name}: {reason}")
+                }
+                _ => {}
+            }
+        }
+    }
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        [
+            (
+                "system/meta_openapi_system_message.json".to_owned(),
+                "12195555358".to_owned()
+            ),
+            (
+                "system/pywa_user_changed_number.json".to_owned(),
+                "972912345678".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        updates,
+        [(
+            "system/restfb_useridupdate.json".to_owned(),
+            Some("16505551234".to_owned()),
+            Some("US.10101010101010101010".to_owned()),
+            "US.13491208655302741918".to_owned()
+        )]
+    );
 }
 
 #[test]

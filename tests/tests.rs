@@ -12,6 +12,7 @@ mod durability;
 mod fixtures;
 mod graph_client;
 mod hours;
+mod identity;
 mod kinds;
 mod news;
 mod portal;

@@ -277,6 +277,52 @@ impl Simulator {
         }
     }
 
+    /// The `system` message Meta sends when `c` moved their WhatsApp account to the number
+    /// `new_wa_id` (`user_changed_number`; Meta's OpenAPI example): from the old number,
+    /// without contacts.
+    pub fn number_change(&self, c: &Citizen, new_wa_id: &str) -> Value {
+        let old = c.wa_id.clone().unwrap_or_default();
+        let name = c.name.clone().unwrap_or_default();
+        let m = self.message(
+            c,
+            "system",
+            json!({
+                "body": format!("User {name} changed from {old} to {new_wa_id}"),
+                "wa_id": new_wa_id,
+                "type": "user_changed_number",
+            }),
+        );
+        self.notification(&[], vec![m])
+    }
+
+    /// A `user_id_update` notification: `c`'s business-scoped id was regenerated from
+    /// `previous` to `current`.
+    pub fn user_id_update_notification(&self, c: &Citizen, previous: &str, current: &str) -> Value {
+        let name = c.name.clone().unwrap_or_default();
+        let mut update = json!({
+            "detail": format!("User id for {name} has been updated."),
+            "user_id": {"previous": previous, "current": current},
+            "timestamp": now().to_string(),
+        });
+        if let Some(w) = &c.wa_id {
+            update["wa_id"] = json!(w);
+        }
+        self.about_citizen(c, "user_id_update", update)
+    }
+
+    /// A notification of `field` about `c`, carrying one `item` in the array named as the field.
+    fn about_citizen(&self, c: &Citizen, field: &str, item: Value) -> Value {
+        json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": self.cfg.waba_id, "changes": [{"value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": self.cfg.display_phone_number, "phone_number_id": self.cfg.phone_number_id},
+                "contacts": [c.contact()],
+                field: [item],
+            }, "field": field}]}]
+        })
+    }
+
     /// A `user_preferences` notification: the citizen turned marketing messages off
     /// (`stop`) or on (`resume`) in WhatsApp's settings.
     pub fn preference_notification(&self, c: &Citizen, value: &str) -> Value {
@@ -284,21 +330,14 @@ impl Simulator {
             "stop" => "User requested to stop marketing messages",
             _ => "User requested to resume marketing messages",
         };
-        json!({
-            "object": "whatsapp_business_account",
-            "entry": [{"id": self.cfg.waba_id, "changes": [{"value": {
-                "messaging_product": "whatsapp",
-                "metadata": {"display_phone_number": self.cfg.display_phone_number, "phone_number_id": self.cfg.phone_number_id},
-                "contacts": [c.contact()],
-                "user_preferences": [{
-                    "wa_id": c.wa_id,
-                    "detail": detail,
-                    "category": "marketing_messages",
-                    "value": value,
-                    "timestamp": now(),
-                }]
-            }, "field": "user_preferences"}]}]
-        })
+        let item = json!({
+            "wa_id": c.wa_id,
+            "detail": detail,
+            "category": "marketing_messages",
+            "value": value,
+            "timestamp": now(),
+        });
+        self.about_citizen(c, "user_preferences", item)
     }
 }
 

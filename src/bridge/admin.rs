@@ -316,10 +316,13 @@ impl Bridge {
     async fn meta_block(&self, citizen: &str, block: bool) -> Result<String, Transient> {
         let portal = self.inner.store.portal(citizen)?;
         let now = now_secs() as i64;
-        let phone = CitizenKey::parse(citizen).and_then(|k| match k {
-            CitizenKey::Phone(p) => Some(p.expose().to_owned()),
-            CitizenKey::Bsuid(_) => portal.as_ref().and_then(|p| p.phone.clone()),
-        });
+        let phone = match portal.as_ref().and_then(|p| p.phone.clone()) {
+            Some(p) => Some(p),
+            None => match CitizenKey::parse(citizen) {
+                Some(CitizenKey::Phone(p)) => Some(p.expose().to_owned()),
+                _ => None,
+            },
+        };
         let recent = portal
             .as_ref()
             .is_some_and(|p| window::is_open(p.last_inbound_at, now));
@@ -357,8 +360,7 @@ impl Bridge {
         let Some(portal) = self.inner.store.portal(citizen)? else {
             return Ok(());
         };
-        let key = CitizenKey::parse(citizen);
-        if let Some(key) = key {
+        if let Some(key) = portal.address().or_else(|| CitizenKey::parse(citizen)) {
             let name = convert::room_name(
                 &self.inner.config.raw.bridge.room_name_template,
                 portal.profile_name.as_deref(),

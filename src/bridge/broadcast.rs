@@ -16,8 +16,10 @@ use tracing::{info, warn};
 
 use super::Bridge;
 use super::worker::Transient;
-use crate::ids::{CitizenKey, WaId};
-use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
+use crate::ids::CitizenKey;
+use crate::store::{
+    Broadcast, BroadcastState, PortalRecord, RecipientSend, Store, StoreError, now_secs,
+};
 use crate::whatsapp::{GraphError, Handling};
 
 use super::broadcast_pace::{Outcome, classify, tag, template_parameter};
@@ -224,17 +226,14 @@ impl Bridge {
             return Ok(Err("marketing_stopped"));
         }
         let portal = store.portal(citizen)?;
-        let phone = portal
-            .as_ref()
-            .and_then(|p| p.phone.as_deref())
-            .and_then(WaId::parse);
-        let to = match CitizenKey::parse(citizen) {
-            // A citizen first seen by BSUID whose number is now known gets it by number.
-            Some(CitizenKey::Bsuid(b)) => {
-                phone.map(CitizenKey::Phone).unwrap_or(CitizenKey::Bsuid(b))
-            }
-            Some(key) => key,
-            None => return Ok(Err("no_number")),
+        // Where the portal says the citizen is now (by number once known, the new number after
+        // a change); a subscriber who never wrote is reached at their key.
+        let to = match portal.as_ref().and_then(PortalRecord::address) {
+            Some(to) => to,
+            None => match CitizenKey::parse(citizen) {
+                Some(key) => key,
+                None => return Ok(Err("no_number")),
+            },
         };
         let inside =
             super::window::is_open(portal.and_then(|p| p.last_inbound_at), now_secs() as i64);

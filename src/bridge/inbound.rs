@@ -66,11 +66,12 @@ impl Bridge {
         portal.bsuid = portal
             .bsuid
             .or(learned_bsuid.map(|b| b.expose().to_owned()));
-        // The latest citizen message: what staff typing marks, and when the window opened.
         // The latest citizen message (Meta does not guarantee order): what staff typing
-        // marks, and when the 24-hour window started.
+        // marks, and when the 24-hour window started. Meta's own `system` messages (a number
+        // change …) were not written by the citizen: no window, no automatic reply.
+        let written = m.kind != "system";
         let at = m.timestamp.unwrap_or(crate::store::now_secs() as i64);
-        if portal.last_inbound_at.is_none_or(|prev| at >= prev) {
+        if written && portal.last_inbound_at.is_none_or(|prev| at >= prev) {
             portal.last_inbound = Some(m.id.expose().to_owned());
             portal.last_inbound_at = Some(at);
         }
@@ -135,6 +136,7 @@ impl Bridge {
         }
         let reply = match c.keyword {
             Some(k) => Some(*k),
+            None if !written => None,
             None => {
                 let auto = self.auto_reply(&mut portal, false, m.text_body())?;
                 if auto.is_some() {

@@ -14,6 +14,7 @@ mod autoreply;
 mod broadcast;
 mod broadcast_pace;
 mod broadcast_report;
+mod identity;
 mod inbound;
 mod outbound;
 mod portal;

@@ -12,7 +12,7 @@ use crate::config::Signature;
 use crate::convert;
 use crate::convert::outbound::{check_media, media_object};
 use crate::convert::{MediaOut, Outbound, Refusal};
-use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
+use crate::ids::{CitizenKey, WaMessageId};
 use crate::matrix::types::{StaffEvent, StaffKind, staff_event};
 use crate::store::{PortalRecord, QueueItem, Store};
 use crate::whatsapp::Handling;
@@ -53,27 +53,13 @@ impl Bridge {
         }
     }
 
-    /// The citizen's address: the phone number when known, else the BSUID.
     /// The portal and the citizen's address: the phone number when known, else the BSUID.
     pub(super) fn recipient(
         &self,
         room_id: &str,
     ) -> Result<Option<(PortalRecord, CitizenKey)>, Transient> {
         let portal = self.inner.store.portal_by_room(room_id)?;
-        Ok(portal.and_then(|p| {
-            let to = p
-                .phone
-                .as_deref()
-                .and_then(WaId::parse)
-                .map(CitizenKey::Phone)
-                .or_else(|| {
-                    p.bsuid
-                        .as_deref()
-                        .and_then(Bsuid::parse)
-                        .map(CitizenKey::Bsuid)
-                })?;
-            Some((p, to))
-        }))
+        Ok(portal.and_then(|p| p.address().map(|to| (p, to))))
     }
 
     /// Fetches a staff attachment from Matrix and uploads it to the Graph API; returns the

@@ -126,6 +126,8 @@ impl Bridge {
             if let Some(name) = profile_name
                 && p.profile_name.as_deref() != Some(name)
             {
+                // Named after where the citizen is now (the new number after a change).
+                let key = &p.address().unwrap_or_else(|| key.clone());
                 self.inner
                     .matrix
                     .set_displayname(&p.ghost, &convert::ghost_displayname(Some(name), key))

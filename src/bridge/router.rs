@@ -22,7 +22,7 @@ pub(super) struct Routed {
     /// Marks, identities, subscriptions, statuses and broadcast counts written in this batch but not
     /// yet committed.
     marks: HashSet<String>,
-    identities: HashMap<String, String>,
+    pub(super) identities: HashMap<String, String>,
     pub subs: HashMap<String, Option<Subscription>>,
     stats: HashMap<u64, BTreeMap<String, u64>>,
     statuses: HashMap<String, String>,
@@ -126,6 +126,7 @@ impl Bridge {
                 Update::Message(m) => self.route_message(r, m)?,
                 Update::Status(s) => self.route_status(r, s)?,
                 Update::Preference(p) => self.route_preference(r, p)?,
+                Update::IdentityUpdate(u) => self.route_identity_update(r, u)?,
                 Update::Errors(errs) => {
                     let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
                     warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");
@@ -321,33 +322,24 @@ impl Bridge {
             debug!(wamid = %m.id, "duplicate delivery ignored");
             return Ok(());
         }
-        let identities: Vec<String> = [
+        let identities: Vec<CitizenKey> = [
             m.phone.clone().map(CitizenKey::Phone),
             m.bsuid.clone().map(CitizenKey::Bsuid),
         ]
         .into_iter()
         .flatten()
-        .map(|k| k.as_str())
         .collect();
         let mut citizen = None;
         for id in &identities {
-            if let Some(c) = r.identities.get(id).cloned() {
-                citizen = Some(c);
-                break;
-            }
-            if let Some(c) = store.citizen_for_identity(id)? {
-                citizen = Some(c);
-                break;
+            if citizen.is_none() {
+                citizen = self.identity_owner(r, &id.as_str())?;
             }
         }
         let citizen = citizen.unwrap_or_else(|| m.citizen_key().as_str());
-        for id in identities {
-            if r.identities.get(&id) != Some(&citizen)
-                && store.citizen_for_identity(&id)?.as_ref() != Some(&citizen)
-            {
-                r.ops.push(Store::identity_op(&id, &citizen));
-                r.identities.insert(id, citizen.clone());
-            }
+        // A number or business-scoped id change: the new one is the same citizen.
+        let changed = m.identity_change();
+        for id in identities.iter().chain(&changed) {
+            self.link_identity(r, id, &citizen)?;
         }
         if store.block(&citizen)?.is_some() {
             // Kept nowhere beyond the block record: only the dedupe mark is written.
@@ -369,6 +361,20 @@ impl Bridge {
         }
         info!(wamid = %m.id, citizen = %m.citizen_key(), kind = %m.kind, "citizen message queued");
         r.push(store, &citizen, &Work::Citizen(work));
+        if let Some(new) = changed {
+            info!(citizen = %m.citizen_key(), now = %new, "the citizen's number or id changed");
+            let work = match new {
+                CitizenKey::Phone(p) => Work::NewIdentity {
+                    phone: Some(p.expose().to_owned()),
+                    bsuid: None,
+                },
+                CitizenKey::Bsuid(b) => Work::NewIdentity {
+                    phone: None,
+                    bsuid: Some(b.expose().to_owned()),
+                },
+            };
+            r.push(store, &citizen, &work);
+        }
         Ok(())
     }
 

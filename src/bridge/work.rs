@@ -32,6 +32,11 @@ pub enum Work {
     Command(CommandWork),
     /// The bot's answers to a citizen's subscription keyword, then a notice for staff.
     BotSend(Box<BotSend>),
+    /// Meta said the citizen's number or business-scoped id changed: the portal moves to it.
+    NewIdentity {
+        phone: Option<String>,
+        bsuid: Option<String>,
+    },
 }
 
 /// What the bot answers to a subscription keyword (decided by the router, where the

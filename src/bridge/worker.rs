@@ -209,6 +209,7 @@ impl Bridge {
             Work::WindowTopic => self.window_topic(citizen).await,
             Work::Command(c) => self.run_command(c).await,
             Work::BotSend(b) => self.bot_send(item, *b).await,
+            Work::NewIdentity { phone, bsuid } => self.adopt_identity(citizen, phone, bsuid).await,
             Work::AdminNotice { text, txn_id } => {
                 let room_id = self.ensure_admin_room().await?;
                 let n = NoticeWork {

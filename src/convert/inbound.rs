@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{MatrixEvent, markup};
-use crate::ids::WaMessageId;
+use crate::ids::{CitizenKey, WaMessageId};
 use crate::texts::Texts;
 use crate::whatsapp::webhook::InboundMessage;
 
@@ -383,12 +383,21 @@ pub fn citizen_to_matrix(
                 t.get("order", &[("items", &items.to_string()), ("text", &note)]),
             ))
         }
-        "system" => {
-            let body = s(&obj, &["body"])
-                .map(str::to_owned)
-                .unwrap_or_else(|| t.get("system_default", &[]));
-            msg_event(notice(t.get("system", &[("body", &body)])))
-        }
+        "system" => match msg.identity_change() {
+            // The portal moves to the new identity (bridge::identity); staff are told.
+            Some(CitizenKey::Phone(p)) => {
+                msg_event(notice(t.get("number_changed", &[("new", &p.masked())])))
+            }
+            Some(CitizenKey::Bsuid(b)) => {
+                msg_event(notice(t.get("user_id_changed", &[("new", &b.masked())])))
+            }
+            None => {
+                let body = s(&obj, &["body"])
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| t.get("system_default", &[]));
+                msg_event(notice(t.get("system", &[("body", &body)])))
+            }
+        },
         "reaction" => vec![],
         _ => {
             let what = s(&obj, &["type"]).unwrap_or(kind);

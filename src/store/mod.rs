@@ -148,6 +148,17 @@ impl PortalRecord {
             complaint_told: None,
         }
     }
+
+    /// Where the citizen is reached now: the phone number when known (the newest one after a
+    /// number change), else the business-scoped id.
+    pub fn address(&self) -> Option<crate::ids::CitizenKey> {
+        use crate::ids::{Bsuid, CitizenKey, WaId};
+        let phone = self.phone.as_deref().and_then(WaId::parse);
+        phone.map(CitizenKey::Phone).or_else(|| {
+            let bsuid = self.bsuid.as_deref().and_then(Bsuid::parse);
+            bsuid.map(CitizenKey::Bsuid)
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

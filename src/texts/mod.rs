@@ -392,6 +392,16 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("system", "WhatsApp: {body}", "WhatsApp: {body}"),
     (
+        "number_changed",
+        "📱 Il cittadino ha cambiato numero WhatsApp, ora {new}: risposte e notizie vanno al nuovo numero (iscrizioni e consensi restano validi).",
+        "📱 The citizen changed their WhatsApp number, now {new}: replies and news go to the new number (subscriptions and consents carry over).",
+    ),
+    (
+        "user_id_changed",
+        "🪪 WhatsApp ha rinnovato l'identificativo del cittadino, ora {new}: la conversazione continua qui.",
+        "🪪 WhatsApp renewed the citizen's user id, now {new}: the conversation continues here.",
+    ),
+    (
         "system_default",
         "l'account del cittadino è cambiato",
         "the citizen's account changed",

@@ -98,6 +98,35 @@ impl InboundMessage {
     pub fn text_body(&self) -> Option<&str> {
         self.raw.get("text")?.get("body")?.as_str()
     }
+
+    /// The citizen's new identity, when this is Meta's `system` message saying it changed:
+    /// the new number of `user_changed_number` (`wa_id`, or `new_wa_id` in older payloads) or
+    /// the new business-scoped id of `user_changed_user_id`.
+    pub fn identity_change(&self) -> Option<CitizenKey> {
+        if self.kind != "system" {
+            return None;
+        }
+        let s = self.raw.get("system")?;
+        match str_field(s, "type")? {
+            "user_changed_number" => str_field(s, "wa_id")
+                .and_then(WaId::parse)
+                .or_else(|| str_field(s, "new_wa_id").and_then(WaId::parse))
+                .map(CitizenKey::Phone),
+            "user_changed_user_id" => str_field(s, "user_id")
+                .and_then(Bsuid::parse)
+                .map(CitizenKey::Bsuid),
+            _ => None,
+        }
+    }
+}
+
+/// A citizen's business-scoped id was regenerated (`user_id_update`, after a number change).
+#[derive(Debug, Clone)]
+pub struct IdentityUpdate {
+    /// The citizen's number, when Meta gave it.
+    pub phone: Option<WaId>,
+    pub previous: Option<Bsuid>,
+    pub current: Bsuid,
 }
 
 /// A status update about a message the business sent.
@@ -144,6 +173,8 @@ pub enum Update {
     Status(StatusUpdate),
     /// A `user_preferences` change (marketing stop/resume).
     Preference(Preference),
+    /// A `user_id_update`: the citizen's business-scoped id changed.
+    IdentityUpdate(IdentityUpdate),
     /// Value-level `errors[]` that belong to no message (e.g. 130429).
     Errors(Vec<Value>),
     /// A field Sportello does not handle (yet): acknowledged and logged.
@@ -192,7 +223,7 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
     }
     let mut out = Vec::new();
     for change in n.entry.into_iter().flat_map(|e| e.changes) {
-        if change.field != "messages" && change.field != "user_preferences" {
+        if !["messages", "user_preferences", "user_id_update"].contains(&change.field.as_str()) {
             out.push(Update::Other {
                 field: change.field,
             });
@@ -214,6 +245,14 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
             .flatten()
         {
             out.push(parse_preference(p));
+        }
+        for u in value
+            .get("user_id_update")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.push(parse_user_id_update(u));
         }
         let contacts: &[Value] = value
             .get("contacts")
@@ -277,6 +316,13 @@ fn parse_message(m: &Value, contacts: &[Value]) -> Update {
     let bsuid = bsuid_raw
         .and_then(Bsuid::parse)
         .or_else(|| phone_raw.and_then(Bsuid::parse));
+    let system_type = m.get("system").and_then(|s| str_field(s, "type"));
+    if phone.is_none() && bsuid.is_none() && system_type == Some("user_changed_user_id") {
+        // Meta names no sender here; the `user_id_update` it sends for the same change does.
+        return Update::Other {
+            field: "messages (user_changed_user_id without a sender)".into(),
+        };
+    }
     if phone.is_none() && bsuid.is_none() {
         return bad(match (phone_raw, bsuid_raw) {
             (Some(_), _) => {
@@ -328,6 +374,24 @@ fn parse_preference(p: &Value) -> Update {
         _ => Update::Bad {
             reason: "user preference without a value or a valid wa_id".into(),
             raw: p.clone(),
+        },
+    }
+}
+
+fn parse_user_id_update(u: &Value) -> Update {
+    let id = |which: &str| {
+        let ids = u.get("user_id");
+        ids.and_then(|v| str_field(v, which)).and_then(Bsuid::parse)
+    };
+    match id("current") {
+        Some(current) => Update::IdentityUpdate(IdentityUpdate {
+            phone: str_field(u, "wa_id").and_then(WaId::parse),
+            previous: id("previous"),
+            current,
+        }),
+        None => Update::Bad {
+            reason: "user id update without a valid current user id".into(),
+            raw: u.clone(),
         },
     }
 }
@@ -457,6 +521,58 @@ mod tests {
             panic!()
         };
         assert_eq!(m.citizen_key().as_str(), "b:US.13491208655302741918");
+    }
+
+    #[test]
+    fn identity_changes() {
+        let system = |from: &str, sys: &str| {
+            let body = format!(
+                r#"{{"entry":[{{"changes":[{{"field":"messages","value":{{
+                  "messages":[{{{from}"id":"w","type":"system","system":{sys}}}]}}}}]}}]}}"#
+            );
+            parse(body.as_bytes(), "42").unwrap().remove(0)
+        };
+        let change = |u: Update| match u {
+            Update::Message(m) => m.identity_change().map(|k| k.as_str()),
+            other => panic!("{other:?}"),
+        };
+        let number = r#"{"body":"x","wa_id":"393339999999","type":"user_changed_number"}"#;
+        assert_eq!(
+            change(system(r#""from":"393331111111","#, number)),
+            Some("p:393339999999".into())
+        );
+        let older = r#"{"body":"x","new_wa_id":"393338888888","type":"user_changed_number"}"#;
+        assert_eq!(
+            change(system(r#""from":"393331111111","#, older)),
+            Some("p:393338888888".into())
+        );
+        let bsuid = r#"{"body":"x","user_id":"IT.NEW1","type":"user_changed_user_id"}"#;
+        assert_eq!(
+            change(system(r#""from_user_id":"IT.OLD1","#, bsuid)),
+            Some("b:IT.NEW1".into())
+        );
+        // Placeholders and other system messages change nothing.
+        let placeholder = r#"{"body":"x","wa_id":"NEW_NUMBER","type":"user_changed_number"}"#;
+        assert_eq!(
+            change(system(r#""from":"393331111111","#, placeholder)),
+            None
+        );
+        let identity = r#"{"body":"x","type":"customer_identity_changed"}"#;
+        assert_eq!(change(system(r#""from":"393331111111","#, identity)), None);
+        // Without a sender the BSUID change is left to `user_id_update`.
+        assert!(matches!(system("", bsuid), Update::Other { .. }));
+        let update = br#"{"entry":[{"changes":[{"field":"user_id_update","value":{
+          "user_id_update":[{"wa_id":"393331111111","detail":"d","timestamp":"1",
+            "user_id":{"previous":"IT.OLD1","current":"IT.NEW1"}},
+            {"wa_id":"393331111111","user_id":{"previous":"IT.OLD1"}}]}}]}]}"#;
+        let ups = parse(update, "42").unwrap();
+        let Update::IdentityUpdate(u) = &ups[0] else {
+            panic!("{ups:?}")
+        };
+        assert_eq!(u.phone.as_ref().unwrap().expose(), "393331111111");
+        assert_eq!(u.previous.as_ref().unwrap().expose(), "IT.OLD1");
+        assert_eq!(u.current.expose(), "IT.NEW1");
+        assert!(matches!(ups[1], Update::Bad { .. }), "no current id");
     }
 
     #[test]

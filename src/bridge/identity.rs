@@ -1,0 +1,126 @@
+//! A citizen's identities: which citizen a number or business-scoped id belongs to, and what
+//! follows when Meta says it changed (`user_changed_number`, `user_changed_user_id`,
+//! `user_id_update`). The citizen key never changes, so the room, the queue, the subscriptions,
+//! the consent ledger and a block all stay with the person; the new identity is linked to it,
+//! and the portal's address (where replies and news go) moves to it.
+
+use serde_json::json;
+use tracing::{debug, info, warn};
+
+use super::Bridge;
+use super::router::Routed;
+use super::work::Work;
+use super::worker::{Step, Transient};
+use crate::convert;
+use crate::ids::CitizenKey;
+use crate::store::{Store, StoreError};
+use crate::whatsapp::webhook::IdentityUpdate;
+
+impl Bridge {
+    /// The citizen an identity (`p:<digits>` / `b:<bsuid>`) belongs to, as this batch leaves it.
+    pub(super) fn identity_owner(
+        &self,
+        r: &Routed,
+        identity: &str,
+    ) -> Result<Option<String>, StoreError> {
+        match r.identities.get(identity) {
+            Some(c) => Ok(Some(c.clone())),
+            None => self.inner.store.citizen_for_identity(identity),
+        }
+    }
+
+    /// Records that `identity` belongs to `citizen` from now on.
+    pub(super) fn link_identity(
+        &self,
+        r: &mut Routed,
+        identity: &CitizenKey,
+        citizen: &str,
+    ) -> Result<(), StoreError> {
+        let id = identity.as_str();
+        let owner = self.identity_owner(r, &id)?;
+        if owner.as_deref() == Some(citizen) {
+            return Ok(());
+        }
+        if let Some(other) = owner {
+            let other = CitizenKey::parse(&other).map(|k| k.masked());
+            warn!(identity = %identity, previous = ?other, "an identity moves to another citizen");
+        }
+        r.ops.push(Store::identity_op(&id, citizen));
+        r.identities.insert(id, citizen.to_owned());
+        Ok(())
+    }
+
+    /// `user_id_update`: the citizen's new business-scoped id is linked to them, and their
+    /// portal learns it (after whatever is already queued for them).
+    pub(super) fn route_identity_update(
+        &self,
+        r: &mut Routed,
+        u: IdentityUpdate,
+    ) -> Result<(), StoreError> {
+        let known = [
+            u.phone.clone().map(CitizenKey::Phone),
+            u.previous.map(CitizenKey::Bsuid),
+        ];
+        let mut citizen = None;
+        for id in known.iter().flatten() {
+            if citizen.is_none() {
+                citizen = self.identity_owner(r, &id.as_str())?;
+            }
+        }
+        let Some(citizen) = citizen else {
+            debug!("business-scoped id update for a citizen never seen; nothing to link");
+            return Ok(());
+        };
+        let bsuid = u.current.expose().to_owned();
+        self.link_identity(r, &CitizenKey::Bsuid(u.current), &citizen)?;
+        let work = Work::NewIdentity {
+            phone: u.phone.map(|p| p.expose().to_owned()),
+            bsuid: Some(bsuid),
+        };
+        r.push(&self.inner.store, &citizen, &work);
+        Ok(())
+    }
+
+    /// The worker's half: the portal's address moves to the new identity (a new number always
+    /// wins; a new business-scoped id replaces the old one), and the ghost and room follow.
+    pub(super) async fn adopt_identity(
+        &self,
+        citizen: &str,
+        phone: Option<String>,
+        bsuid: Option<String>,
+    ) -> Result<Step, Transient> {
+        let store = &self.inner.store;
+        let Some(mut portal) = store.portal(citizen)? else {
+            return Ok(Step::Done(vec![]));
+        };
+        let before = portal.address();
+        if phone.is_some() {
+            portal.phone = phone;
+        }
+        if bsuid.is_some() {
+            portal.bsuid = bsuid;
+        }
+        let after = portal.address();
+        if after != before
+            && let Some(to) = &after
+        {
+            info!(room_id = %portal.room_id, now = %to, "the citizen's address changed; ghost and room renamed");
+            let raw = &self.inner.config.raw;
+            let profile = portal.profile_name.as_deref();
+            self.inner
+                .matrix
+                .set_displayname(&portal.ghost, &convert::ghost_displayname(profile, to))
+                .await?;
+            let name = convert::room_name(&raw.bridge.room_name_template, profile, to);
+            let name = match store.block(citizen)? {
+                Some(_) => format!("⛔ {name}"),
+                None => name,
+            };
+            self.inner
+                .matrix
+                .set_state(&portal.room_id, "m.room.name", "", &json!({"name": name}))
+                .await?;
+        }
+        Ok(Step::Done(Store::portal_ops(&portal)))
+    }
+}
