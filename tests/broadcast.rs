@@ -13,6 +13,8 @@ use sportello::store::{
 };
 
 use crate::harness::BOT;
+use sportello_simulator::templates::ApprovedTemplate;
+
 use crate::harness::news::{Admin, seed};
 use crate::harness::{Citizen, Stack, StackOptions, eventually, stack_with};
 
@@ -481,26 +483,26 @@ async fn second_approver_and_cancel_mid_broadcast() {
     );
 }
 
-/// `!broadcast` as a reply to an image: uploaded to WhatsApp once, sent with the text as its
-/// caption inside the window; the template (outside) carries the text.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_broadcast_replying_to_an_image_sends_it_inside_the_window() {
-    let mut stack = stack_with(StackOptions {
-        extra_toml: news_toml(50, 30),
-        ..Default::default()
-    })
-    .await;
-    let kinds = [Kind::Inside, Kind::Outside, Kind::Inside];
-    seed(&mut stack, |_| seed_ops(&kinds)).await;
-    let admin = Admin::join(&stack, "anna").await;
-    let photo: Vec<u8> = (0..30_000u32).map(|i| (i % 251) as u8).collect();
-    let mxc = admin.staff.upload("image/jpeg", photo.clone()).await;
-    let image = admin
+/// Sends `!broadcast eventi <text>` as a reply to an attachment; returns the draft's text.
+async fn broadcast_replying_to(
+    admin: &Admin,
+    msgtype: &str,
+    file: &str,
+    bytes: &[u8],
+    text: &str,
+) -> String {
+    let mime = if msgtype == "m.image" {
+        "image/jpeg"
+    } else {
+        "application/pdf"
+    };
+    let mxc = admin.staff.upload(mime, bytes.to_vec()).await;
+    let attachment = admin
         .staff
         .send(
             &admin.room,
-            serde_json::json!({"msgtype": "m.image", "body": "festa.jpg", "url": mxc,
-                "info": {"mimetype": "image/jpeg", "size": photo.len()}}),
+            serde_json::json!({"msgtype": msgtype, "body": file, "url": mxc,
+                "info": {"mimetype": mime, "size": bytes.len()}}),
         )
         .await;
     // Replied to from Element, with the old plain-text reply fallback in front.
@@ -509,13 +511,56 @@ async fn a_broadcast_replying_to_an_image_sends_it_inside_the_window() {
         .send(
             &admin.room,
             serde_json::json!({"msgtype": "m.text",
-                "body": "> <@anna:comune.test> sent an image.\n\nbroadcast eventi Festa in piazza sabato",
-                "m.relates_to": {"m.in_reply_to": {"event_id": image}}}),
+                "body": format!("> <@anna:comune.test> sent a file.\n\nbroadcast eventi {text}"),
+                "m.relates_to": {"m.in_reply_to": {"event_id": attachment}}}),
         )
         .await;
     let draft = crate::harness::bot_reply(&admin.staff, &admin.room, ev.as_str()).await;
-    let draft = draft["body"].as_str().unwrap();
+    draft["body"].as_str().unwrap().to_owned()
+}
+
+/// `!broadcast` as a reply to an image: uploaded to WhatsApp once, sent with the text as its
+/// caption inside the window, and outside in the template whose header takes an image. A
+/// document, with no template for it, goes outside as the text template. The simulator holds
+/// the approved templates and refuses a send that does not match one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_replying_to_an_image_sends_it_inside_the_window() {
+    let extra = r#"media_templates = { image = "foto" }
+[templates.foto]
+name = "notizie_foto"
+language = "it"
+params = 1
+description = "Foto dal Comune: {{1}}""#;
+    let mut stack = stack_with(StackOptions {
+        extra_toml: news_toml_with(50, 30, extra),
+        ..Default::default()
+    })
+    .await;
+    for (name, header) in [("notizie_comune", None), ("notizie_foto", Some("image"))] {
+        stack.sim.approve_template(ApprovedTemplate {
+            name: name.into(),
+            language: "it".into(),
+            header: header.map(str::to_owned),
+            body_params: 1,
+        });
+    }
+    let kinds = [Kind::Inside, Kind::Outside, Kind::Inside];
+    seed(&mut stack, |_| seed_ops(&kinds)).await;
+    let admin = Admin::join(&stack, "anna").await;
+    let photo: Vec<u8> = (0..30_000u32).map(|i| (i % 251) as u8).collect();
+    let draft = broadcast_replying_to(
+        &admin,
+        "m.image",
+        "festa.jpg",
+        &photo,
+        "Festa in piazza sabato",
+    )
+    .await;
     assert!(draft.contains("Attachment: festa.jpg (image)"), "{draft}");
+    assert!(
+        draft.contains("the template notizie_foto with the attachment"),
+        "{draft}"
+    );
     assert!(admin.say("approve 1").await.contains("approved"));
     report(&admin, 1, "sent 3 of 3").await;
     let sends = broadcast_sends(&stack, 1);
@@ -529,11 +574,42 @@ async fn a_broadcast_replying_to_an_image_sends_it_inside_the_window() {
             "the photo's bytes reach WhatsApp unchanged"
         );
     }
-    assert_eq!(sends[&number(1)][0]["type"], "template");
+    let outside = &sends[&number(1)][0]["template"];
+    assert_eq!(outside["name"], "notizie_foto");
+    assert_eq!(outside["components"][0]["type"], "header");
     assert_eq!(
+        outside["components"][0]["parameters"][0]["image"]["id"],
         sends[&number(0)][0]["image"]["id"],
-        sends[&number(2)][0]["image"]["id"],
-        "uploaded once for everyone"
+        "uploaded once for everyone, the template's header included"
+    );
+    assert_eq!(
+        outside["components"][1]["parameters"][0]["text"],
+        "Festa in piazza sabato"
+    );
+
+    // A document: no template takes one, so outside the window the text template.
+    let pdf = b"%PDF-1.4 avviso".to_vec();
+    let draft =
+        broadcast_replying_to(&admin, "m.file", "avviso.pdf", &pdf, "Avviso pubblico").await;
+    assert!(
+        draft.contains("those outside get the template, with the text only"),
+        "{draft}"
+    );
+    assert!(admin.say("approve 2").await.contains("approved"));
+    report(&admin, 2, "sent 3 of 3").await;
+    let sends = broadcast_sends(&stack, 2);
+    assert_eq!(sends[&number(0)][0]["document"]["filename"], "avviso.pdf");
+    let outside = &sends[&number(1)][0]["template"];
+    assert_eq!(outside["name"], "notizie_comune");
+    assert_eq!(outside["components"].as_array().unwrap().len(), 1);
+    assert!(
+        stack
+            .sim
+            .recorded()
+            .iter()
+            .filter(|r| r.path.ends_with("/messages"))
+            .all(|r| r.status == 200),
+        "the simulator refused a send"
     );
 }
 

@@ -128,6 +128,31 @@ fn check_send(body: &Value) -> Result<(), String> {
             obj.get("language")
                 .and_then(|l| l.get("code"))
                 .ok_or("template.language.code is required")?;
+            for c in obj
+                .get("components")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let kind = c.get("type").and_then(Value::as_str).unwrap_or("");
+                if !["header", "body", "button", "carousel", "limited_time_offer"].contains(&kind) {
+                    return Err(format!("template component type {kind:?} is not valid"));
+                }
+                for p in c
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let t = p.get("type").and_then(Value::as_str).unwrap_or("");
+                    if ["image", "video", "document"].contains(&t)
+                        && p[t].get("id").is_none()
+                        && p[t].get("link").is_none()
+                    {
+                        return Err(format!("a {t} parameter needs {t}.id or {t}.link"));
+                    }
+                }
+            }
         }
         "contacts" | "interactive" => {}
         other => return Err(format!("unknown message type {other}")),
@@ -315,6 +340,12 @@ async fn answer(
     }
     if let Err(problem) = check_send(body) {
         return graph_error(sim, 400, 100, "Invalid parameter", &problem);
+    }
+    if body.get("type").and_then(Value::as_str) == Some("template")
+        && let Err((status, code, title, details)) =
+            crate::templates::check(&sim.approved_templates(), &body["template"])
+    {
+        return graph_error(sim, status, code, title, &details);
     }
     if !sim.within_throughput() {
         return graph_error(

@@ -8,6 +8,7 @@
 
 pub mod graph;
 pub mod media;
+pub mod templates;
 pub mod webhook;
 
 use std::{
@@ -113,6 +114,8 @@ struct State {
     light: bool,
     /// The light record: when each `/messages` request arrived, and the status answered.
     light_log: Vec<(SystemTime, u16)>,
+    /// The templates the business account has approved (none: any template is accepted).
+    templates: Vec<templates::ApprovedTemplate>,
 }
 
 /// A running simulator. Clone freely: all clones share state.
@@ -177,6 +180,15 @@ impl Simulator {
     /// (arrival time, HTTP status) of each `/messages` request while light recording is on.
     pub fn light_log(&self) -> Vec<(SystemTime, u16)> {
         self.state.lock().unwrap().light_log.clone()
+    }
+
+    /// Approves a template: from now on template sends are checked against the approved ones.
+    pub fn approve_template(&self, t: templates::ApprovedTemplate) {
+        self.state.lock().unwrap().templates.push(t);
+    }
+
+    pub(crate) fn approved_templates(&self) -> Vec<templates::ApprovedTemplate> {
+        self.state.lock().unwrap().templates.clone()
     }
 
     /// Refuses sends beyond `per_second` in any second with 130429, as Meta does.

@@ -374,7 +374,21 @@ impl Bridge {
         );
         let text = match &b.attachment {
             Some(a) => {
-                let line = self.t("bc_attachment", &[("file", &a.filename), ("kind", &a.kind)]);
+                let raw = &self.inner.config.raw;
+                let with_media = raw
+                    .broadcast
+                    .media_templates
+                    .get(super::broadcast::media_kind(&a.kind))
+                    .map(|key| raw.templates[key].name.as_str());
+                let vars = [
+                    ("file", a.filename.as_str()),
+                    ("kind", a.kind.as_str()),
+                    ("template", with_media.unwrap_or_default()),
+                ];
+                let line = match with_media {
+                    Some(_) => self.t("bc_attachment_template", &vars),
+                    None => self.t("bc_attachment", &vars),
+                };
                 format!("{text}\n{line}")
             }
             None => text,

@@ -54,6 +54,11 @@ pub struct Broadcast {
     /// the 24-hour window. Empty: they are skipped and counted in the report.
     #[serde(default)]
     pub template: String,
+    /// For a broadcast with an attachment: per kind (`image`, `video`, `document`), the key of
+    /// a `[templates.…]` entry whose header is of that kind (one body parameter: the text).
+    /// A kind without one: citizens outside the window get `template`, text only.
+    #[serde(default)]
+    pub media_templates: std::collections::BTreeMap<String, String>,
     /// How often the progress message in the admin room is edited (seconds).
     #[serde(default = "d_progress")]
     pub progress_every_secs: u64,
@@ -69,6 +74,7 @@ impl Default for Broadcast {
             messages_per_second: d_mps(),
             require_second_approver: false,
             template: String::new(),
+            media_templates: Default::default(),
             progress_every_secs: d_progress(),
             resolve_wait_secs: d_resolve(),
         }
@@ -148,6 +154,18 @@ impl Subscriptions {
                 "broadcast.template = \"{}\" is not one of the [templates.…] entries.",
                 b.template
             ));
+        }
+        for (kind, key) in &b.media_templates {
+            if !["image", "video", "document"].contains(&kind.as_str()) {
+                p.push(format!(
+                    "broadcast.media_templates: \"{kind}\" is not a header kind (image, video, document)."
+                ));
+            }
+            if !templates.contains(&key) {
+                p.push(format!(
+                    "broadcast.media_templates.{kind} = \"{key}\" is not one of the [templates.…] entries."
+                ));
+            }
         }
         p
     }

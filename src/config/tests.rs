@@ -107,3 +107,27 @@ fn office_hours_are_read_and_checked() {
         assert!(p.iter().any(|x| x == want), "{want} not in {p:?}");
     }
 }
+
+#[test]
+fn media_templates_name_a_header_kind_and_a_template() {
+    let with = |value: &str| {
+        let toml = good().replace(
+            "media_templates = {}",
+            &format!("media_templates = {value}"),
+        );
+        RawConfig::from_toml(&toml, "t", |_| None)
+            .unwrap()
+            .problems()
+    };
+    let p = with(r#"{ gif = "nowhere" }"#);
+    assert!(
+        p.iter().any(|s| s.contains("\"gif\" is not a header kind")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|s| s.contains("media_templates.gif = \"nowhere\" is not one of")),
+        "{p:?}"
+    );
+    assert!(with("{}").is_empty(), "{:?}", with("{}"));
+}

@@ -158,6 +158,11 @@ pub(super) const NEWS: &[(&str, &str, &str)] = &[
         "Attachment: {file} ({kind}), with the text as its caption for those inside the 24-hour window; those outside get the template, with the text only.",
     ),
     (
+        "bc_attachment_template",
+        "Allegato: {file} ({kind}), con il testo come didascalia per chi è nella finestra di 24 ore; chi è fuori riceve il modello {template} con l'allegato e il testo.",
+        "Attachment: {file} ({kind}), with the text as its caption for those inside the 24-hour window; those outside get the template {template} with the attachment and the text.",
+    ),
+    (
         "bc_attachment_failed",
         "📢 Invio #{id}: l'allegato non si può caricare su WhatsApp ({reason}); parte il solo testo.",
         "📢 Broadcast #{id}: the attachment cannot be uploaded to WhatsApp ({reason}); sending the text only.",
