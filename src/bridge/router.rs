@@ -381,12 +381,7 @@ impl Bridge {
     fn route_transaction(&self, entry: &InboxEntry, r: &mut Routed) -> Result<(), StoreError> {
         let store = &self.inner.store;
         for e in parse_ephemeral(&entry.body) {
-            if let Some((citizen, wamid, typing)) = self.route_ephemeral(e)? {
-                let work = Work::MarkRead {
-                    wamid,
-                    typing,
-                    queued_at: crate::store::now_secs(),
-                };
+            if let Some((citizen, work)) = self.route_ephemeral(e)? {
                 r.push(store, &citizen, &work);
             }
         }

@@ -18,11 +18,16 @@ pub enum Work {
     Notice(NoticeWork),
     /// A delivery status of a message staff sent, to be shown in the room.
     Status(StatusWork),
-    /// Staff read the citizen's messages up to `wamid` (blue ticks), or are typing.
+    /// Staff read the citizen's messages up to `wamid` (blue ticks), or are typing. An empty
+    /// `wamid` is found by the worker, after the citizen's earlier items are done: the message
+    /// of `event_id` (a receipt that came before the bridge recorded its message), or the
+    /// citizen's latest message (typing).
     MarkRead {
         wamid: String,
         typing: bool,
         queued_at: u64,
+        #[serde(default)]
+        event_id: Option<String>,
     },
     /// Bring the room topic up to date with the 24-hour window.
     WindowTopic,

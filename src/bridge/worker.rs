@@ -225,7 +225,13 @@ impl Bridge {
                 wamid,
                 typing,
                 queued_at,
-            } => Ok(self.mark_read(&wamid, typing, queued_at).await),
+                event_id,
+            } => {
+                let Some(wamid) = self.read_target(citizen, wamid, typing, event_id)? else {
+                    return Ok(Step::Done(vec![]));
+                };
+                Ok(self.mark_read(&wamid, typing, queued_at).await)
+            }
             Work::Notice(n) => {
                 let mut content = crate::convert::notice(&n.text, n.reply_to.as_deref());
                 if let Some(html) = &n.html {
