@@ -1,6 +1,7 @@
 //! Test support: the stack (real Synapse + simulator + Sportello, from the testkit crate)
 //! and a staff member played by a real Matrix client (matrix-sdk).
 
+pub mod broadcast;
 pub mod news;
 pub mod staff;
 

@@ -1,0 +1,213 @@
+//! Portals and what they map: each citizen's portal record (room, ghost, address, window and
+//! automatic-reply state), room → citizen, WhatsApp identities → citizen, the wamid ↔ event
+//! map, the latest status of outbound messages, and reaction references.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Op, R, Store, StoreError};
+
+/// citizen key → JSON [`PortalRecord`].
+const PORTALS: &str = "citizen_portal";
+/// room id → citizen key.
+const ROOMS: &str = "roomid_citizen";
+/// `p:<digits>` | `b:<bsuid>` → citizen key (a citizen seen under another id).
+const ALIASES: &str = "waidentity_citizen";
+/// wamid → JSON {room_id, event_id}.
+const MSG_WA: &str = "wamid_event";
+/// event id → wamid.
+const MSG_MX: &str = "eventid_wamid";
+/// outbound wamid → latest status (`sent` < `delivered` < `read`; `failed` terminal).
+const STATUS: &str = "wamid_status";
+/// `c:<target wamid>` (the citizen's reaction to it) | `s:<staff reaction event id>` →
+/// the reaction's event id (citizen side) or the target wamid (staff side).
+const REACTIONS: &str = "reaction_ref";
+
+pub(super) const PORTAL_TABLES: [&str; 7] =
+    [PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS];
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PortalRecord {
+    pub citizen: String,
+    pub room_id: String,
+    pub ghost: String,
+    pub profile_name: Option<String>,
+    pub phone: Option<String>,
+    pub bsuid: Option<String>,
+    /// The citizen's latest message (for typing indicators) and its time (unix seconds).
+    #[serde(default)]
+    pub last_inbound: Option<String>,
+    #[serde(default)]
+    pub last_inbound_at: Option<i64>,
+    /// The window end the room topic shows; `None` when it shows the window closed.
+    #[serde(default)]
+    pub topic_until: Option<i64>,
+    /// The citizen got the first-contact welcome (records older than it count as welcomed).
+    #[serde(default = "welcomed_default")]
+    pub welcomed: bool,
+    /// The closed period (its next opening, unix seconds) the citizen was last told about.
+    #[serde(default)]
+    pub closed_told: Option<i64>,
+    /// When a staff message last went to this citizen (unix seconds).
+    #[serde(default)]
+    pub last_staff_at: Option<i64>,
+    /// The day (office time, YYYY-MM-DD) the citizen last got the complaints redirect.
+    #[serde(default)]
+    pub complaint_told: Option<String>,
+}
+
+fn welcomed_default() -> bool {
+    true
+}
+
+impl PortalRecord {
+    /// A new portal: its room and ghost, nothing known yet about the citizen's messages.
+    pub fn new(citizen: &str, room_id: &str, ghost: &str) -> PortalRecord {
+        PortalRecord {
+            citizen: citizen.to_owned(),
+            room_id: room_id.to_owned(),
+            ghost: ghost.to_owned(),
+            profile_name: None,
+            phone: None,
+            bsuid: None,
+            last_inbound: None,
+            last_inbound_at: None,
+            topic_until: None,
+            welcomed: false,
+            closed_told: None,
+            last_staff_at: None,
+            complaint_told: None,
+        }
+    }
+
+    /// Where the citizen is reached now: the phone number when known (the newest one after a
+    /// number change), else the business-scoped id.
+    pub fn address(&self) -> Option<crate::ids::CitizenKey> {
+        use crate::ids::{Bsuid, CitizenKey, WaId};
+        let phone = self.phone.as_deref().and_then(WaId::parse);
+        phone.map(CitizenKey::Phone).or_else(|| {
+            let bsuid = self.bsuid.as_deref().and_then(Bsuid::parse);
+            bsuid.map(CitizenKey::Bsuid)
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageRef {
+    pub room_id: String,
+    pub event_id: String,
+}
+
+impl Store {
+    /// Up to `limit` portals after the citizen key `after`, in key order (the window sweeper
+    /// reads them page by page).
+    pub fn portals_page(&self, after: Option<&str>, limit: usize) -> R<Vec<PortalRecord>> {
+        let start = after
+            .map(|a| [a.as_bytes(), &[0]].concat())
+            .unwrap_or_default();
+        self.kv
+            .scan_from(PORTALS, b"", &start, limit)?
+            .into_iter()
+            .map(|(_, v)| serde_json::from_slice(&v).map_err(StoreError::new))
+            .collect()
+    }
+
+    // ---- identities and portals
+
+    /// The citizen key a WhatsApp identity (`p:<digits>` / `b:<bsuid>`) belongs to.
+    pub fn citizen_for_identity(&self, identity: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(ALIASES, identity.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn identity_op(identity: &str, citizen: &str) -> Op {
+        Op::put(ALIASES, identity.as_bytes(), citizen.as_bytes())
+    }
+
+    pub fn portal(&self, citizen: &str) -> R<Option<PortalRecord>> {
+        self.kv
+            .get(PORTALS, citizen.as_bytes())?
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::new))
+            .transpose()
+    }
+
+    pub fn portal_by_room(&self, room_id: &str) -> R<Option<PortalRecord>> {
+        match self.kv.get(ROOMS, room_id.as_bytes())? {
+            Some(c) => self.portal(&String::from_utf8_lossy(&c)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn portal_ops(p: &PortalRecord) -> Vec<Op> {
+        vec![
+            Op::put(
+                PORTALS,
+                p.citizen.as_bytes(),
+                serde_json::to_vec(p).expect("serialisable"),
+            ),
+            Op::put(ROOMS, p.room_id.as_bytes(), p.citizen.as_bytes()),
+        ]
+    }
+
+    // ---- message map
+
+    pub fn message_ops(wamid: &str, room_id: &str, event_id: &str) -> Vec<Op> {
+        let r = MessageRef {
+            room_id: room_id.into(),
+            event_id: event_id.into(),
+        };
+        vec![
+            Op::put(
+                MSG_WA,
+                wamid.as_bytes(),
+                serde_json::to_vec(&r).expect("serialisable"),
+            ),
+            Op::put(MSG_MX, event_id.as_bytes(), wamid.as_bytes()),
+        ]
+    }
+
+    pub fn event_for_wamid(&self, wamid: &str) -> R<Option<MessageRef>> {
+        self.kv
+            .get(MSG_WA, wamid.as_bytes())?
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::new))
+            .transpose()
+    }
+
+    pub fn wamid_for_event(&self, event_id: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(MSG_MX, event_id.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    // ---- outbound status
+
+    pub fn status(&self, wamid: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(STATUS, wamid.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn status_op(wamid: &str, status: &str) -> Op {
+        Op::put(STATUS, wamid.as_bytes(), status.as_bytes())
+    }
+
+    // ---- reactions
+
+    pub fn reaction(&self, key: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(REACTIONS, key.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn reaction_op(key: &str, value: &str) -> Op {
+        Op::put(REACTIONS, key.as_bytes(), value.as_bytes())
+    }
+
+    pub fn reaction_delete_op(key: &str) -> Op {
+        Op::delete(REACTIONS, key.as_bytes())
+    }
+}
