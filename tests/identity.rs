@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::harness::news::Admin;
-use crate::harness::{Citizen, Staff, WAIT, citizen_writes, eventually, stack};
+use crate::harness::{Citizen, WAIT, citizen_writes, eventually, stack};
 
 /// The texts the simulator accepted for `to` (a number or a business-scoped id).
 fn texts_to(stack: &crate::harness::Stack, to: &str) -> Vec<String> {
@@ -106,16 +106,7 @@ async fn a_renewed_user_id_keeps_a_username_citizen_in_their_room() {
     let sim = &stack.sim;
     let before = Citizen::bsuid_only("IT.a1B2c3D4e5", "Utente");
     let after = Citizen::bsuid_only("IT.z9Y8x7W6v5", "Utente");
-    sim.post(&sim.notification(&[&before], vec![sim.text(&before, "ciao")]))
-        .await;
-    let mario = Staff::login(&stack.synapse.url, "mario").await;
-    let room = mario
-        .room_for_alias("#whatsapp_bsuid._i_t.a1_b2c3_d4e5:comune.test")
-        .await;
-    mario.accept_invite(&room).await;
-    mario
-        .wait_for(&room, 1, "the message", |e| e["content"]["body"] == "ciao")
-        .await;
+    let (mario, room) = citizen_writes(&stack, &before, "ciao").await;
 
     // Meta's `user_id_update` (no number: a username user).
     let update = sim.user_id_update_notification(&before, "IT.a1B2c3D4e5", "IT.z9Y8x7W6v5");

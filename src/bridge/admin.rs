@@ -316,12 +316,9 @@ impl Bridge {
     async fn meta_block(&self, citizen: &str, block: bool) -> Result<String, Transient> {
         let portal = self.inner.store.portal(citizen)?;
         let now = now_secs() as i64;
-        let phone = match portal.as_ref().and_then(|p| p.phone.clone()) {
-            Some(p) => Some(p),
-            None => match CitizenKey::parse(citizen) {
-                Some(CitizenKey::Phone(p)) => Some(p.expose().to_owned()),
-                _ => None,
-            },
+        let phone = match super::identity::reached_at(portal.as_ref(), citizen) {
+            Some(CitizenKey::Phone(p)) => Some(p.expose().to_owned()),
+            _ => None,
         };
         let recent = portal
             .as_ref()
@@ -360,18 +357,7 @@ impl Bridge {
         let Some(portal) = self.inner.store.portal(citizen)? else {
             return Ok(());
         };
-        if let Some(key) = portal.address().or_else(|| CitizenKey::parse(citizen)) {
-            let name = convert::room_name(
-                &self.inner.config.raw.bridge.room_name_template,
-                portal.profile_name.as_deref(),
-                &key,
-            );
-            let name = if blocked { format!("⛔ {name}") } else { name };
-            self.inner
-                .matrix
-                .set_state(&portal.room_id, "m.room.name", "", &json!({"name": name}))
-                .await?;
-        }
+        self.name_portal(&portal, blocked).await?;
         let content = convert::notice(&notice, None);
         let txn = txn_id("blockmark", &format!("{citizen}|{blocked}|{}", now_secs()));
         self.inner

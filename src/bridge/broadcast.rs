@@ -17,9 +17,7 @@ use tracing::{info, warn};
 use super::Bridge;
 use super::worker::Transient;
 use crate::ids::CitizenKey;
-use crate::store::{
-    Broadcast, BroadcastState, PortalRecord, RecipientSend, Store, StoreError, now_secs,
-};
+use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
 use crate::whatsapp::{GraphError, Handling};
 
 use super::broadcast_pace::{Outcome, classify, tag, template_parameter};
@@ -226,14 +224,8 @@ impl Bridge {
             return Ok(Err("marketing_stopped"));
         }
         let portal = store.portal(citizen)?;
-        // Where the portal says the citizen is now (by number once known, the new number after
-        // a change); a subscriber who never wrote is reached at their key.
-        let to = match portal.as_ref().and_then(PortalRecord::address) {
-            Some(to) => to,
-            None => match CitizenKey::parse(citizen) {
-                Some(key) => key,
-                None => return Ok(Err("no_number")),
-            },
+        let Some(to) = super::identity::reached_at(portal.as_ref(), citizen) else {
+            return Ok(Err("no_number"));
         };
         let inside =
             super::window::is_open(portal.and_then(|p| p.last_inbound_at), now_secs() as i64);

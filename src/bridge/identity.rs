@@ -4,19 +4,39 @@
 //! the consent ledger and a block all stay with the person; the new identity is linked to it,
 //! and the portal's address (where replies and news go) moves to it.
 
-use serde_json::json;
 use tracing::{debug, info, warn};
 
 use super::Bridge;
 use super::router::Routed;
 use super::work::Work;
 use super::worker::{Step, Transient};
-use crate::convert;
 use crate::ids::CitizenKey;
-use crate::store::{Store, StoreError};
+use crate::store::{PortalRecord, Store, StoreError};
 use crate::whatsapp::webhook::IdentityUpdate;
 
+/// Where the citizen is reached now: the portal's address (the number once known, the new one
+/// after a change), else their key (a subscriber who never wrote has no portal).
+pub(super) fn reached_at(portal: Option<&PortalRecord>, citizen: &str) -> Option<CitizenKey> {
+    portal
+        .and_then(PortalRecord::address)
+        .or_else(|| CitizenKey::parse(citizen))
+}
+
 impl Bridge {
+    /// The citizen the first of these identities that is known belongs to.
+    pub(super) fn owner_of_any(
+        &self,
+        r: &Routed,
+        identities: &[CitizenKey],
+    ) -> Result<Option<String>, StoreError> {
+        for id in identities {
+            if let Some(c) = self.identity_owner(r, &id.as_str())? {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+
     /// The citizen an identity (`p:<digits>` / `b:<bsuid>`) belongs to, as this batch leaves it.
     pub(super) fn identity_owner(
         &self,
@@ -57,17 +77,14 @@ impl Bridge {
         r: &mut Routed,
         u: IdentityUpdate,
     ) -> Result<(), StoreError> {
-        let known = [
+        let known: Vec<CitizenKey> = [
             u.phone.clone().map(CitizenKey::Phone),
             u.previous.map(CitizenKey::Bsuid),
-        ];
-        let mut citizen = None;
-        for id in known.iter().flatten() {
-            if citizen.is_none() {
-                citizen = self.identity_owner(r, &id.as_str())?;
-            }
-        }
-        let Some(citizen) = citizen else {
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let Some(citizen) = self.owner_of_any(r, &known)? else {
             debug!("business-scoped id update for a citizen never seen; nothing to link");
             return Ok(());
         };
@@ -79,6 +96,22 @@ impl Bridge {
         };
         r.push(&self.inner.store, &citizen, &work);
         Ok(())
+    }
+
+    /// A `system` message announced `new`: its portal moves there after the message is shown.
+    pub(super) fn queue_new_identity(&self, r: &mut Routed, citizen: &str, new: CitizenKey) {
+        info!(now = %new, "the citizen's number or id changed");
+        let work = match new {
+            CitizenKey::Phone(p) => Work::NewIdentity {
+                phone: Some(p.expose().to_owned()),
+                bsuid: None,
+            },
+            CitizenKey::Bsuid(b) => Work::NewIdentity {
+                phone: None,
+                bsuid: Some(b.expose().to_owned()),
+            },
+        };
+        r.push(&self.inner.store, citizen, &work);
     }
 
     /// The worker's half: the portal's address moves to the new identity (a new number always
@@ -100,26 +133,10 @@ impl Bridge {
         if bsuid.is_some() {
             portal.bsuid = bsuid;
         }
-        let after = portal.address();
-        if after != before
-            && let Some(to) = &after
-        {
-            info!(room_id = %portal.room_id, now = %to, "the citizen's address changed; ghost and room renamed");
-            let raw = &self.inner.config.raw;
-            let profile = portal.profile_name.as_deref();
-            self.inner
-                .matrix
-                .set_displayname(&portal.ghost, &convert::ghost_displayname(profile, to))
-                .await?;
-            let name = convert::room_name(&raw.bridge.room_name_template, profile, to);
-            let name = match store.block(citizen)? {
-                Some(_) => format!("⛔ {name}"),
-                None => name,
-            };
-            self.inner
-                .matrix
-                .set_state(&portal.room_id, "m.room.name", "", &json!({"name": name}))
-                .await?;
+        if portal.address() != before {
+            info!(room_id = %portal.room_id, "the citizen's address changed; ghost and room renamed");
+            let blocked = store.block(citizen)?.is_some();
+            self.name_portal(&portal, blocked).await?;
         }
         Ok(Step::Done(Store::portal_ops(&portal)))
     }

@@ -126,18 +126,8 @@ impl Bridge {
             if let Some(name) = profile_name
                 && p.profile_name.as_deref() != Some(name)
             {
-                // Named after where the citizen is now (the new number after a change).
-                let key = &p.address().unwrap_or_else(|| key.clone());
-                self.inner
-                    .matrix
-                    .set_displayname(&p.ghost, &convert::ghost_displayname(Some(name), key))
-                    .await?;
-                let room_name = convert::room_name(&raw.bridge.room_name_template, Some(name), key);
-                self.inner
-                    .matrix
-                    .set_state(&p.room_id, "m.room.name", "", &json!({"name": room_name}))
-                    .await?;
                 p.profile_name = Some(name.to_owned());
+                self.name_portal(&p, false).await?;
                 store.commit(Store::portal_ops(&p))?;
                 info!(room_id = %p.room_id, "citizen's profile name changed; ghost and room renamed");
             }
@@ -183,5 +173,30 @@ impl Bridge {
         store.commit(Store::portal_ops(&p))?;
         info!(room_id = %p.room_id, "portal created");
         Ok(p)
+    }
+
+    /// Names the ghost and the room after the citizen's profile name and where they are
+    /// reached now (the room with the blocked mark when `blocked`).
+    pub(super) async fn name_portal(
+        &self,
+        p: &PortalRecord,
+        blocked: bool,
+    ) -> Result<(), Transient> {
+        let Some(key) = super::identity::reached_at(Some(p), &p.citizen) else {
+            return Ok(());
+        };
+        let profile = p.profile_name.as_deref();
+        self.inner
+            .matrix
+            .set_displayname(&p.ghost, &convert::ghost_displayname(profile, &key))
+            .await?;
+        let template = &self.inner.config.raw.bridge.room_name_template;
+        let name = convert::room_name(template, profile, &key);
+        let name = if blocked { format!("⛔ {name}") } else { name };
+        self.inner
+            .matrix
+            .set_state(&p.room_id, "m.room.name", "", &json!({"name": name}))
+            .await?;
+        Ok(())
     }
 }

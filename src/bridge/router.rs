@@ -329,13 +329,9 @@ impl Bridge {
         .into_iter()
         .flatten()
         .collect();
-        let mut citizen = None;
-        for id in &identities {
-            if citizen.is_none() {
-                citizen = self.identity_owner(r, &id.as_str())?;
-            }
-        }
-        let citizen = citizen.unwrap_or_else(|| m.citizen_key().as_str());
+        let citizen = self
+            .owner_of_any(r, &identities)?
+            .unwrap_or_else(|| m.citizen_key().as_str());
         // A number or business-scoped id change: the new one is the same citizen.
         let changed = m.identity_change();
         for id in identities.iter().chain(&changed) {
@@ -362,18 +358,7 @@ impl Bridge {
         info!(wamid = %m.id, citizen = %m.citizen_key(), kind = %m.kind, "citizen message queued");
         r.push(store, &citizen, &Work::Citizen(work));
         if let Some(new) = changed {
-            info!(citizen = %m.citizen_key(), now = %new, "the citizen's number or id changed");
-            let work = match new {
-                CitizenKey::Phone(p) => Work::NewIdentity {
-                    phone: Some(p.expose().to_owned()),
-                    bsuid: None,
-                },
-                CitizenKey::Bsuid(b) => Work::NewIdentity {
-                    phone: None,
-                    bsuid: Some(b.expose().to_owned()),
-                },
-            };
-            r.push(store, &citizen, &work);
+            self.queue_new_identity(r, &citizen, new);
         }
         Ok(())
     }

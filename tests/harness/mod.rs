@@ -123,12 +123,15 @@ pub async fn bot_reply(
         .clone()
 }
 
-/// The portal alias of a citizen who has a phone number.
+/// The portal alias of a citizen: by number, or by business-scoped id when they have none.
 pub fn portal_alias(c: &Citizen) -> String {
-    format!(
-        "#whatsapp_{}:comune.test",
-        c.wa_id.as_deref().expect("a citizen with a number")
-    )
+    use sportello::ids::{Bsuid, CitizenKey};
+    let suffix = match (&c.wa_id, &c.user_id) {
+        (Some(n), _) => n.clone(),
+        (None, Some(u)) => CitizenKey::Bsuid(Bsuid::parse(u).expect("a valid id")).ghost_suffix(),
+        (None, None) => panic!("a citizen with a number or an id"),
+    };
+    format!("#whatsapp_{suffix}:comune.test")
 }
 
 /// `citizen` writes `text`; mario logs in, accepts the portal's invite and waits until he
