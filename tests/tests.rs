@@ -16,6 +16,7 @@ mod identity;
 mod kinds;
 mod news;
 mod portal;
+mod resilience;
 mod status;
 mod webhook;
 mod window;

@@ -99,13 +99,60 @@ fn emphasis(text: &str, formatted: &mut bool) -> String {
     out
 }
 
-/// Turns Matrix HTML (what Element sends) into WhatsApp markup and plain text.
+/// WhatsApp text being written from HTML, line by line: knows where the current line's
+/// content starts (after a list bullet or a quote mark), so block tags add no empty lines,
+/// and prefixes every line inside a `<blockquote>` with `> `.
+#[derive(Default)]
+struct Lines {
+    out: String,
+    /// Byte offset where the current line's content starts.
+    content_start: usize,
+    quote: usize,
+    /// A line break of the HTML source: a space before the next text on the same line.
+    pending_space: bool,
+}
+
+impl Lines {
+    fn at_line_start(&self) -> bool {
+        self.out.len() == self.content_start
+    }
+    /// Writes text (or a marker), with the quote marks first at the start of a line.
+    fn push(&mut self, s: &str) {
+        if std::mem::take(&mut self.pending_space) && !self.at_line_start() {
+            self.out.push(' ');
+        }
+        if self.quote > 0 && (self.out.is_empty() || self.out.ends_with('\n')) {
+            self.out.push_str(&"> ".repeat(self.quote));
+            self.content_start = self.out.len();
+        }
+        self.out.push_str(s);
+    }
+    /// Ends the line.
+    fn newline(&mut self) {
+        self.pending_space = false;
+        self.out.push('\n');
+        self.content_start = self.out.len();
+    }
+    /// Ends the line unless nothing was written on it yet.
+    fn newline_if_needed(&mut self) {
+        if !self.at_line_start() && !self.out.is_empty() {
+            self.newline();
+        }
+    }
+    /// A prefix that belongs to the line's start (a bullet): content begins after it.
+    fn push_prefix(&mut self, s: &str) {
+        self.push(s);
+        self.content_start = self.out.len();
+    }
+}
+
+/// Turns Matrix HTML (what Element sends) into WhatsApp markup and plain text. Outside
+/// `<pre>`, line breaks in the HTML source are spaces, as in a browser; only tags break lines.
 pub fn html_to_wa(html: &str) -> String {
-    let mut out = String::new();
+    let mut w = Lines::default();
     let mut rest = html;
     let mut lists: Vec<Option<u32>> = Vec::new(); // None = <ul>, Some(n) = <ol> counter
-    let mut link: Vec<String> = Vec::new();
-    let mut link_text_start: Vec<usize> = Vec::new();
+    let mut link: Vec<(String, usize)> = Vec::new(); // href, where its text starts
     let mut in_pre = false;
     while !rest.is_empty() {
         if let Some(stripped) = rest.strip_prefix('<')
@@ -121,61 +168,61 @@ pub fn html_to_wa(html: &str) -> String {
                 .collect::<String>()
                 .to_ascii_lowercase();
             match (name.as_str(), closing) {
-                ("b" | "strong", _) => out.push('*'),
-                ("i" | "em", _) => out.push('_'),
-                ("del" | "s" | "strike", _) => out.push('~'),
-                ("code", _) if !in_pre => out.push('`'),
+                ("b" | "strong", _) => w.push("*"),
+                ("i" | "em", _) => w.push("_"),
+                ("del" | "s" | "strike", _) => w.push("~"),
+                ("code", _) if !in_pre => w.push("`"),
                 ("pre", false) => {
                     in_pre = true;
-                    newline_if_needed(&mut out);
-                    out.push_str("```");
+                    w.newline_if_needed();
+                    w.push("```");
                 }
                 ("pre", true) => {
                     in_pre = false;
-                    if out.ends_with('\n') {
-                        out.pop();
+                    if w.out.ends_with('\n') {
+                        w.out.pop();
                     }
-                    out.push_str("```\n");
+                    w.push("```");
+                    w.newline();
                 }
-                ("br", _) => out.push('\n'),
-                ("p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6", true) => out.push('\n'),
-                ("p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6", false) => {
-                    newline_if_needed(&mut out)
-                }
+                ("br", _) => w.newline(),
+                ("p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6", _) => w.newline_if_needed(),
                 ("ul", false) => lists.push(None),
                 ("ol", false) => lists.push(Some(0)),
                 ("ul" | "ol", true) => {
                     lists.pop();
-                    newline_if_needed(&mut out);
+                    w.newline_if_needed();
                 }
                 ("li", false) => {
-                    newline_if_needed(&mut out);
+                    w.newline_if_needed();
                     match lists.last_mut() {
                         Some(Some(n)) => {
                             *n += 1;
-                            out.push_str(&format!("{n}. "));
+                            w.push_prefix(&format!("{n}. "));
                         }
-                        _ => out.push_str("- "),
+                        _ => w.push_prefix("- "),
                     }
                 }
+                ("li", true) => w.newline_if_needed(),
                 ("blockquote", false) => {
-                    newline_if_needed(&mut out);
-                    out.push_str("> ");
+                    w.newline_if_needed();
+                    w.quote += 1;
                 }
-                ("blockquote", true) => newline_if_needed(&mut out),
-                ("a", false) => {
-                    link.push(attr(tag, "href").unwrap_or_default());
-                    link_text_start.push(out.len());
+                ("blockquote", true) => {
+                    w.newline_if_needed();
+                    w.quote = w.quote.saturating_sub(1);
                 }
+                ("a", false) => link.push((attr(tag, "href").unwrap_or_default(), w.out.len())),
                 ("a", true) => {
-                    if let (Some(href), Some(start)) = (link.pop(), link_text_start.pop()) {
-                        let text = out[start..].to_owned();
+                    if let Some((href, start)) = link.pop() {
+                        // A `</pre>` inside the link may have taken back a newline.
+                        let text = w.out.get(start..).unwrap_or_default().to_owned();
                         let target = href.strip_prefix("mailto:").unwrap_or(&href);
                         if !href.is_empty()
                             && text != target
                             && !href.starts_with("https://matrix.to/")
                         {
-                            out.push_str(&format!(" ({target})"));
+                            w.push(&format!(" ({target})"));
                         }
                     }
                 }
@@ -190,17 +237,27 @@ pub fn html_to_wa(html: &str) -> String {
             }
             continue;
         }
-        let next = rest[1..].find('<').map(|i| i + 1).unwrap_or(rest.len());
-        out.push_str(&unescape(&rest[..next]));
+        // Text up to the next tag. The first character is taken whole (it may be a `<` that
+        // opens no tag, or a multi-byte letter such as `È`): never slice inside it.
+        let first = rest.chars().next().map_or(0, char::len_utf8);
+        let next = rest[first..].find('<').map_or(rest.len(), |i| i + first);
+        let text = unescape(&rest[..next]);
         rest = &rest[next..];
+        if in_pre {
+            w.out.push_str(&text);
+        } else {
+            // Source line breaks are spaces, and nothing at a line's start.
+            for (i, part) in text.split('\n').enumerate() {
+                if i > 0 {
+                    w.pending_space = true;
+                }
+                if !part.is_empty() {
+                    w.push(part);
+                }
+            }
+        }
     }
-    out.trim_end_matches('\n').to_owned()
-}
-
-fn newline_if_needed(out: &mut String) {
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
+    w.out.trim_end_matches('\n').to_owned()
 }
 
 fn attr(tag: &str, name: &str) -> Option<String> {
@@ -329,6 +386,138 @@ mod tests {
         for s in ["*a* _b_ ~c~ `d`", "plain", "x *bold words* y"] {
             let html = wa_to_html(s).unwrap_or_else(|| escape(s));
             assert_eq!(html_to_wa(&html), s);
+        }
+    }
+
+    #[test]
+    fn element_html_starting_with_multibyte_characters() {
+        // Element's HTML for `**È** aperto oggi`: this sliced inside `È` and panicked.
+        assert_eq!(
+            html_to_wa("<strong>È</strong> aperto oggi"),
+            "*È* aperto oggi"
+        );
+        assert_eq!(html_to_wa("<em>È</em>"), "_È_");
+        assert_eq!(
+            html_to_wa("<ul><li>🎉 festa</li><li>Às</li></ul>"),
+            "- 🎉 festa\n- Às"
+        );
+        assert_eq!(html_to_wa("<blockquote>Ù</blockquote>ok"), "> Ù\nok");
+        assert_eq!(html_to_wa("<ol><li>Ä</li></ol>"), "1. Ä");
+        assert_eq!(html_to_wa("È<"), "È<");
+        assert_eq!(html_to_wa("<"), "<");
+        // A `</pre>` inside a link takes back the newline the link text started at.
+        assert_eq!(html_to_wa("x<br><a href=\"y\"></pre></a>"), "x```\n (y)");
+    }
+
+    #[test]
+    fn element_block_html_becomes_whatsapp_lines() {
+        // What Element sends for Markdown lists, quotes and paragraphs (source line breaks
+        // between tags are not line breaks).
+        assert_eq!(
+            html_to_wa("<ul>\n<li>🎉 Festa</li>\n<li>À presto</li>\n</ul>\n"),
+            "- 🎉 Festa\n- À presto"
+        );
+        assert_eq!(
+            html_to_wa("<ol>\n<li><p>Èrcole</p>\n</li>\n<li><p>Ùmbria</p>\n</li>\n</ol>\n"),
+            "1. Èrcole\n2. Ùmbria"
+        );
+        assert_eq!(
+            html_to_wa("<blockquote>\n<p>È così<br>davvero</p>\n</blockquote>\n<p>sì</p>\n"),
+            "> È così\n> davvero\nsì"
+        );
+        assert_eq!(html_to_wa("<p>uno\ndue</p>"), "uno due");
+        assert_eq!(html_to_wa("<strong>a</strong>\n<em>b</em>"), "*a* _b_");
+    }
+}
+
+/// Property tests: whatever the text, conversion never panics, and WhatsApp markup turned
+/// into HTML and back is the markup it was. `PROPTEST_CASES=25600` runs 100× more cases.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Ordinary Italian with every character the converters treat specially.
+    fn italian() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "È", "è", "à", "perché", "l'", "dell'", "😀", "🇮🇹", "a", "orari", " ", " ", "\n", "*",
+            "_", "~", "`", "```", ".", ",", "(", ")", "&", "<", ">", "\"", "'", "&amp;", "9-13",
+            "Ù",
+        ]);
+        prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
+    }
+
+    /// Anything that might look like HTML: tags Element writes, broken tags, entities.
+    fn html_like() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "<strong>",
+            "</strong>",
+            "<em>",
+            "</em>",
+            "<ul>",
+            "</ul>",
+            "<ol>",
+            "</ol>",
+            "<li>",
+            "</li>",
+            "<blockquote>",
+            "</blockquote>",
+            "<pre>",
+            "</pre>",
+            "<code>",
+            "</code>",
+            "<br>",
+            "<p>",
+            "</p>",
+            "<a href=\"https://x.it\">",
+            "<a href='",
+            "</a>",
+            "<mx-reply>",
+            "</mx-reply>",
+            "<",
+            ">",
+            "&",
+            "&#x",
+            "&#232;",
+            "&amp;",
+            ";",
+            "È",
+            "😀",
+            "a",
+            " ",
+            "\n",
+        ]);
+        prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
+    }
+
+    /// Code blocks become their own paragraph in HTML, which adds line breaks: the round trip
+    /// is checked on text without them.
+    fn no_code_block(mut s: String) -> String {
+        while s.contains("```") {
+            s = s.replace("```", "`");
+        }
+        s
+    }
+
+    proptest! {
+        #[test]
+        fn html_to_wa_never_panics(html in html_like(), any in any::<String>()) {
+            html_to_wa(&html);
+            html_to_wa(&any);
+            unescape(&html);
+        }
+
+        #[test]
+        fn wa_to_html_never_panics(text in italian(), any in any::<String>()) {
+            wa_to_html(&text);
+            wa_to_html(&any);
+        }
+
+        #[test]
+        fn markup_to_html_and_back_keeps_the_text(text in italian().prop_map(no_code_block)) {
+            // Plain text goes to Matrix as its body alone; as HTML it would be this.
+            let html = wa_to_html(&text).unwrap_or_else(|| escape(&text).replace('\n', "<br>"));
+            prop_assert_eq!(html_to_wa(&html), text.trim_end_matches('\n'));
         }
     }
 }
