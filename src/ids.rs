@@ -195,9 +195,25 @@ impl fmt::Display for WaMessageId {
     }
 }
 
-/// Masks every run of 7 or more digits (error codes have at most 6) in free text (error messages from Meta or the
-/// homeserver may echo a phone number).
+/// Masks free text (error messages from Meta or the homeserver, a panic's message): every run
+/// of 7 or more digits (error codes have at most 6; a phone number is longer) and every
+/// WhatsApp message id (`wamid.…`, whose base64 encodes the citizen's number).
 pub fn mask_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("wamid.") {
+        out.push_str(&mask_digit_runs(&rest[..i]));
+        let id_len = rest[i..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "._-=+/".contains(c)))
+            .unwrap_or(rest.len() - i);
+        out.push_str(&WaMessageId::new(&rest[i..i + id_len]).masked());
+        rest = &rest[i + id_len..];
+    }
+    out.push_str(&mask_digit_runs(rest));
+    out
+}
+
+fn mask_digit_runs(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
@@ -277,5 +293,28 @@ mod tests {
             "recipient +39•••4567 failed (#131026)"
         );
         assert_eq!(mask_text("code 500"), "code 500");
+        let wamid = "wamid.HBgLMzkzMzMxMjM0NTY3FQIAEhgUM0VCMEI5";
+        let masked = mask_text(&format!("unknown {wamid}: È"));
+        assert!(!masked.contains("HBgL"), "{masked}");
+        assert!(
+            masked.starts_with("unknown wamid#") && masked.ends_with(": È"),
+            "{masked}"
+        );
+    }
+
+    proptest::proptest! {
+        /// No phone number or message id survives masking, whatever surrounds it.
+        #[test]
+        fn masked_text_shows_no_number_or_wamid(
+            before in "[a-zÈè😀 ,.:(]{0,12}",
+            number in "39[0-9]{8,11}",
+            wamid in "wamid\\.[A-Za-z0-9=]{8,40}",
+            after in "[a-zÈè😀 ,.:)]{0,12}",
+        ) {
+            let masked = mask_text(&format!("{before}{number}{after} {wamid}{after}"));
+            proptest::prop_assert!(!masked.contains(&number), "{}", masked);
+            proptest::prop_assert!(!masked.contains(&wamid), "{}", masked);
+            proptest::prop_assert!(masked.contains(&before), "{}", masked);
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod bridge;
 pub mod commands;
 pub mod config;
 pub mod convert;
+pub mod failpoint;
 pub mod hours;
 pub mod http;
 pub mod ids;
@@ -64,7 +65,12 @@ pub async fn run(
     ping.abort();
     let _ = ping.await;
     tasks.admin_room.abort();
-    for t in [tasks.router, tasks.sweeper, tasks.admin_room] {
+    for t in [
+        tasks.router,
+        tasks.sweeper,
+        tasks.admin_room,
+        tasks.stall_watch,
+    ] {
         if let Err(e) = t.await
             && !e.is_cancelled()
         {

@@ -106,6 +106,14 @@ fn real_main() -> anyhow::Result<std::process::ExitCode> {
                         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&c.raw.log.filter)),
                 )
                 .init();
+            // A panic's message may quote what it was reading (a citizen's text, a number):
+            // it goes to the log masked, like every other line.
+            std::panic::set_hook(Box::new(|info| {
+                tracing::error!(
+                    "internal error (a bug in Sportello): {}",
+                    sportello::ids::mask_text(&info.to_string())
+                );
+            }));
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind(c.bind)

@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use crate::harness::{Citizen, WAIT, citizen_writes, stack};
+use crate::harness::news::Admin;
+use crate::harness::{
+    BOT, Citizen, StackOptions, WAIT, bot_reply, citizen_writes, stack, stack_with,
+};
 
 /// Element's HTML for ordinary Italian whose formatted parts start with a multi-byte
 /// character (accented capitals, emoji): each answer reaches WhatsApp as markup, and so does
@@ -71,4 +74,171 @@ async fn element_html_starting_with_accents_and_emoji_reaches_whatsapp() {
     expected.push("Buona giornata");
     assert_eq!(bodies, expected);
     assert!(sent.iter().all(|m| m["to"] == "393471112233"));
+}
+
+/// A dead-letter id out of a notice: the number after "n. ".
+fn dead_letter_id(text: &str) -> String {
+    let after = text.split("n. ").nth(1).expect("a dead letter number");
+    after.chars().take_while(char::is_ascii_digit).collect()
+}
+
+/// A real item that panics (a test-only fail point armed for its content) is given up: a dead
+/// letter, a notice in the citizen's room, one line in the admin room; the citizen's and the
+/// staff's next messages still go through, and `!retry` delivers it once the fault is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_item_is_given_up_and_the_conversation_goes_on() {
+    const CITIZEN_FAULT: &str = "GUASTO-CITTADINO-7f3";
+    const STAFF_FAULT: &str = "GUASTO-STAFF-7f3";
+    const ROUTER_FAULT: &str = "GUASTO-ROUTER-7f3";
+    sportello::failpoint::arm("worker.item", CITIZEN_FAULT);
+    sportello::failpoint::arm("worker.item", STAFF_FAULT);
+    sportello::failpoint::arm("router.delivery", ROUTER_FAULT);
+    // In Italian, the product's default language.
+    let stack = stack_with(StackOptions {
+        language: "it".into(),
+        ..Default::default()
+    })
+    .await;
+    let sim = &stack.sim;
+    let admin = Admin::join(&stack, "anna").await;
+    let giulia = Citizen::phone("393409876543", "Giulia Verdi");
+    let (mario, room) = citizen_writes(&stack, &giulia, "Buongiorno").await;
+    let from_bot = |e: &serde_json::Value| e["sender"] == BOT;
+
+    // The citizen's message whose handling panics, then an ordinary one.
+    let broken = format!("È aperto l'ufficio? {CITIZEN_FAULT} 😀");
+    for text in [broken.as_str(), "Grazie, a domani"] {
+        let n = sim.notification(&[&giulia], vec![sim.text(&giulia, text)]);
+        assert_eq!(sim.post(&n).await, 200);
+    }
+    let seen = mario
+        .wait_for(&room, 1, "the next message", |e| {
+            e["content"]["body"] == "Grazie, a domani"
+        })
+        .await;
+    assert_eq!(seen.len(), 1);
+    let notices = mario
+        .wait_for(&room, 1, "the notice about the lost message", from_bot)
+        .await;
+    let notice = notices[0]["content"]["body"].as_str().unwrap().to_owned();
+    assert!(
+        notice.contains("Non è stato possibile mostrare qui un messaggio del cittadino")
+            && notice.contains("gli amministratori sono stati avvisati"),
+        "{notice}"
+    );
+    let citizen_dead = dead_letter_id(&notice);
+    // Order: the notice stands where the broken message would have been.
+    let order: Vec<String> = mario
+        .messages(&room)
+        .await
+        .iter()
+        .filter_map(|e| e["content"]["body"].as_str().map(str::to_owned))
+        .collect();
+    let at = |needle: &str| order.iter().position(|b| b.contains(needle)).unwrap();
+    assert!(
+        at("Non è stato possibile") < at("Grazie, a domani"),
+        "{order:?}"
+    );
+
+    // A staff answer whose sending panics is explained under it; the next one goes out.
+    let bad = mario
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": format!("Sì {STAFF_FAULT}")}),
+        )
+        .await;
+    mario
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "Sì, fino alle 13"}),
+        )
+        .await;
+    let sent = sim.wait_for_messages(1, WAIT).await;
+    assert_eq!(sent[0]["text"]["body"], "Sì, fino alle 13");
+    let staff_notice = bot_reply(&mario, &room, bad.as_str()).await;
+    let staff_notice = staff_notice["body"].as_str().unwrap().to_owned();
+    assert!(
+        staff_notice.contains("Non è stato possibile inviare questo messaggio a WhatsApp"),
+        "{staff_notice}"
+    );
+
+    // A delivery whose routing panics is set aside whole; the others are routed.
+    let n = sim.notification(
+        &[&giulia],
+        vec![sim.text(&giulia, &format!("Ultima domanda {ROUTER_FAULT}"))],
+    );
+    assert_eq!(sim.post(&n).await, 200);
+    let n = sim.notification(&[&giulia], vec![sim.text(&giulia, "Arrivederci")]);
+    assert_eq!(sim.post(&n).await, 200);
+    mario
+        .wait_for(&room, 1, "the message after the broken delivery", |e| {
+            e["content"]["body"] == "Arrivederci"
+        })
+        .await;
+
+    // The admin room has one line for each, with numbers masked.
+    let lines = admin
+        .staff
+        .wait_for(&admin.room, 3, "the admins' lines", |e| {
+            e["sender"] == BOT
+                && e["content"]["body"].as_str().is_some_and(|b| {
+                    b.starts_with("⚠️ Non consegnato") || b.contains("non sa leggere")
+                })
+        })
+        .await;
+    let bodies: Vec<&str> = lines
+        .iter()
+        .map(|e| e["content"]["body"].as_str().unwrap())
+        .collect();
+    assert!(
+        bodies.iter().all(|b| !b.contains("393409876543")),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies.iter().any(|b| b.contains("+39•••6543")),
+        "{bodies:?}"
+    );
+    let router_dead = dead_letter_id(
+        bodies
+            .iter()
+            .find(|b| b.contains("non sa leggere"))
+            .expect("the router's line"),
+    );
+
+    // !deadletters lists all three; after the fault is fixed, !retry delivers them.
+    let list = admin.say("!deadletters").await;
+    for id in [&citizen_dead, &router_dead] {
+        assert!(list.contains(id.as_str()), "{list}");
+    }
+    sportello::failpoint::disarm("worker.item", CITIZEN_FAULT);
+    sportello::failpoint::disarm("router.delivery", ROUTER_FAULT);
+    let retried = admin.say(&format!("!retry {citizen_dead}")).await;
+    assert!(retried.contains("rimesso in coda"), "{retried}");
+    mario
+        .wait_for(&room, 1, "the retried message", |e| {
+            e["content"]["body"] == broken.as_str()
+        })
+        .await;
+    let rerouted = admin.say(&format!("retry {router_dead}")).await;
+    assert!(rerouted.contains("rimesso in ingresso"), "{rerouted}");
+    mario
+        .wait_for(&room, 1, "the rerouted message", |e| {
+            e["content"]["body"]
+                .as_str()
+                .is_some_and(|b| b.starts_with("Ultima domanda"))
+        })
+        .await;
+    // The staff one is discarded; it is gone from the list, and the audit log says who did it.
+    let staff_dead = dead_letter_id(&staff_notice);
+    let dropped = admin.say(&format!("drop {staff_dead}")).await;
+    assert!(dropped.contains("scartato"), "{dropped}");
+    assert!(admin.say("deadletters").await.contains("Nessun elemento"));
+    let audit = admin.say("audit 5").await;
+    assert!(audit.contains(&format!("drop {staff_dead}")), "{audit}");
+    sportello::failpoint::disarm("worker.item", STAFF_FAULT);
+
+    // The panic's text never reached the logs unmasked.
+    let logs = crate::harness::captured_logs();
+    assert!(logs.contains("fail point worker.item fired"));
+    assert!(!logs.contains("393409876543"));
 }

@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use super::Bridge;
+use super::failure::Failure;
 use super::inbound::txn_id;
 use super::window;
 use super::work::{CommandWork, NoticeWork, Work};
-use super::worker::{Step, Transient};
+use super::worker::Step;
 use crate::commands::{self, Line, Parsed, Who, html_table};
 use crate::convert;
 use crate::ids::{CitizenKey, WaId, mask_text};
@@ -125,7 +126,7 @@ impl Bridge {
             .unwrap_or_default()
     }
 
-    pub(super) async fn run_command(&self, c: CommandWork) -> Result<Step, Transient> {
+    pub(super) async fn run_command(&self, c: CommandWork) -> Result<Step, Failure> {
         let in_admin = self.admin_room_id().as_deref() == Some(c.room_id.as_str());
         let is_admin = self.is_admin(&c.sender).await?;
         let reply = match commands::parse(&c.body, in_admin) {
@@ -174,7 +175,7 @@ impl Bridge {
         c: &CommandWork,
         is_admin: bool,
         in_admin: bool,
-    ) -> Result<Reply, Transient> {
+    ) -> Result<Reply, Failure> {
         let store = &self.inner.store;
         Ok(match p.spec.name {
             "help" => {
@@ -253,6 +254,7 @@ impl Bridge {
             }
             "hours" => self.hours_command(p, c, is_admin).await?,
             "eurp" | "reply" | "replies" => self.canned(p, c)?,
+            "queues" | "deadletters" | "retry" | "drop" => self.queue_command(p).await?,
             _ => self.execute_news(p, c).await?,
         })
     }
@@ -263,7 +265,7 @@ impl Bridge {
         &self,
         args: &str,
         c: &CommandWork,
-    ) -> Result<(Option<String>, String), Transient> {
+    ) -> Result<(Option<String>, String), Failure> {
         if let Some(rest) = args.strip_prefix("this room") {
             return Ok((c.citizen.clone(), rest.trim().to_owned()));
         }
@@ -289,7 +291,7 @@ impl Bridge {
 
     /// An admin: listed in `office.admins`, or (when `office.admin_power_level` is set) a
     /// member of the admin room with at least that power level.
-    async fn is_admin(&self, user: &str) -> Result<bool, Transient> {
+    async fn is_admin(&self, user: &str) -> Result<bool, Failure> {
         let office = &self.inner.config.raw.office;
         if office.admins.iter().any(|a| a == user) {
             return Ok(true);
@@ -313,7 +315,7 @@ impl Bridge {
     }
 
     /// Meta's Block API, when Meta allows it (the citizen wrote in the last 24 hours).
-    async fn meta_block(&self, citizen: &str, block: bool) -> Result<String, Transient> {
+    async fn meta_block(&self, citizen: &str, block: bool) -> Result<String, Failure> {
         let portal = self.inner.store.portal(citizen)?;
         let now = now_secs() as i64;
         let phone = match super::identity::reached_at(portal.as_ref(), citizen) {
@@ -353,7 +355,7 @@ impl Bridge {
         citizen: &str,
         blocked: bool,
         notice: String,
-    ) -> Result<(), Transient> {
+    ) -> Result<(), Failure> {
         let Some(portal) = self.inner.store.portal(citizen)? else {
             return Ok(());
         };
@@ -369,7 +371,7 @@ impl Bridge {
 
     /// Sends the code of conduct as if the staff member wrote it: through the citizen's queue,
     /// so the window, holding, retries and failure notices apply as to any answer.
-    async fn warn(&self, citizen: &str, c: &CommandWork) -> Result<Reply, Transient> {
+    async fn warn(&self, citizen: &str, c: &CommandWork) -> Result<Reply, Failure> {
         let who = CitizenKey::parse(citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
@@ -387,7 +389,7 @@ impl Bridge {
         ))
     }
 
-    async fn block(&self, citizen: &str, reason: &str, by: &str) -> Result<Reply, Transient> {
+    async fn block(&self, citizen: &str, reason: &str, by: &str) -> Result<Reply, Failure> {
         let who = CitizenKey::parse(citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
@@ -418,7 +420,7 @@ impl Bridge {
         )))
     }
 
-    async fn unblock(&self, citizen: &str, by: &str) -> Result<Reply, Transient> {
+    async fn unblock(&self, citizen: &str, by: &str) -> Result<Reply, Failure> {
         let who = CitizenKey::parse(citizen)
             .map(|k| k.masked())
             .unwrap_or_default();

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Bridge;
 use super::admin::Reply;
+use super::failure::Failure;
 use super::work::CommandWork;
-use super::worker::Transient;
 use crate::commands::Parsed;
 use crate::hours::{week_lines, when_text};
 use crate::store::{Store, now_secs};
@@ -22,7 +22,7 @@ pub struct Emergency {
 }
 
 impl Bridge {
-    pub(super) fn emergency(&self) -> Result<Option<Emergency>, Transient> {
+    pub(super) fn emergency(&self) -> Result<Option<Emergency>, Failure> {
         Ok(self
             .inner
             .store
@@ -36,7 +36,7 @@ impl Bridge {
         p: &Parsed,
         c: &CommandWork,
         is_admin: bool,
-    ) -> Result<Reply, Transient> {
+    ) -> Result<Reply, Failure> {
         let args = p.args.trim();
         if let Some(rest) = args.strip_prefix("emergency") {
             if !is_admin {
@@ -74,7 +74,7 @@ impl Bridge {
     }
 
     /// The schedule and the office's state at `now`, for `!hours`.
-    fn hours_text(&self, now: chrono::DateTime<Utc>) -> Result<String, Transient> {
+    fn hours_text(&self, now: chrono::DateTime<Utc>) -> Result<String, Failure> {
         let config = &self.inner.config;
         let s = config.schedule();
         let lang = self.inner.texts.lang();

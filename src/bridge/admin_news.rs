@@ -3,12 +3,13 @@
 //! preview, `!approve` starts the sender, `!cancel` discards or stops, `!broadcasts` lists.
 
 use std::collections::BTreeMap;
+use std::sync::PoisonError;
 
 use super::Bridge;
 use super::admin::Reply;
+use super::failure::Failure;
 use super::router::Routed;
 use super::work::{BotSend, CommandWork, Work};
-use super::worker::Transient;
 use crate::commands::{Parsed, html_table};
 use crate::convert::outbound::{Outbound, check_media, staff_to_outbound};
 use crate::ids::{CitizenKey, WaMessageId};
@@ -24,11 +25,7 @@ struct Preview {
 }
 
 impl Bridge {
-    pub(super) async fn execute_news(
-        &self,
-        p: &Parsed,
-        c: &CommandWork,
-    ) -> Result<Reply, Transient> {
+    pub(super) async fn execute_news(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
         match p.spec.name {
             "subscribers" => self.subscribers(p.args.trim()),
             "consent" => {
@@ -70,7 +67,7 @@ impl Bridge {
         }
     }
 
-    fn subscribers(&self, topic: &str) -> Result<Reply, Transient> {
+    fn subscribers(&self, topic: &str) -> Result<Reply, Failure> {
         let store = &self.inner.store;
         let cfg = &self.inner.config.raw.subscriptions;
         let chosen = if topic.is_empty() {
@@ -110,7 +107,7 @@ impl Bridge {
         })
     }
 
-    fn consent(&self, citizen: &str) -> Result<Reply, Transient> {
+    fn consent(&self, citizen: &str) -> Result<Reply, Failure> {
         let who = CitizenKey::parse(citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
@@ -158,7 +155,7 @@ impl Bridge {
     }
 
     /// `!subscribe <target> <topics…|all> <note>` / `!unsubscribe <target> [topics…] <note>`.
-    fn staff_subscription(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+    fn staff_subscription(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
         let (target, rest) = self.target(&p.args, c)?;
         let Some(citizen) = target else {
             return Ok(self.usage(p));
@@ -195,7 +192,11 @@ impl Bridge {
             Intent::Unsubscribe(topics)
         };
         let reply = {
-            let _guard = self.inner.subs_lock.lock().expect("poisoned");
+            let _guard = self
+                .inner
+                .subs_lock
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let mut r = Routed::default();
             let reply = self.apply_intent(
                 &mut r,
@@ -237,7 +238,7 @@ impl Bridge {
     }
 
     /// Streams the audience and sorts it as the sender would now.
-    fn preview(&self, b: &Broadcast) -> Result<Preview, Transient> {
+    fn preview(&self, b: &Broadcast) -> Result<Preview, Failure> {
         let mut p = Preview::default();
         let mut cursor: Option<String> = None;
         loop {
@@ -264,7 +265,7 @@ impl Bridge {
     async fn attachment_of(
         &self,
         c: &CommandWork,
-    ) -> Result<Result<Option<Attachment>, Reply>, Transient> {
+    ) -> Result<Result<Option<Attachment>, Reply>, Failure> {
         let Some(id) = &c.reply_to else {
             return Ok(Ok(None));
         };
@@ -291,7 +292,7 @@ impl Bridge {
         })))
     }
 
-    async fn draft(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+    async fn draft(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
         let args = p.args.trim();
         let (word, text) = args
             .split_once(char::is_whitespace)
@@ -400,7 +401,7 @@ impl Bridge {
         })
     }
 
-    fn find(&self, p: &Parsed) -> Result<Result<Broadcast, Reply>, Transient> {
+    fn find(&self, p: &Parsed) -> Result<Result<Broadcast, Reply>, Failure> {
         let arg = p.args.trim().trim_start_matches('#');
         let Ok(id) = arg.parse::<u64>() else {
             return Ok(Err(self.usage(p)));
@@ -412,7 +413,7 @@ impl Bridge {
             .ok_or_else(|| Reply::text(self.t("bc_not_found", &[("id", arg)]))))
     }
 
-    fn approve(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+    fn approve(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
         let mut b = match self.find(p)? {
             Ok(b) => b,
             Err(reply) => return Ok(reply),
@@ -441,7 +442,7 @@ impl Bridge {
         ))
     }
 
-    fn cancel(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+    fn cancel(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
         let mut b = match self.find(p)? {
             Ok(b) => b,
             Err(reply) => return Ok(reply),
@@ -470,7 +471,7 @@ impl Bridge {
         })
     }
 
-    fn list_broadcasts(&self) -> Result<Reply, Transient> {
+    fn list_broadcasts(&self) -> Result<Reply, Failure> {
         let all = self.inner.store.broadcasts()?;
         if all.is_empty() {
             return Ok(Reply::text(self.t("bc_none", &[])));

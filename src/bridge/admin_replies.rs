@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::Bridge;
 use super::admin::Reply;
+use super::failure::Failure;
 use super::work::{CommandWork, StaffWork, Work};
-use super::worker::Transient;
 use crate::commands::{Parsed, html_table};
 use crate::store::now_secs;
 
@@ -20,7 +20,7 @@ impl Bridge {
         room_id: &str,
         c: &CommandWork,
         text: &str,
-    ) -> Result<(), Transient> {
+    ) -> Result<(), Failure> {
         let event = json!({
             "type": "m.room.message",
             "event_id": c.event_id,
@@ -51,7 +51,7 @@ impl Bridge {
         }
     }
 
-    pub(super) fn canned(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Transient> {
+    pub(super) fn canned(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
         let replies = &self.inner.config.raw.replies;
         if p.spec.name == "replies" {
             if replies.is_empty() {

@@ -7,8 +7,8 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::Bridge;
+use super::failure::Failure;
 use super::work::KeywordReply;
-use super::worker::Transient;
 use crate::autoreply::{Situation, decide, mentions};
 use crate::hours::{week_lines, when_text};
 use crate::store::PortalRecord;
@@ -20,7 +20,7 @@ impl Bridge {
         portal: &mut PortalRecord,
         keyword: bool,
         text: Option<&str>,
-    ) -> Result<Option<KeywordReply>, Transient> {
+    ) -> Result<Option<KeywordReply>, Failure> {
         let raw = &self.inner.config.raw;
         if !raw.autoreply.enabled {
             return Ok(None);

@@ -15,12 +15,15 @@ use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use super::Bridge;
-use super::worker::Transient;
+use super::failure::Failure;
 use crate::ids::CitizenKey;
 use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
 use crate::whatsapp::{GraphError, Handling};
 
 use super::broadcast_pace::{Outcome, classify, tag, template_parameter};
+
+/// The reason of a recipient whose decision panicked (see `decide`).
+const INTERNAL: &str = "internal_error";
 pub(super) use super::broadcast_pace::{Pace, parse_tag};
 
 /// How a recipient gets the broadcast.
@@ -87,14 +90,14 @@ impl Bridge {
         }
     }
 
-    pub(super) fn load(&self, id: u64) -> Result<Broadcast, Transient> {
+    pub(super) fn load(&self, id: u64) -> Result<Broadcast, Failure> {
         self.inner
             .store
             .broadcast(id)?
-            .ok_or_else(|| Transient::new(format!("broadcast {id} vanished")))
+            .ok_or_else(|| Failure::transient(format!("broadcast {id} vanished")))
     }
 
-    async fn broadcast_once(&self, id: u64, started: Instant) -> Result<(), Transient> {
+    async fn broadcast_once(&self, id: u64, started: Instant) -> Result<(), Failure> {
         let mut b = self.load(id)?;
         if b.state == BroadcastState::Sending {
             self.upload_attachment(&mut b).await?;
@@ -113,7 +116,7 @@ impl Bridge {
 
     /// Uploads the attachment to the Graph API once (its media id is kept in the broadcast).
     /// One WhatsApp cannot take is dropped, and the admin room told.
-    async fn upload_attachment(&self, b: &mut Broadcast) -> Result<(), Transient> {
+    async fn upload_attachment(&self, b: &mut Broadcast) -> Result<(), Failure> {
         let Some(a) = b.attachment.clone().filter(|a| a.media_id.is_none()) else {
             return Ok(());
         };
@@ -138,7 +141,7 @@ impl Bridge {
                 });
             }
             Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
-                return Err(Transient::new(e.to_string()));
+                return Err(Failure::transient(e.to_string()));
             }
             Err(e) => {
                 warn!(broadcast = b.id, "the attachment cannot be uploaded: {e}");
@@ -157,7 +160,7 @@ impl Bridge {
     }
 
     /// Recipients left `sending` by a crash: their tag's status says whether Meta got them.
-    async fn resolve_unknown(&self, b: &mut Broadcast, started: Instant) -> Result<(), Transient> {
+    async fn resolve_unknown(&self, b: &mut Broadcast, started: Instant) -> Result<(), Failure> {
         let store = &self.inner.store;
         let wait = Duration::from_secs(self.inner.config.raw.broadcast.resolve_wait_secs);
         loop {
@@ -195,9 +198,51 @@ impl Bridge {
                 return Ok(());
             }
             if self.sleep_or_shutdown(Duration::from_millis(500)).await {
-                return Err(Transient::new("shutting down"));
+                return Err(Failure::transient("shutting down"));
             }
         }
+    }
+
+    /// [`Self::eligibility`] under supervision: a panic while deciding one recipient fails
+    /// that recipient alone (`Err(INTERNAL)`: the caller records it as failed, so it is not
+    /// tried again) with a dead letter and a line for the admins; never the sender.
+    fn decide(
+        &self,
+        b: &Broadcast,
+        citizen: &str,
+    ) -> Result<Result<(CitizenKey, Mode), &'static str>, StoreError> {
+        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::failpoint::hit("broadcast.recipient", citizen.as_bytes());
+            self.eligibility(b, citizen)
+        }));
+        let panic = match decided {
+            Ok(decision) => return decision,
+            Err(panic) => panic,
+        };
+        let detail = crate::ids::mask_text(&super::failure::Failure::panic(&*panic).reason);
+        let why = self.t("internal_error", &[("detail", &detail)]);
+        tracing::error!(broadcast = b.id, "deciding a recipient panicked: {why}");
+        let store = &self.inner.store;
+        let body =
+            serde_json::to_vec(&json!({"broadcast": b.id, "citizen": citizen})).unwrap_or_default();
+        let (id, dead) = store.dead_letter_from_op(&why, &body, None);
+        let line = super::work::Work::AdminNotice {
+            text: self.t(
+                "broadcast_recipient_panic",
+                &[
+                    ("broadcast", &b.id.to_string()),
+                    ("who", &self.whose(citizen)),
+                    ("id", &id.to_string()),
+                ],
+            ),
+            txn_id: super::inbound::txn_id("bc-panic", &id.to_string()),
+        };
+        store.commit(vec![
+            dead,
+            store.queue_push_op(super::admin::ADMIN_QUEUE, &line.to_bytes()),
+        ])?;
+        self.kick(super::admin::ADMIN_QUEUE.to_owned());
+        Ok(Err(INTERNAL))
     }
 
     /// Who may get it now, and how; or why not (a `skipped:` reason).
@@ -278,7 +323,7 @@ impl Bridge {
         b: &mut Broadcast,
         pace: &mut Pace,
         progress: &mut super::broadcast_report::Progress,
-    ) -> Result<bool, Transient> {
+    ) -> Result<bool, Failure> {
         let store = &self.inner.store;
         let chunk =
             (self.inner.config.raw.broadcast.messages_per_second as usize / 5).clamp(1, 200);
@@ -299,7 +344,20 @@ impl Bridge {
                 if store.recipient(b.id, &citizen)?.is_some() {
                     continue;
                 }
-                match self.eligibility(b, &citizen)? {
+                match self.decide(b, &citizen)? {
+                    Err(INTERNAL) => {
+                        let r = RecipientSend {
+                            ordinal: b.next_ordinal,
+                            state: "failed".into(),
+                            wamid: None,
+                            detail: Some(INTERNAL.into()),
+                            attempts: 0,
+                            retry_at: 0,
+                        };
+                        b.next_ordinal += 1;
+                        ops.push(Store::recipient_op(b.id, &citizen, &r));
+                        bump(b, &format!("failed:{INTERNAL}"));
+                    }
                     Ok((to, mode)) => {
                         let r = RecipientSend {
                             ordinal: b.next_ordinal,
@@ -327,7 +385,7 @@ impl Bridge {
         b: &mut Broadcast,
         pace: &mut Pace,
         progress: &mut super::broadcast_report::Progress,
-    ) -> Result<bool, Transient> {
+    ) -> Result<bool, Failure> {
         let store = &self.inner.store;
         loop {
             if self.cancel_requested(b)? {
@@ -355,7 +413,14 @@ impl Bridge {
                 let mut batch = Vec::new();
                 let mut ops = Vec::new();
                 for (citizen, r) in group {
-                    match self.eligibility(b, citizen)? {
+                    match self.decide(b, citizen)? {
+                        Err(INTERNAL) => {
+                            let mut r = r.clone();
+                            r.state = "failed".into();
+                            r.detail = Some(INTERNAL.into());
+                            ops.push(Store::recipient_op(b.id, citizen, &r));
+                            bump(b, &format!("failed:{INTERNAL}"));
+                        }
                         Ok((to, mode)) => {
                             let mut r = r.clone();
                             r.state = "sending".into();
@@ -392,7 +457,7 @@ impl Bridge {
         batch: Vec<(String, CitizenKey, Mode, RecipientSend)>,
         pace: &mut Pace,
         progress: &mut super::broadcast_report::Progress,
-    ) -> Result<(), Transient> {
+    ) -> Result<(), Failure> {
         ops.push(Store::broadcast_op(b));
         self.inner.store.commit(ops)?;
         self.send_batch(b, batch, pace).await?;
@@ -406,7 +471,7 @@ impl Bridge {
         b: &mut Broadcast,
         batch: Vec<(String, CitizenKey, Mode, RecipientSend)>,
         pace: &mut Pace,
-    ) -> Result<(), Transient> {
+    ) -> Result<(), Failure> {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, (_, to, mode, r)) in batch.iter().enumerate() {
             let flight = pace.slot().await;
@@ -480,7 +545,7 @@ impl Bridge {
     }
 
     /// `!cancel` on a broadcast being sent leaves a mark the sender honours here.
-    fn cancel_requested(&self, b: &mut Broadcast) -> Result<bool, Transient> {
+    fn cancel_requested(&self, b: &mut Broadcast) -> Result<bool, Failure> {
         let by = self
             .inner
             .store
@@ -497,7 +562,7 @@ impl Bridge {
         &self,
         b: &mut Broadcast,
         progress: &super::broadcast_report::Progress,
-    ) -> Result<(), Transient> {
+    ) -> Result<(), Failure> {
         if b.state == BroadcastState::Sending {
             b.state = BroadcastState::Done;
         }

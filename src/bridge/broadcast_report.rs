@@ -11,8 +11,8 @@ use tracing::warn;
 
 use super::Bridge;
 use super::broadcast::Pace;
+use super::failure::Failure;
 use super::inbound::txn_id;
-use super::worker::Transient;
 use crate::store::{Broadcast, BroadcastState, Store, now_secs};
 
 /// The progress message's pacing, kept by the sender.
@@ -130,7 +130,7 @@ impl Bridge {
         event: Option<&str>,
         txn: &str,
         text: &str,
-    ) -> Result<String, Transient> {
+    ) -> Result<String, Failure> {
         let room = self.ensure_admin_room().await?;
         let notice = json!({"msgtype": "m.notice", "body": text});
         let content = match event {
@@ -237,7 +237,7 @@ impl Bridge {
     }
 
     /// For a day after the end, edits the report whenever Meta's statuses change its counts.
-    pub(super) async fn follow_report(&self, id: u64) -> Result<(), Transient> {
+    pub(super) async fn follow_report(&self, id: u64) -> Result<(), Failure> {
         let mut shown = None;
         loop {
             let mut b = self.load(id)?;

@@ -7,9 +7,10 @@
 use tracing::{debug, info, warn};
 
 use super::Bridge;
+use super::failure::Failure;
 use super::router::Routed;
 use super::work::Work;
-use super::worker::{Step, Transient};
+use super::worker::Step;
 use crate::ids::CitizenKey;
 use crate::store::{PortalRecord, Store, StoreError};
 use crate::whatsapp::webhook::IdentityUpdate;
@@ -121,7 +122,7 @@ impl Bridge {
         citizen: &str,
         phone: Option<String>,
         bsuid: Option<String>,
-    ) -> Result<Step, Transient> {
+    ) -> Result<Step, Failure> {
         let store = &self.inner.store;
         let Some(mut portal) = store.portal(citizen)? else {
             return Ok(Step::Done(vec![]));

@@ -9,8 +9,9 @@ use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
 use super::Bridge;
+use super::failure::Failure;
 use super::work::CitizenWork;
-use super::worker::{Step, Transient};
+use super::worker::Step;
 use crate::convert::{self, Reaction, Uploaded, inbound as conv};
 use crate::ids::CitizenKey;
 use crate::store::{Op, PortalRecord, Store};
@@ -43,7 +44,7 @@ impl Bridge {
         &self,
         citizen: &str,
         c: CitizenWork,
-    ) -> Result<Step, Transient> {
+    ) -> Result<Step, Failure> {
         let store = &self.inner.store;
         let Some(key) = CitizenKey::parse(citizen) else {
             let op = store.dead_letter_op(
@@ -104,28 +105,10 @@ impl Bridge {
             } else {
                 txn_id("wa", &format!("{}#{i}", m.id.expose()))
             };
-            let sent = self
-                .inner
-                .matrix
-                .send(
-                    Some(&portal.ghost),
-                    &portal.room_id,
-                    ev.event_type,
-                    &txn,
-                    &ev.content,
-                )
-                .await;
-            match sent {
-                Ok(event_id) => {
-                    first.get_or_insert(event_id);
-                }
-                Err(e) if e.errcode() == Some("M_FORBIDDEN") => {
-                    // The ghost may have left or been kicked: rejoin, then retry.
-                    let _ = self.inner.matrix.join(&portal.ghost, &portal.room_id).await;
-                    return Err(e.into());
-                }
-                Err(e) => return Err(e.into()),
-            }
+            let event_id = self
+                .ghost_send(&portal, ev.event_type, &txn, &ev.content)
+                .await?;
+            first.get_or_insert(event_id);
         }
         if let Some(event_id) = &first {
             info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
@@ -159,13 +142,48 @@ impl Bridge {
         Ok(Step::Done(ops))
     }
 
+    /// Sends as the citizen's ghost. The one repair there is: a ghost refused (it left or was
+    /// kicked) rejoins and the send is tried once more; a second refusal is final.
+    async fn ghost_send(
+        &self,
+        portal: &PortalRecord,
+        event_type: &str,
+        txn: &str,
+        content: &serde_json::Value,
+    ) -> Result<String, Failure> {
+        let m = &self.inner.matrix;
+        let send = || {
+            m.send(
+                Some(&portal.ghost),
+                &portal.room_id,
+                event_type,
+                txn,
+                content,
+            )
+        };
+        match send().await {
+            Err(e) if e.errcode() == Some("M_FORBIDDEN") => {
+                warn!("the ghost cannot post in its room; rejoining it");
+                if let Err(j) = m.join(&portal.ghost, &portal.room_id).await {
+                    warn!("the ghost could not rejoin: {j}");
+                    // A passing failure of the join is worth another round; a refusal is not.
+                    if super::failure::matrix_class(&j) == super::failure::Class::Transient {
+                        return Err(j.into());
+                    }
+                }
+                Ok(send().await?)
+            }
+            r => Ok(r?),
+        }
+    }
+
     /// Fetches the attachment (or builds the contacts' vCard) and uploads it as the ghost.
     /// `None` when there is none, or when WhatsApp cannot give it (the room gets a notice).
     async fn fetch_media(
         &self,
         m: &InboundMessage,
         portal: &PortalRecord,
-    ) -> Result<Option<Uploaded>, Transient> {
+    ) -> Result<Option<Uploaded>, Failure> {
         if m.kind == "contacts" {
             let Some((filename, vcf)) = conv::contacts_vcf(m) else {
                 return Ok(None);
@@ -194,7 +212,7 @@ impl Bridge {
         let (info, bytes) = match self.inner.graph.download_media(&r.id).await {
             Ok(x) => x,
             Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
-                return Err(Transient::new(e.to_string()));
+                return Err(Failure::transient(e.to_string()));
             }
             Err(e) => {
                 warn!(wamid = %m.id, "the citizen's attachment cannot be fetched: {}", crate::ids::mask_text(&e.to_string()));
@@ -233,7 +251,7 @@ impl Bridge {
         portal: &PortalRecord,
         m: &InboundMessage,
         r: Reaction,
-    ) -> Result<Vec<Op>, Transient> {
+    ) -> Result<Vec<Op>, Failure> {
         let store = &self.inner.store;
         let target = match &r {
             Reaction::Add { target, .. } | Reaction::Remove { target } => target.clone(),
@@ -258,29 +276,18 @@ impl Bridge {
         let Some(t) = store.event_for_wamid(target.expose())? else {
             let text = self.t("reacted_elsewhere", &[("emoji", &emoji)]);
             let content = json!({"msgtype": "m.notice", "body": text});
-            self.inner
-                .matrix
-                .send(
-                    Some(&portal.ghost),
-                    &portal.room_id,
-                    "m.room.message",
-                    &txn_id("wa", m.id.expose()),
-                    &content,
-                )
-                .await?;
+            self.ghost_send(
+                portal,
+                "m.room.message",
+                &txn_id("wa", m.id.expose()),
+                &content,
+            )
+            .await?;
             return Ok(ops);
         };
         let content = json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": t.event_id, "key": emoji}});
         let event_id = self
-            .inner
-            .matrix
-            .send(
-                Some(&portal.ghost),
-                &portal.room_id,
-                "m.reaction",
-                &txn_id("wa", m.id.expose()),
-                &content,
-            )
+            .ghost_send(portal, "m.reaction", &txn_id("wa", m.id.expose()), &content)
             .await?;
         ops.push(Store::reaction_op(&key, &event_id));
         Ok(ops)

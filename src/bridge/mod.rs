@@ -9,17 +9,21 @@
 mod admin;
 mod admin_hours;
 mod admin_news;
+mod admin_queues;
 mod admin_replies;
 mod autoreply;
 mod broadcast;
 mod broadcast_pace;
 mod broadcast_report;
+mod failure;
+mod give_up;
 mod identity;
 mod inbound;
 mod outbound;
 mod portal;
 mod read;
 mod router;
+mod stall;
 mod status;
 mod subscribe;
 mod window;
@@ -48,6 +52,7 @@ pub struct Tasks {
     pub router: tokio::task::JoinHandle<()>,
     pub sweeper: tokio::task::JoinHandle<()>,
     pub admin_room: tokio::task::JoinHandle<()>,
+    pub stall_watch: tokio::task::JoinHandle<()>,
 }
 
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
@@ -146,7 +151,9 @@ impl Bridge {
         let admin = self.clone();
         let sweeper = self.clone();
         let b = self.clone();
+        let watch = self.clone();
         Tasks {
+            stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
             router: tokio::spawn(async move { b.route_forever().await }),
             sweeper: tokio::spawn(async move { sweeper.sweep_windows_forever().await }),
             admin_room: tokio::spawn(async move { admin.admin_room_forever().await }),

@@ -6,8 +6,9 @@
 use tracing::{error, info, warn};
 
 use super::Bridge;
+use super::failure::Failure;
 use super::work::{NoticeWork, StaffWork, Work};
-use super::worker::{Step, Transient};
+use super::worker::Step;
 use crate::config::Signature;
 use crate::convert;
 use crate::convert::outbound::{check_media, media_object};
@@ -18,7 +19,7 @@ use crate::store::{PortalRecord, QueueItem, Store};
 use crate::whatsapp::Handling;
 use serde_json::{Value, json};
 
-/// Transient Graph failures tolerated before the staff member is told it was not sent.
+/// Failure Graph failures tolerated before the staff member is told it was not sent.
 const MAX_ATTEMPTS: u32 = 10;
 
 impl Bridge {
@@ -57,7 +58,7 @@ impl Bridge {
     pub(super) fn recipient(
         &self,
         room_id: &str,
-    ) -> Result<Option<(PortalRecord, CitizenKey)>, Transient> {
+    ) -> Result<Option<(PortalRecord, CitizenKey)>, Failure> {
         let portal = self.inner.store.portal_by_room(room_id)?;
         Ok(portal.and_then(|p| p.address().map(|to| (p, to))))
     }
@@ -68,7 +69,7 @@ impl Bridge {
         &self,
         s: &StaffWork,
         m: &MediaOut,
-    ) -> Result<Result<Value, Step>, Transient> {
+    ) -> Result<Result<Value, Step>, Failure> {
         let bytes = match self.inner.matrix.download(&m.mxc).await {
             Ok((b, _)) => b,
             Err(e) if e.is_transient() => return Err(e.into()),
@@ -91,7 +92,7 @@ impl Bridge {
         {
             Ok(id) => Ok(Ok(media_object(m, &id))),
             Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
-                Err(Transient::new(e.to_string()))
+                Err(Failure::transient(e.to_string()))
             }
             Err(e) => Ok(Err(self.notice_for(
                 s,
@@ -107,7 +108,7 @@ impl Bridge {
         &self,
         item: &QueueItem,
         s: StaffWork,
-    ) -> Result<Step, Transient> {
+    ) -> Result<Step, Failure> {
         let store = &self.inner.store;
         let Some(ev) = staff_event(&s.event) else {
             return Ok(Step::Done(vec![]));
@@ -248,7 +249,7 @@ impl Bridge {
         body: Value,
         reply_to: Option<WaMessageId>,
         after: Vec<crate::store::Op>,
-    ) -> Result<Step, Transient> {
+    ) -> Result<Step, Failure> {
         let store = &self.inner.store;
         s.in_flight = true;
         store.commit(vec![Store::queue_update_op(
@@ -285,7 +286,7 @@ impl Bridge {
                     h @ (Handling::Retry | Handling::Recipient)
                         if s.attempts + 1 < MAX_ATTEMPTS =>
                     {
-                        let t = Transient::new(e.to_string());
+                        let t = Failure::transient(e.to_string());
                         // 131056 (pair rate limit): wait 4^X seconds, X = attempts so far.
                         let t = if h == Handling::Recipient {
                             t.after(std::time::Duration::from_secs(4u64.pow(s.attempts.min(5))))

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use super::Bridge;
-use super::worker::Transient;
+use super::failure::Failure;
 use crate::convert;
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixError;
@@ -118,7 +118,7 @@ impl Bridge {
         citizen: &str,
         key: &CitizenKey,
         profile_name: Option<&str>,
-    ) -> Result<PortalRecord, Transient> {
+    ) -> Result<PortalRecord, Failure> {
         let store = &self.inner.store;
         let raw = &self.inner.config.raw;
         let existing = store.portal(citizen)?;
@@ -177,11 +177,7 @@ impl Bridge {
 
     /// Names the ghost and the room after the citizen's profile name and where they are
     /// reached now (the room with the blocked mark when `blocked`).
-    pub(super) async fn name_portal(
-        &self,
-        p: &PortalRecord,
-        blocked: bool,
-    ) -> Result<(), Transient> {
+    pub(super) async fn name_portal(&self, p: &PortalRecord, blocked: bool) -> Result<(), Failure> {
         let Some(key) = super::identity::reached_at(Some(p), &p.citizen) else {
             return Ok(());
         };

@@ -3,6 +3,7 @@
 //! marks the latest message read, so both follow `bridge.mark_read`). Best effort: a failure
 //! is logged and never holds up the citizen's queue.
 
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, warn};
@@ -57,7 +58,11 @@ impl Bridge {
                     return Ok(None);
                 };
                 let wamid = portal.last_inbound.unwrap_or_default();
-                let mut last = self.inner.typing_sent.lock().expect("poisoned");
+                let mut last = self
+                    .inner
+                    .typing_sent
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 if last
                     .get(&room_id)
                     .is_some_and(|t| t.elapsed() < TYPING_EVERY)

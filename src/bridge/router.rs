@@ -3,6 +3,8 @@
 //! commit that removes the delivery from the inbox, so nothing is lost or doubled by a crash.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::sync::PoisonError;
 use std::time::Duration;
 
 use tracing::{debug, error, info, info_span, warn};
@@ -78,15 +80,22 @@ impl Bridge {
     }
 
     /// Routes the inbox in batches: one commit per batch (the deliveries leave the inbox in
-    /// the same commit that queues what they carried).
+    /// the same commit that queues what they carried). A delivery whose routing panics is
+    /// kept as a dead letter (whole, so `!retry` can route it again after a fix) and reported
+    /// in the admin room; its batch is routed again without it.
     fn route_pending(&self) -> Result<(), StoreError> {
-        loop {
+        let mut poisoned: HashSet<u64> = HashSet::new();
+        'batches: loop {
             let batch = self.inner.store.inbox_pending(64)?;
             if batch.is_empty() {
                 return Ok(());
             }
             // Subscriptions change only under this lock (see `subscribe`).
-            let _subs = self.inner.subs_lock.lock().expect("poisoned");
+            let _subs = self
+                .inner
+                .subs_lock
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let mut routed = Routed::default();
             for entry in batch {
                 let span = match entry.source {
@@ -94,9 +103,26 @@ impl Bridge {
                     Source::Matrix => info_span!("transaction", seq = entry.seq),
                 };
                 let _entered = span.enter();
-                match entry.source {
-                    Source::WhatsApp => self.route_webhook(&entry, &mut routed)?,
-                    Source::Matrix => self.route_transaction(&entry, &mut routed)?,
+                if poisoned.contains(&entry.seq) {
+                    self.dead_letter_delivery(&mut routed, &entry);
+                } else {
+                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        crate::failpoint::hit("router.delivery", &entry.body);
+                        match entry.source {
+                            Source::WhatsApp => self.route_webhook(&entry, &mut routed),
+                            Source::Matrix => self.route_transaction(&entry, &mut routed),
+                        }
+                    }));
+                    match result {
+                        Ok(r) => r?,
+                        Err(_) => {
+                            // What the batch wrote so far may be half of this delivery's:
+                            // drop it all and route the batch again without it.
+                            error!("routing a delivery panicked; it is set aside");
+                            poisoned.insert(entry.seq);
+                            continue 'batches;
+                        }
+                    }
                 }
                 routed.ops.push(Store::inbox_done_op(entry.seq));
             }
@@ -107,6 +133,24 @@ impl Bridge {
         }
     }
 
+    /// A delivery whose routing panicked: kept whole as a dead letter, reported to admins.
+    fn dead_letter_delivery(&self, r: &mut Routed, entry: &InboxEntry) {
+        let reason = self.t("router_panic", &[]);
+        let origin = crate::store::Origin::Inbox {
+            matrix: entry.source == Source::Matrix,
+        };
+        let (id, op) = self
+            .inner
+            .store
+            .dead_letter_from_op(&reason, &entry.body, Some(origin));
+        r.ops.push(op);
+        let key = match entry.source {
+            Source::WhatsApp => "dead_letter",
+            Source::Matrix => "dead_letter_matrix",
+        };
+        self.report_dead_letter_as(r, key, &reason, id);
+    }
+
     fn route_webhook(&self, entry: &InboxEntry, r: &mut Routed) -> Result<(), StoreError> {
         let store = &self.inner.store;
         let pnid = &self.inner.config.raw.whatsapp.phone_number_id;
@@ -114,9 +158,10 @@ impl Bridge {
             Ok(u) => u,
             Err(e) => {
                 warn!("a signed webhook could not be read and was kept as a dead letter: {e}");
-                r.ops
-                    .push(store.dead_letter_op(&e.to_string(), &entry.body));
-                self.report_dead_letter(r, &e.to_string(), entry.seq);
+                let origin = crate::store::Origin::Inbox { matrix: false };
+                let (id, op) = store.dead_letter_from_op(&e.to_string(), &entry.body, Some(origin));
+                r.ops.push(op);
+                self.report_dead_letter(r, &e.to_string(), id);
                 return Ok(());
             }
         };
@@ -141,23 +186,28 @@ impl Bridge {
                         "an item of a webhook could not be used and was kept as a dead letter: {reason}"
                     );
                     let body = serde_json::to_vec(&raw).unwrap_or_default();
-                    r.ops.push(store.dead_letter_op(&reason, &body));
-                    self.report_dead_letter(r, &reason, entry.seq);
+                    let (id, op) = store.dead_letter_from_op(&reason, &body, None);
+                    r.ops.push(op);
+                    self.report_dead_letter(r, &reason, id);
                 }
             }
         }
         Ok(())
     }
 
-    /// Tells the admin room that something Meta sent was kept as a dead letter.
+    /// Tells the admin room that something Meta sent was kept as dead letter `seq`.
     fn report_dead_letter(&self, r: &mut Routed, reason: &str, seq: u64) {
+        self.report_dead_letter_as(r, "dead_letter", reason, seq)
+    }
+
+    fn report_dead_letter_as(&self, r: &mut Routed, key: &str, reason: &str, seq: u64) {
         let args = [
             ("reason", crate::ids::mask_text(reason)),
             ("seq", seq.to_string()),
         ];
         let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let notice = Work::AdminNotice {
-            text: self.t("dead_letter", &args),
+            text: self.t(key, &args),
             txn_id: super::inbound::txn_id("dead", &format!("{seq}|{reason}")),
         };
         r.push(&self.inner.store, super::admin::ADMIN_QUEUE, &notice);
@@ -376,7 +426,10 @@ impl Bridge {
                 warn!(
                     "a transaction from the homeserver could not be read and was kept as a dead letter: {e}"
                 );
-                r.ops.push(store.dead_letter_op(&e, &entry.body));
+                let origin = crate::store::Origin::Inbox { matrix: true };
+                let (id, op) = store.dead_letter_from_op(&e, &entry.body, Some(origin));
+                r.ops.push(op);
+                self.report_dead_letter_as(r, "dead_letter_matrix", &e, id);
                 return Ok(());
             }
         };

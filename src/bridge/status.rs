@@ -7,12 +7,13 @@
 use tracing::{debug, info};
 
 use super::Bridge;
+use super::failure::Failure;
 use super::work::{NoticeWork, StaffWork, StatusWork, Work};
-use super::worker::{Step, Transient};
+use super::worker::Step;
 use crate::whatsapp::error::explain_failed_status;
 
 impl Bridge {
-    pub(super) async fn show_status(&self, st: StatusWork) -> Result<Step, Transient> {
+    pub(super) async fn show_status(&self, st: StatusWork) -> Result<Step, Failure> {
         let store = &self.inner.store;
         let Some(msg) = store.event_for_wamid(&st.wamid)? else {
             debug!("status for an unknown message; nothing to show");

@@ -6,12 +6,14 @@
 //! a flag that keeps broadcasts away until the citizen resumes.
 
 use serde_json::json;
+use std::sync::PoisonError;
 use tracing::{info, warn};
 
 use super::Bridge;
+use super::failure::Failure;
 use super::router::Routed;
 use super::work::{BotSend, KeywordReply, NoticeWork, Work};
-use super::worker::{Step, Transient};
+use super::worker::Step;
 use crate::keywords::{self, Channel, Intent, MenuTexts};
 use crate::store::{ConsentEntry, Op, QueueItem, Store, StoreError, Subscription, now_secs};
 use crate::whatsapp::Handling;
@@ -270,7 +272,11 @@ impl Bridge {
     /// Outside the router (a broadcast's send refused with 131050): the same change, committed
     /// under the subscription lock.
     pub(super) fn marketing_stopped_now(&self, citizen: &str) -> Result<(), StoreError> {
-        let _guard = self.inner.subs_lock.lock().expect("poisoned");
+        let _guard = self
+            .inner
+            .subs_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut r = Routed::default();
         self.apply_marketing(&mut r, citizen, true, "error_131050")?;
         let wake = std::mem::take(&mut r.wake);
@@ -282,11 +288,7 @@ impl Bridge {
     }
 
     /// Worker: sends the bot's answers one by one, then tells staff in the room.
-    pub(super) async fn bot_send(
-        &self,
-        item: &QueueItem,
-        mut b: BotSend,
-    ) -> Result<Step, Transient> {
+    pub(super) async fn bot_send(&self, item: &QueueItem, mut b: BotSend) -> Result<Step, Failure> {
         if b.next >= b.reply.messages.len() {
             let mut text = b.reply.notice.clone();
             for f in &b.failures {
@@ -323,7 +325,9 @@ impl Bridge {
                 b.next += 1;
             }
             Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
-                return Err(Transient::new(e.to_string()).with_update(Work::BotSend(Box::new(b))));
+                return Err(
+                    Failure::transient(e.to_string()).with_update(Work::BotSend(Box::new(b)))
+                );
             }
             Err(e) => {
                 b.failures.push(e.explain(&self.inner.texts));

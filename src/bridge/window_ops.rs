@@ -6,13 +6,14 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::Bridge;
+use super::failure::Failure;
 use super::inbound::txn_id;
 use super::window;
 use super::work::{NoticeWork, StaffWork, Work};
-use super::worker::{Step, Transient};
+use super::worker::Step;
 use crate::ids::CitizenKey;
 use crate::store::{Op, PortalRecord, Store, now_secs};
 
@@ -94,7 +95,7 @@ impl Bridge {
     pub(super) async fn refresh_topic(
         &self,
         portal: &mut PortalRecord,
-    ) -> Result<Vec<Op>, Transient> {
+    ) -> Result<Vec<Op>, Failure> {
         let now = now_secs() as i64;
         let until = window::until(portal.last_inbound_at).filter(|u| now < *u);
         let stale = match (portal.topic_until, until) {
@@ -129,7 +130,7 @@ impl Bridge {
         Ok(Store::portal_ops(portal))
     }
 
-    pub(super) async fn window_topic(&self, citizen: &str) -> Result<Step, Transient> {
+    pub(super) async fn window_topic(&self, citizen: &str) -> Result<Step, Failure> {
         let Some(mut portal) = self.inner.store.portal(citizen)? else {
             return Ok(Step::Done(vec![]));
         };
@@ -141,7 +142,7 @@ impl Bridge {
         &self,
         portal: &PortalRecord,
         wamid: &str,
-    ) -> Result<Vec<Op>, Transient> {
+    ) -> Result<Vec<Op>, Failure> {
         let store = &self.inner.store;
         let held = store.held(&portal.citizen)?;
         if held.is_empty() {
@@ -190,26 +191,59 @@ impl Bridge {
         }
     }
 
-    /// Queues a topic refresh for each portal whose topic shows a window that has ended.
+    /// Queues a topic refresh for each portal whose topic shows a window that has ended. A
+    /// panic on one portal skips that portal (reported once), never the sweeper.
     fn sweep_page(&self, portals: Vec<crate::store::PortalRecord>, now: i64) {
         for p in portals {
-            let Some(shown) = p.topic_until.filter(|u| *u > 0 && now >= *u) else {
-                continue;
-            };
-            let mark = format!("t:{}:{shown}", p.citizen);
-            if matches!(self.inner.store.seen(&mark), Ok(true)) {
-                continue;
+            let swept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::failpoint::hit("sweeper.portal", p.citizen.as_bytes());
+                self.sweep_portal(&p, now)
+            }));
+            if swept.is_err() {
+                error!("the window sweep panicked on a portal; it is skipped");
+                self.report_sweep_panic(&p.citizen);
             }
-            let ops = vec![
-                Store::seen_op(&mark),
-                self.inner
-                    .store
-                    .queue_push_op(&p.citizen, &Work::WindowTopic.to_bytes()),
-            ];
-            match self.inner.store.commit(ops) {
-                Ok(()) => self.kick(p.citizen),
-                Err(e) => warn!("window sweep: {e}"),
-            }
+        }
+    }
+
+    fn sweep_portal(&self, p: &crate::store::PortalRecord, now: i64) {
+        let Some(shown) = p.topic_until.filter(|u| *u > 0 && now >= *u) else {
+            return;
+        };
+        let mark = format!("t:{}:{shown}", p.citizen);
+        if matches!(self.inner.store.seen(&mark), Ok(true)) {
+            return;
+        }
+        let ops = vec![
+            Store::seen_op(&mark),
+            self.inner
+                .store
+                .queue_push_op(&p.citizen, &Work::WindowTopic.to_bytes()),
+        ];
+        match self.inner.store.commit(ops) {
+            Ok(()) => self.kick(p.citizen.clone()),
+            Err(e) => warn!("window sweep: {e}"),
+        }
+    }
+
+    /// One admin line per portal and run of the bridge (the mark keeps it from repeating).
+    fn report_sweep_panic(&self, citizen: &str) {
+        let mark = format!("sweep-panic:{citizen}");
+        if matches!(self.inner.store.seen(&mark), Ok(true)) {
+            return;
+        }
+        let notice = Work::AdminNotice {
+            text: self.t("sweep_panic", &[("who", &self.whose(citizen))]),
+            txn_id: super::inbound::txn_id("sweep-panic", citizen),
+        };
+        let store = &self.inner.store;
+        let ops = vec![
+            Store::seen_op(&mark),
+            store.queue_push_op(super::admin::ADMIN_QUEUE, &notice.to_bytes()),
+        ];
+        match store.commit(ops) {
+            Ok(()) => self.kick(super::admin::ADMIN_QUEUE.to_owned()),
+            Err(e) => warn!("window sweep: {e}"),
         }
     }
 }

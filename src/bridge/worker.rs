@@ -2,16 +2,22 @@
 //! processes it, and commits the outcome together with the item's removal. A transient
 //! failure (homeserver down, Graph 5xx) keeps the item at the head and retries with
 //! exponential backoff, so the citizen's later items wait behind it: order is never broken.
+//! The worker is also the supervisor of its items: a panic while one is handled, a
+//! permanent failure, or a transient one past `bridge.give_up_after` gives that item up
+//! (`give_up.rs`) and the worker goes on with the next.
 
+use std::panic::AssertUnwindSafe;
+use std::sync::PoisonError;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tracing::{Instrument, error, info_span, warn};
 
 use super::Bridge;
+use super::failure::{Class, Failure};
 use super::work::{NoticeWork, Work};
-use crate::ids::CitizenKey;
-use crate::matrix::MatrixError;
-use crate::store::{Op, Store};
+use crate::ids::{CitizenKey, mask_text};
+use crate::store::{Failing, Op, QueueItem, Store, now_secs};
 
 /// The outcome of processing one item (short-lived: one per item, so not boxed).
 #[allow(clippy::large_enum_variant)]
@@ -20,44 +26,6 @@ pub(super) enum Step {
     Done(Vec<Op>),
     /// Replace the item by a follow-up (same place in the queue), committing these writes.
     Then(Work, Vec<Op>),
-}
-
-/// Not finished yet; try again later. `update` replaces the item first (e.g. attempt count);
-/// `delay` overrides the exponential backoff (e.g. WhatsApp's 4^X s for 131056).
-pub(super) struct Transient {
-    pub reason: String,
-    pub update: Option<Box<Work>>,
-    pub delay: Option<Duration>,
-}
-
-impl Transient {
-    pub fn new(reason: impl Into<String>) -> Self {
-        Transient {
-            reason: reason.into(),
-            update: None,
-            delay: None,
-        }
-    }
-    pub fn with_update(mut self, work: Work) -> Self {
-        self.update = Some(Box::new(work));
-        self
-    }
-    pub fn after(mut self, delay: Duration) -> Self {
-        self.delay = Some(delay);
-        self
-    }
-}
-
-impl From<MatrixError> for Transient {
-    fn from(e: MatrixError) -> Self {
-        Transient::new(e.to_string())
-    }
-}
-
-impl From<crate::store::StoreError> for Transient {
-    fn from(e: crate::store::StoreError) -> Self {
-        Transient::new(e.to_string())
-    }
 }
 
 struct Backoff {
@@ -77,10 +45,22 @@ impl Backoff {
     }
 }
 
+/// What the worker does after a failure.
+pub(super) enum Retry {
+    /// The item was given up: go on with the next at once.
+    Now,
+    /// Try the same item again after this delay (or the backoff's next).
+    After(Option<Duration>),
+}
+
 impl Bridge {
     /// Makes sure the citizen's worker runs (it stops by itself when the queue is empty).
     pub(super) fn kick(&self, citizen: String) {
-        let mut running = self.inner.running.lock().expect("poisoned");
+        let mut running = self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if running.insert(citizen.clone()) {
             let b = self.clone();
             let masked = CitizenKey::parse(&citizen)
@@ -98,7 +78,12 @@ impl Bridge {
     pub async fn workers_stopped(&self, grace: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + grace;
         loop {
-            let idle = self.inner.running.lock().expect("poisoned").is_empty();
+            let idle = self
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty();
             if idle && std::sync::Arc::strong_count(&self.inner) == 1 {
                 return true;
             }
@@ -110,7 +95,11 @@ impl Bridge {
     }
 
     fn stop_worker(&self, citizen: &str) {
-        self.inner.running.lock().expect("poisoned").remove(citizen);
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(citizen);
     }
 
     async fn work_loop(&self, citizen: String) {
@@ -128,7 +117,11 @@ impl Bridge {
                 Ok(None) => {
                     // Re-check under the lock: a kick between the read and the removal
                     // would otherwise find the worker "running" and leave its item behind.
-                    let mut running = self.inner.running.lock().expect("poisoned");
+                    let mut running = self
+                        .inner
+                        .running
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
                     if matches!(store.queue_head(&citizen), Ok(None)) {
                         running.remove(&citizen);
                         return;
@@ -143,49 +136,41 @@ impl Bridge {
                     continue;
                 }
             };
-            let work = match Work::from_bytes(&item.body) {
-                Ok(w) => w,
-                Err(e) => {
-                    error!("a queue item cannot be read; moved to the dead letters: {e}");
-                    let ops = vec![
-                        store.dead_letter_op(&format!("unreadable queue item: {e}"), &item.body),
-                        Store::queue_done_op(&item),
-                    ];
-                    if let Err(e) = store.commit(ops) {
-                        error!("{e}");
-                    }
-                    continue;
-                }
+            let handled = match Work::from_bytes(&item.body) {
+                // Handled under the supervisor: a panic is this item's failure, not the
+                // worker's end.
+                Ok(work) => AssertUnwindSafe(self.process(&citizen, &item, work))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(Failure::panic(&*panic))),
+                Err(e) => Err(Failure::permanent(format!("unreadable queue item: {e}"))),
             };
-            let result = self.process(&citizen, &item, work).await;
-            let commit = match result {
+            let commit = match handled {
                 Ok(Step::Done(mut ops)) => {
                     backoff.reset();
                     ops.push(Store::queue_done_op(&item));
+                    ops.push(Store::failing_clear_op(&item));
                     store.commit(ops)
                 }
                 Ok(Step::Then(next, mut ops)) => {
                     ops.push(Store::queue_update_op(&item, next.to_bytes()));
                     store.commit(ops)
                 }
-                Err(t) => {
-                    let delay = t.delay.unwrap_or_else(|| backoff.next());
-                    warn!(
-                        retry_in_ms = delay.as_millis() as u64,
-                        "not delivered yet, will retry: {}",
-                        crate::ids::mask_text(&t.reason)
-                    );
-                    if let Some(u) = t.update
-                        && let Err(e) =
-                            store.commit(vec![Store::queue_update_op(&item, u.to_bytes())])
-                    {
-                        error!("{e}");
+                Err(f) => match self.retry_or_give_up(&citizen, &item, f) {
+                    Retry::Now => {
+                        backoff.reset();
+                        Ok(())
                     }
-                    if self.sleep_or_shutdown(delay).await {
-                        return self.stop_worker(&citizen);
+                    Retry::After(delay) => {
+                        if self
+                            .sleep_or_shutdown(delay.unwrap_or_else(|| backoff.next()))
+                            .await
+                        {
+                            return self.stop_worker(&citizen);
+                        }
+                        Ok(())
                     }
-                    Ok(())
-                }
+                },
             };
             if let Err(e) = commit {
                 error!("cannot record the outcome, retrying: {e}");
@@ -196,12 +181,67 @@ impl Bridge {
         }
     }
 
+    /// A failed item: retried later (its failure recorded, for `!queues` and the give-up
+    /// clock), or given up — permanent, or transient for longer than `bridge.give_up_after`.
+    pub(super) fn retry_or_give_up(&self, citizen: &str, item: &QueueItem, f: Failure) -> Retry {
+        let store = &self.inner.store;
+        let reason = if f.internal {
+            error!(
+                "internal error while handling an item: {}",
+                mask_text(&f.reason)
+            );
+            self.t("internal_error", &[("detail", &mask_text(&f.reason))])
+        } else {
+            mask_text(&f.reason)
+        };
+        let now = now_secs();
+        let give_up = match f.class {
+            Class::Permanent => Some(reason.clone()),
+            Class::Transient => {
+                let since = store.failing(item).ok().flatten().map(|r| r.since);
+                let limit = self.inner.config.raw.bridge.give_up_after();
+                since
+                    .filter(|s| now.saturating_sub(*s) >= limit.as_secs())
+                    .map(|_| {
+                        let after = self.inner.config.raw.bridge.give_up_after.clone();
+                        self.t("gave_up_after", &[("after", &after), ("reason", &reason)])
+                    })
+            }
+        };
+        if let Some(why) = give_up {
+            error!("an item was given up and kept as a dead letter: {why}");
+            return match self.give_up(citizen, item, &why) {
+                Ok(()) => Retry::Now,
+                Err(e) => {
+                    error!("cannot record the dead letter, retrying: {e}");
+                    Retry::After(None)
+                }
+            };
+        }
+        warn!("not delivered yet, will retry: {reason}");
+        let previous = store.failing(item).ok().flatten();
+        let record = Failing {
+            since: previous.as_ref().map_or(now, |p| p.since),
+            attempts: previous.map_or(1, |p| p.attempts + 1),
+            last_error: reason,
+        };
+        let mut ops = vec![Store::failing_op(item, &record)];
+        if let Some(u) = f.update {
+            ops.push(Store::queue_update_op(item, u.to_bytes()));
+        }
+        if let Err(e) = store.commit(ops) {
+            error!("{e}");
+        }
+        Retry::After(f.delay)
+    }
+
     async fn process(
         &self,
         citizen: &str,
         item: &crate::store::QueueItem,
         work: Work,
-    ) -> Result<Step, Transient> {
+    ) -> Result<Step, Failure> {
+        crate::failpoint::hit("worker.item", &item.body);
         match work {
             Work::Citizen(c) => self.deliver_citizen_message(citizen, c).await,
             Work::Staff(s) => self.send_staff_message(item, s).await,
@@ -245,11 +285,7 @@ impl Bridge {
                     .await
                 {
                     Ok(_) => Ok(Step::Done(vec![])),
-                    Err(e) if e.is_transient() => Err(e.into()),
-                    Err(e) => {
-                        error!("a notice could not be posted and is dropped: {e}");
-                        Ok(Step::Done(vec![]))
-                    }
+                    Err(e) => Err(e.into()),
                 }
             }
         }

@@ -166,6 +166,13 @@ pub struct Bridge {
     pub retry_max_secs: u64,
     #[serde(default = "d_true")]
     pub mark_read: bool,
+    /// How long an item failing for a passing reason is retried before it is given up
+    /// (`"6h"`, `"90m"`: see [`parse_span`]).
+    #[serde(default = "d_give_up")]
+    pub give_up_after: String,
+    /// A notice in the admin room when a queue's head item is older than this.
+    #[serde(default = "d_stall")]
+    pub stall_alert_minutes: u64,
 }
 
 impl Default for Bridge {
@@ -176,8 +183,32 @@ impl Default for Bridge {
             space_name: d_space(),
             retry_max_secs: d_retry(),
             mark_read: true,
+            give_up_after: d_give_up(),
+            stall_alert_minutes: d_stall(),
         }
     }
+}
+
+impl Bridge {
+    /// `give_up_after` as a duration (validated at load, so the fallback is never used).
+    pub fn give_up_after(&self) -> std::time::Duration {
+        parse_span(&self.give_up_after).unwrap_or(std::time::Duration::from_secs(6 * 3600))
+    }
+}
+
+/// A span written for people: a whole number followed by `s`, `m`, `h` or `d` (`"6h"`).
+pub fn parse_span(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: u64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
+    let secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86400,
+        _ => return None,
+    };
+    n.checked_mul(secs).map(std::time::Duration::from_secs)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -236,6 +267,12 @@ fn d_space() -> String {
 }
 fn d_retry() -> u64 {
     60
+}
+fn d_give_up() -> String {
+    "6h".into()
+}
+fn d_stall() -> u64 {
+    10
 }
 fn d_lang() -> String {
     "it".into()
@@ -434,6 +471,16 @@ impl RawConfig {
         }
         if self.bridge.retry_max_secs == 0 {
             p.push("bridge.retry_max_secs must be at least 1.".into());
+        }
+        match parse_span(&self.bridge.give_up_after) {
+            Some(d) if d.as_secs() >= 60 => {}
+            _ => p.push(format!(
+                "bridge.give_up_after is {:?}: write at least one minute as a number and a unit, like \"6h\" or \"90m\".",
+                self.bridge.give_up_after
+            )),
+        }
+        if self.bridge.stall_alert_minutes == 0 {
+            p.push("bridge.stall_alert_minutes must be at least 1.".into());
         }
         let tz: chrono_tz::Tz = self
             .office

@@ -2,6 +2,7 @@
 //! disk (crash-safe, each commit durable when it returns) and an in-memory map for unit
 //! tests. Keys sort bytewise; a commit applies all its operations or none.
 
+use std::sync::PoisonError;
 use std::{
     collections::{BTreeMap, HashMap},
     path::Path,
@@ -11,12 +12,21 @@ use std::{
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("store: {0}")]
-pub struct StoreError(String);
+pub enum StoreError {
+    /// The store could not be read or written (disk full, read-only, I/O): may clear.
+    #[error("store: {0}")]
+    Io(String),
+    /// A stored record cannot be decoded: retrying reads the same bytes again.
+    #[error("store: a stored record is unreadable: {0}")]
+    Corrupt(String),
+}
 
 impl StoreError {
     pub fn new(e: impl std::fmt::Display) -> Self {
-        StoreError(e.to_string())
+        StoreError::Io(e.to_string())
+    }
+    pub fn corrupt(e: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt(e.to_string())
     }
 }
 
@@ -181,7 +191,7 @@ pub struct MemoryKv {
 
 impl Kv for MemoryKv {
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let t = self.tables.lock().expect("poisoned");
+        let t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(t.get(table).and_then(|m| m.get(key).cloned()))
     }
 
@@ -192,7 +202,7 @@ impl Kv for MemoryKv {
         start: &[u8],
         limit: usize,
     ) -> Result<Entries, StoreError> {
-        let t = self.tables.lock().expect("poisoned");
+        let t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(t.get(table)
             .map(|m| {
                 m.range(start.max(prefix).to_vec()..)
@@ -205,13 +215,13 @@ impl Kv for MemoryKv {
     }
 
     fn last(&self, table: &'static str) -> Result<Option<Entry>, StoreError> {
-        let t = self.tables.lock().expect("poisoned");
+        let t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(t.get(table)
             .and_then(|m| m.iter().next_back().map(|(k, v)| (k.clone(), v.clone()))))
     }
 
     fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError> {
-        let mut t = self.tables.lock().expect("poisoned");
+        let mut t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         for op in ops {
             let m = t.entry(op.table).or_default();
             match op.value {

@@ -9,7 +9,9 @@
 pub mod kv;
 mod news;
 mod portals;
+mod trouble;
 
+use std::sync::PoisonError;
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
@@ -19,13 +21,12 @@ pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
 pub use news::{Attachment, Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
 pub use portals::{MessageRef, PortalRecord};
 use serde::{Deserialize, Serialize};
+pub use trouble::{DeadLetter, Failing, Origin, QueueSummary};
 
 /// `name` → value: `space_room_id`, `schema_version`.
 const META: &str = "meta";
 /// seq (u64 BE) → source byte + raw body, as received.
 const INBOX: &str = "inbox_rawbody";
-/// seq (u64 BE) → JSON [`DeadLetter`].
-const DEAD: &str = "deadletter_json";
 /// `w:<wamid>` | `e:<event id>` | `s:<wamid>:<status>` → unix seconds first seen.
 const SEEN: &str = "seen_time";
 /// `<citizen key>` 0x00 seq (u64 BE) → work item (JSON, owned by the bridge).
@@ -37,13 +38,14 @@ const AUDIT: &str = "seq_audit";
 /// `<citizen key>` 0x00 seq → a staff work item held until the citizen's window reopens.
 const HELD: &str = "citizenseq_heldwork";
 
-const TABLES: [&str; 8] = [META, INBOX, DEAD, SEEN, QUEUE, HELD, BLOCKS, AUDIT];
+const TABLES: [&str; 7] = [META, INBOX, SEEN, QUEUE, HELD, BLOCKS, AUDIT];
 
 fn all_tables() -> Vec<&'static str> {
     TABLES
         .iter()
         .chain(portals::PORTAL_TABLES.iter())
         .chain(news::NEWS_TABLES.iter())
+        .chain(trouble::TROUBLE_TABLES.iter())
         .copied()
         .collect()
 }
@@ -72,15 +74,6 @@ pub struct InboxEntry {
     pub body: Vec<u8>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DeadLetter {
-    pub seq: u64,
-    pub received_at: u64,
-    pub reason: String,
-    /// The body as received (lossy UTF-8; Meta's bodies are ASCII JSON).
-    pub body: String,
-}
-
 /// A blocked citizen: nothing is bridged either way.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BlockRecord {
@@ -102,7 +95,7 @@ pub struct AuditEntry {
 }
 
 /// A pending work item of one citizen's queue.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueueItem {
     pub key: Vec<u8>,
     pub body: Vec<u8>,
@@ -112,6 +105,8 @@ pub struct QueueItem {
 pub struct Store {
     kv: Arc<dyn Kv>,
     seq: Arc<AtomicU64>,
+    /// The last dead letter's id.
+    dead: Arc<AtomicU64>,
     group: Arc<GroupCommit>,
 }
 
@@ -171,17 +166,17 @@ impl Store {
         // Sequence numbers are wall-clock nanoseconds made strictly increasing, and never
         // below anything already stored, so keys keep their order across restarts.
         let mut max = 0;
-        for t in [INBOX, DEAD] {
-            if let Some((k, _)) = kv.last(t)? {
-                max = max.max(seq_of(&k));
-            }
+        if let Some((k, _)) = kv.last(INBOX)? {
+            max = max.max(seq_of(&k));
         }
         for (k, _) in kv.scan(QUEUE, b"", usize::MAX)? {
             max = max.max(seq_of(&k));
         }
+        let dead = kv.last(trouble::DEAD)?.map_or(0, |(k, _)| seq_of(&k));
         let store = Store {
             kv,
             seq: Arc::new(AtomicU64::new(max)),
+            dead: Arc::new(AtomicU64::new(dead)),
             group: Arc::default(),
         };
         Ok(store)
@@ -218,10 +213,20 @@ impl Store {
         v.extend_from_slice(body);
         let (tx, rx) = tokio::sync::oneshot::channel();
         let op = Op::put(INBOX, seq.to_be_bytes(), v);
-        self.group.pending.lock().expect("poisoned").push((op, tx));
+        self.group
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((op, tx));
         {
             let _writer = self.group.writer.lock().await;
-            let batch = std::mem::take(&mut *self.group.pending.lock().expect("poisoned"));
+            let batch = std::mem::take(
+                &mut *self
+                    .group
+                    .pending
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
             if !batch.is_empty() {
                 let (ops, waiters): (Vec<Op>, Vec<_>) = batch.into_iter().unzip();
                 let kv = self.kv.clone();
@@ -257,31 +262,6 @@ impl Store {
 
     pub fn inbox_done_op(seq: u64) -> Op {
         Op::delete(INBOX, seq.to_be_bytes())
-    }
-
-    // ---- dead letters
-
-    pub fn dead_letter_op(&self, reason: &str, body: &[u8]) -> Op {
-        let seq = self.next_seq();
-        let d = DeadLetter {
-            seq,
-            received_at: now_secs(),
-            reason: reason.to_owned(),
-            body: String::from_utf8_lossy(body).into_owned(),
-        };
-        Op::put(
-            DEAD,
-            seq.to_be_bytes(),
-            serde_json::to_vec(&d).expect("serialisable"),
-        )
-    }
-
-    pub fn dead_letters(&self, limit: usize) -> R<Vec<DeadLetter>> {
-        self.kv
-            .scan(DEAD, b"", limit)?
-            .into_iter()
-            .map(|(_, v)| serde_json::from_slice(&v).map_err(StoreError::new))
-            .collect()
     }
 
     // ---- dedupe marks
@@ -334,15 +314,11 @@ impl Store {
 
     /// Citizens with pending work (for the start-up kick).
     pub fn queue_citizens(&self) -> R<Vec<String>> {
-        let mut out: Vec<String> = Vec::new();
-        for (k, _) in self.kv.scan(QUEUE, b"", usize::MAX)? {
-            let c = k.split(|b| *b == 0).next().unwrap_or_default();
-            let c = String::from_utf8_lossy(c).into_owned();
-            if out.last() != Some(&c) {
-                out.push(c);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .queue_overview()?
+            .into_iter()
+            .map(|q| q.citizen)
+            .collect())
     }
 
     // ---- blocks and audit
@@ -350,7 +326,7 @@ impl Store {
     pub fn block(&self, citizen: &str) -> R<Option<BlockRecord>> {
         self.kv
             .get(BLOCKS, citizen.as_bytes())?
-            .map(|v| serde_json::from_slice(&v).map_err(StoreError::new))
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::corrupt))
             .transpose()
     }
 
@@ -371,7 +347,7 @@ impl Store {
             .scan(BLOCKS, b"", usize::MAX)?
             .into_iter()
             .map(|(k, v)| {
-                let b = serde_json::from_slice(&v).map_err(StoreError::new)?;
+                let b = serde_json::from_slice(&v).map_err(StoreError::corrupt)?;
                 Ok((String::from_utf8_lossy(&k).into_owned(), b))
             })
             .collect()
@@ -390,7 +366,7 @@ impl Store {
         let all = self.kv.scan(AUDIT, b"", usize::MAX)?;
         all[all.len().saturating_sub(n)..]
             .iter()
-            .map(|(_, v)| serde_json::from_slice(v).map_err(StoreError::new))
+            .map(|(_, v)| serde_json::from_slice(v).map_err(StoreError::corrupt))
             .collect()
     }
 

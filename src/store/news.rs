@@ -145,7 +145,7 @@ fn json<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 fn parse<T: for<'a> Deserialize<'a>>(v: &[u8]) -> R<T> {
-    serde_json::from_slice(v).map_err(StoreError::new)
+    serde_json::from_slice(v).map_err(StoreError::corrupt)
 }
 
 fn topic_key(topic: &str, citizen: &str) -> Vec<u8> {

@@ -107,7 +107,7 @@ impl Store {
         self.kv
             .scan_from(PORTALS, b"", &start, limit)?
             .into_iter()
-            .map(|(_, v)| serde_json::from_slice(&v).map_err(StoreError::new))
+            .map(|(_, v)| serde_json::from_slice(&v).map_err(StoreError::corrupt))
             .collect()
     }
 
@@ -128,7 +128,7 @@ impl Store {
     pub fn portal(&self, citizen: &str) -> R<Option<PortalRecord>> {
         self.kv
             .get(PORTALS, citizen.as_bytes())?
-            .map(|v| serde_json::from_slice(&v).map_err(StoreError::new))
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::corrupt))
             .transpose()
     }
 
@@ -170,7 +170,7 @@ impl Store {
     pub fn event_for_wamid(&self, wamid: &str) -> R<Option<MessageRef>> {
         self.kv
             .get(MSG_WA, wamid.as_bytes())?
-            .map(|v| serde_json::from_slice(&v).map_err(StoreError::new))
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::corrupt))
             .transpose()
     }
 
