@@ -19,6 +19,8 @@ pub mod http;
 pub mod ids;
 pub mod keywords;
 pub mod matrix;
+#[cfg(test)]
+mod properties;
 pub mod registration;
 pub mod store;
 pub mod texts;

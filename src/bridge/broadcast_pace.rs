@@ -217,6 +217,18 @@ pub(super) fn template_parameter(text: &str) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// A callback tag (echoed by Meta on every status) names its send, and nothing else
+        /// reads as one.
+        #[test]
+        fn callback_tags_round_trip(id in proptest::prelude::any::<u64>(), n in proptest::prelude::any::<u64>(), other in ".{0,40}") {
+            proptest::prop_assert_eq!(parse_tag(&tag(id, n)), Some((id, n)));
+            if let Some((a, b)) = parse_tag(&other) {
+                proptest::prop_assert_eq!(tag(a, b).len() <= other.len(), true);
+            }
+        }
+    }
+
     /// Never more than the rate in any second, even when catching up after a stall.
     #[tokio::test(start_paused = true)]
     async fn pace_never_exceeds_the_rate_in_any_second() {
