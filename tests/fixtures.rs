@@ -359,5 +359,10 @@ fn c2m(
     reply_to: Option<&str>,
     media: Option<&Uploaded>,
 ) -> Vec<MatrixEvent> {
-    citizen_to_matrix(m, reply_to, media, &sportello::texts::Texts::default())
+    citizen_to_matrix(
+        m,
+        reply_to,
+        media.into(),
+        &sportello::texts::Texts::default(),
+    )
 }

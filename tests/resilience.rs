@@ -242,3 +242,68 @@ async fn a_panicking_item_is_given_up_and_the_conversation_goes_on() {
     assert!(logs.contains("fail point worker.item fired"));
     assert!(!logs.contains("393409876543"));
 }
+
+/// A photo larger than the homeserver accepts is not downloaded: staff see its size, the
+/// limit and the citizen's caption; a small photo and the next text still arrive, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_larger_than_the_homeserver_accepts_is_explained_not_fetched() {
+    let stack = stack_with(StackOptions {
+        language: "it".into(),
+        max_upload_size: "1M".into(),
+        ..Default::default()
+    })
+    .await;
+    let sim = &stack.sim;
+    let paolo = Citizen::phone("393351239876", "Paolo Neri");
+    let (mario, room) = citizen_writes(&stack, &paolo, "Vi mando le foto della buca").await;
+
+    let big = sim.add_media(vec![7u8; 1_500_000], "image/jpeg", None);
+    let small_bytes: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    let small = sim.add_media(small_bytes.clone(), "image/jpeg", None);
+    let n = sim.notification(
+        &[&paolo],
+        vec![
+            sim.media_message(
+                &paolo,
+                "image",
+                &big,
+                json!({"caption": "Buca in via Roma, è profonda"}),
+            ),
+            sim.media_message(&paolo, "image", &small, json!({})),
+            sim.text(&paolo, "Grazie dell'attenzione"),
+        ],
+    );
+    assert_eq!(sim.post(&n).await, 200);
+    let msgs = mario
+        .wait_for(&room, 1, "the last message", |e| {
+            e["content"]["body"] == "Grazie dell'attenzione"
+        })
+        .await;
+    assert_eq!(msgs.len(), 1);
+    let all = mario.messages(&room).await;
+    let bodies: Vec<&str> = all
+        .iter()
+        .filter_map(|e| e["content"]["body"].as_str())
+        .collect();
+    let notice = all
+        .iter()
+        .find(|e| e["content"]["msgtype"] == "m.notice")
+        .expect("a notice for the large photo");
+    let text = notice["content"]["body"].as_str().unwrap();
+    assert!(
+        text.contains("una foto di 1,5 MB")
+            && text.contains("accetta file fino a 1,1 MB")
+            && text.contains("Didascalia: Buca in via Roma, è profonda"),
+        "{text}"
+    );
+    let image = all
+        .iter()
+        .find(|e| e["content"]["msgtype"] == "m.image")
+        .expect("the small photo");
+    let mxc = image["content"]["url"].as_str().unwrap();
+    assert_eq!(mario.download(mxc).await, small_bytes);
+    // In the order sent, and only the small photo was downloaded from WhatsApp.
+    let at = |needle: &str| bodies.iter().position(|b| b.contains(needle)).unwrap();
+    assert!(at("1,5 MB") < at("Grazie dell'attenzione"), "{bodies:?}");
+    assert_eq!(sim.media_downloads(), 1);
+}

@@ -106,6 +106,8 @@ struct State {
     /// Overrides `SimConfig::auto_statuses` at run time.
     auto_statuses: Option<bool>,
     media: std::collections::HashMap<String, media::Media>,
+    /// Media files served (downloads of their URL).
+    downloads: u32,
     /// Sends per second the number may make (Meta: 80, up to 1,000); `None`: unlimited.
     throughput: Option<u32>,
     /// When the sends of the last second were accepted.
@@ -225,6 +227,11 @@ impl Simulator {
     }
 
     /// Every Graph API request so far.
+    /// How many media files were downloaded so far.
+    pub fn media_downloads(&self) -> u32 {
+        self.state.lock().unwrap().downloads
+    }
+
     pub fn recorded(&self) -> Vec<Recorded> {
         self.state.lock().unwrap().recorded.clone()
     }

@@ -79,6 +79,7 @@ async fn download(
     let Some(m) = q.get("mid").and_then(|id| sim.media(id)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    sim.state.lock().unwrap().downloads += 1;
     (
         [(header::CONTENT_TYPE, m.mime_type.clone())],
         Bytes::from(m.bytes),

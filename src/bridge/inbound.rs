@@ -10,12 +10,12 @@ use tracing::{info, warn};
 
 use super::Bridge;
 use super::failure::Failure;
+use super::media::Fetched;
 use super::work::CitizenWork;
 use super::worker::Step;
-use crate::convert::{self, Reaction, Uploaded, inbound as conv};
+use crate::convert::{self, Attachment, Reaction, Uploaded, inbound as conv};
 use crate::ids::CitizenKey;
 use crate::store::{Op, PortalRecord, Store};
-use crate::whatsapp::Handling;
 use crate::whatsapp::webhook::InboundMessage;
 
 pub(super) fn txn_id(prefix: &str, id: &str) -> String {
@@ -26,8 +26,13 @@ pub(super) fn txn_id(prefix: &str, id: &str) -> String {
 }
 
 /// Does `expected` (base64 as in webhooks, or hex) name the SHA-256 of `bytes`?
+#[cfg(test)]
 fn sha256_matches(expected: &str, bytes: &[u8]) -> bool {
-    let digest = Sha256::digest(bytes);
+    digest_matches(expected, &Sha256::digest(bytes))
+}
+
+/// Does `expected` (base64 as in webhooks, or hex) name this SHA-256 digest?
+pub(super) fn digest_matches(expected: &str, digest: &[u8]) -> bool {
     let decoded = hex::decode(expected)
         .ok()
         .filter(|d| d.len() == 32)
@@ -36,7 +41,7 @@ fn sha256_matches(expected: &str, bytes: &[u8]) -> bool {
                 .decode(expected)
                 .ok()
         });
-    decoded.is_some_and(|d| d == digest.as_slice())
+    decoded.is_some_and(|d| d == digest)
 }
 
 impl Bridge {
@@ -87,8 +92,16 @@ impl Bridge {
             None => None,
         };
         let media = self.fetch_media(&m, &portal).await?;
+        let attachment = match &media {
+            Fetched::Uploaded(u) => Attachment::Uploaded(u),
+            Fetched::Missing => Attachment::Missing,
+            Fetched::TooLarge { size, limit } => Attachment::TooLarge {
+                size: *size,
+                limit: *limit,
+            },
+        };
         let mut events =
-            convert::citizen_to_matrix(&m, reply_to.as_deref(), media.as_ref(), &self.inner.texts);
+            convert::citizen_to_matrix(&m, reply_to.as_deref(), attachment, &self.inner.texts);
         if c.keyword.is_some() {
             // Answered by the bot: staff see it as a notice, not as a question.
             for ev in events
@@ -183,10 +196,10 @@ impl Bridge {
         &self,
         m: &InboundMessage,
         portal: &PortalRecord,
-    ) -> Result<Option<Uploaded>, Failure> {
+    ) -> Result<Fetched, Failure> {
         if m.kind == "contacts" {
             let Some((filename, vcf)) = conv::contacts_vcf(m) else {
-                return Ok(None);
+                return Ok(Fetched::Missing);
             };
             let size = vcf.len() as u64;
             let mxc = self
@@ -199,7 +212,7 @@ impl Bridge {
                     vcf.into_bytes(),
                 )
                 .await?;
-            return Ok(Some(Uploaded {
+            return Ok(Fetched::Uploaded(Uploaded {
                 mxc,
                 mime: "text/vcard".into(),
                 size,
@@ -207,42 +220,9 @@ impl Bridge {
             }));
         }
         let Some(r) = conv::media_ref(m) else {
-            return Ok(None);
+            return Ok(Fetched::Missing);
         };
-        let (info, bytes) = match self.inner.graph.download_media(&r.id).await {
-            Ok(x) => x,
-            Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
-                return Err(Failure::transient(e.to_string()));
-            }
-            Err(e) => {
-                warn!(wamid = %m.id, "the citizen's attachment cannot be fetched: {}", crate::ids::mask_text(&e.to_string()));
-                return Ok(None);
-            }
-        };
-        if let Some(expected) = r.sha256.as_deref().or(info.sha256.as_deref())
-            && !sha256_matches(expected, &bytes)
-        {
-            warn!(wamid = %m.id, "the attachment's SHA-256 does not match what WhatsApp announced; not shown");
-            return Ok(None);
-        }
-        let mime = r.mime.clone().unwrap_or(info.mime_type);
-        let mime = mime.split(';').next().unwrap_or(&mime).trim().to_owned();
-        let filename = r
-            .filename
-            .clone()
-            .unwrap_or_else(|| conv::default_filename(&r.kind, &mime));
-        let size = bytes.len() as u64;
-        let mxc = self
-            .inner
-            .matrix
-            .upload(Some(&portal.ghost), &filename, &mime, bytes)
-            .await?;
-        Ok(Some(Uploaded {
-            mxc,
-            mime,
-            size,
-            filename,
-        }))
+        self.fetch_citizen_media(m, &r, portal).await
     }
 
     /// WhatsApp keeps one reaction per person per message: a new one replaces the old.

@@ -19,6 +19,7 @@ mod failure;
 mod give_up;
 mod identity;
 mod inbound;
+mod media;
 mod outbound;
 mod portal;
 mod read;
@@ -78,6 +79,10 @@ struct Inner {
     space_lock: tokio::sync::Mutex<()>,
     /// Held while a subscription is read and rewritten (router, commands, broadcasts).
     subs_lock: Mutex<()>,
+    /// Citizen media transfers under way (see `media.rs`).
+    media_slots: tokio::sync::Semaphore,
+    /// The homeserver's upload limit and when it was asked.
+    upload_limit: tokio::sync::Mutex<Option<(std::time::Instant, Option<u64>)>>,
     /// Broadcasts whose sender runs.
     broadcasts_running: Mutex<HashSet<u64>>,
     shutdown: watch::Receiver<bool>,
@@ -108,6 +113,8 @@ impl Bridge {
                 space_lock: tokio::sync::Mutex::new(()),
                 subs_lock: Mutex::new(()),
                 broadcasts_running: Mutex::new(HashSet::new()),
+                media_slots: tokio::sync::Semaphore::new(media::MEDIA_SLOTS),
+                upload_limit: tokio::sync::Mutex::new(None),
                 shutdown,
             }),
         }

@@ -173,6 +173,9 @@ pub struct Bridge {
     /// A notice in the admin room when a queue's head item is older than this.
     #[serde(default = "d_stall")]
     pub stall_alert_minutes: u64,
+    /// The largest citizen file passed on (MB); the homeserver's own limit applies too.
+    #[serde(default = "d_max_media")]
+    pub max_media_mb: u64,
 }
 
 impl Default for Bridge {
@@ -185,6 +188,7 @@ impl Default for Bridge {
             mark_read: true,
             give_up_after: d_give_up(),
             stall_alert_minutes: d_stall(),
+            max_media_mb: d_max_media(),
         }
     }
 }
@@ -273,6 +277,9 @@ fn d_give_up() -> String {
 }
 fn d_stall() -> u64 {
     10
+}
+fn d_max_media() -> u64 {
+    100
 }
 fn d_lang() -> String {
     "it".into()
@@ -478,6 +485,9 @@ impl RawConfig {
                 "bridge.give_up_after is {:?}: write at least one minute as a number and a unit, like \"6h\" or \"90m\".",
                 self.bridge.give_up_after
             )),
+        }
+        if self.bridge.max_media_mb == 0 {
+            p.push("bridge.max_media_mb must be at least 1.".into());
         }
         if self.bridge.stall_alert_minutes == 0 {
             p.push("bridge.stall_alert_minutes must be at least 1.".into());

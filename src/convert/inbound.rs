@@ -31,6 +31,36 @@ pub struct Uploaded {
     pub filename: String,
 }
 
+/// What became of a message's attachment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Attachment<'a> {
+    /// Uploaded to Matrix (or the `.vcf` of a contacts message).
+    Uploaded(&'a Uploaded),
+    /// None (not a media kind), or WhatsApp could not give it.
+    Missing,
+    /// Not fetched: larger than what the homeserver (or the bridge) accepts.
+    TooLarge { size: Option<u64>, limit: u64 },
+}
+
+impl<'a> From<Option<&'a Uploaded>> for Attachment<'a> {
+    fn from(u: Option<&'a Uploaded>) -> Self {
+        u.map_or(Attachment::Missing, Attachment::Uploaded)
+    }
+}
+
+/// A size for people: `850 kB`, `1,5 MB`, `120 MB` (decimal units, as phones show them).
+pub fn size_words(bytes: u64) -> String {
+    const MB: u64 = 1_000_000;
+    if bytes < MB {
+        format!("{} kB", bytes.div_ceil(1000))
+    } else if bytes < 10 * MB {
+        let tenths = (bytes * 10).div_ceil(MB);
+        format!("{},{} MB", tenths / 10, tenths % 10)
+    } else {
+        format!("{} MB", bytes.div_ceil(MB))
+    }
+}
+
 pub fn media_ref(msg: &InboundMessage) -> Option<MediaRef> {
     if !MEDIA_KINDS.contains(&msg.kind.as_str()) {
         return None;
@@ -276,9 +306,13 @@ fn media_content(
 pub fn citizen_to_matrix(
     msg: &InboundMessage,
     reply_to: Option<&str>,
-    media: Option<&Uploaded>,
+    attachment: Attachment,
     t: &Texts,
 ) -> Vec<MatrixEvent> {
+    let media = match attachment {
+        Attachment::Uploaded(u) => Some(u),
+        _ => None,
+    };
     let raw = &msg.raw;
     let kind = msg.kind.as_str();
     let obj = raw.get(kind).cloned().unwrap_or(Value::Null);
@@ -299,9 +333,28 @@ pub fn citizen_to_matrix(
                     "sticker" => "what_sticker",
                     _ => "what_document",
                 };
-                msg_event(notice(
-                    t.get("media_unfetched", &[("what", &t.get(what, &[]))]),
-                ))
+                let what = t.get(what, &[]);
+                let mut body = match attachment {
+                    Attachment::TooLarge { size, limit } => t.get(
+                        "media_too_large",
+                        &[
+                            ("what", &what),
+                            (
+                                "size",
+                                &size
+                                    .map(size_words)
+                                    .unwrap_or_else(|| format!("> {}", size_words(limit))),
+                            ),
+                            ("limit", &size_words(limit)),
+                        ],
+                    ),
+                    _ => t.get("media_unfetched", &[("what", &what)]),
+                };
+                // The caption is the citizen's words: never lost with the file.
+                if let Some(c) = s(&obj, &["caption"]) {
+                    body = format!("{body}\n{}", t.get("media_caption", &[("caption", c)]));
+                }
+                msg_event(notice(body))
             }
         },
         "location" => {

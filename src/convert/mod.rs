@@ -5,7 +5,7 @@ pub mod inbound;
 pub mod markup;
 pub mod outbound;
 
-pub use inbound::{MediaRef, Reaction, Uploaded, citizen_to_matrix};
+pub use inbound::{Attachment, MediaRef, Reaction, Uploaded, citizen_to_matrix};
 pub use outbound::{MediaOut, Outbound, Refusal, staff_to_outbound};
 
 use serde_json::{Value, json};

@@ -385,7 +385,7 @@ fn names() {
 
 /// Conversion with the English texts.
 fn c2m(m: &InboundMessage, reply_to: Option<&str>, media: Option<&Uploaded>) -> Vec<MatrixEvent> {
-    citizen_to_matrix(m, reply_to, media, &crate::texts::Texts::default())
+    citizen_to_matrix(m, reply_to, media.into(), &crate::texts::Texts::default())
 }
 
 /// The WhatsApp text of a text/emote/notice (or why it is refused).
@@ -394,4 +394,14 @@ fn staff_to_whatsapp(m: &StaffMessage, signature: Option<&str>) -> Result<String
         Outbound::Text(t) => Ok(t),
         other => panic!("not text: {other:?}"),
     }
+}
+
+#[test]
+fn sizes_read_as_phones_show_them() {
+    use crate::convert::inbound::size_words;
+    assert_eq!(size_words(850_000), "850 kB");
+    assert_eq!(size_words(1_500_000), "1,5 MB");
+    assert_eq!(size_words(1_048_576), "1,1 MB");
+    assert_eq!(size_words(120_000_000), "120 MB");
+    assert!(size_words(u64::MAX).ends_with(" MB"));
 }

@@ -250,6 +250,21 @@ impl MatrixClient {
         mime: &str,
         bytes: Vec<u8>,
     ) -> Result<String, MatrixError> {
+        let len = bytes.len() as u64;
+        self.upload_body(as_user, filename, mime, len, reqwest::Body::from(bytes))
+            .await
+    }
+
+    /// Uploads a body of `len` bytes (a stream passes through without being held whole;
+    /// Synapse wants the length up front).
+    pub async fn upload_body(
+        &self,
+        as_user: Option<&str>,
+        filename: &str,
+        mime: &str,
+        len: u64,
+        body: reqwest::Body,
+    ) -> Result<String, MatrixError> {
         let mut url = format!(
             "{}/_matrix/media/v3/upload?filename={}",
             self.base,
@@ -263,7 +278,8 @@ impl MatrixClient {
             .post(&url)
             .bearer_auth(&self.token)
             .header(reqwest::header::CONTENT_TYPE, mime)
-            .body(bytes)
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(body)
             .send()
             .await
             .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
@@ -277,6 +293,19 @@ impl MatrixClient {
                 message: v["error"].as_str().unwrap_or("upload failed").to_owned(),
             }),
         }
+    }
+
+    /// The largest upload the homeserver accepts (`m.upload.size`; `None` if it sets none).
+    pub async fn upload_limit(&self) -> Result<Option<u64>, MatrixError> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                "/_matrix/client/v1/media/config",
+                None,
+                None,
+            )
+            .await?;
+        Ok(v.get("m.upload.size").and_then(Value::as_u64))
     }
 
     /// Downloads media through the authenticated media API; returns bytes and content type.

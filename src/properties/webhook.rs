@@ -217,7 +217,7 @@ proptest! {
                 let _ = conv::media_ref(&m);
                 let _ = conv::reaction(&m);
                 let _ = conv::contacts_vcf(&m);
-                let events = convert::citizen_to_matrix(&m, None, None, &texts);
+                let events = convert::citizen_to_matrix(&m, None, None.into(), &texts);
                 // Only a reaction without a target shows nothing (there is nothing to show).
                 prop_assert!(!events.is_empty() || m.kind == "reaction", "{}", m.kind);
             }
@@ -235,7 +235,7 @@ proptest! {
         let Some(Update::Message(m)) = updates.into_iter().next() else {
             return Err(TestCaseError::fail("no message"));
         };
-        let ev = convert::citizen_to_matrix(&m, None, None, &crate::texts::Texts::default());
+        let ev = convert::citizen_to_matrix(&m, None, None.into(), &crate::texts::Texts::default());
         prop_assert_eq!(ev[0].content["body"].as_str(), Some(text.as_str()));
     }
 }

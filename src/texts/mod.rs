@@ -493,6 +493,16 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Il cittadino ha inviato {what} che non è stato possibile scaricare da WhatsApp (potrebbe essere scaduto). Chiedigli di inviarlo di nuovo.",
         "The citizen sent {what} that could not be fetched from WhatsApp (it may have expired). Ask them to send it again.",
     ),
+    (
+        "media_too_large",
+        "Il cittadino ha inviato {what} di {size}: non è mostrato qui perché questo server Matrix accetta file fino a {limit}. Chiedigli di inviarlo in un altro modo (per esempio per email) o più piccolo.",
+        "The citizen sent {what} of {size}: it is not shown here because this homeserver accepts files up to {limit}. Ask them to send it another way (by email, say) or smaller.",
+    ),
+    (
+        "media_caption",
+        "Didascalia: {caption}",
+        "Caption: {caption}",
+    ),
     ("what_image", "una foto", "a photo"),
     ("what_video", "un video", "a video"),
     ("what_audio", "un messaggio audio", "an audio message"),

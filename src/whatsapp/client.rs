@@ -26,6 +26,19 @@ pub struct MediaInfo {
     pub file_size: Option<u64>,
 }
 
+/// A media file looked up: too large to fetch, or its download started.
+pub enum Opened {
+    TooLarge { size: u64 },
+    Download(Box<MediaDownload>),
+}
+
+/// A media download under way: what Meta said of the file, and the response whose body is
+/// the file (read it as a stream: `response.bytes_stream()`).
+pub struct MediaDownload {
+    pub info: MediaInfo,
+    pub response: reqwest::Response,
+}
+
 /// What Meta answered to an accepted send.
 #[derive(Debug, Clone)]
 pub struct Sent {
@@ -137,14 +150,28 @@ impl GraphClient {
 
     /// Downloads a citizen's media: lookup, then the authenticated download; an expired URL
     /// (404) is looked up again once.
-    pub async fn download_media(&self, media_id: &str) -> Result<(MediaInfo, Vec<u8>), GraphError> {
+    /// Looks the media up and, unless Meta announces more than `limit` bytes, starts its
+    /// download; the caller reads the body as a stream. A download URL that expired between
+    /// the two (404) is looked up once more.
+    pub async fn open_media(&self, media_id: &str, limit: u64) -> Result<Opened, GraphError> {
         for attempt in 0..2 {
             let info = self.media_info(media_id).await?;
-            let (status, bytes) = self.get_bytes(&info.url).await?;
+            if let Some(size) = info.file_size.filter(|s| *s > limit) {
+                return Ok(Opened::TooLarge { size });
+            }
+            let response = self
+                .http
+                .get(&info.url)
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .map_err(transport)?;
+            let status = response.status().as_u16();
             if (200..300).contains(&status) {
-                return Ok((info, bytes));
+                return Ok(Opened::Download(Box::new(MediaDownload { info, response })));
             }
             if status != 404 || attempt == 1 {
+                let bytes = response.bytes().await.map_err(transport)?;
                 return Err(GraphError::from_body(status, &bytes));
             }
         }

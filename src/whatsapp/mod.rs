@@ -5,5 +5,5 @@ pub mod client;
 pub mod error;
 pub mod webhook;
 
-pub use client::{GraphClient, Sent};
+pub use client::{GraphClient, MediaDownload, Opened, Sent};
 pub use error::{GraphError, Handling};

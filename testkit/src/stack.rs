@@ -38,6 +38,8 @@ pub struct StackOptions {
     pub extra_toml: String,
     /// Keep Synapse's data here instead of a temporary directory (the demo).
     pub data_dir: Option<PathBuf>,
+    /// Synapse's max_upload_size.
+    pub max_upload_size: String,
 }
 
 impl Default for StackOptions {
@@ -55,6 +57,7 @@ impl Default for StackOptions {
             extra_toml: String::new(),
             language: "en".into(),
             data_dir: None,
+            max_upload_size: "100M".into(),
         }
     }
 }
@@ -151,8 +154,9 @@ path = "{store}"
         let config = RawConfig::from_toml(&text, "test config", |_| None)?.validate()?;
         let registration = sportello::registration::render(&config);
         let data_dir = opts.data_dir.clone();
+        let max_upload = opts.max_upload_size.clone();
         let synapse = tokio::task::spawn_blocking(move || {
-            Synapse::start(SERVER_NAME, hs_port, &[registration], data_dir)
+            Synapse::start(SERVER_NAME, hs_port, &[registration], data_dir, &max_upload)
         })
         .await
         .context("synapse start panicked")??;

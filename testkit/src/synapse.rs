@@ -145,11 +145,13 @@ os.replace(sys.argv[1] + ".tmp", sys.argv[1])
 impl Synapse {
     /// Installs (if needed) and starts a fresh Synapse with these appservice registrations.
     /// `dir`: keep data there (for the demo); `None` uses a temporary directory.
+    /// `max_upload_size`: Synapse's setting (`"100M"`).
     pub fn start(
         server_name: &str,
         port: u16,
         registrations: &[String],
         dir: Option<PathBuf>,
+        max_upload_size: &str,
     ) -> anyhow::Result<Synapse> {
         let python = ensure_installed()?;
         let (dir, tmp) = match dir {
@@ -180,7 +182,7 @@ database:\n  name: sqlite3\n  args:\n    database: \"{d}/homeserver.db\"\n\
 log_config: \"{d}/log.config\"\nmedia_store_path: \"{d}/media_store\"\nsigning_key_path: \"{d}/signing.key\"\n\
 registration_shared_secret: \"{shared_secret}\"\nmacaroon_secret_key: \"{mac}\"\nform_secret: \"{form}\"\n\
 enable_registration: false\ntrusted_key_servers: []\nsuppress_key_server_warning: true\nenable_metrics: false\n\
-url_preview_enabled: false\nenable_authenticated_media: true\nmax_upload_size: 100M\nmax_pending_media_uploads: 100000\n\
+url_preview_enabled: false\nenable_authenticated_media: true\nmax_upload_size: {max_upload_size}\nmax_pending_media_uploads: 100000\n\
 bcrypt_rounds: 4\npresence:\n  enabled: false\n\
 rc_message: {rl}\nrc_registration: {rl}\nrc_login: {{address: {rl}, account: {rl}, failed_attempts: {rl}}}\n\
 rc_joins: {{local: {rl}, remote: {rl}}}\nrc_joins_per_room: {rl}\nrc_invites: {{per_room: {rl}, per_user: {rl}, per_issuer: {rl}}}\n\

@@ -50,6 +50,7 @@ template = "notizie"
         .into(),
         language: "it".into(),
         data_dir: None,
+        max_upload_size: "100M".into(),
         admin_power_level: 0,
         autoreply: "complaints_url = \"https://comune.example.it/segnalazioni\"\nemergency_numbers = \"112\"".into(),
     })
