@@ -10,6 +10,7 @@ mod broadcast;
 mod cli;
 mod durability;
 mod fixtures;
+mod flood;
 mod graph_client;
 mod hours;
 mod identity;

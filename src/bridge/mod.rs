@@ -16,6 +16,7 @@ mod broadcast;
 mod broadcast_pace;
 mod broadcast_report;
 mod failure;
+mod flood;
 mod give_up;
 mod identity;
 mod inbound;
@@ -79,6 +80,10 @@ struct Inner {
     space_lock: tokio::sync::Mutex<()>,
     /// Held while a subscription is read and rewritten (router, commands, broadcasts).
     subs_lock: Mutex<()>,
+    /// Room creations per minute (see `flood.rs`).
+    portal_pace: flood::PortalPace,
+    /// Items processed at once, over every queue (see `flood.rs`).
+    busy: tokio::sync::Semaphore,
     /// Citizen media transfers under way (see `media.rs`).
     media_slots: tokio::sync::Semaphore,
     /// The homeserver's upload limit and when it was asked.
@@ -100,6 +105,8 @@ impl Bridge {
             Duration::from_secs(raw.whatsapp.request_timeout_secs),
         );
         let texts = config.texts();
+        let portal_pace = flood::PortalPace::new(raw.bridge.new_portals_per_minute as usize);
+        let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
         Bridge {
             inner: Arc::new(Inner {
                 config,
@@ -114,6 +121,8 @@ impl Bridge {
                 subs_lock: Mutex::new(()),
                 broadcasts_running: Mutex::new(HashSet::new()),
                 media_slots: tokio::sync::Semaphore::new(media::MEDIA_SLOTS),
+                portal_pace,
+                busy,
                 upload_limit: tokio::sync::Mutex::new(None),
                 shutdown,
             }),

@@ -151,7 +151,10 @@ impl Bridge {
             "initial_state": [{"type": "m.space.parent", "state_key": space, "content": {"via": [server], "canonical": true}}],
             "power_level_content_override": self.power_levels(Some(&ghost)),
         });
-        let room_id = self.create_or_adopt(&localpart, body).await?;
+        let room_id = {
+            let _slot = self.inner.portal_pace.slot().await;
+            self.create_or_adopt(&localpart, body).await?
+        };
         self.inner.matrix.join(&ghost, &room_id).await?;
         self.invite_staff(&room_id).await;
         self.inner

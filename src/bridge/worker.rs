@@ -136,6 +136,10 @@ impl Bridge {
                     continue;
                 }
             };
+            // At most `bridge.max_busy_workers` items at once, over every queue.
+            let Ok(_busy) = self.inner.busy.acquire().await else {
+                return self.stop_worker(&citizen);
+            };
             let handled = match Work::from_bytes(&item.body) {
                 // Handled under the supervisor: a panic is this item's failure, not the
                 // worker's end.

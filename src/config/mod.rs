@@ -176,6 +176,12 @@ pub struct Bridge {
     /// The largest citizen file passed on (MB); the homeserver's own limit applies too.
     #[serde(default = "d_max_media")]
     pub max_media_mb: u64,
+    /// Portals (rooms) created per minute at most, however many new citizens write.
+    #[serde(default = "d_new_portals")]
+    pub new_portals_per_minute: u64,
+    /// Items processed at once over every citizen's queue.
+    #[serde(default = "d_busy")]
+    pub max_busy_workers: u64,
 }
 
 impl Default for Bridge {
@@ -189,6 +195,8 @@ impl Default for Bridge {
             give_up_after: d_give_up(),
             stall_alert_minutes: d_stall(),
             max_media_mb: d_max_media(),
+            new_portals_per_minute: d_new_portals(),
+            max_busy_workers: d_busy(),
         }
     }
 }
@@ -280,6 +288,12 @@ fn d_stall() -> u64 {
 }
 fn d_max_media() -> u64 {
     100
+}
+fn d_new_portals() -> u64 {
+    60
+}
+fn d_busy() -> u64 {
+    32
 }
 fn d_lang() -> String {
     "it".into()
@@ -485,6 +499,12 @@ impl RawConfig {
                 "bridge.give_up_after is {:?}: write at least one minute as a number and a unit, like \"6h\" or \"90m\".",
                 self.bridge.give_up_after
             )),
+        }
+        if self.bridge.new_portals_per_minute == 0 || self.bridge.max_busy_workers == 0 {
+            p.push(
+                "bridge.new_portals_per_minute and bridge.max_busy_workers must be at least 1."
+                    .into(),
+            );
         }
         if self.bridge.max_media_mb == 0 {
             p.push("bridge.max_media_mb must be at least 1.".into());

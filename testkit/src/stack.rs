@@ -40,6 +40,8 @@ pub struct StackOptions {
     pub data_dir: Option<PathBuf>,
     /// Synapse's max_upload_size.
     pub max_upload_size: String,
+    /// bridge.new_portals_per_minute (high by default: tests about other things are not paced).
+    pub new_portals_per_minute: u64,
 }
 
 impl Default for StackOptions {
@@ -58,6 +60,7 @@ impl Default for StackOptions {
             language: "en".into(),
             data_dir: None,
             max_upload_size: "100M".into(),
+            new_portals_per_minute: 10_000,
         }
     }
 }
@@ -128,6 +131,7 @@ admin_power_level = {admin_pl}
 signature = "{signature}"
 retry_max_secs = {retry}
 mark_read = {mark_read}
+new_portals_per_minute = {portals_per_minute}
 [autoreply]
 {autoreply}
 [store]
@@ -147,6 +151,7 @@ path = "{store}"
             signature = opts.signature,
             retry = opts.retry_max_secs,
             mark_read = opts.mark_read,
+            portals_per_minute = opts.new_portals_per_minute,
             language = opts.language,
             store = store.path().display(),
         );

@@ -51,6 +51,7 @@ template = "notizie"
         language: "it".into(),
         data_dir: None,
         max_upload_size: "100M".into(),
+        new_portals_per_minute: 60,
         admin_power_level: 0,
         autoreply: "complaints_url = \"https://comune.example.it/segnalazioni\"\nemergency_numbers = \"112\"".into(),
     })
