@@ -72,6 +72,7 @@ pub async fn run(
         tasks.sweeper,
         tasks.admin_room,
         tasks.stall_watch,
+        tasks.prune,
     ] {
         if let Err(e) = t.await
             && !e.is_cancelled()

@@ -174,11 +174,36 @@ async fn broadcast_survives_sigkill_exactly_once() {
     assert!(at_kill < N, "the broadcast had already finished");
 
     stack.start_bridge().await.unwrap();
+    // Sends in flight at the kill whose status never came are uncertain: not resent by the
+    // bridge; no recipient got it twice.
+    let first = report(&admin, 1, ", done)").await;
+    let uncertain: usize = first
+        .rsplit(": ")
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the uncertain count ends the report");
+    let sent_now = broadcast_sends(&stack, 1);
+    assert!(sent_now.values().all(|s| s.len() == 1), "nobody twice");
+    assert_eq!(sent_now.len() + uncertain, N, "{first}");
+    assert!(
+        first.contains(&format!("sent {} of {N}", N - uncertain)),
+        "{first}"
+    );
+    // The admin decides to send them again (here none had left: they get it once).
+    let resent = admin.say("broadcast resend-uncertain 1").await;
+    if uncertain > 0 {
+        assert!(
+            resent.contains(&format!("goes again to {uncertain} recipients")),
+            "{resent}"
+        );
+    } else {
+        assert!(resent.contains("no recipients"), "{resent}");
+    }
     let done = report(&admin, 1, &format!("sent {N} of {N}")).await;
-    assert!(done.contains("outcome unknown: 0"), "{done}");
+    assert!(done.ends_with("sends them again): 0"), "{done}");
     assert_exactly_once(&stack, N);
     eprintln!(
-        "killed after {at_kill} sends; {} requests in all",
+        "killed after {at_kill} sends; {uncertain} uncertain; {} requests in all",
         sim.recorded()
             .iter()
             .filter(|r| r.body["biz_opaque_callback_data"].is_string())
@@ -211,7 +236,8 @@ async fn throughput_errors_slow_the_broadcast_down_and_it_completes() {
 }
 
 /// After a crash, recipients left `sending` are resolved by their callback tag: the one whose
-/// status arrived is not sent again; the one with none is sent once the wait is over.
+/// status arrived is not sent again; the one with none is uncertain and is sent again only
+/// when an admin says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interrupted_sends_are_resolved_by_their_tags() {
     let mut stack = stack_with(StackOptions {
@@ -260,15 +286,33 @@ async fn interrupted_sends_are_resolved_by_their_tags() {
     })
     .await;
     let admin = Admin::join(&stack, "anna").await;
-    report(&admin, 1, "sent 3 of 3").await;
+    let first = report(&admin, 1, "sent 2 of 3").await;
+    assert!(first.ends_with("sends them again): 1"), "{first}");
     let sends = broadcast_sends(&stack, 1);
     assert!(
         !sends.contains_key(&number(0)),
         "resent although WhatsApp had it"
     );
-    assert_eq!(sends[&number(1)].len(), 1);
+    assert!(
+        !sends.contains_key(&number(1)),
+        "resent without proof that it never arrived"
+    );
     assert_eq!(sends[&number(2)].len(), 1);
-    assert_eq!(sends.len(), 2);
+    assert_eq!(sends.len(), 1);
+    // An admin decides: the uncertain one is sent again, once.
+    let resent = admin.say("broadcast resend-uncertain 1").await;
+    assert!(resent.contains("goes again to 1 recipients"), "{resent}");
+    let done = report(&admin, 1, "sent 3 of 3").await;
+    assert!(done.ends_with("sends them again): 0"), "{done}");
+    let sends = broadcast_sends(&stack, 1);
+    assert_eq!(sends[&number(1)].len(), 1);
+    assert!(!sends.contains_key(&number(0)));
+    assert!(
+        admin
+            .say("broadcast resend-uncertain 1")
+            .await
+            .contains("no recipients")
+    );
 }
 
 /// A second admin must approve when configured; `!cancel` stops a broadcast being sent.

@@ -307,3 +307,115 @@ async fn a_file_larger_than_the_homeserver_accepts_is_explained_not_fetched() {
     assert!(at("1,5 MB") < at("Grazie dell'attenzione"), "{bodies:?}");
     assert_eq!(sim.media_downloads(), 1);
 }
+
+/// A tmpfs of `size` mounted for a test (root only), unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk { dir })
+    }
+    /// Fills the disk to the last byte; returns the filler's path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.dir.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.write_all(&[0u8]);
+        let _ = f.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// The store's disk fills up: webhooks are answered 5xx (nothing acknowledged, so nothing
+/// lost: Meta retries), and once space is freed the same bridge, not restarted, takes them
+/// again and every message arrives once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_webhooks_and_the_bridge_recovers_when_it_clears() {
+    let Some(disk) = SmallDisk::mount("8m") else {
+        eprintln!("skipped: mounting a small tmpfs needs root");
+        return;
+    };
+    let mut stack = stack().await;
+    let rita = Citizen::phone("393482223344", "Rita Gallo");
+    let (mario, room) = citizen_writes(&stack, &rita, "Prima del disco pieno").await;
+    // The store moves onto the small disk.
+    stack.stop_bridge().await;
+    let old = stack.config.raw.store.path.clone();
+    let new = disk.dir.path().join("store");
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::copy(old.join("sportello.redb"), new.join("sportello.redb")).unwrap();
+    stack.config.raw.store.path = new;
+    stack.start_bridge().await.unwrap();
+    let sim = &stack.sim;
+
+    let filler = disk.fill();
+    // Long messages until the store can take no more: those are answered 5xx.
+    let long = "È una segnalazione lunga, con l'apostrofo e 😀. ".repeat(80);
+    let posts: Vec<_> = (0..60)
+        .map(|i| sim.notification(&[&rita], vec![sim.text(&rita, &format!("{i:02} {long}"))]))
+        .collect();
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    for (i, n) in posts.iter().enumerate() {
+        match sim.post(n).await {
+            200 => accepted.push(i),
+            s => {
+                assert!(
+                    s >= 500,
+                    "{s}: a webhook that cannot be stored is not acknowledged"
+                );
+                refused.push(i);
+            }
+        }
+    }
+    assert!(
+        !refused.is_empty(),
+        "the disk never filled up: the test proves nothing"
+    );
+    std::fs::remove_file(filler).unwrap();
+    // Meta retries what was not acknowledged; the same bridge takes it now.
+    for i in &refused {
+        assert_eq!(sim.post_until_ok(&posts[*i], 20).await, 200);
+        accepted.push(*i);
+    }
+    let after = sim.notification(&[&rita], vec![sim.text(&rita, "Dopo: tutto a posto")]);
+    assert_eq!(sim.post(&after).await, 200);
+    mario
+        .wait_for(&room, 1, "the message after the disk cleared", |e| {
+            e["content"]["body"] == "Dopo: tutto a posto"
+        })
+        .await;
+    // Each exactly once, in the order the bridge acknowledged them.
+    let bodies: Vec<usize> = mario
+        .messages(&room)
+        .await
+        .iter()
+        .filter_map(|e| e["content"]["body"].as_str()?.get(..2)?.parse().ok())
+        .collect();
+    assert_eq!(bodies, accepted);
+    eprintln!(
+        "disk full: {} of {} webhooks refused, all taken after it cleared",
+        refused.len(),
+        posts.len()
+    );
+    stack.stop_bridge().await;
+}

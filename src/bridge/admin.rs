@@ -382,11 +382,12 @@ impl Bridge {
         let Some(portal) = self.inner.store.portal(citizen)? else {
             return Ok(Reply::text(self.t("warn_no_portal", &[("who", &who)])));
         };
-        self.queue_as_staff(citizen, &portal.room_id, c, &policies.code_of_conduct)?;
+        let queued = self.queue_as_staff(citizen, &portal.room_id, c, &policies.code_of_conduct);
         let version = policies.versions().1;
-        Ok(Reply::text(
-            self.t("warn_queued", &[("version", version), ("who", &who)]),
-        ))
+        Ok(Reply {
+            ops: vec![queued],
+            ..Reply::text(self.t("warn_queued", &[("version", version), ("who", &who)]))
+        })
     }
 
     async fn block(&self, citizen: &str, reason: &str, by: &str) -> Result<Reply, Failure> {

@@ -294,6 +294,9 @@ impl Bridge {
 
     async fn draft(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
         let args = p.args.trim();
+        if let Some(id) = args.strip_prefix("resend-uncertain") {
+            return self.resend_uncertain_command(p, id.trim());
+        }
         let (word, text) = args
             .split_once(char::is_whitespace)
             .map(|(w, t)| (w, t.trim()))
@@ -411,6 +414,37 @@ impl Bridge {
             .store
             .broadcast(id)?
             .ok_or_else(|| Reply::text(self.t("bc_not_found", &[("id", arg)]))))
+    }
+
+    /// `!broadcast resend-uncertain <id>`: the admin decides that the recipients whose send
+    /// may or may not have arrived get it again (some may then have it twice).
+    fn resend_uncertain_command(&self, p: &Parsed, id: &str) -> Result<Reply, Failure> {
+        let Some(mut b) = id
+            .trim_start_matches('#')
+            .parse::<u64>()
+            .ok()
+            .map(|id| self.inner.store.broadcast(id))
+            .transpose()?
+            .flatten()
+        else {
+            return Ok(self.usage(p));
+        };
+        let id = b.id.to_string();
+        if !matches!(b.state, BroadcastState::Sending | BroadcastState::Done) {
+            let state = self.state_text(b.state);
+            return Ok(Reply::text(
+                self.t("bc_not_sent", &[("id", &id), ("state", &state)]),
+            ));
+        }
+        let n = self.resend_uncertain(&mut b)?;
+        Ok(Reply::text(if n == 0 {
+            self.t("bc_no_uncertain", &[("id", &id)])
+        } else {
+            self.t(
+                "bc_resend_uncertain",
+                &[("id", &id), ("count", &n.to_string())],
+            )
+        }))
     }
 
     fn approve(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {

@@ -10,17 +10,19 @@ use super::admin::Reply;
 use super::failure::Failure;
 use super::work::{CommandWork, StaffWork, Work};
 use crate::commands::{Parsed, html_table};
-use crate::store::now_secs;
+use crate::store::{Op, now_secs};
 
 impl Bridge {
     /// Queues `text` to the citizen as a staff message from the command's sender.
+    /// The write that queues `text` to the citizen as if staff had typed it: it goes in the
+    /// same commit as the command's outcome, so a crash between the two cannot send it twice.
     pub(super) fn queue_as_staff(
         &self,
         citizen: &str,
         room_id: &str,
         c: &CommandWork,
         text: &str,
-    ) -> Result<(), Failure> {
+    ) -> Op {
         let event = json!({
             "type": "m.room.message",
             "event_id": c.event_id,
@@ -37,10 +39,7 @@ impl Bridge {
             in_flight: false,
             attempts: 0,
         });
-        let store = &self.inner.store;
-        store.commit(vec![store.queue_push_op(citizen, &work.to_bytes())])?;
-        self.kick(citizen.to_owned());
-        Ok(())
+        self.inner.store.queue_push_op(citizen, &work.to_bytes())
     }
 
     /// The complaints redirect, as the automatic reply and `!eurp` send it.
@@ -97,7 +96,56 @@ impl Bridge {
                 self.t("cmd_wrong_place", &[("name", p.spec.name)]),
             ));
         };
-        self.queue_as_staff(citizen, &portal.room_id, c, &text)?;
-        Ok(Reply::text(self.t("canned_queued", &[("text", &text)])))
+        let queued = self.queue_as_staff(citizen, &portal.room_id, c, &text);
+        Ok(Reply {
+            ops: vec![queued],
+            ..Reply::text(self.t("canned_queued", &[("text", &text)]))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::give_up::tests::{ANNA, bridge_with};
+    use super::super::worker::Step;
+    use super::*;
+    use crate::store::Store;
+
+    /// `!reply` (like `!eurp` and `!warn`) queues the citizen's message in the commit of the
+    /// command's outcome: until the worker commits that, nothing is queued, so a crash in
+    /// between replays the command without a second message.
+    #[tokio::test]
+    async fn a_ready_reply_is_queued_in_the_commit_of_the_command() {
+        let (bridge, store) =
+            bridge_with("[replies.orari]\ntext = \"L'ufficio è aperto dalle 9 alle 13.\"\n");
+        let c = CommandWork {
+            event_id: "$cmd".into(),
+            room_id: "!portal:x".into(),
+            sender: "@mario:comune.example.it".into(),
+            body: "!reply orari".into(),
+            citizen: Some(ANNA.into()),
+            reply_to: None,
+        };
+        let Step::Then(Work::Notice(n), ops) = bridge.run_command(c).await.unwrap() else {
+            panic!("a notice for staff")
+        };
+        assert!(n.text.contains("L'ufficio è aperto"), "{}", n.text);
+        assert!(
+            store.queue_head(ANNA).unwrap().is_none(),
+            "nothing queued yet"
+        );
+        assert_eq!(Store::queues_pushed(&ops), vec![ANNA.to_owned()]);
+        store.commit(ops).unwrap();
+        let queued = store
+            .queue_head(ANNA)
+            .unwrap()
+            .expect("queued with the outcome");
+        let Ok(Work::Staff(s)) = Work::from_bytes(&queued.body) else {
+            panic!("a staff message")
+        };
+        assert_eq!(
+            s.event["content"]["body"],
+            "L'ufficio è aperto dalle 9 alle 13."
+        );
     }
 }

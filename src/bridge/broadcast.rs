@@ -7,7 +7,9 @@
 //! records `sent` (wamid) or the failure. Each send carries the tag `sportello-bc-<id>-<n>`
 //! (`biz_opaque_callback_data`), which Meta echoes on its statuses and the router stores. After
 //! a crash, a recipient still `sending` is resolved by its tag: a status seen → it was sent;
-//! none within `broadcast.resolve_wait_secs` → it never left, and is sent then.
+//! none within `broadcast.resolve_wait_secs` → *uncertain* (it may have left before the crash):
+//! never sent again by itself. Nor is one whose request may have left before a transport error.
+//! The report counts them; `!broadcast resend-uncertain <id>` lets an admin send them again.
 
 use std::time::{Duration, Instant};
 
@@ -75,10 +77,18 @@ impl Bridge {
     }
 
     async fn broadcast_forever(&self, id: u64) {
-        let started = Instant::now();
         loop {
-            match self.broadcast_once(id, started).await {
-                Ok(()) => return,
+            match self.broadcast_once(id).await {
+                // Sent, or shutting down. A resend asked for while the report was followed
+                // makes it `sending` again: go round once more.
+                Ok(()) => {
+                    let again =
+                        matches!(self.load(id), Ok(b) if b.state == BroadcastState::Sending);
+                    if !again || self.shutting_down() {
+                        return;
+                    }
+                    continue;
+                }
                 Err(t) => warn!(
                     broadcast = id,
                     "broadcast interrupted, resuming: {}", t.reason
@@ -97,11 +107,11 @@ impl Bridge {
             .ok_or_else(|| Failure::transient(format!("broadcast {id} vanished")))
     }
 
-    async fn broadcast_once(&self, id: u64, started: Instant) -> Result<(), Failure> {
+    async fn broadcast_once(&self, id: u64) -> Result<(), Failure> {
         let mut b = self.load(id)?;
         if b.state == BroadcastState::Sending {
             self.upload_attachment(&mut b).await?;
-            self.resolve_unknown(&mut b, started).await?;
+            self.resolve_unknown(&mut b).await?;
             let mut pace = Pace::new(self.inner.config.raw.broadcast.messages_per_second);
             let mut progress = super::broadcast_report::Progress::new(&b);
             if !self.send_audience(&mut b, &mut pace, &mut progress).await?
@@ -159,10 +169,13 @@ impl Bridge {
         Ok(())
     }
 
-    /// Recipients left `sending` by a crash: their tag's status says whether Meta got them.
-    async fn resolve_unknown(&self, b: &mut Broadcast, started: Instant) -> Result<(), Failure> {
+    /// Recipients left `sending` by a crash: their tag's status says Meta got them; without
+    /// one within `broadcast.resolve_wait_secs` (counted from now, whatever happened before)
+    /// they are uncertain — perhaps sent before the crash — and are not sent again.
+    async fn resolve_unknown(&self, b: &mut Broadcast) -> Result<(), Failure> {
         let store = &self.inner.store;
         let wait = Duration::from_secs(self.inner.config.raw.broadcast.resolve_wait_secs);
+        let started = Instant::now();
         loop {
             let mut open = 0;
             let mut ops = Vec::new();
@@ -179,12 +192,12 @@ impl Bridge {
                     bump(b, "sent_after_restart");
                     ops.push(Store::recipient_op(b.id, &citizen, &r));
                 } else if started.elapsed() >= wait {
-                    info!(
+                    warn!(
                         broadcast = b.id,
-                        "an interrupted send never reached WhatsApp; sending it"
+                        "an interrupted send has no status: uncertain, not resent"
                     );
-                    r.state = "deferred".into();
-                    r.retry_at = 0;
+                    r.state = "unknown".into();
+                    bump(b, "unknown");
                     ops.push(Store::recipient_op(b.id, &citizen, &r));
                 } else {
                     open += 1;
@@ -377,6 +390,38 @@ impl Bridge {
             b.cursor = Some(last);
             self.mark_and_send(b, ops, batch, pace, progress).await?;
         }
+    }
+
+    /// An admin's decision to send the uncertain recipients again: they go back to
+    /// `deferred`, and the broadcast to `sending` (its sender picks them up). How many.
+    pub(super) fn resend_uncertain(&self, b: &mut Broadcast) -> Result<usize, Failure> {
+        let store = &self.inner.store;
+        let uncertain = store.recipients_in(b.id, "unknown")?;
+        if uncertain.is_empty() {
+            return Ok(0);
+        }
+        let mut ops = Vec::new();
+        for (citizen, mut r) in uncertain.iter().cloned() {
+            r.state = "deferred".into();
+            r.retry_at = 0;
+            r.detail = Some("resend_uncertain".into());
+            ops.push(Store::recipient_op(b.id, &citizen, &r));
+        }
+        let n = uncertain.len() as u64;
+        let left = b
+            .counts
+            .get("unknown")
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(n);
+        b.counts.insert("unknown".into(), left);
+        *b.counts.entry("resent_uncertain".into()).or_default() += n;
+        b.state = BroadcastState::Sending;
+        b.finished_at = None;
+        ops.push(Store::broadcast_op(b));
+        store.commit(ops)?;
+        self.run_broadcast(b.id);
+        Ok(uncertain.len())
     }
 
     /// Recipients whose send must be tried again (throttled, interrupted, 5xx).

@@ -122,12 +122,17 @@ pub(super) mod tests {
     use super::*;
     use crate::store::{Failing, PortalRecord, now_secs};
 
-    const ANNA: &str = "p:393331234567";
+    pub(in crate::bridge) const ANNA: &str = "p:393331234567";
 
     pub(in crate::bridge) fn bridge() -> (Bridge, Store) {
-        let raw =
-            crate::config::RawConfig::from_toml(&crate::config::valid_test_toml(), "t", |_| None)
-                .unwrap();
+        bridge_with("")
+    }
+
+    /// A bridge on a memory store, with `extra` appended to a valid config, and a portal for
+    /// `ANNA` in `!portal:x`.
+    pub(in crate::bridge) fn bridge_with(extra: &str) -> (Bridge, Store) {
+        let toml = format!("{}\n{extra}", crate::config::valid_test_toml());
+        let raw = crate::config::RawConfig::from_toml(&toml, "t", |_| None).unwrap();
         let store = Store::memory();
         // Shutting down from the start: a kicked worker stops at once, so the test alone
         // moves the queues (it runs in a Tokio runtime for the kicks).

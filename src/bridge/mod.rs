@@ -23,6 +23,7 @@ mod inbound;
 mod media;
 mod outbound;
 mod portal;
+mod prune;
 mod read;
 mod router;
 mod stall;
@@ -55,6 +56,7 @@ pub struct Tasks {
     pub sweeper: tokio::task::JoinHandle<()>,
     pub admin_room: tokio::task::JoinHandle<()>,
     pub stall_watch: tokio::task::JoinHandle<()>,
+    pub prune: tokio::task::JoinHandle<()>,
 }
 
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
@@ -168,7 +170,9 @@ impl Bridge {
         let sweeper = self.clone();
         let b = self.clone();
         let watch = self.clone();
+        let prune = self.clone();
         Tasks {
+            prune: tokio::spawn(async move { prune.prune_forever().await }),
             stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
             router: tokio::spawn(async move { b.route_forever().await }),
             sweeper: tokio::spawn(async move { sweeper.sweep_windows_forever().await }),

@@ -154,11 +154,11 @@ impl Bridge {
                     backoff.reset();
                     ops.push(Store::queue_done_op(&item));
                     ops.push(Store::failing_clear_op(&item));
-                    store.commit(ops)
+                    self.commit_and_wake(ops)
                 }
                 Ok(Step::Then(next, mut ops)) => {
                     ops.push(Store::queue_update_op(&item, next.to_bytes()));
-                    store.commit(ops)
+                    self.commit_and_wake(ops)
                 }
                 Err(f) => match self.retry_or_give_up(&citizen, &item, f) {
                     Retry::Now => {
@@ -183,6 +183,18 @@ impl Bridge {
                 }
             }
         }
+    }
+
+    /// Commits an item's outcome; items it queued elsewhere (a command's message for a
+    /// citizen, a line for the admins) are in the same commit, and their workers are woken
+    /// after it, never before.
+    fn commit_and_wake(&self, ops: Vec<Op>) -> Result<(), crate::store::StoreError> {
+        let wake = Store::queues_pushed(&ops);
+        self.inner.store.commit(ops)?;
+        for c in wake {
+            self.kick(c);
+        }
+        Ok(())
     }
 
     /// A failed item: retried later (its failure recorded, for `!queues` and the give-up

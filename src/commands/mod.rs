@@ -125,8 +125,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "broadcast",
-        args: "<topic|all> <text>",
-        help: "draft news for the subscribers of a topic (multi-line text); shows a preview",
+        args: "<topic|all> <text> | resend-uncertain <id>",
+        help: "draft news for the subscribers of a topic (multi-line text), with a preview; or send a broadcast again to its recipients whose outcome was uncertain",
         who: Who::Admin,
         place: Where::AdminRoom,
     },

@@ -83,6 +83,8 @@ pub trait Kv: Send + Sync + 'static {
     }
     /// The last entry of a table, if any.
     fn last(&self, table: &'static str) -> Result<Option<Entry>, StoreError>;
+    /// The last `limit` entries of a table, newest (greatest key) first.
+    fn scan_back(&self, table: &'static str, limit: usize) -> Result<Entries, StoreError>;
     /// Applies all operations atomically; durable on disk when it returns.
     fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError>;
 }
@@ -91,12 +93,29 @@ pub trait Kv: Send + Sync + 'static {
 const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// redb: a single file `sportello.redb` in the store directory.
+///
+/// After an I/O error (a full disk, a read-only file system) redb fails every later operation
+/// with `PreviousIo` until the database is closed and opened again. So any failure here marks
+/// the database broken, and the next operation reopens it (the file lock forbids two open
+/// at once: the old one is closed first, under the write lock). While the cause lasts the
+/// reopen fails too and the caller sees the error (webhooks answered 5xx, nothing
+/// acknowledged); once it clears, the store works again without a restart.
 pub struct RedbKv {
-    db: redb::Database,
+    file: std::path::PathBuf,
+    db: std::sync::RwLock<Option<redb::Database>>,
+    broken: std::sync::atomic::AtomicBool,
 }
 
 fn def(table: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
     TableDefinition::new(table)
+}
+
+fn open_file(file: &Path) -> Result<redb::Database, StoreError> {
+    // redb caches up to 1 GiB by default; the bridge's working set is small.
+    redb::Builder::new()
+        .set_cache_size(CACHE_BYTES)
+        .create(file)
+        .map_err(|e| StoreError::new(format!("cannot open {}: {e}", file.display())))
 }
 
 impl RedbKv {
@@ -104,27 +123,57 @@ impl RedbKv {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::new(format!("cannot create {}: {e}", dir.display())))?;
         let file = dir.join("sportello.redb");
-        // redb caches up to 1 GiB by default; the bridge's working set is small.
-        let db = redb::Builder::new()
-            .set_cache_size(CACHE_BYTES)
-            .create(&file)
-            .map_err(|e| StoreError::new(format!("cannot open {}: {e}", file.display())))?;
+        let db = open_file(&file)?;
         let txn = db.begin_write().map_err(StoreError::new)?;
         for t in tables {
             txn.open_table(def(t)).map_err(StoreError::new)?;
         }
         txn.commit().map_err(StoreError::new)?;
-        Ok(RedbKv { db })
+        Ok(RedbKv {
+            file,
+            db: std::sync::RwLock::new(Some(db)),
+            broken: Default::default(),
+        })
+    }
+
+    /// Runs `f` on the open database, reopening it first if an earlier operation failed; a
+    /// failure of `f` marks it broken.
+    fn with_db<T>(
+        &self,
+        f: impl FnOnce(&redb::Database) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.broken.load(Ordering::Acquire) {
+            let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+            if self.broken.load(Ordering::Acquire) {
+                drop(db.take()); // closes the file and releases its lock
+                *db = Some(open_file(&self.file)?);
+                self.broken.store(false, Ordering::Release);
+                tracing::warn!("the store was reopened after an I/O error");
+            }
+        }
+        let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(db) = db.as_ref() else {
+            self.broken.store(true, Ordering::Release);
+            return Err(StoreError::new("the store is not open (reopening failed)"));
+        };
+        let result = f(db);
+        if result.is_err() {
+            self.broken.store(true, Ordering::Release);
+        }
+        result
     }
 }
 
 impl Kv for RedbKv {
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(StoreError::new)?;
-        let t = txn.open_table(def(table)).map_err(StoreError::new)?;
-        Ok(t.get(key)
-            .map_err(StoreError::new)?
-            .map(|v| v.value().to_vec()))
+        self.with_db(|db| {
+            let txn = db.begin_read().map_err(StoreError::new)?;
+            let t = txn.open_table(def(table)).map_err(StoreError::new)?;
+            Ok(t.get(key)
+                .map_err(StoreError::new)?
+                .map(|v| v.value().to_vec()))
+        })
     }
 
     fn scan_from(
@@ -134,52 +183,71 @@ impl Kv for RedbKv {
         start: &[u8],
         limit: usize,
     ) -> Result<Entries, StoreError> {
-        let txn = self.db.begin_read().map_err(StoreError::new)?;
-        let t = txn.open_table(def(table)).map_err(StoreError::new)?;
-        let mut out = Vec::new();
-        let start = start.max(prefix);
-        for item in t.range(start..).map_err(StoreError::new)? {
-            let (k, v) = item.map_err(StoreError::new)?;
-            if !k.value().starts_with(prefix) || out.len() >= limit {
-                break;
+        self.with_db(|db| {
+            let txn = db.begin_read().map_err(StoreError::new)?;
+            let t = txn.open_table(def(table)).map_err(StoreError::new)?;
+            let mut out = Vec::new();
+            let start = start.max(prefix);
+            for item in t.range(start..).map_err(StoreError::new)? {
+                let (k, v) = item.map_err(StoreError::new)?;
+                if !k.value().starts_with(prefix) || out.len() >= limit {
+                    break;
+                }
+                out.push((k.value().to_vec(), v.value().to_vec()));
             }
-            out.push((k.value().to_vec(), v.value().to_vec()));
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     fn last(&self, table: &'static str) -> Result<Option<Entry>, StoreError> {
-        let txn = self.db.begin_read().map_err(StoreError::new)?;
-        let t = txn.open_table(def(table)).map_err(StoreError::new)?;
-        Ok(t.last()
-            .map_err(StoreError::new)?
-            .map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
+        self.with_db(|db| {
+            let txn = db.begin_read().map_err(StoreError::new)?;
+            let t = txn.open_table(def(table)).map_err(StoreError::new)?;
+            Ok(t.last()
+                .map_err(StoreError::new)?
+                .map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
+        })
+    }
+
+    fn scan_back(&self, table: &'static str, limit: usize) -> Result<Entries, StoreError> {
+        self.with_db(|db| {
+            let txn = db.begin_read().map_err(StoreError::new)?;
+            let t = txn.open_table(def(table)).map_err(StoreError::new)?;
+            let mut out = Vec::new();
+            for item in t.iter().map_err(StoreError::new)?.rev().take(limit) {
+                let (k, v) = item.map_err(StoreError::new)?;
+                out.push((k.value().to_vec(), v.value().to_vec()));
+            }
+            Ok(out)
+        })
     }
 
     fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError> {
-        // redb's default durability is Immediate: the commit is fsynced before it returns.
-        let txn = self.db.begin_write().map_err(StoreError::new)?;
-        {
-            let mut open: HashMap<&'static str, redb::Table<&'static [u8], &'static [u8]>> =
-                HashMap::new();
-            for op in &ops {
-                if !open.contains_key(op.table) {
-                    let t = txn.open_table(def(op.table)).map_err(StoreError::new)?;
-                    open.insert(op.table, t);
-                }
-                let t = open.get_mut(op.table).expect("opened above");
-                match &op.value {
-                    Some(v) => {
-                        t.insert(op.key.as_slice(), v.as_slice())
-                            .map_err(StoreError::new)?;
+        self.with_db(|db| {
+            // redb's default durability is Immediate: the commit is fsynced before it returns.
+            let txn = db.begin_write().map_err(StoreError::new)?;
+            {
+                let mut open: HashMap<&'static str, redb::Table<&'static [u8], &'static [u8]>> =
+                    HashMap::new();
+                for op in &ops {
+                    if !open.contains_key(op.table) {
+                        let t = txn.open_table(def(op.table)).map_err(StoreError::new)?;
+                        open.insert(op.table, t);
                     }
-                    None => {
-                        t.remove(op.key.as_slice()).map_err(StoreError::new)?;
+                    let t = open.get_mut(op.table).expect("opened above");
+                    match &op.value {
+                        Some(v) => {
+                            t.insert(op.key.as_slice(), v.as_slice())
+                                .map_err(StoreError::new)?;
+                        }
+                        None => {
+                            t.remove(op.key.as_slice()).map_err(StoreError::new)?;
+                        }
                     }
                 }
             }
-        }
-        txn.commit().map_err(StoreError::new)
+            txn.commit().map_err(StoreError::new)
+        })
     }
 }
 
@@ -218,6 +286,19 @@ impl Kv for MemoryKv {
         let t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(t.get(table)
             .and_then(|m| m.iter().next_back().map(|(k, v)| (k.clone(), v.clone()))))
+    }
+
+    fn scan_back(&self, table: &'static str, limit: usize) -> Result<Entries, StoreError> {
+        let t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(t.get(table)
+            .map(|m| {
+                m.iter()
+                    .rev()
+                    .take(limit)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError> {

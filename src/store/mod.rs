@@ -9,6 +9,7 @@
 pub mod kv;
 mod news;
 mod portals;
+mod retention;
 mod trouble;
 
 use std::sync::PoisonError;
@@ -20,6 +21,7 @@ use std::sync::{
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
 pub use news::{Attachment, Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
 pub use portals::{MessageRef, PortalRecord};
+pub use retention::{Pruned, RETENTION};
 use serde::{Deserialize, Serialize};
 pub use trouble::{DeadLetter, Failing, Origin, QueueSummary};
 
@@ -28,7 +30,7 @@ const META: &str = "meta";
 /// seq (u64 BE) → source byte + raw body, as received.
 const INBOX: &str = "inbox_rawbody";
 /// `w:<wamid>` | `e:<event id>` | `s:<wamid>:<status>` → unix seconds first seen.
-const SEEN: &str = "seen_time";
+pub(super) const SEEN: &str = "seen_time";
 /// `<citizen key>` 0x00 seq (u64 BE) → work item (JSON, owned by the bridge).
 const QUEUE: &str = "citizenseq_work";
 /// citizen key → JSON [`BlockRecord`].
@@ -304,6 +306,19 @@ impl Store {
             .len())
     }
 
+    /// The queues these writes add an item to (their workers need waking once committed).
+    pub fn queues_pushed(ops: &[Op]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for op in ops.iter().filter(|o| o.table == QUEUE && o.value.is_some()) {
+            let citizen = op.key.split(|b| *b == 0).next().unwrap_or_default();
+            let citizen = String::from_utf8_lossy(citizen).into_owned();
+            if !out.contains(&citizen) {
+                out.push(citizen);
+            }
+        }
+        out
+    }
+
     pub fn queue_update_op(item: &QueueItem, body: Vec<u8>) -> Op {
         Op::put(QUEUE, item.key.clone(), body)
     }
@@ -361,11 +376,11 @@ impl Store {
         )
     }
 
-    /// The last `n` audit entries, oldest first.
+    /// The last `n` audit entries, oldest first (reads those `n` only).
     pub fn audit(&self, n: usize) -> R<Vec<AuditEntry>> {
-        let all = self.kv.scan(AUDIT, b"", usize::MAX)?;
-        all[all.len().saturating_sub(n)..]
-            .iter()
+        let mut last = self.kv.scan_back(AUDIT, n)?;
+        last.reverse();
+        last.iter()
             .map(|(_, v)| serde_json::from_slice(v).map_err(StoreError::corrupt))
             .collect()
     }

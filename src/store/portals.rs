@@ -12,12 +12,13 @@ const PORTALS: &str = "citizen_portal";
 const ROOMS: &str = "roomid_citizen";
 /// `p:<digits>` | `b:<bsuid>` → citizen key (a citizen seen under another id).
 const ALIASES: &str = "waidentity_citizen";
-/// wamid → JSON {room_id, event_id}.
-const MSG_WA: &str = "wamid_event";
+/// wamid → JSON {room_id, event_id, at}.
+pub(super) const MSG_WA: &str = "wamid_event";
 /// event id → wamid.
-const MSG_MX: &str = "eventid_wamid";
-/// outbound wamid → latest status (`sent` < `delivered` < `read`; `failed` terminal).
-const STATUS: &str = "wamid_status";
+pub(super) const MSG_MX: &str = "eventid_wamid";
+/// outbound wamid → latest status (`sent` < `delivered` < `read`; `failed` terminal), then
+/// a 0 byte and the unix seconds it was recorded (absent in records from before 0.2).
+pub(super) const STATUS: &str = "wamid_status";
 /// `c:<target wamid>` (the citizen's reaction to it) | `s:<staff reaction event id>` →
 /// the reaction's event id (citizen side) or the target wamid (staff side).
 const REACTIONS: &str = "reaction_ref";
@@ -95,6 +96,9 @@ impl PortalRecord {
 pub struct MessageRef {
     pub room_id: String,
     pub event_id: String,
+    /// When it was recorded (unix seconds; 0 in records from before retention was kept).
+    #[serde(default)]
+    pub at: u64,
 }
 
 impl Store {
@@ -156,6 +160,7 @@ impl Store {
         let r = MessageRef {
             room_id: room_id.into(),
             event_id: event_id.into(),
+            at: super::now_secs(),
         };
         vec![
             Op::put(
@@ -184,14 +189,17 @@ impl Store {
     // ---- outbound status
 
     pub fn status(&self, wamid: &str) -> R<Option<String>> {
-        Ok(self
-            .kv
-            .get(STATUS, wamid.as_bytes())?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+        Ok(self.kv.get(STATUS, wamid.as_bytes())?.map(|v| {
+            let status = v.split(|b| *b == 0).next().unwrap_or_default();
+            String::from_utf8_lossy(status).into_owned()
+        }))
     }
 
     pub fn status_op(wamid: &str, status: &str) -> Op {
-        Op::put(STATUS, wamid.as_bytes(), status.as_bytes())
+        let mut v = status.as_bytes().to_vec();
+        v.push(0);
+        v.extend_from_slice(&super::now_secs().to_be_bytes());
+        Op::put(STATUS, wamid.as_bytes(), v)
     }
 
     // ---- reactions

@@ -215,8 +215,23 @@ pub(super) const NEWS: &[(&str, &str, &str)] = &[
     ),
     (
         "bc_report",
-        "📢 Resoconto dell'invio #{id} ({topic}, {state}): inviati {sent} di {total} ({free} nella finestra di 24 ore, {template} con modello) · consegnati {delivered} · letti {read} · non inviati o non consegnati: {failed} · esclusi: {skipped} · esito incerto: {unknown}",
-        "📢 Report of broadcast #{id} ({topic}, {state}): sent {sent} of {total} ({free} inside the 24-hour window, {template} by template) · delivered {delivered} · read {read} · failed: {failed} · excluded: {skipped} · outcome unknown: {unknown}",
+        "📢 Resoconto dell'invio #{id} ({topic}, {state}): inviati {sent} di {total} ({free} nella finestra di 24 ore, {template} con modello) · consegnati {delivered} · letti {read} · non inviati o non consegnati: {failed} · esclusi: {skipped} · esito incerto (forse arrivati; `!broadcast resend-uncertain {id}` li rimanda): {unknown}",
+        "📢 Report of broadcast #{id} ({topic}, {state}): sent {sent} of {total} ({free} inside the 24-hour window, {template} by template) · delivered {delivered} · read {read} · failed: {failed} · excluded: {skipped} · uncertain (may have arrived; `!broadcast resend-uncertain {id}` sends them again): {unknown}",
+    ),
+    (
+        "bc_not_sent",
+        "L'invio #{id} è {state}: non c'è nulla da rimandare.",
+        "Broadcast #{id} is {state}: there is nothing to send again.",
+    ),
+    (
+        "bc_no_uncertain",
+        "L'invio #{id} non ha destinatari con esito incerto.",
+        "Broadcast #{id} has no recipients with an uncertain outcome.",
+    ),
+    (
+        "bc_resend_uncertain",
+        "L'invio #{id} parte di nuovo per {count} destinatari con esito incerto (chi l'aveva già ricevuto lo riceverà due volte).",
+        "Broadcast #{id} goes again to {count} recipients whose outcome was uncertain (any who had it already get it twice).",
     ),
     ("skip_blocked", "bloccati", "blocked"),
     ("skip_unsubscribed", "non più iscritti", "unsubscribed"),
