@@ -9,6 +9,7 @@ mod appservice;
 mod broadcast;
 mod cli;
 mod durability;
+mod faults;
 mod fixtures;
 mod flood;
 mod graph_client;

@@ -258,7 +258,7 @@ async fn messages(
     // the answer still reached "Meta".
     let arrived = SystemTime::now();
     if sim.state.lock().unwrap().light {
-        let failure = sim.state.lock().unwrap().failures.pop_front();
+        let failure = sim.next_failure();
         let response = answer(&sim, &pnid, &headers, &parsed, failure).await;
         let status = response.status().as_u16();
         sim.state.lock().unwrap().light_log.push((arrived, status));
@@ -276,7 +276,9 @@ async fn messages(
         });
         st.recorded.len() - 1
     };
-    let failure = sim.state.lock().unwrap().failures.pop_front();
+    let failure = sim.next_failure();
+    let reset = matches!(failure, Some(Failure::Reset));
+    let failure = failure.filter(|_| !reset);
     let response = answer(&sim, &pnid, &headers, &parsed, failure).await;
     let status = response.status().as_u16();
     let (parts, body) = response.into_parts();
@@ -288,7 +290,23 @@ async fn messages(
         st.recorded[index].status = status;
         st.recorded[index].response = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     }
+    if reset {
+        // Taken (recorded as answered), but the answer breaks off: the connection drops.
+        let broken = futures_stream_error();
+        return Response::from_parts(parts, axum::body::Body::from_stream(broken));
+    }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// A body that fails at once, so the server drops the connection mid-answer.
+fn futures_stream_error()
+-> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    futures_util::stream::once(async {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated reset",
+        ))
+    })
 }
 
 async fn answer(
@@ -329,6 +347,8 @@ async fn answer(
             return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
         }
         Some(Failure::Delay(d)) => tokio::time::sleep(d).await,
+        // Handled by the caller (the message is taken; the answer breaks off).
+        Some(Failure::Reset) => {}
         None => {}
     }
     // Mark as read (and typing indicator).

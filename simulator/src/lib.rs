@@ -57,6 +57,9 @@ pub enum Failure {
     Http500,
     /// Hold the request this long before answering (longer than the client's timeout).
     Delay(Duration),
+    /// Take the message (it is sent, as Meta may have), then break the connection while
+    /// answering: the client cannot know whether it arrived.
+    Reset,
 }
 
 impl Failure {
@@ -118,6 +121,11 @@ struct State {
     light_log: Vec<(SystemTime, u16)>,
     /// The templates the business account has approved (none: any template is accepted).
     templates: Vec<templates::ApprovedTemplate>,
+    /// Unscripted failures: this share (per cent) of `/messages` calls answered with one of
+    /// these, chosen by a seeded generator (reproducible runs).
+    random_failures: Option<(u32, Vec<Failure>, u64)>,
+    /// How many random failures were answered.
+    random_failed: usize,
 }
 
 /// A running simulator. Clone freely: all clones share state.
@@ -224,6 +232,41 @@ impl Simulator {
     /// Scripts the answers of the next Graph API calls, in order.
     pub fn fail_next(&self, f: Failure) {
         self.state.lock().unwrap().failures.push_back(f);
+    }
+
+    /// From now on `percent` of the `/messages` calls not scripted by [`fail_next`]
+    /// (Self::fail_next) fail with one of `kinds`, at random (seeded); `0` stops it.
+    pub fn fail_randomly(&self, percent: u32, kinds: Vec<Failure>, seed: u64) {
+        self.state.lock().unwrap().random_failures =
+            (percent > 0 && !kinds.is_empty()).then_some((percent, kinds, seed.max(1)));
+    }
+
+    /// The failure for the next call: scripted first, else maybe a random one.
+    fn next_failure(&self) -> Option<Failure> {
+        let mut st = self.state.lock().unwrap();
+        if let Some(f) = st.failures.pop_front() {
+            return Some(f);
+        }
+        let (percent, kinds, seed) = st.random_failures.as_mut()?;
+        // xorshift64: small, seeded, good enough to pick failures.
+        let mut next = || {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        };
+        if next() % 100 >= u64::from(*percent) {
+            return None;
+        }
+        let pick = (next() % kinds.len() as u64) as usize;
+        let f = kinds[pick].clone();
+        st.random_failed += 1;
+        Some(f)
+    }
+
+    /// How many calls [`fail_randomly`](Self::fail_randomly) has failed so far.
+    pub fn random_failures(&self) -> usize {
+        self.state.lock().unwrap().random_failed
     }
 
     /// Every Graph API request so far.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use super::Bridge;
-use super::failure::Failure;
+use super::failure::{Class, Failure, matrix_class};
 use crate::convert;
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixError;
@@ -153,9 +153,24 @@ impl Bridge {
         });
         let room_id = {
             let _slot = self.inner.portal_pace.slot().await;
-            self.create_or_adopt(&localpart, body).await?
+            self.create_or_adopt(&localpart, body.clone()).await?
         };
-        self.inner.matrix.join(&ghost, &room_id).await?;
+        let room_id = match self.inner.matrix.join(&ghost, &room_id).await {
+            Ok(()) => room_id,
+            // The one repair: a room whose creation the homeserver never finished (it went
+            // down mid-way) keeps its alias but cannot be joined. The alias is freed and the
+            // room created again.
+            Err(e) if matrix_class(&e) == Class::Permanent => {
+                warn!("the portal's room cannot be joined ({e}); creating it again");
+                let alias = format!("#{localpart}:{server}");
+                self.inner.matrix.delete_alias(&alias).await?;
+                let _slot = self.inner.portal_pace.slot().await;
+                let room_id = self.create_or_adopt(&localpart, body).await?;
+                self.inner.matrix.join(&ghost, &room_id).await?;
+                room_id
+            }
+            Err(e) => return Err(e.into()),
+        };
         self.invite_staff(&room_id).await;
         self.inner
             .matrix

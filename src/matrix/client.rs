@@ -167,6 +167,16 @@ impl MatrixClient {
         }
     }
 
+    /// Removes an alias (one the bridge created). A missing alias counts as removed.
+    pub async fn delete_alias(&self, alias: &str) -> Result<(), MatrixError> {
+        let path = format!("/_matrix/client/v3/directory/room/{}", enc(alias));
+        match self.call(reqwest::Method::DELETE, &path, None, None).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.errcode() == Some("M_NOT_FOUND") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn join(&self, user: &str, room_id: &str) -> Result<(), MatrixError> {
         let path = format!("/_matrix/client/v3/rooms/{}/join", enc(room_id));
         self.call(reqwest::Method::POST, &path, Some(user), Some(&json!({})))

@@ -1,0 +1,123 @@
+//! Fault figures (the README's table): floods and failures against a real Synapse, the Cloud
+//! API simulator and the bridge, counting what arrives.
+//!
+//!     cargo run --release -p sportello-testkit --bin sportello-faults -- [CITIZENS] [EACH] [ANSWERS]
+//!
+//! Defaults: 100 citizens × 100 messages (10,000, each webhook delivered 3 times), and 1,000
+//! staff answers with 20 % of the Graph API sends failing. The cases:
+//! 1. the flood alone; 2. Synapse stopped for 60 s in the middle of it; 3. the bridge
+//!    SIGKILLed twice during it (this binary runs the bridge as a child: `serve CONFIG`);
+//! 4. staff answers while the Graph API answers 500, 429, a reset connection or a timeout.
+//!
+//! The disk-full case is the test `a_full_disk_refuses_webhooks_and_the_bridge_recovers_when_it_clears`.
+
+use std::time::Duration;
+
+use sportello_testkit::faults::{
+    Disturbance, Flood, FloodFigures, GraphFaults, graph_faults, inbound_flood,
+};
+use sportello_testkit::{Stack, StackOptions};
+
+fn row(case: &str, f: &FloodFigures) {
+    println!(
+        "| {case} | {} | {} | {} | {} | {} | {} | {:.1} s | {:.1} s |",
+        f.expected,
+        f.webhooks_posted,
+        f.arrived,
+        f.lost,
+        f.duplicated,
+        f.out_of_order,
+        f.acknowledged_in.as_secs_f64(),
+        f.bridged_in.as_secs_f64()
+    );
+}
+
+async fn stack() -> anyhow::Result<Stack> {
+    Stack::start(StackOptions {
+        retry_max_secs: 5,
+        request_timeout_secs: 3,
+        ..Default::default()
+    })
+    .await
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("serve") {
+        // The bridge itself, as the child the kill case SIGKILLs.
+        let config = sportello::config::Config::load(std::path::Path::new(&args[2]))?;
+        sportello_testkit::measure::bench_logs();
+        let rt = tokio::runtime::Runtime::new()?;
+        return rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(config.bind).await?;
+            sportello::run(config, listener, std::future::pending()).await?;
+            anyhow::Ok(())
+        });
+    }
+    sportello_testkit::measure::bench_logs();
+    let n: Vec<usize> = args.iter().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let (citizens, each, answers) = (
+        *n.first().unwrap_or(&100),
+        *n.get(1).unwrap_or(&100),
+        *n.get(2).unwrap_or(&1000),
+    );
+    let flood = |seed| Flood {
+        citizens,
+        each,
+        copies: 3,
+        seed,
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        println!(
+            "| case | messages | webhooks | arrived | lost | duplicated | citizens out of order | all acknowledged | all in Synapse |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        let mut s = stack().await?;
+        row("flood", &inbound_flood(&mut s, &flood(1), Disturbance::Nothing).await?);
+        drop(s);
+        let mut s = stack().await?;
+        let down = Disturbance::SynapseDown(Duration::from_secs(60));
+        row("Synapse down 60 s", &inbound_flood(&mut s, &flood(2), down).await?);
+        drop(s);
+        let mut s = stack().await?;
+        let me = std::env::current_exe()?;
+        let kill = Disturbance::BridgeKilled {
+            times: 2,
+            bridge: Box::new(move |config| {
+                let mut c = std::process::Command::new(&me);
+                c.arg("serve").arg(config);
+                c
+            }),
+        };
+        row("bridge SIGKILLed twice", &inbound_flood(&mut s, &flood(3), kill).await?);
+        drop(s);
+        let s = stack().await?;
+        let g = graph_faults(
+            &s,
+            &GraphFaults {
+                citizens: 10,
+                answers,
+                percent: 20,
+                seed: 4,
+            },
+        )
+        .await?;
+        println!();
+        println!(
+            "| staff answers | Graph faults injected | delivered once | explained in the room | neither | sent twice | took |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {:.1} s |",
+            g.answers,
+            g.faults,
+            g.delivered,
+            g.explained,
+            g.silent,
+            g.sent_twice,
+            g.took.as_secs_f64()
+        );
+        anyhow::Ok(())
+    })
+}
