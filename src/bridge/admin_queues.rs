@@ -58,7 +58,12 @@ impl Bridge {
 
     pub(super) fn list_queues(&self) -> Result<Reply, Failure> {
         let store = &self.inner.store;
-        let queues = store.queue_overview()?;
+        // The admin room's queue holds this very command: not waiting work.
+        let queues: Vec<_> = store
+            .queue_overview()?
+            .into_iter()
+            .filter(|q| !(q.citizen == ADMIN_QUEUE && q.items <= 1))
+            .collect();
         if queues.is_empty() {
             return Ok(Reply::text(self.t("queues_none", &[])));
         }
