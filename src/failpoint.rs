@@ -23,22 +23,30 @@ pub fn disarm(point: &'static str, marker: &str) {
     armed.retain(|(p, m)| !(*p == point && m == marker.as_bytes()));
 }
 
-/// The fail point `point`, passed by `subject` (an item's stored bytes, a delivery's body).
+/// The fail point `point`, passed by `subject` (an item's stored bytes, a delivery's body):
+/// panics when armed for it.
 #[inline]
 pub fn hit(point: &'static str, subject: &[u8]) {
+    if fires(point, subject) {
+        panic!("fail point {point} fired");
+    }
+}
+
+/// Whether `point` is armed for `subject` (for fail points that fail without a panic).
+#[inline]
+pub fn fires(point: &'static str, subject: &[u8]) -> bool {
     #[cfg(feature = "failpoints")]
     {
         let armed = ARMED
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let fire = armed.iter().any(|(p, m)| {
+        armed.iter().any(|(p, m)| {
             *p == point && !m.is_empty() && subject.windows(m.len()).any(|w| w == m.as_slice())
-        });
-        drop(armed);
-        if fire {
-            panic!("fail point {point} fired");
-        }
+        })
     }
     #[cfg(not(feature = "failpoints"))]
-    let _ = (point, subject);
+    {
+        let _ = (point, subject);
+        false
+    }
 }

@@ -419,3 +419,52 @@ async fn a_full_disk_refuses_webhooks_and_the_bridge_recovers_when_it_clears() {
     );
     stack.stop_bridge().await;
 }
+
+/// Synapse stored a citizen's message but its answer was lost, and then Synapse restarted
+/// (forgetting the appservice's transaction ids): the retry finds the stored event instead of
+/// posting the message a second time. Found by the fault figures (Synapse stopped mid-flood).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_whose_answer_was_lost_to_a_synapse_restart_is_not_posted_twice() {
+    const LOST: &str = "RISPOSTA-PERSA-4c1";
+    let mut stack = stack_with(StackOptions {
+        retry_max_secs: 2,
+        ..Default::default()
+    })
+    .await;
+    let sim = stack.sim.clone();
+    let teo = Citizen::phone("393491112200", "Teo Ferri");
+    let (mario, room) = citizen_writes(&stack, &teo, "Buongiorno").await;
+    sportello::failpoint::arm("ghost.answer_lost", LOST);
+    let text = format!("È arrivata la mia domanda? {LOST}");
+    assert_eq!(
+        sim.post(&sim.notification(&[&teo], vec![sim.text(&teo, &text)]))
+            .await,
+        200
+    );
+    // Stored in the room, though the bridge was told nothing.
+    mario
+        .wait_for(&room, 1, "the stored message", |e| {
+            e["content"]["body"] == text.as_str()
+        })
+        .await;
+    stack.synapse.stop();
+    stack.synapse.resume().unwrap();
+    sportello::failpoint::disarm("ghost.answer_lost", LOST);
+    assert_eq!(
+        sim.post_until_ok(
+            &sim.notification(&[&teo], vec![sim.text(&teo, "E poi?")]),
+            20
+        )
+        .await,
+        200
+    );
+    let after = |e: &serde_json::Value| e["content"]["body"] == "E poi?";
+    mario.wait_for(&room, 1, "the next message", after).await;
+    let copies = mario
+        .messages(&room)
+        .await
+        .iter()
+        .filter(|e| e["content"]["body"] == text.as_str())
+        .count();
+    assert_eq!(copies, 1, "posted again after the restart");
+}

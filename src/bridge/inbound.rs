@@ -18,6 +18,9 @@ use crate::ids::CitizenKey;
 use crate::store::{Op, PortalRecord, Store};
 use crate::whatsapp::webhook::InboundMessage;
 
+/// The content key under which a ghost's event carries its transaction id.
+const TXN_KEY: &str = "org.sportello.txn";
+
 pub(super) fn txn_id(prefix: &str, id: &str) -> String {
     format!(
         "{prefix}.{}",
@@ -45,10 +48,13 @@ pub(super) fn digest_matches(expected: &str, digest: &[u8]) -> bool {
 }
 
 impl Bridge {
+    /// `retried`: an earlier attempt failed, perhaps after the homeserver stored an event
+    /// (see [`Self::ghost_send`]).
     pub(super) async fn deliver_citizen_message(
         &self,
         citizen: &str,
         c: CitizenWork,
+        retried: bool,
     ) -> Result<Step, Failure> {
         let store = &self.inner.store;
         let Some(key) = CitizenKey::parse(citizen) else {
@@ -84,7 +90,7 @@ impl Bridge {
         ops.extend(self.refresh_topic(&mut portal).await?);
         ops.extend(Store::portal_ops(&portal));
         if let Some(r) = conv::reaction(&m) {
-            ops.extend(self.citizen_reaction(&portal, &m, r).await?);
+            ops.extend(self.citizen_reaction(&portal, &m, r, retried).await?);
             return Ok(Step::Done(ops));
         }
         let reply_to = match &m.context.reply_to {
@@ -119,7 +125,7 @@ impl Bridge {
                 txn_id("wa", &format!("{}#{i}", m.id.expose()))
             };
             let event_id = self
-                .ghost_send(&portal, ev.event_type, &txn, &ev.content)
+                .ghost_send(&portal, ev.event_type, &txn, &ev.content, retried)
                 .await?;
             first.get_or_insert(event_id);
         }
@@ -155,7 +161,10 @@ impl Bridge {
         Ok(Step::Done(ops))
     }
 
-    /// Sends as the citizen's ghost. The one repair there is: a ghost refused (it left or was
+    /// Sends as the citizen's ghost. Every event carries its transaction id (`TXN_KEY`): the
+    /// homeserver forgets an appservice's transaction ids when it restarts, so a send whose
+    /// answer was lost to a restart would make a second event. On a retry the room's latest
+    /// events are searched for it first. The one repair: a ghost refused (it left or was
     /// kicked) rejoins and the send is tried once more; a second refusal is final.
     async fn ghost_send(
         &self,
@@ -163,8 +172,16 @@ impl Bridge {
         event_type: &str,
         txn: &str,
         content: &serde_json::Value,
+        retried: bool,
     ) -> Result<String, Failure> {
         let m = &self.inner.matrix;
+        let mut content = content.clone();
+        content[TXN_KEY] = json!(txn);
+        if retried && let Some(id) = self.event_with_txn(&portal.room_id, txn).await? {
+            info!("an earlier attempt reached the homeserver; not sent again");
+            return Ok(id);
+        }
+        let content = &content;
         let send = || {
             m.send(
                 Some(&portal.ghost),
@@ -174,7 +191,14 @@ impl Bridge {
                 content,
             )
         };
-        match send().await {
+        let sent = send().await;
+        // Test-only: the homeserver stored the event but its answer never came back.
+        if sent.is_ok()
+            && crate::failpoint::fires("ghost.answer_lost", content.to_string().as_bytes())
+        {
+            return Err(Failure::transient("the homeserver's answer was lost"));
+        }
+        match sent {
             Err(e) if e.errcode() == Some("M_FORBIDDEN") => {
                 warn!("the ghost cannot post in its room; rejoining it");
                 if let Err(j) = m.join(&portal.ghost, &portal.room_id).await {
@@ -188,6 +212,16 @@ impl Bridge {
             }
             r => Ok(r?),
         }
+    }
+
+    /// The event of the room's latest that carries this transaction id, if any.
+    async fn event_with_txn(&self, room_id: &str, txn: &str) -> Result<Option<String>, Failure> {
+        let recent = self.inner.matrix.recent_events(room_id, 50).await?;
+        Ok(recent
+            .iter()
+            .find(|e| e["content"][TXN_KEY] == txn)
+            .and_then(|e| e["event_id"].as_str())
+            .map(str::to_owned))
     }
 
     /// Fetches the attachment (or builds the contacts' vCard) and uploads it as the ghost.
@@ -231,6 +265,7 @@ impl Bridge {
         portal: &PortalRecord,
         m: &InboundMessage,
         r: Reaction,
+        retried: bool,
     ) -> Result<Vec<Op>, Failure> {
         let store = &self.inner.store;
         let target = match &r {
@@ -261,13 +296,20 @@ impl Bridge {
                 "m.room.message",
                 &txn_id("wa", m.id.expose()),
                 &content,
+                retried,
             )
             .await?;
             return Ok(ops);
         };
         let content = json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": t.event_id, "key": emoji}});
         let event_id = self
-            .ghost_send(portal, "m.reaction", &txn_id("wa", m.id.expose()), &content)
+            .ghost_send(
+                portal,
+                "m.reaction",
+                &txn_id("wa", m.id.expose()),
+                &content,
+                retried,
+            )
             .await?;
         ops.push(Store::reaction_op(&key, &event_id));
         Ok(ops)

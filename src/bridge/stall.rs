@@ -30,8 +30,14 @@ impl Bridge {
             if self.sleep_or_shutdown(WATCH_EVERY).await {
                 return;
             }
-            if let Err(e) = self.check_stalls(now_secs()) {
-                warn!("stall watch: {e}");
+            // Supervised like every loop: a panic costs this round, not the watch.
+            let round = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.check_stalls(now_secs())
+            }));
+            match round {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => warn!("stall watch: {e}"),
+                Err(_) => tracing::error!("the stall watch panicked; it goes on next minute"),
             }
         }
     }

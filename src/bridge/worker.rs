@@ -259,7 +259,10 @@ impl Bridge {
     ) -> Result<Step, Failure> {
         crate::failpoint::hit("worker.item", &item.body);
         match work {
-            Work::Citizen(c) => self.deliver_citizen_message(citizen, c).await,
+            Work::Citizen(c) => {
+                let retried = matches!(self.inner.store.failing(item), Ok(Some(_)));
+                self.deliver_citizen_message(citizen, c, retried).await
+            }
             Work::Staff(s) => self.send_staff_message(item, s).await,
             Work::Status(st) => self.show_status(st).await,
             Work::WindowTopic => self.window_topic(citizen).await,

@@ -167,6 +167,20 @@ impl MatrixClient {
         }
     }
 
+    /// The latest `limit` timeline events of a room, newest first, as the bot sees them.
+    pub async fn recent_events(
+        &self,
+        room_id: &str,
+        limit: usize,
+    ) -> Result<Vec<Value>, MatrixError> {
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/messages?dir=b&limit={limit}",
+            enc(room_id)
+        );
+        let v = self.call(reqwest::Method::GET, &path, None, None).await?;
+        Ok(v["chunk"].as_array().cloned().unwrap_or_default())
+    }
+
     /// Removes an alias (one the bridge created). A missing alias counts as removed.
     pub async fn delete_alias(&self, alias: &str) -> Result<(), MatrixError> {
         let path = format!("/_matrix/client/v3/directory/room/{}", enc(alias));
