@@ -1,7 +1,9 @@
 //! Fault figures (the README's table): floods and failures against a real Synapse, the Cloud
 //! API simulator and the bridge, counting what arrives.
 //!
-//!     cargo run --release -p sportello-testkit --bin sportello-faults -- [CITIZENS] [EACH] [ANSWERS]
+//!     cargo run --release -p sportello-testkit --bin sportello-faults -- [CITIZENS] [EACH] [ANSWERS] [CASES…]
+//!
+//! CASES: any of `flood`, `synapse`, `kill`, `graph` (all when none is named).
 //!
 //! Defaults: 100 citizens × 100 messages (10,000, each webhook delivered 3 times), and 1,000
 //! staff answers with 20 % of the Graph API sends failing. The cases:
@@ -61,6 +63,13 @@ fn main() -> anyhow::Result<()> {
         *n.get(1).unwrap_or(&100),
         *n.get(2).unwrap_or(&1000),
     );
+    let named: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(String::as_str)
+        .filter(|a| a.parse::<usize>().is_err())
+        .collect();
+    let run = |case: &str| named.is_empty() || named.contains(&case);
     let flood = |seed| Flood {
         citizens,
         each,
@@ -73,14 +82,18 @@ fn main() -> anyhow::Result<()> {
             "| case | messages | webhooks | arrived | lost | duplicated | citizens out of order | all acknowledged | all in Synapse |"
         );
         println!("|---|---|---|---|---|---|---|---|---|");
-        let mut s = stack().await?;
-        row("flood", &inbound_flood(&mut s, &flood(1), Disturbance::Nothing).await?);
-        drop(s);
-        let mut s = stack().await?;
-        let down = Disturbance::SynapseDown(Duration::from_secs(60));
-        row("Synapse down 60 s", &inbound_flood(&mut s, &flood(2), down).await?);
-        drop(s);
-        let mut s = stack().await?;
+        if run("flood") {
+            let mut s = stack().await?;
+            row("flood", &inbound_flood(&mut s, &flood(1), Disturbance::Nothing).await?);
+        }
+        if run("synapse") {
+            let mut s = stack().await?;
+            let down = Disturbance::SynapseDown(Duration::from_secs(60));
+            row("Synapse down 60 s", &inbound_flood(&mut s, &flood(2), down).await?);
+        }
+        if !run("kill") && !run("graph") {
+            return anyhow::Ok(());
+        }
         let me = std::env::current_exe()?;
         let kill = Disturbance::BridgeKilled {
             times: 2,
@@ -90,8 +103,13 @@ fn main() -> anyhow::Result<()> {
                 c
             }),
         };
-        row("bridge SIGKILLed twice", &inbound_flood(&mut s, &flood(3), kill).await?);
-        drop(s);
+        if run("kill") {
+            let mut s = stack().await?;
+            row("bridge SIGKILLed twice", &inbound_flood(&mut s, &flood(3), kill).await?);
+        }
+        if !run("graph") {
+            return anyhow::Ok(());
+        }
         let s = stack().await?;
         let g = graph_faults(
             &s,
