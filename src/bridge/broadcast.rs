@@ -44,7 +44,7 @@ impl Bridge {
             .inner
             .broadcasts_running
             .lock()
-            .expect("poisoned")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id)
         {
             return;
@@ -55,7 +55,7 @@ impl Bridge {
             b.inner
                 .broadcasts_running
                 .lock()
-                .expect("poisoned")
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .remove(&id);
         });
     }
