@@ -7,6 +7,7 @@ mod harness;
 mod admin;
 mod appservice;
 mod broadcast;
+mod broadcast_recovery;
 mod cli;
 mod durability;
 mod faults;

@@ -11,9 +11,8 @@
 //! never sent again by itself. Nor is one whose request may have left before a transport error.
 //! The report counts them; `!broadcast resend-uncertain <id>` lets an admin send them again.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use super::Bridge;
@@ -22,10 +21,11 @@ use crate::ids::CitizenKey;
 use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
 use crate::whatsapp::{GraphError, Handling};
 
-use super::broadcast_pace::{Outcome, classify, tag, template_parameter};
+use super::broadcast_message::mode_name;
+use super::broadcast_pace::{Outcome, classify, tag};
 
 /// The reason of a recipient whose decision panicked (see `decide`).
-const INTERNAL: &str = "internal_error";
+pub(super) const INTERNAL: &str = "internal_error";
 pub(super) use super::broadcast_pace::{Pace, parse_tag};
 
 /// How a recipient gets the broadcast.
@@ -169,95 +169,6 @@ impl Bridge {
         Ok(())
     }
 
-    /// Recipients left `sending` by a crash: their tag's status says Meta got them; without
-    /// one within `broadcast.resolve_wait_secs` (counted from now, whatever happened before)
-    /// they are uncertain — perhaps sent before the crash — and are not sent again.
-    async fn resolve_unknown(&self, b: &mut Broadcast) -> Result<(), Failure> {
-        let store = &self.inner.store;
-        let wait = Duration::from_secs(self.inner.config.raw.broadcast.resolve_wait_secs);
-        let started = Instant::now();
-        loop {
-            let mut open = 0;
-            let mut ops = Vec::new();
-            for (citizen, mut r) in store.recipients_in(b.id, "sending")? {
-                if let Some(wamid) = store.tag_wamid(&tag(b.id, r.ordinal))? {
-                    info!(
-                        broadcast = b.id,
-                        "an interrupted send reached WhatsApp; not resent"
-                    );
-                    ops.push(Store::broadcast_wamid_op(&wamid, b.id));
-                    r.state = "sent".into();
-                    r.wamid = Some(wamid);
-                    bump(b, "sent");
-                    bump(b, "sent_after_restart");
-                    ops.push(Store::recipient_op(b.id, &citizen, &r));
-                } else if started.elapsed() >= wait {
-                    warn!(
-                        broadcast = b.id,
-                        "an interrupted send has no status: uncertain, not resent"
-                    );
-                    r.state = "unknown".into();
-                    bump(b, "unknown");
-                    ops.push(Store::recipient_op(b.id, &citizen, &r));
-                } else {
-                    open += 1;
-                }
-            }
-            if !ops.is_empty() {
-                ops.push(Store::broadcast_op(b));
-                store.commit(ops)?;
-            }
-            if open == 0 {
-                return Ok(());
-            }
-            if self.sleep_or_shutdown(Duration::from_millis(500)).await {
-                return Err(Failure::transient("shutting down"));
-            }
-        }
-    }
-
-    /// [`Self::eligibility`] under supervision: a panic while deciding one recipient fails
-    /// that recipient alone (`Err(INTERNAL)`: the caller records it as failed, so it is not
-    /// tried again) with a dead letter and a line for the admins; never the sender.
-    fn decide(
-        &self,
-        b: &Broadcast,
-        citizen: &str,
-    ) -> Result<Result<(CitizenKey, Mode), &'static str>, StoreError> {
-        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::failpoint::hit("broadcast.recipient", citizen.as_bytes());
-            self.eligibility(b, citizen)
-        }));
-        let panic = match decided {
-            Ok(decision) => return decision,
-            Err(panic) => panic,
-        };
-        let detail = crate::ids::mask_text(&super::failure::Failure::panic(&*panic).reason);
-        let why = self.t("internal_error", &[("detail", &detail)]);
-        tracing::error!(broadcast = b.id, "deciding a recipient panicked: {why}");
-        let store = &self.inner.store;
-        let body =
-            serde_json::to_vec(&json!({"broadcast": b.id, "citizen": citizen})).unwrap_or_default();
-        let (id, dead) = store.dead_letter_from_op(&why, &body, None);
-        let line = super::work::Work::AdminNotice {
-            text: self.t(
-                "broadcast_recipient_panic",
-                &[
-                    ("broadcast", &b.id.to_string()),
-                    ("who", &self.whose(citizen)),
-                    ("id", &id.to_string()),
-                ],
-            ),
-            txn_id: super::inbound::txn_id("bc-panic", &id.to_string()),
-        };
-        store.commit(vec![
-            dead,
-            store.queue_push_op(super::admin::ADMIN_QUEUE, &line.to_bytes()),
-        ])?;
-        self.kick(super::admin::ADMIN_QUEUE.to_owned());
-        Ok(Err(INTERNAL))
-    }
-
     /// Who may get it now, and how; or why not (a `skipped:` reason).
     pub(super) fn eligibility(
         &self,
@@ -293,41 +204,6 @@ impl Bridge {
             (false, true) => Ok((to, Mode::Template)),
             (false, false) => Err("outside_window"),
         })
-    }
-
-    /// The Graph message (`type`, object) for a recipient.
-    fn broadcast_message(&self, b: &Broadcast, mode: Mode) -> (&'static str, Value) {
-        match mode {
-            Mode::FreeForm => match media(b) {
-                Some((kind, mut o)) => {
-                    o["caption"] = json!(b.text);
-                    (kind, o)
-                }
-                None => ("text", json!({"body": b.text, "preview_url": true})),
-            },
-            Mode::Template => {
-                let raw = &self.inner.config.raw;
-                let body = json!({"type": "body", "parameters": [
-                    {"type": "text", "text": template_parameter(&b.text)}
-                ]});
-                // With an attachment, the template whose header takes it (if there is one).
-                let with_media = media(b).and_then(|(kind, o)| {
-                    let key = raw.broadcast.media_templates.get(kind)?;
-                    let header = json!({"type": "header", "parameters": [{"type": kind, kind: o}]});
-                    Some((key, vec![header, body.clone()]))
-                });
-                let (key, components) = with_media.unwrap_or((&raw.broadcast.template, vec![body]));
-                let t = &raw.templates[key];
-                (
-                    "template",
-                    json!({
-                        "name": t.name,
-                        "language": {"code": t.language},
-                        "components": components,
-                    }),
-                )
-            }
-        }
     }
 
     /// The main pass over the audience. False when interrupted by shutdown.
@@ -390,38 +266,6 @@ impl Bridge {
             b.cursor = Some(last);
             self.mark_and_send(b, ops, batch, pace, progress).await?;
         }
-    }
-
-    /// An admin's decision to send the uncertain recipients again: they go back to
-    /// `deferred`, and the broadcast to `sending` (its sender picks them up). How many.
-    pub(super) fn resend_uncertain(&self, b: &mut Broadcast) -> Result<usize, Failure> {
-        let store = &self.inner.store;
-        let uncertain = store.recipients_in(b.id, "unknown")?;
-        if uncertain.is_empty() {
-            return Ok(0);
-        }
-        let mut ops = Vec::new();
-        for (citizen, mut r) in uncertain.iter().cloned() {
-            r.state = "deferred".into();
-            r.retry_at = 0;
-            r.detail = Some("resend_uncertain".into());
-            ops.push(Store::recipient_op(b.id, &citizen, &r));
-        }
-        let n = uncertain.len() as u64;
-        let left = b
-            .counts
-            .get("unknown")
-            .copied()
-            .unwrap_or(0)
-            .saturating_sub(n);
-        b.counts.insert("unknown".into(), left);
-        *b.counts.entry("resent_uncertain".into()).or_default() += n;
-        b.state = BroadcastState::Sending;
-        b.finished_at = None;
-        ops.push(Store::broadcast_op(b));
-        store.commit(ops)?;
-        self.run_broadcast(b.id);
-        Ok(uncertain.len())
     }
 
     /// Recipients whose send must be tried again (throttled, interrupted, 5xx).
@@ -621,34 +465,6 @@ impl Bridge {
     }
 }
 
-fn bump(b: &mut Broadcast, key: &str) {
+pub(super) fn bump(b: &mut Broadcast, key: &str) {
     *b.counts.entry(key.to_owned()).or_default() += 1;
-}
-
-pub(super) fn mode_name(m: Mode) -> &'static str {
-    match m {
-        Mode::FreeForm => "free_form",
-        Mode::Template => "template",
-    }
-}
-
-/// The uploaded attachment as a Graph media object (`id`, and `filename` for a document),
-/// with its kind: what a free-form message or a template header carries.
-fn media(b: &Broadcast) -> Option<(&'static str, Value)> {
-    let a = b.attachment.as_ref()?;
-    let kind = media_kind(&a.kind);
-    let mut o = json!({"id": a.media_id.as_ref()?});
-    if kind == "document" {
-        o["filename"] = json!(a.filename);
-    }
-    Some((kind, o))
-}
-
-/// The Graph media kind an attachment goes as: image, video, or else a document.
-pub(super) fn media_kind(kind: &str) -> &'static str {
-    match kind {
-        "image" => "image",
-        "video" => "video",
-        _ => "document",
-    }
 }

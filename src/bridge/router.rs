@@ -133,24 +133,6 @@ impl Bridge {
         }
     }
 
-    /// A delivery whose routing panicked: kept whole as a dead letter, reported to admins.
-    fn dead_letter_delivery(&self, r: &mut Routed, entry: &InboxEntry) {
-        let reason = self.t("router_panic", &[]);
-        let origin = crate::store::Origin::Inbox {
-            matrix: entry.source == Source::Matrix,
-        };
-        let (id, op) = self
-            .inner
-            .store
-            .dead_letter_from_op(&reason, &entry.body, Some(origin));
-        r.ops.push(op);
-        let key = match entry.source {
-            Source::WhatsApp => "dead_letter",
-            Source::Matrix => "dead_letter_matrix",
-        };
-        self.report_dead_letter_as(r, key, &reason, id);
-    }
-
     fn route_webhook(&self, entry: &InboxEntry, r: &mut Routed) -> Result<(), StoreError> {
         let store = &self.inner.store;
         let pnid = &self.inner.config.raw.whatsapp.phone_number_id;
@@ -193,24 +175,6 @@ impl Bridge {
             }
         }
         Ok(())
-    }
-
-    /// Tells the admin room that something Meta sent was kept as dead letter `seq`.
-    fn report_dead_letter(&self, r: &mut Routed, reason: &str, seq: u64) {
-        self.report_dead_letter_as(r, "dead_letter", reason, seq)
-    }
-
-    fn report_dead_letter_as(&self, r: &mut Routed, key: &str, reason: &str, seq: u64) {
-        let args = [
-            ("reason", crate::ids::mask_text(reason)),
-            ("seq", seq.to_string()),
-        ];
-        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let notice = Work::AdminNotice {
-            text: self.t(key, &args),
-            txn_id: super::inbound::txn_id("dead", &format!("{seq}|{reason}")),
-        };
-        r.push(&self.inner.store, super::admin::ADMIN_QUEUE, &notice);
     }
 
     /// `!<autoreply.complaint_command>` is `!eurp` under the name the office chose.

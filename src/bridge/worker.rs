@@ -211,10 +211,11 @@ impl Bridge {
             mask_text(&f.reason)
         };
         let now = now_secs();
+        let previous = store.failing(item).ok().flatten();
         let give_up = match f.class {
             Class::Permanent => Some(reason.clone()),
             Class::Transient => {
-                let since = store.failing(item).ok().flatten().map(|r| r.since);
+                let since = previous.as_ref().map(|r| r.since);
                 let limit = self.inner.config.raw.bridge.give_up_after();
                 since
                     .filter(|s| now.saturating_sub(*s) >= limit.as_secs())
@@ -235,7 +236,6 @@ impl Bridge {
             };
         }
         warn!("not delivered yet, will retry: {reason}");
-        let previous = store.failing(item).ok().flatten();
         let record = Failing {
             since: previous.as_ref().map_or(now, |p| p.since),
             attempts: previous.map_or(1, |p| p.attempts + 1),

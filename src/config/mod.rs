@@ -3,11 +3,15 @@
 //! plain sentence; secrets are printed only as "set"/"not set".
 
 use serde::{Deserialize, Serialize};
-use std::{fmt, net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf};
 
+mod bridge;
+mod connections;
 mod hours;
 mod messages;
 mod news;
+pub use bridge::{Bridge, Signature, parse_span};
+pub use connections::{Appservice, Homeserver, WhatsApp};
 pub use hours::{AutoReply, CannedReply, ClosureConfig, Hours};
 pub use messages::{Policies, Template};
 pub use news::{Broadcast as BroadcastConfig, Subscriptions, Topic};
@@ -80,51 +84,6 @@ pub struct RawConfig {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Homeserver {
-    pub url: String,
-    pub server_name: String,
-}
-
-#[derive(Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Appservice {
-    #[serde(default = "d_as_id")]
-    pub id: String,
-    pub bind: String,
-    pub url: String,
-    #[serde(default)]
-    pub as_token: String,
-    #[serde(default)]
-    pub hs_token: String,
-    #[serde(default = "d_bot")]
-    pub bot_localpart: String,
-    #[serde(default = "d_prefix")]
-    pub ghost_prefix: String,
-}
-
-#[derive(Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct WhatsApp {
-    #[serde(default = "d_graph")]
-    pub api_base_url: String,
-    #[serde(default = "d_version")]
-    pub api_version: String,
-    #[serde(default)]
-    pub phone_number_id: String,
-    #[serde(default)]
-    pub access_token: String,
-    #[serde(default)]
-    pub app_secret: String,
-    #[serde(default)]
-    pub verify_token: String,
-    #[serde(default = "d_webhook")]
-    pub webhook_path: String,
-    #[serde(default = "d_timeout")]
-    pub request_timeout_secs: u64,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Office {
     pub name: String,
     /// IANA time zone of the office (times shown to staff and citizens).
@@ -143,84 +102,6 @@ pub struct Office {
     /// Also admins: members of the admin room with at least this power level (0 = off).
     #[serde(default)]
     pub admin_power_level: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Signature {
-    None,
-    Office,
-    Staff,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Bridge {
-    #[serde(default = "d_room_name")]
-    pub room_name_template: String,
-    #[serde(default = "d_signature")]
-    pub signature: Signature,
-    #[serde(default = "d_space")]
-    pub space_name: String,
-    #[serde(default = "d_retry")]
-    pub retry_max_secs: u64,
-    #[serde(default = "d_true")]
-    pub mark_read: bool,
-    /// How long an item failing for a passing reason is retried before it is given up
-    /// (`"6h"`, `"90m"`: see [`parse_span`]).
-    #[serde(default = "d_give_up")]
-    pub give_up_after: String,
-    /// A notice in the admin room when a queue's head item is older than this.
-    #[serde(default = "d_stall")]
-    pub stall_alert_minutes: u64,
-    /// The largest citizen file passed on (MB); the homeserver's own limit applies too.
-    #[serde(default = "d_max_media")]
-    pub max_media_mb: u64,
-    /// Portals (rooms) created per minute at most, however many new citizens write.
-    #[serde(default = "d_new_portals")]
-    pub new_portals_per_minute: u64,
-    /// Items processed at once over every citizen's queue.
-    #[serde(default = "d_busy")]
-    pub max_busy_workers: u64,
-}
-
-impl Default for Bridge {
-    fn default() -> Self {
-        Bridge {
-            room_name_template: d_room_name(),
-            signature: d_signature(),
-            space_name: d_space(),
-            retry_max_secs: d_retry(),
-            mark_read: true,
-            give_up_after: d_give_up(),
-            stall_alert_minutes: d_stall(),
-            max_media_mb: d_max_media(),
-            new_portals_per_minute: d_new_portals(),
-            max_busy_workers: d_busy(),
-        }
-    }
-}
-
-impl Bridge {
-    /// `give_up_after` as a duration (validated at load, so the fallback is never used).
-    pub fn give_up_after(&self) -> std::time::Duration {
-        parse_span(&self.give_up_after).unwrap_or(std::time::Duration::from_secs(6 * 3600))
-    }
-}
-
-/// A span written for people: a whole number followed by `s`, `m`, `h` or `d` (`"6h"`).
-pub fn parse_span(s: &str) -> Option<std::time::Duration> {
-    let s = s.trim();
-    let unit = s.chars().last()?;
-    let n: u64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
-    let secs = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86400,
-        _ => return None,
-    };
-    n.checked_mul(secs).map(std::time::Duration::from_secs)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -247,62 +128,11 @@ impl Default for Log {
     }
 }
 
-fn d_as_id() -> String {
-    "sportello".into()
-}
-fn d_bot() -> String {
-    "sportello".into()
-}
-fn d_prefix() -> String {
-    "whatsapp_".into()
-}
-fn d_graph() -> String {
-    "https://graph.facebook.com".into()
-}
-fn d_version() -> String {
-    "v23.0".into()
-}
-fn d_webhook() -> String {
-    "/whatsapp/webhook".into()
-}
-fn d_timeout() -> u64 {
-    30
-}
-fn d_room_name() -> String {
-    "{name} ({number})".into()
-}
-fn d_signature() -> Signature {
-    Signature::None
-}
-fn d_space() -> String {
-    "WhatsApp".into()
-}
-fn d_retry() -> u64 {
-    60
-}
-fn d_give_up() -> String {
-    "6h".into()
-}
-fn d_stall() -> u64 {
-    10
-}
-fn d_max_media() -> u64 {
-    100
-}
-fn d_new_portals() -> u64 {
-    60
-}
-fn d_busy() -> u64 {
-    32
-}
 fn d_lang() -> String {
     "it".into()
 }
 fn d_tz() -> String {
     "Europe/Rome".into()
-}
-fn d_true() -> bool {
-    true
 }
 fn d_store() -> PathBuf {
     "sportello-data".into()
@@ -603,36 +433,8 @@ impl Config {
     }
 }
 
-fn set(s: &str) -> &'static str {
+pub(super) fn set(s: &str) -> &'static str {
     if s.is_empty() { "not set" } else { "set" }
-}
-
-impl fmt::Debug for Appservice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Appservice")
-            .field("id", &self.id)
-            .field("bind", &self.bind)
-            .field("url", &self.url)
-            .field("as_token", &set(&self.as_token))
-            .field("hs_token", &set(&self.hs_token))
-            .field("bot_localpart", &self.bot_localpart)
-            .field("ghost_prefix", &self.ghost_prefix)
-            .finish()
-    }
-}
-
-impl fmt::Debug for WhatsApp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WhatsApp")
-            .field("api_base_url", &self.api_base_url)
-            .field("api_version", &self.api_version)
-            .field("phone_number_id", &self.phone_number_id)
-            .field("access_token", &set(&self.access_token))
-            .field("app_secret", &set(&self.app_secret))
-            .field("verify_token", &set(&self.verify_token))
-            .field("webhook_path", &self.webhook_path)
-            .finish()
-    }
 }
 
 impl RawConfig {

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::attachment::{Attachment, size_words};
 use super::{MatrixEvent, markup};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::texts::Texts;
@@ -29,36 +30,6 @@ pub struct Uploaded {
     pub mime: String,
     pub size: u64,
     pub filename: String,
-}
-
-/// What became of a message's attachment.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Attachment<'a> {
-    /// Uploaded to Matrix (or the `.vcf` of a contacts message).
-    Uploaded(&'a Uploaded),
-    /// None (not a media kind), or WhatsApp could not give it.
-    Missing,
-    /// Not fetched: larger than what the homeserver (or the bridge) accepts.
-    TooLarge { size: Option<u64>, limit: u64 },
-}
-
-impl<'a> From<Option<&'a Uploaded>> for Attachment<'a> {
-    fn from(u: Option<&'a Uploaded>) -> Self {
-        u.map_or(Attachment::Missing, Attachment::Uploaded)
-    }
-}
-
-/// A size for people: `850 kB`, `1,5 MB`, `120 MB` (decimal units, as phones show them).
-pub fn size_words(bytes: u64) -> String {
-    const MB: u64 = 1_000_000;
-    if bytes < MB {
-        format!("{} kB", bytes.div_ceil(1000))
-    } else if bytes < 10 * MB {
-        let tenths = (bytes * 10).div_ceil(MB);
-        format!("{},{} MB", tenths / 10, tenths % 10)
-    } else {
-        format!("{} MB", bytes.div_ceil(MB))
-    }
 }
 
 pub fn media_ref(msg: &InboundMessage) -> Option<MediaRef> {

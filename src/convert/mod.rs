@@ -1,11 +1,13 @@
 //! WhatsApp ⇄ Matrix content conversion. Pure: no I/O, no store, no clock.
 //! Later message families (media, location, contacts, interactive) get a file each.
 
+pub mod attachment;
 pub mod inbound;
 pub mod markup;
 pub mod outbound;
 
-pub use inbound::{Attachment, MediaRef, Reaction, Uploaded, citizen_to_matrix};
+pub use attachment::Attachment;
+pub use inbound::{MediaRef, Reaction, Uploaded, citizen_to_matrix};
 pub use outbound::{MediaOut, Outbound, Refusal, staff_to_outbound};
 
 use serde_json::{Value, json};

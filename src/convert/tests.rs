@@ -398,7 +398,7 @@ fn staff_to_whatsapp(m: &StaffMessage, signature: Option<&str>) -> Result<String
 
 #[test]
 fn sizes_read_as_phones_show_them() {
-    use crate::convert::inbound::size_words;
+    use crate::convert::attachment::size_words;
     assert_eq!(size_words(850_000), "850 kB");
     assert_eq!(size_words(1_500_000), "1,5 MB");
     assert_eq!(size_words(1_048_576), "1,1 MB");

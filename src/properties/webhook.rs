@@ -157,22 +157,15 @@ fn notification() -> impl Strategy<Value = Value> {
         })
 }
 
-fn sign(secret: &[u8], body: &[u8]) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
 proptest! {
     #[test]
     fn a_signed_body_verifies_and_any_change_is_refused(
-        secret in prop::collection::vec(any::<u8>(), 1..64),
+        secret in "[A-Za-z0-9]{1,64}",
         body in prop::collection::vec(any::<u8>(), 0..512),
         flip in any::<prop::sample::Index>(),
     ) {
-        let header = sign(&secret, &body);
-        prop_assert!(verify_signature(&secret, Some(&header), &body).is_ok());
+        let header = sportello_simulator::webhook::sign(&secret, &body);
+        prop_assert!(verify_signature(secret.as_bytes(), Some(&header), &body).is_ok());
         let mut changed = body.clone();
         if changed.is_empty() {
             changed.push(b'x');
@@ -181,7 +174,7 @@ proptest! {
             changed[i] ^= 0x01;
         }
         prop_assert!(matches!(
-            verify_signature(&secret, Some(&header), &changed),
+            verify_signature(secret.as_bytes(), Some(&header), &changed),
             Err(SignatureError::Mismatch)
         ));
     }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 mod news;
+mod trouble;
 
 /// (key, Italian, English). Keep the placeholders of a row identical in both languages.
 const CATALOG: &[(&str, &str, &str)] = &[
@@ -13,31 +14,6 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "not_staff",
         "Non inviato a WhatsApp: {sender} non è nell'elenco del personale dell'ufficio, quindi i suoi messaggi restano in Matrix. Un amministratore può aggiungerlo a office.staff.",
         "Not sent to WhatsApp: {sender} is not on the office's staff list, so their messages stay in Matrix. An administrator can add them to office.staff.",
-    ),
-    (
-        "unknown_outcome",
-        "Il bridge si è fermato mentre inviava questo messaggio: potrebbe essere arrivato o no. Non è stato reinviato per evitare un doppione: verifica con il cittadino o invialo di nuovo.",
-        "The bridge stopped while sending this message, so it may or may not have reached the citizen. It was not sent again, to avoid a duplicate: check with the citizen, or send it again.",
-    ),
-    (
-        "no_number",
-        "Non inviato: questa stanza non ha un numero WhatsApp registrato.",
-        "Not sent: this room has no WhatsApp number on record.",
-    ),
-    (
-        "not_sent",
-        "Non inviato a WhatsApp. {reason}",
-        "Not sent to WhatsApp. {reason}",
-    ),
-    (
-        "not_delivered",
-        "Non consegnato. {reason}",
-        "Not delivered. {reason}",
-    ),
-    (
-        "not_delivered_after",
-        "Non consegnato dopo {attempts} tentativi. {reason}",
-        "Not delivered after {attempts} attempts. {reason}",
     ),
     (
         "deleted_here",
@@ -227,148 +203,6 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "portal_topic",
         "Conversazione WhatsApp con {who}: quello che lo staff scrive qui parte dal numero WhatsApp dell'ufficio.",
         "WhatsApp conversation with {who}: what staff write here is sent from the office's WhatsApp number.",
-    ),
-    (
-        "dead_letter",
-        "Meta ha inviato qualcosa che il bridge non sa leggere: è conservato tra i non consegnati (n. {seq}) e non è andato perso. Motivo: {reason}. `!deadletters` li elenca, `!retry {seq}` lo rilegge.",
-        "Meta sent something the bridge cannot read: it is kept among the undelivered items (no. {seq}), not lost. Reason: {reason}. `!deadletters` lists them, `!retry {seq}` reads it again.",
-    ),
-    (
-        "dead_letter_matrix",
-        "Il server Matrix ha inviato qualcosa che il bridge non sa leggere: è conservato tra i non consegnati (n. {seq}) e non è andato perso. Motivo: {reason}. `!deadletters` li elenca, `!retry {seq}` lo rilegge.",
-        "The homeserver sent something the bridge cannot read: it is kept among the undelivered items (no. {seq}), not lost. Reason: {reason}. `!deadletters` lists them, `!retry {seq}` reads it again.",
-    ),
-    (
-        "router_panic",
-        "il bridge ha avuto un errore interno leggendola (un difetto di Sportello)",
-        "the bridge hit an internal error reading it (a bug in Sportello)",
-    ),
-    // Items given up (see bridge/failure.rs), and the commands that show them.
-    (
-        "internal_error",
-        "errore interno del bridge (un difetto di Sportello: {detail})",
-        "internal error of the bridge (a bug in Sportello: {detail})",
-    ),
-    (
-        "admin_queue_name",
-        "stanza di amministrazione",
-        "admin room",
-    ),
-    (
-        "queues_none",
-        "Nessuna coda in attesa: tutto è stato consegnato.",
-        "No queue is waiting: everything was delivered.",
-    ),
-    (
-        "queues_list",
-        "Code in attesa (cittadino · elementi · il primo aspetta da · ultimo errore):\n{list}",
-        "Waiting queues (citizen · items · the first waiting for · last error):\n{list}",
-    ),
-    (
-        "dead_letters_none",
-        "Nessun elemento non consegnato.",
-        "Nothing undelivered is kept.",
-    ),
-    (
-        "dead_letters_list",
-        "Non consegnati (n. · quando · da · perché):\n{list}",
-        "Undelivered (no. · when · from · why):\n{list}",
-    ),
-    (
-        "dead_letter_unknown",
-        "Non c'è un non consegnato n. {id} (`!deadletters` li elenca).",
-        "There is no undelivered item no. {id} (`!deadletters` lists them).",
-    ),
-    (
-        "dead_letter_dropped",
-        "Non consegnato n. {id} scartato.",
-        "Undelivered item no. {id} discarded.",
-    ),
-    (
-        "dead_letter_requeued",
-        "Non consegnato n. {id} rimesso in coda per {who}: sarà riprovato dopo il resto della sua coda.",
-        "Undelivered item no. {id} queued again for {who}: it is tried after the rest of their queue.",
-    ),
-    (
-        "dead_letter_rerouted",
-        "Non consegnato n. {id} rimesso in ingresso: sarà letto di nuovo.",
-        "Undelivered item no. {id} put back in the inbox: it will be read again.",
-    ),
-    (
-        "dead_letter_not_retryable",
-        "Il n. {id} è una parte di una consegna di Meta che il bridge non sa usare: resta qui per essere esaminato; `!drop {id}` lo scarta.",
-        "No. {id} is a part of a delivery from Meta that the bridge cannot use: it stays here to be looked at; `!drop {id}` discards it.",
-    ),
-    (
-        "stalled",
-        "⏳ La coda di {who} è ferma: {items} in attesa, il primo da {age}. {error}`!queues` mostra tutte le code.",
-        "⏳ The queue of {who} is stuck: {items} waiting, the first for {age}. {error}`!queues` shows every queue.",
-    ),
-    (
-        "sweep_panic",
-        "⚠️ Il controllo periodico della finestra di 24 ore ha avuto un errore interno sulla stanza di {who} (un difetto di Sportello): quella stanza è saltata, le altre no.",
-        "⚠️ The periodic 24-hour window check hit an internal error on the room of {who} (a bug in Sportello): that room is skipped, the others are not.",
-    ),
-    (
-        "broadcast_recipient_panic",
-        "⚠️ Notiziario {broadcast}: errore interno decidendo l'invio a {who} (un difetto di Sportello). Non gli è stato inviato; gli altri destinatari proseguono. Conservato come non consegnato n. {id}.",
-        "⚠️ Broadcast {broadcast}: internal error deciding the send to {who} (a bug in Sportello). It was not sent to them; the other recipients go on. Kept as undelivered no. {id}.",
-    ),
-    (
-        "stalled_error",
-        "Ultimo errore: {error}. ",
-        "Last error: {error}. ",
-    ),
-    // Items given up (see bridge/failure.rs).
-    (
-        "given_up",
-        "⚠️ Non è stato possibile {what}: {reason}. È conservato tra i non consegnati (n. {id}) e gli amministratori sono stati avvisati.",
-        "⚠️ Could not {what}: {reason}. It is kept among the undelivered items (no. {id}) and the admins were told.",
-    ),
-    (
-        "given_up_admin",
-        "⚠️ Non consegnato n. {id} ({who}): non è stato possibile {what}: {reason}. `!deadletters` li elenca, `!retry {id}` riprova, `!drop {id}` lo scarta.",
-        "⚠️ Undelivered no. {id} ({who}): could not {what}: {reason}. `!deadletters` lists them, `!retry {id}` tries again, `!drop {id}` discards it.",
-    ),
-    (
-        "gave_up_after",
-        "ancora non riuscito dopo {after} di tentativi ({reason})",
-        "still failing after {after} of attempts ({reason})",
-    ),
-    (
-        "what_staff",
-        "inviare questo messaggio a WhatsApp",
-        "send this message to WhatsApp",
-    ),
-    (
-        "what_command",
-        "completare questo comando",
-        "complete this command",
-    ),
-    (
-        "what_bot",
-        "inviare le risposte automatiche al cittadino",
-        "send the automatic answers to the citizen",
-    ),
-    (
-        "what_citizen",
-        "mostrare qui un messaggio del cittadino",
-        "show a message of the citizen here",
-    ),
-    (
-        "what_status",
-        "mostrare lo stato di consegna di un messaggio",
-        "show the delivery status of a message",
-    ),
-    (
-        "what_identity",
-        "registrare il nuovo numero del cittadino",
-        "record the citizen's new number",
-    ),
-    (
-        "what_other",
-        "completare un'operazione per questa stanza",
-        "complete a task for this room",
     ),
     // Commands.
     (
@@ -577,9 +411,9 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Every row: the bridge's texts, then the news service's.
+/// Every row: the bridge's texts, then those about undelivered work, then the news service's.
 fn rows() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    CATALOG.iter().chain(news::NEWS)
+    CATALOG.iter().chain(trouble::TROUBLE).chain(news::NEWS)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -639,94 +473,4 @@ impl Texts {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn placeholders(s: &str) -> Vec<&str> {
-        let mut v: Vec<&str> = s
-            .split('{')
-            .skip(1)
-            .filter_map(|p| p.split_once('}').map(|(n, _)| n))
-            .collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn every_text_has_both_languages_with_the_same_placeholders() {
-        let mut keys = std::collections::HashSet::new();
-        for (k, it, en) in rows() {
-            assert!(keys.insert(k), "duplicate key {k}");
-            assert!(!it.is_empty() && !en.is_empty(), "{k}");
-            assert_eq!(placeholders(it), placeholders(en), "{k}");
-        }
-    }
-
-    /// Every key the code asks for (`self.t("key"`, `t.get("key"`, literal keys) is in a catalog:
-    /// a missing one would show its bare key to staff or citizens.
-    #[test]
-    fn every_key_the_code_uses_exists() {
-        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
-            for e in std::fs::read_dir(dir).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("texts/mod.rs") {
-                    out.push(std::fs::read_to_string(&p).unwrap());
-                }
-            }
-        }
-        let mut sources = Vec::new();
-        walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut sources,
-        );
-        let mut checked = 0;
-        for src in &sources {
-            for call in ["self.t(", " t.get(", "texts.get("] {
-                for (i, _) in src.match_indices(call) {
-                    let rest = src[i + call.len()..].trim_start();
-                    let Some(lit) = rest.strip_prefix('"') else {
-                        continue;
-                    };
-                    let key = &lit[..lit.find('"').unwrap()];
-                    assert!(
-                        Texts::known(key),
-                        "text key \"{key}\" is used but not defined"
-                    );
-                    checked += 1;
-                }
-            }
-        }
-        assert!(
-            checked > 100,
-            "only {checked} keys found: the scan is broken"
-        );
-    }
-
-    #[test]
-    fn language_and_overrides() {
-        let it = Texts::new(Lang::It, BTreeMap::new());
-        assert_eq!(
-            it.get("released", &[("count", "2")]),
-            "Il cittadino ha scritto di nuovo: invio ora 2 messaggi in attesa."
-        );
-        let en = Texts::default();
-        assert_eq!(
-            en.get("released", &[("count", "2")]),
-            "The citizen wrote again: sending the 2 held message(s) now."
-        );
-        let mine = Texts::new(
-            Lang::It,
-            BTreeMap::from([(
-                "released".to_owned(),
-                "Partono {count} messaggi.".to_owned(),
-            )]),
-        );
-        assert_eq!(
-            mine.get("released", &[("count", "3")]),
-            "Partono 3 messaggi."
-        );
-        assert!(Texts::known("held") && !Texts::known("nope"));
-    }
-}
+mod tests;

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use sportello_simulator::{Failure, Simulator, webhook::Citizen};
 
 use crate::Stack;
+use crate::reader::RoomReader;
 
 /// A seeded xorshift64 (reproducible runs without a dependency).
 struct Rng(u64);
@@ -285,78 +286,6 @@ pub async fn inbound_flood(
         stack.start_bridge().await?;
     }
     Ok(figures)
-}
-
-/// Reads rooms as the bridge's bot (a member of every portal).
-struct RoomReader {
-    http: reqwest::Client,
-    hs: String,
-    token: String,
-}
-
-impl RoomReader {
-    fn new(stack: &Stack) -> RoomReader {
-        RoomReader {
-            http: reqwest::Client::new(),
-            hs: stack.synapse.url.trim_end_matches('/').to_owned(),
-            token: stack.config.raw.appservice.as_token.clone(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> anyhow::Result<Value> {
-        Ok(self
-            .http
-            .get(format!("{}{path}", self.hs))
-            .bearer_auth(&self.token)
-            .send()
-            .await?
-            .json()
-            .await?)
-    }
-
-    async fn room(&self, alias: &str) -> anyhow::Result<Option<String>> {
-        let alias = alias.replace('#', "%23");
-        let v = self
-            .get(&format!("/_matrix/client/v3/directory/room/{alias}"))
-            .await?;
-        Ok(v["room_id"].as_str().map(str::to_owned))
-    }
-
-    /// Every timeline event of a room, oldest first.
-    async fn events(&self, room: &str) -> anyhow::Result<Vec<Value>> {
-        let mut out = Vec::new();
-        let mut from = String::new();
-        loop {
-            let v = self
-                .get(&format!(
-                    "/_matrix/client/v3/rooms/{room}/messages?dir=f&limit=1000{from}"
-                ))
-                .await?;
-            let chunk = v["chunk"].as_array().cloned().unwrap_or_default();
-            if chunk.is_empty() {
-                return Ok(out);
-            }
-            out.extend(chunk);
-            match v["end"].as_str() {
-                Some(end) => from = format!("&from={end}"),
-                None => return Ok(out),
-            }
-        }
-    }
-
-    /// The bodies of the room's messages, oldest first (none if it does not exist yet).
-    async fn bodies(&self, alias: &str) -> anyhow::Result<Vec<String>> {
-        let Some(room) = self.room(alias).await? else {
-            return Ok(vec![]);
-        };
-        Ok(self
-            .events(&room)
-            .await?
-            .iter()
-            .filter(|e| e["type"] == "m.room.message")
-            .filter_map(|e| e["content"]["body"].as_str().map(str::to_owned))
-            .collect())
-    }
 }
 
 pub struct GraphFaults {

@@ -4,6 +4,7 @@
 
 pub mod faults;
 pub mod measure;
+mod reader;
 pub mod stack;
 pub mod synapse;
 
