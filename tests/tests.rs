@@ -20,6 +20,7 @@ mod kinds;
 mod news;
 mod portal;
 mod resilience;
+mod staff_rooms;
 mod status;
 mod webhook;
 mod window;

@@ -104,7 +104,9 @@ impl Bridge {
             Work::Citizen(_) => (portal_room()?, None, "what_citizen"),
             Work::Status(_) => (portal_room()?, None, "what_status"),
             Work::NewIdentity { .. } => (portal_room()?, None, "what_identity"),
-            Work::MarkRead { .. } | Work::WindowTopic => (portal_room()?, None, "what_other"),
+            Work::MarkRead { .. } | Work::WindowTopic | Work::StaffLeft { .. } => {
+                (portal_room()?, None, "what_other")
+            }
             Work::Notice(_) | Work::AdminNotice { .. } => return None,
         };
         Some(Explained {

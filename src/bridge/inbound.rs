@@ -87,6 +87,9 @@ impl Bridge {
             portal.last_inbound = Some(m.id.expose().to_owned());
             portal.last_inbound_at = Some(at);
         }
+        if written {
+            self.invite_back(&mut portal).await;
+        }
         ops.extend(self.refresh_topic(&mut portal).await?);
         ops.extend(Store::portal_ops(&portal));
         if let Some(r) = conv::reaction(&m) {

@@ -30,6 +30,7 @@ mod prune;
 mod read;
 mod router;
 mod router_dead;
+mod staff_rooms;
 mod stall;
 mod status;
 mod subscribe;

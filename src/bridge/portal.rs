@@ -74,14 +74,6 @@ impl Bridge {
         }
     }
 
-    async fn invite_staff(&self, room_id: &str) {
-        for s in self.inner.config.all_staff() {
-            if let Err(e) = self.inner.matrix.invite(room_id, &s).await {
-                warn!(staff = %s, "could not invite a staff member: {e}");
-            }
-        }
-    }
-
     /// The bot's space that groups the citizen rooms (created once).
     async fn ensure_space(&self) -> Result<String, MatrixError> {
         let _guard = self.inner.space_lock.lock().await;
@@ -100,7 +92,7 @@ impl Bridge {
         let id = self
             .create_or_adopt(&format!("{}space", raw.appservice.ghost_prefix), body)
             .await?;
-        self.invite_staff(&id).await;
+        self.invite_staff(&id, "space").await;
         if let Err(e) = self
             .inner
             .store
@@ -171,7 +163,7 @@ impl Bridge {
             }
             Err(e) => return Err(e.into()),
         };
-        self.invite_staff(&room_id).await;
+        let staff_missing = self.invite_staff(&room_id, citizen).await;
         self.inner
             .matrix
             .set_state(&space, "m.space.child", &room_id, &json!({"via": [server]}))
@@ -186,6 +178,7 @@ impl Bridge {
                 CitizenKey::Bsuid(b) => Some(b.expose().to_owned()),
                 _ => None,
             },
+            staff_missing,
             ..PortalRecord::new(citizen, &room_id, &ghost)
         };
         store.commit(Store::portal_ops(&p))?;

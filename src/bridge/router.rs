@@ -12,7 +12,7 @@ use tracing::{debug, error, info, info_span, warn};
 use super::Bridge;
 use super::work::{CitizenWork, CommandWork, StaffWork, StatusWork, Work};
 use crate::ids::CitizenKey;
-use crate::matrix::types::{parse_ephemeral, parse_transaction};
+use crate::matrix::types::{member_change, parse_ephemeral, parse_transaction};
 use crate::store::{InboxEntry, Op, Source, Store, StoreError, Subscription};
 use crate::whatsapp::webhook::{self, InboundMessage, Preference, StatusUpdate, Update};
 
@@ -43,7 +43,7 @@ impl Routed {
         }
     }
 
-    fn first_time(&mut self, store: &Store, mark: String) -> Result<bool, StoreError> {
+    pub(super) fn first_time(&mut self, store: &Store, mark: String) -> Result<bool, StoreError> {
         if self.marks.contains(&mark) || store.seen(&mark)? {
             return Ok(false);
         }
@@ -405,6 +405,10 @@ impl Bridge {
                     continue;
                 }
             };
+            if let Some(change) = member_change(&ev) {
+                self.route_member_change(&ev, change, r)?;
+                continue;
+            }
             const BRIDGED: [&str; 6] = [
                 "m.room.message",
                 "m.sticker",

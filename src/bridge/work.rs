@@ -42,6 +42,9 @@ pub enum Work {
         phone: Option<String>,
         bsuid: Option<String>,
     },
+    /// A staff member left the citizen's room (`event_id`: their leave): noted, to invite
+    /// them back when the citizen next writes.
+    StaffLeft { user: String, event_id: String },
 }
 
 /// What the bot answers to a subscription keyword (decided by the router, where the

@@ -269,6 +269,7 @@ impl Bridge {
             Work::Command(c) => self.run_command(c).await,
             Work::BotSend(b) => self.bot_send(item, *b).await,
             Work::NewIdentity { phone, bsuid } => self.adopt_identity(citizen, phone, bsuid).await,
+            Work::StaffLeft { user, event_id } => self.staff_left(citizen, &user, &event_id),
             Work::AdminNotice { text, txn_id } => {
                 let room_id = self.ensure_admin_room().await?;
                 let n = NoticeWork {

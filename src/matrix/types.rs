@@ -123,6 +123,35 @@ pub fn parse_ephemeral(body: &[u8]) -> Vec<Ephemeral> {
     unique
 }
 
+/// A member's place in a room, as an `m.room.member` event leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    Join,
+    Invite,
+    /// Left or was kicked.
+    Leave,
+    Ban,
+    Knock,
+}
+
+/// Whose membership an `m.room.member` event changed, and to what; `None` for any other
+/// event or an unreadable one.
+pub fn member_change(ev: &TxnEvent) -> Option<(String, Membership)> {
+    if ev.event_type != "m.room.member" {
+        return None;
+    }
+    let user = ev.raw.get("state_key")?.as_str()?;
+    let membership = match ev.raw.get("content")?.get("membership")?.as_str()? {
+        "join" => Membership::Join,
+        "invite" => Membership::Invite,
+        "leave" => Membership::Leave,
+        "ban" => Membership::Ban,
+        "knock" => Membership::Knock,
+        _ => return None,
+    };
+    Some((user.to_owned(), membership))
+}
+
 /// A staff member's message, as the WhatsApp side needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaffMessage {

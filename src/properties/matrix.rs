@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::{italian, json_with_keys};
 use crate::convert::outbound::staff_to_outbound;
 use crate::matrix::types::{
-    parse_ephemeral, parse_transaction, staff_event, staff_message, strip_plain_reply_fallback,
+    Membership, member_change, parse_ephemeral, parse_transaction, staff_event, staff_message,
+    strip_plain_reply_fallback,
 };
 
 const KEYS: &[&str] = &[
@@ -53,6 +54,12 @@ const KEYS: &[&str] = &[
     "org.matrix.custom.html",
     "m.annotation",
     "m.replace",
+    "m.room.member",
+    "state_key",
+    "membership",
+    "join",
+    "leave",
+    "ban",
 ];
 
 const MSGTYPES: &[&str] = &[
@@ -109,6 +116,26 @@ proptest! {
         let _ = parse_transaction(&bytes);
         let _ = parse_ephemeral(&bytes);
         let _ = staff_event(&v);
+        for ev in parse_transaction(body.as_bytes()).unwrap_or_default().into_iter().flatten() {
+            let _ = member_change(&ev);
+        }
+    }
+
+    /// A membership event names the user and state it says, whatever else it carries.
+    #[test]
+    fn membership_events_read_user_and_state(
+        user in "@[a-zà-ù0-9._=-]{1,12}:[a-z.]{1,8}",
+        which in 0usize..6,
+        extra in json_with_keys(KEYS),
+    ) {
+        let states = ["join", "invite", "leave", "ban", "knock", "strana"];
+        let body = json!({"events": [{"type": "m.room.member", "event_id": "$m", "room_id": "!r:x",
+            "sender": "@anna:x", "origin_server_ts": 1, "state_key": user,
+            "content": {"membership": states[which], "displayname": "Anna È", "extra": extra}}]});
+        let events = parse_transaction(body.to_string().as_bytes()).unwrap();
+        let ev = events.into_iter().next().unwrap().unwrap();
+        let expected = [Membership::Join, Membership::Invite, Membership::Leave, Membership::Ban, Membership::Knock];
+        prop_assert_eq!(member_change(&ev), expected.get(which).map(|m| (user.clone(), *m)));
     }
 
     /// Every staff event is either ignored, refused with a reason, or becomes a message.

@@ -54,6 +54,10 @@ pub struct PortalRecord {
     /// The day (office time, YYYY-MM-DD) the citizen last got the complaints redirect.
     #[serde(default)]
     pub complaint_told: Option<String>,
+    /// Staff who left the room, or whose invite failed: invited again when the citizen
+    /// next writes (see `bridge/staff_rooms.rs`).
+    #[serde(default)]
+    pub staff_missing: Vec<String>,
 }
 
 fn welcomed_default() -> bool {
@@ -77,6 +81,7 @@ impl PortalRecord {
             closed_told: None,
             last_staff_at: None,
             complaint_told: None,
+            staff_missing: Vec::new(),
         }
     }
 

@@ -45,6 +45,12 @@ pub(super) const TROUBLE: &[(&str, &str, &str)] = &[
         "il bridge ha avuto un errore interno leggendola (un difetto di Sportello)",
         "the bridge hit an internal error reading it (a bug in Sportello)",
     ),
+    // A staff member left a citizen's room (see bridge/staff_rooms.rs).
+    (
+        "staff_left",
+        "{who} ha lasciato questa conversazione: sarà invitato di nuovo quando il cittadino scriverà ancora.",
+        "{who} left this conversation and will be invited back when the citizen writes again.",
+    ),
     // Items given up (see bridge/failure.rs), and the commands that show them.
     (
         "internal_error",
