@@ -117,17 +117,7 @@ async fn spawn_bridge(
     let child = bridge(config)
         .spawn()
         .context("starting the bridge process")?;
-    let health = format!("{}/health", stack.bridge_url());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !reqwest::get(&health)
-        .await
-        .is_ok_and(|r| r.status() == reqwest::StatusCode::OK)
-    {
-        if Instant::now() > deadline {
-            bail!("the bridge process did not answer /health");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::child::answers(stack).await?;
     Ok(child)
 }
 

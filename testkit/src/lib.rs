@@ -2,6 +2,7 @@
 //! on loopback ([`synapse`]), and the whole stack — Synapse, the Cloud API simulator and the
 //! bridge — wired together ([`stack`]).
 
+pub mod child;
 pub mod faults;
 pub mod measure;
 mod reader;

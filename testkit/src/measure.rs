@@ -4,7 +4,12 @@
 /// One `/proc/self/status` field in MiB (`VmHWM` peak, `VmRSS` now, `RssAnon` heap and
 /// stacks, `RssFile` mapped files); 0 where unavailable.
 pub fn status_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    proc_status_mib("/proc/self/status", field)
+}
+
+/// One field of a process's `status` file (`/proc/<pid>/status`) in MiB; 0 where unavailable.
+pub fn proc_status_mib(path: &str, field: &str) -> f64 {
+    std::fs::read_to_string(path)
         .ok()
         .and_then(|s| {
             s.lines()
@@ -14,6 +19,17 @@ pub fn status_mib(field: &str) -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// A process's CPU time so far, user + system (`/proc/<pid>/stat` fields 14 and 15, in clock
+/// ticks of 1/100 s, as on every Linux this runs on).
+pub fn proc_cpu_time(pid: u32) -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces: count from the closing parenthesis.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
 }
 
 /// The peak resident memory of this process so far (MiB).

@@ -44,18 +44,11 @@ async fn stack() -> anyhow::Result<Stack> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("serve") {
+    if let Some(served) = sportello_testkit::child::serve_if_asked() {
         // The bridge itself, as the child the kill case SIGKILLs.
-        let config = sportello::config::Config::load(std::path::Path::new(&args[2]))?;
-        sportello_testkit::measure::bench_logs();
-        let rt = tokio::runtime::Runtime::new()?;
-        return rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(config.bind).await?;
-            sportello::run(config, listener, std::future::pending()).await?;
-            anyhow::Ok(())
-        });
+        return served;
     }
+    let args: Vec<String> = std::env::args().collect();
     sportello_testkit::measure::bench_logs();
     let n: Vec<usize> = args.iter().skip(1).filter_map(|a| a.parse().ok()).collect();
     let (citizens, each, answers) = (
@@ -94,13 +87,10 @@ fn main() -> anyhow::Result<()> {
         if !run("kill") && !run("graph") {
             return anyhow::Ok(());
         }
-        let me = std::env::current_exe()?;
-        let kill = Disturbance::BridgeKilled {
+            let kill = Disturbance::BridgeKilled {
             times: 2,
-            bridge: Box::new(move |config| {
-                let mut c = std::process::Command::new(&me);
-                c.arg("serve").arg(config);
-                c
+            bridge: Box::new(|config| {
+                sportello_testkit::child::own_bridge_command(config).expect("this binary")
             }),
         };
         if run("kill") {

@@ -1,0 +1,103 @@
+//! The bridge as its own process, for the benchmarks that measure it alone (its memory and CPU
+//! time, read from `/proc/<pid>`) and for the kill case of the fault figures. A benchmark binary
+//! runs itself again as `<binary> serve CONFIG` (see [`serve_if_asked`]): the child is the real
+//! bridge (`sportello::run`) with nothing of the simulator or the benchmark in its memory.
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::Stack;
+
+/// When this process was started as `<binary> serve CONFIG`, runs the bridge and returns its
+/// outcome; otherwise `None` (the benchmark goes on).
+pub fn serve_if_asked() -> Option<anyhow::Result<()>> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) != Some("serve") {
+        return None;
+    }
+    Some((|| {
+        let path = args.get(2).context("serve needs the config file")?;
+        let config = sportello::config::Config::load(Path::new(path))?;
+        crate::measure::bench_logs();
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(config.bind).await?;
+            sportello::run(config, listener, std::future::pending()).await?;
+            anyhow::Ok(())
+        })
+    })())
+}
+
+/// This binary, to be run as `serve CONFIG`.
+pub fn own_bridge_command(config: &Path) -> anyhow::Result<Command> {
+    let mut c = Command::new(std::env::current_exe()?);
+    c.arg("serve").arg(config);
+    Ok(c)
+}
+
+/// Waits (up to a minute) until a bridge answers `/health` on the stack's port.
+pub async fn answers(stack: &Stack) -> anyhow::Result<()> {
+    let health = format!("{}/health", stack.bridge_url());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !reqwest::get(&health)
+        .await
+        .is_ok_and(|r| r.status() == reqwest::StatusCode::OK)
+    {
+        if Instant::now() > deadline {
+            bail!("the bridge process did not answer /health");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// The bridge running as a child process on the stack's port and store.
+pub struct BridgeChild {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl BridgeChild {
+    /// Stops the stack's in-process bridge and starts this binary as the bridge in its place;
+    /// returns once it answers on its port.
+    pub async fn replace(stack: &mut Stack) -> anyhow::Result<BridgeChild> {
+        stack.stop_bridge().await;
+        let dir = tempfile::tempdir()?;
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, &stack.config_text)?;
+        let child = own_bridge_command(&config)?
+            .spawn()
+            .context("starting the bridge process")?;
+        answers(stack).await?;
+        Ok(BridgeChild { child, _dir: dir })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The bridge's peak resident memory so far (MiB).
+    pub fn peak_rss_mib(&self) -> f64 {
+        crate::measure::proc_status_mib(&format!("/proc/{}/status", self.pid()), "VmHWM:")
+    }
+
+    /// The bridge's resident memory now (MiB).
+    pub fn rss_mib(&self) -> f64 {
+        crate::measure::proc_status_mib(&format!("/proc/{}/status", self.pid()), "VmRSS:")
+    }
+
+    /// The CPU time the bridge used so far, user + system.
+    pub fn cpu_time(&self) -> Duration {
+        crate::measure::proc_cpu_time(self.pid()).unwrap_or_default()
+    }
+}
+
+impl Drop for BridgeChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
