@@ -48,7 +48,7 @@ pub(super) const TROUBLE: &[(&str, &str, &str)] = &[
     // A staff member left a citizen's room (see bridge/staff_rooms.rs).
     (
         "staff_left",
-        "{who} ha lasciato questa conversazione: sarà invitato di nuovo quando il cittadino scriverà ancora.",
+        "{who} ha lasciato questa conversazione: riceverà un nuovo invito quando il cittadino scriverà ancora.",
         "{who} left this conversation and will be invited back when the citizen writes again.",
     ),
     // Items given up (see bridge/failure.rs), and the commands that show them.
