@@ -2,42 +2,16 @@
 //! queue per citizen, and runs one worker per citizen with pending work (citizens run
 //! concurrently, each citizen's items strictly in order).
 //!
-//! Layout: `router` (inbox → queues, dedupe), `worker` (per-citizen loop, retries),
-//! `portal` (rooms, ghosts, the space), `inbound` (citizen → Matrix), `outbound`
-//! (staff → WhatsApp), `work` (the stored queue items).
+//! Layout: `engine` (inbox router, queues and workers, failures and the supervisor),
+//! `portal` (rooms, ghosts and messages both ways), `news` (subscriptions and broadcasts),
+//! `office` (hours, automatic and ready replies), `admin` (the admin room, its commands,
+//! blocks, what is stuck).
 
 mod admin;
-mod admin_hours;
-mod admin_news;
-mod admin_queues;
-mod admin_replies;
-mod admin_subscribers;
-mod autoreply;
-mod broadcast;
-mod broadcast_message;
-mod broadcast_pace;
-mod broadcast_recover;
-mod broadcast_report;
-mod failure;
-mod flood;
-mod give_up;
-mod identity;
-mod inbound;
-mod media;
-mod outbound;
+mod engine;
+mod news;
+mod office;
 mod portal;
-mod prune;
-mod read;
-mod router;
-mod router_dead;
-mod staff_rooms;
-mod stall;
-mod status;
-mod subscribe;
-mod window;
-mod window_ops;
-mod work;
-mod worker;
 
 use std::{
     collections::HashSet,
@@ -87,11 +61,11 @@ struct Inner {
     space_lock: tokio::sync::Mutex<()>,
     /// Held while a subscription is read and rewritten (router, commands, broadcasts).
     subs_lock: Mutex<()>,
-    /// Room creations per minute (see `flood.rs`).
-    portal_pace: flood::PortalPace,
-    /// Items processed at once, over every queue (see `flood.rs`).
+    /// Room creations per minute (see `engine/pace.rs`).
+    portal_pace: engine::pace::PortalPace,
+    /// Items processed at once, over every queue (see `engine/pace.rs`).
     busy: tokio::sync::Semaphore,
-    /// Citizen media transfers under way (see `media.rs`).
+    /// Citizen media transfers under way (see `portal/media.rs`).
     media_slots: tokio::sync::Semaphore,
     /// The homeserver's upload limit and when it was asked.
     upload_limit: tokio::sync::Mutex<Option<(std::time::Instant, Option<u64>)>>,
@@ -112,7 +86,7 @@ impl Bridge {
             Duration::from_secs(raw.whatsapp.request_timeout_secs),
         );
         let texts = config.texts();
-        let portal_pace = flood::PortalPace::new(raw.bridge.new_portals_per_minute as usize);
+        let portal_pace = engine::pace::PortalPace::new(raw.bridge.new_portals_per_minute as usize);
         let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
         Bridge {
             inner: Arc::new(Inner {
@@ -127,7 +101,7 @@ impl Bridge {
                 space_lock: tokio::sync::Mutex::new(()),
                 subs_lock: Mutex::new(()),
                 broadcasts_running: Mutex::new(HashSet::new()),
-                media_slots: tokio::sync::Semaphore::new(media::MEDIA_SLOTS),
+                media_slots: tokio::sync::Semaphore::new(portal::media::MEDIA_SLOTS),
                 portal_pace,
                 busy,
                 upload_limit: tokio::sync::Mutex::new(None),

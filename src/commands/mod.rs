@@ -1,6 +1,6 @@
 //! Commands staff type in Element: each declared once (name, arguments, one-line help, who
 //! may run it, where), parsed here, and `!help` generated from the declarations. Pure: the
-//! bridge runs them (`bridge/admin.rs`), so permissions and parsing are tested without I/O.
+//! bridge runs them (`bridge/admin/room.rs`), so permissions and parsing are tested without I/O.
 
 /// Who may run a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Property tests over every pure function that sees outside input: webhooks and their
 //! signature, appservice transactions and staff events, inbound and outbound conversion,
 //! commands, ids, keywords, office hours, config spans and markup (the broadcast tag's are in
-//! `bridge/broadcast_pace.rs`). They run with the suite at proptest's
+//! `bridge/news/pace.rs`). They run with the suite at proptest's
 //! default case count; `PROPTEST_CASES=25600 cargo test --lib properties` runs 100× more.
 //! A failing case found here is kept as a regular test next to the code it broke.
 

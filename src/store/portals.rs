@@ -55,7 +55,7 @@ pub struct PortalRecord {
     #[serde(default)]
     pub complaint_told: Option<String>,
     /// Staff who left the room, or whose invite failed: invited again when the citizen
-    /// next writes (see `bridge/staff_rooms.rs`).
+    /// next writes (see `bridge/portal/staff.rs`).
     #[serde(default)]
     pub staff_missing: Vec<String>,
 }

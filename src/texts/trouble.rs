@@ -45,13 +45,13 @@ pub(super) const TROUBLE: &[(&str, &str, &str)] = &[
         "il bridge ha avuto un errore interno leggendola (un difetto di Sportello)",
         "the bridge hit an internal error reading it (a bug in Sportello)",
     ),
-    // A staff member left a citizen's room (see bridge/staff_rooms.rs).
+    // A staff member left a citizen's room (see bridge/portal/staff.rs).
     (
         "staff_left",
         "{who} ha lasciato questa conversazione: riceverà un nuovo invito quando il cittadino scriverà ancora.",
         "{who} left this conversation and will be invited back when the citizen writes again.",
     ),
-    // Items given up (see bridge/failure.rs), and the commands that show them.
+    // Items given up (see bridge/engine/failure.rs), and the commands that show them.
     (
         "internal_error",
         "errore interno del bridge (un difetto di Sportello: {detail})",
@@ -127,7 +127,7 @@ pub(super) const TROUBLE: &[(&str, &str, &str)] = &[
         "Ultimo errore: {error}. ",
         "Last error: {error}. ",
     ),
-    // Items given up (see bridge/failure.rs).
+    // Items given up (see bridge/engine/failure.rs).
     (
         "given_up",
         "⚠️ Non è stato possibile {what}: {reason}. È conservato tra i non consegnati (n. {id}) e gli amministratori sono stati avvisati.",

@@ -1,0 +1,180 @@
+//! What is stuck, for admins: `!queues` (citizens with waiting work), `!deadletters` (what
+//! was given up and kept), `!retry <id>` (put a dead letter back where it came from) and
+//! `!drop <id>` (discard it). Every run is audited like any command.
+
+use crate::bridge::Bridge;
+use crate::bridge::admin::room::{ADMIN_QUEUE, Reply};
+use crate::bridge::engine::failure::Failure;
+use crate::commands::{Parsed, html_table};
+use crate::ids::{CitizenKey, mask_text};
+use crate::store::{DeadLetter, Origin, Source, Store, now_secs};
+
+/// At most this many dead letters are listed (the oldest first: they have waited longest).
+const LIST_MAX: usize = 50;
+
+impl Bridge {
+    pub(in crate::bridge) async fn queue_command(&self, p: &Parsed) -> Result<Reply, Failure> {
+        match p.spec.name {
+            "queues" => self.list_queues(),
+            "deadletters" => self.list_dead_letters(),
+            name => {
+                let Ok(id) = p
+                    .args
+                    .trim()
+                    .trim_start_matches(['#', 'n', '.'])
+                    .parse::<u64>()
+                else {
+                    return Ok(Reply::text(
+                        self.t("cmd_usage", &[("usage", &p.spec.usage())]),
+                    ));
+                };
+                let Some(d) = self.inner.store.dead_letter(id)? else {
+                    return Ok(Reply::text(
+                        self.t("dead_letter_unknown", &[("id", &id.to_string())]),
+                    ));
+                };
+                if name == "drop" {
+                    self.inner
+                        .store
+                        .commit(vec![Store::dead_letter_delete_op(id)])?;
+                    return Ok(Reply::text(
+                        self.t("dead_letter_dropped", &[("id", &id.to_string())]),
+                    ));
+                }
+                self.retry_dead_letter(d).await
+            }
+        }
+    }
+
+    /// A citizen key, masked; the admin room's queue by name.
+    pub(in crate::bridge) fn whose(&self, key: &str) -> String {
+        if key == ADMIN_QUEUE {
+            return self.t("admin_queue_name", &[]);
+        }
+        CitizenKey::parse(key)
+            .map(|k| k.masked())
+            .unwrap_or_else(|| "?".into())
+    }
+
+    pub(in crate::bridge) fn list_queues(&self) -> Result<Reply, Failure> {
+        let store = &self.inner.store;
+        // The admin room's queue holds this very command: not waiting work.
+        let queues: Vec<_> = store
+            .queue_overview()?
+            .into_iter()
+            .filter(|q| !(q.citizen == ADMIN_QUEUE && q.items <= 1))
+            .collect();
+        if queues.is_empty() {
+            return Ok(Reply::text(self.t("queues_none", &[])));
+        }
+        let now = now_secs();
+        let mut rows = Vec::new();
+        for q in &queues {
+            let last_error = store
+                .failing(&q.head)?
+                .map(|f| format!("{} ({}×)", f.last_error, f.attempts))
+                .unwrap_or_default();
+            rows.push(vec![
+                self.whose(&q.citizen),
+                q.items.to_string(),
+                age_words(now.saturating_sub(q.head_queued_at)),
+                last_error,
+            ]);
+        }
+        let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
+        Ok(Reply {
+            text: self.t("queues_list", &[("list", &list.join("\n"))]),
+            html: Some(html_table(
+                &["citizen", "items", "first waiting for", "last error"],
+                &rows,
+            )),
+            ops: vec![],
+        })
+    }
+
+    fn list_dead_letters(&self) -> Result<Reply, Failure> {
+        let dead = self.inner.store.dead_letters(LIST_MAX)?;
+        if dead.is_empty() {
+            return Ok(Reply::text(self.t("dead_letters_none", &[])));
+        }
+        let rows: Vec<Vec<String>> = dead
+            .iter()
+            .map(|d| {
+                let from = match &d.origin {
+                    Some(Origin::Queue { citizen }) => self.whose(citizen),
+                    Some(Origin::Inbox { matrix: true }) => "Matrix".into(),
+                    Some(Origin::Inbox { matrix: false }) | None => "WhatsApp".into(),
+                };
+                let mut reason = mask_text(&d.reason);
+                if reason.chars().count() > 160 {
+                    reason = reason.chars().take(159).collect::<String>() + "…";
+                }
+                vec![d.seq.to_string(), self.when(d.received_at), from, reason]
+            })
+            .collect();
+        let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
+        Ok(Reply {
+            text: self.t("dead_letters_list", &[("list", &list.join("\n"))]),
+            html: Some(html_table(&["id", "when", "from", "why"], &rows)),
+            ops: vec![],
+        })
+    }
+
+    /// Back to its queue (at the end) or to the inbox (routed again, deduplicated as ever).
+    async fn retry_dead_letter(&self, d: DeadLetter) -> Result<Reply, Failure> {
+        let store = &self.inner.store;
+        let id = d.seq.to_string();
+        match d.origin {
+            Some(Origin::Queue { citizen }) => {
+                store.commit(vec![
+                    store.queue_push_op(&citizen, d.body.as_bytes()),
+                    Store::dead_letter_delete_op(d.seq),
+                ])?;
+                if citizen != ADMIN_QUEUE {
+                    self.kick(citizen.clone());
+                }
+                Ok(Reply::text(self.t(
+                    "dead_letter_requeued",
+                    &[("id", &id), ("who", &self.whose(&citizen))],
+                )))
+            }
+            Some(Origin::Inbox { matrix }) => {
+                let source = if matrix {
+                    Source::Matrix
+                } else {
+                    Source::WhatsApp
+                };
+                store.inbox_push(source, d.body.as_bytes()).await?;
+                store.commit(vec![Store::dead_letter_delete_op(d.seq)])?;
+                self.inner.inbox.notify_one();
+                Ok(Reply::text(self.t("dead_letter_rerouted", &[("id", &id)])))
+            }
+            None => Ok(Reply::text(
+                self.t("dead_letter_not_retryable", &[("id", &id)]),
+            )),
+        }
+    }
+}
+
+/// A waiting time in words: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`.
+pub(in crate::bridge) fn age_words(secs: u64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 86400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s => format!("{} d {} h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age_words;
+
+    #[test]
+    fn ages_in_words() {
+        assert_eq!(age_words(45), "45 s");
+        assert_eq!(age_words(12 * 60 + 5), "12 min");
+        assert_eq!(age_words(3 * 3600 + 5 * 60), "3 h 5 min");
+        assert_eq!(age_words(2 * 86400 + 4 * 3600), "2 d 4 h");
+    }
+}

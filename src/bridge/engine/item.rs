@@ -1,0 +1,206 @@
+//! The items of a citizen's durable queue. Their JSON form is stored: add fields with
+//! `#[serde(default)]`, never rename.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::{Bsuid, WaId, WaMessageId};
+use crate::whatsapp::webhook::{Context, InboundMessage};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "work", rename_all = "snake_case")]
+pub enum Work {
+    /// A citizen's WhatsApp message, to be shown in their room.
+    Citizen(CitizenWork),
+    /// A staff member's Matrix event in the citizen's room, to be sent to WhatsApp.
+    Staff(StaffWork),
+    /// A notice the bot still has to post (the outcome of an earlier item).
+    Notice(NoticeWork),
+    /// A delivery status of a message staff sent, to be shown in the room.
+    Status(StatusWork),
+    /// Staff read the citizen's messages up to `wamid` (blue ticks), or are typing. An empty
+    /// `wamid` is found by the worker, after the citizen's earlier items are done: the message
+    /// of `event_id` (a receipt that came before the bridge recorded its message), or the
+    /// citizen's latest message (typing).
+    MarkRead {
+        wamid: String,
+        typing: bool,
+        queued_at: u64,
+        #[serde(default)]
+        event_id: Option<String>,
+    },
+    /// Bring the room topic up to date with the 24-hour window.
+    WindowTopic,
+    /// A notice for the admin room (created first if it does not exist yet).
+    AdminNotice { text: String, txn_id: String },
+    /// A staff command (admin room, or `!command` in a portal).
+    Command(CommandWork),
+    /// The bot's answers to a citizen's subscription keyword, then a notice for staff.
+    BotSend(Box<BotSend>),
+    /// Meta said the citizen's number or business-scoped id changed: the portal moves to it.
+    NewIdentity {
+        phone: Option<String>,
+        bsuid: Option<String>,
+    },
+    /// A staff member left the citizen's room (`event_id`: their leave): noted, to invite
+    /// them back when the citizen next writes.
+    StaffLeft { user: String, event_id: String },
+}
+
+/// What the bot answers to a subscription keyword (decided by the router, where the
+/// subscription changed; sent by the citizen's worker).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KeywordReply {
+    /// For staff, in the citizen's room.
+    pub notice: String,
+    /// Graph message objects without the recipient: `{"type": …, "<type>": {…}}`.
+    pub messages: Vec<Value>,
+    /// `keyword` or `list`.
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BotSend {
+    pub room_id: String,
+    /// The citizen's message (shown as a notice) the answers belong to.
+    pub event_id: String,
+    pub reply: KeywordReply,
+    /// How many of `reply.messages` are done.
+    #[serde(default)]
+    pub next: usize,
+    /// Set (and committed) just before the Graph call; found set after a crash, that message
+    /// is not sent again.
+    #[serde(default)]
+    pub in_flight: bool,
+    /// Why some answers did not go out.
+    #[serde(default)]
+    pub failures: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CommandWork {
+    pub event_id: String,
+    pub room_id: String,
+    pub sender: String,
+    pub body: String,
+    /// The portal's citizen when typed in a citizen's room.
+    pub citizen: Option<String>,
+    /// The event the command replies to (an attachment for `!broadcast`).
+    #[serde(default)]
+    pub reply_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusWork {
+    pub wamid: String,
+    /// `delivered`, `read`, `played` or `failed`.
+    pub status: String,
+    /// Code and title of the first error (`failed`).
+    pub error: Option<(i64, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CitizenWork {
+    pub wamid: String,
+    pub phone: Option<String>,
+    pub bsuid: Option<String>,
+    pub profile_name: Option<String>,
+    pub timestamp: Option<i64>,
+    pub kind: String,
+    pub reply_to: Option<String>,
+    #[serde(default)]
+    pub forwarded: bool,
+    #[serde(default)]
+    pub frequently_forwarded: bool,
+    pub raw: Value,
+    /// A subscription keyword: shown as a notice and answered by the bot.
+    #[serde(default)]
+    pub keyword: Option<Box<KeywordReply>>,
+}
+
+impl From<&InboundMessage> for CitizenWork {
+    fn from(m: &InboundMessage) -> Self {
+        CitizenWork {
+            wamid: m.id.expose().to_owned(),
+            phone: m.phone.as_ref().map(|p| p.expose().to_owned()),
+            bsuid: m.bsuid.as_ref().map(|b| b.expose().to_owned()),
+            profile_name: m.profile_name.clone(),
+            timestamp: m.timestamp,
+            kind: m.kind.clone(),
+            reply_to: m.context.reply_to.as_ref().map(|r| r.expose().to_owned()),
+            forwarded: m.context.forwarded,
+            frequently_forwarded: m.context.frequently_forwarded,
+            raw: m.raw.clone(),
+            keyword: None,
+        }
+    }
+}
+
+impl CitizenWork {
+    pub fn to_inbound(&self) -> InboundMessage {
+        InboundMessage {
+            id: WaMessageId::new(&self.wamid),
+            phone: self.phone.as_deref().and_then(WaId::parse),
+            bsuid: self.bsuid.as_deref().and_then(Bsuid::parse),
+            profile_name: self.profile_name.clone(),
+            timestamp: self.timestamp,
+            kind: self.kind.clone(),
+            context: Context {
+                reply_to: self.reply_to.as_deref().map(WaMessageId::new),
+                forwarded: self.forwarded,
+                frequently_forwarded: self.frequently_forwarded,
+            },
+            raw: self.raw.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StaffWork {
+    pub event_id: String,
+    pub room_id: String,
+    pub sender: String,
+    pub event: Value,
+    /// Set (and committed) just before the Graph API call. Found set after a restart, the
+    /// call's outcome is unknown: it is reported, not repeated (Meta has no idempotency key).
+    #[serde(default)]
+    pub in_flight: bool,
+    /// Failed attempts so far (transient errors).
+    #[serde(default)]
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoticeWork {
+    pub room_id: String,
+    pub text: String,
+    /// An HTML rendering (tables), when the text is a list.
+    #[serde(default)]
+    pub html: Option<String>,
+    pub reply_to: Option<String>,
+    /// Transaction id, so a retried notice is posted once.
+    pub txn_id: String,
+}
+
+impl NoticeWork {
+    /// A notice replying to `event_id`; `kind` keeps the transaction ids of different notices
+    /// about the same event apart (a retried notice is still posted once).
+    pub fn reply(room_id: &str, event_id: &str, kind: &str, text: String) -> NoticeWork {
+        NoticeWork {
+            room_id: room_id.to_owned(),
+            text,
+            html: None,
+            reply_to: Some(event_id.to_owned()),
+            txn_id: crate::bridge::portal::inbound::txn_id(kind, event_id),
+        }
+    }
+}
+
+impl Work {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("serialisable")
+    }
+    pub fn from_bytes(b: &[u8]) -> Result<Work, serde_json::Error> {
+        serde_json::from_slice(b)
+    }
+}

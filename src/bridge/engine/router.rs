@@ -1,0 +1,492 @@
+//! The router: takes persisted deliveries from the inbox in arrival order, dedupes them
+//! (wamid, status, event id), and moves each item into its citizen's queue — in the same
+//! commit that removes the delivery from the inbox, so nothing is lost or doubled by a crash.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::sync::PoisonError;
+use std::time::Duration;
+
+use tracing::{debug, error, info, info_span, warn};
+
+use crate::bridge::Bridge;
+use crate::bridge::engine::item::{CitizenWork, CommandWork, StaffWork, StatusWork, Work};
+use crate::ids::CitizenKey;
+use crate::matrix::types::{member_change, parse_ephemeral, parse_transaction};
+use crate::store::{InboxEntry, Op, Source, Store, StoreError, Subscription};
+use crate::whatsapp::webhook::{self, InboundMessage, Preference, StatusUpdate, Update};
+
+/// What routing one delivery produced: the writes, and the citizens to wake.
+#[derive(Default)]
+pub(in crate::bridge) struct Routed {
+    pub ops: Vec<Op>,
+    pub wake: Vec<String>,
+    /// Marks, identities, subscriptions, statuses and broadcast counts written in this batch but not
+    /// yet committed.
+    marks: HashSet<String>,
+    pub(in crate::bridge) identities: HashMap<String, String>,
+    pub subs: HashMap<String, Option<Subscription>>,
+    stats: HashMap<u64, BTreeMap<String, u64>>,
+    statuses: HashMap<String, String>,
+}
+
+impl Routed {
+    /// The citizen's subscription as this batch leaves it.
+    pub fn subscription(
+        &self,
+        store: &Store,
+        citizen: &str,
+    ) -> Result<Option<Subscription>, StoreError> {
+        match self.subs.get(citizen) {
+            Some(s) => Ok(s.clone()),
+            None => store.subscription(citizen),
+        }
+    }
+
+    pub(in crate::bridge) fn first_time(
+        &mut self,
+        store: &Store,
+        mark: String,
+    ) -> Result<bool, StoreError> {
+        if self.marks.contains(&mark) || store.seen(&mark)? {
+            return Ok(false);
+        }
+        self.ops.push(Store::seen_op(&mark));
+        self.marks.insert(mark);
+        Ok(true)
+    }
+
+    pub fn push(&mut self, store: &Store, citizen: &str, work: &Work) {
+        self.ops
+            .push(store.queue_push_op(citizen, &work.to_bytes()));
+        if !self.wake.iter().any(|c| c == citizen) {
+            self.wake.push(citizen.to_owned());
+        }
+    }
+}
+
+impl Bridge {
+    pub(in crate::bridge) async fn route_forever(&self) {
+        loop {
+            if self.shutting_down() {
+                break;
+            }
+            if let Err(e) = self.route_pending() {
+                error!("routing the inbox failed, retrying: {e}");
+            }
+            let mut rx = self.inner.shutdown.clone();
+            tokio::select! {
+                _ = self.inner.inbox.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = rx.wait_for(|v| *v) => break,
+            }
+        }
+    }
+
+    /// Routes the inbox in batches: one commit per batch (the deliveries leave the inbox in
+    /// the same commit that queues what they carried). A delivery whose routing panics is
+    /// kept as a dead letter (whole, so `!retry` can route it again after a fix) and reported
+    /// in the admin room; its batch is routed again without it.
+    fn route_pending(&self) -> Result<(), StoreError> {
+        let mut poisoned: HashSet<u64> = HashSet::new();
+        'batches: loop {
+            let batch = self.inner.store.inbox_pending(64)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            // Subscriptions change only under this lock (see `subscribe`).
+            let _subs = self
+                .inner
+                .subs_lock
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let mut routed = Routed::default();
+            for entry in batch {
+                let span = match entry.source {
+                    Source::WhatsApp => info_span!("webhook", seq = entry.seq),
+                    Source::Matrix => info_span!("transaction", seq = entry.seq),
+                };
+                let _entered = span.enter();
+                if poisoned.contains(&entry.seq) {
+                    self.dead_letter_delivery(&mut routed, &entry);
+                } else {
+                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        crate::failpoint::hit("router.delivery", &entry.body);
+                        match entry.source {
+                            Source::WhatsApp => self.route_webhook(&entry, &mut routed),
+                            Source::Matrix => self.route_transaction(&entry, &mut routed),
+                        }
+                    }));
+                    match result {
+                        Ok(r) => r?,
+                        Err(_) => {
+                            // What the batch wrote so far may be half of this delivery's:
+                            // drop it all and route the batch again without it.
+                            error!("routing a delivery panicked; it is set aside");
+                            poisoned.insert(entry.seq);
+                            continue 'batches;
+                        }
+                    }
+                }
+                routed.ops.push(Store::inbox_done_op(entry.seq));
+            }
+            self.inner.store.commit(routed.ops)?;
+            for c in routed.wake {
+                self.kick(c);
+            }
+        }
+    }
+
+    fn route_webhook(&self, entry: &InboxEntry, r: &mut Routed) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        let pnid = &self.inner.config.raw.whatsapp.phone_number_id;
+        let updates = match webhook::parse(&entry.body, pnid) {
+            Ok(u) => u,
+            Err(e) => {
+                warn!("a signed webhook could not be read and was kept as a dead letter: {e}");
+                let origin = crate::store::Origin::Inbox { matrix: false };
+                let (id, op) = store.dead_letter_from_op(&e.to_string(), &entry.body, Some(origin));
+                r.ops.push(op);
+                self.report_dead_letter(r, &e.to_string(), id);
+                return Ok(());
+            }
+        };
+        debug!(updates = updates.len(), "webhook parsed");
+        for u in updates {
+            match u {
+                Update::Message(m) => self.route_message(r, m)?,
+                Update::Status(s) => self.route_status(r, s)?,
+                Update::Preference(p) => self.route_preference(r, p)?,
+                Update::IdentityUpdate(u) => self.route_identity_update(r, u)?,
+                Update::Errors(errs) => {
+                    let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
+                    warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");
+                }
+                Update::Other { field } => info!(
+                    field,
+                    "webhook field not handled by this version; acknowledged"
+                ),
+                Update::ForeignNumber => debug!("update for another phone number id; dropped"),
+                Update::Bad { reason, raw } => {
+                    warn!(
+                        "an item of a webhook could not be used and was kept as a dead letter: {reason}"
+                    );
+                    let body = serde_json::to_vec(&raw).unwrap_or_default();
+                    let (id, op) = store.dead_letter_from_op(&reason, &body, None);
+                    r.ops.push(op);
+                    self.report_dead_letter(r, &reason, id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `!<autoreply.complaint_command>` is `!eurp` under the name the office chose.
+    fn command_alias(&self, body: String) -> String {
+        let alias = &self.inner.config.raw.autoreply.complaint_command;
+        let Some(rest) = body.trim_start().strip_prefix('!') else {
+            return body;
+        };
+        let (word, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        if alias != "eurp" && word.eq_ignore_ascii_case(alias) {
+            format!("!eurp {tail}").trim_end().to_owned()
+        } else {
+            body
+        }
+    }
+
+    /// Keeps one monotonic status per outbound wamid (`sent` < `delivered` < `read`,
+    /// `failed` terminal) and queues what staff should see behind the citizen's other work.
+    fn route_status(&self, r: &mut Routed, s: StatusUpdate) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        if !r.first_time(store, format!("s:{}:{}", s.id.expose(), s.status))? {
+            return Ok(());
+        }
+        let rank = |st: &str| match st {
+            "accepted" => 0,
+            "sent" => 1,
+            "delivered" => 2,
+            "read" | "played" => 3,
+            "failed" => 4,
+            _ => -1,
+        };
+        let new = rank(&s.status);
+        if new < 0 {
+            info!(wamid = %s.id, status = %s.status, "ignored unknown status");
+            return Ok(());
+        }
+        let old_status = match r.statuses.get(s.id.expose()) {
+            Some(st) => Some(st.clone()),
+            None => store.status(s.id.expose())?,
+        };
+        let old = old_status.as_deref().map(rank).unwrap_or(0);
+        debug!(wamid = %s.id, status = %s.status, "status");
+        if let Some(tag) = s
+            .callback
+            .as_deref()
+            .filter(|t| crate::bridge::news::sender::parse_tag(t).is_some())
+        {
+            r.ops.push(Store::tag_op(tag, s.id.expose()));
+        }
+        if new <= old {
+            return Ok(());
+        }
+        r.ops.push(Store::status_op(s.id.expose(), &s.status));
+        r.statuses
+            .insert(s.id.expose().to_owned(), s.status.clone());
+        if s.error().map(|e| e.0) == Some(131050) {
+            // A subscriber may never have written (no identity yet): their key is the number.
+            let phone_key = s.recipient.clone().map(|p| CitizenKey::Phone(p).as_str());
+            if let Some(c) = self.status_citizen(&s)?.or(phone_key) {
+                self.apply_marketing(r, &c, true, "error_131050")?;
+            }
+        }
+        let broadcast = match s
+            .callback
+            .as_deref()
+            .and_then(crate::bridge::news::sender::parse_tag)
+        {
+            Some((id, _)) => Some(id),
+            None => store.broadcast_for_wamid(s.id.expose())?,
+        };
+        if let Some(id) = broadcast {
+            // Counted per broadcast (for its report), not shown in any room.
+            let mut stats = match r.stats.get(&id) {
+                Some(st) => st.clone(),
+                None => store.broadcast_stats(id)?,
+            };
+            if let Some(o) = old_status.filter(|o| rank(o) > 0)
+                && let Some(n) = stats.get_mut(&o)
+            {
+                *n = n.saturating_sub(1);
+            }
+            let bucket = match s.error() {
+                Some((code, title)) if s.status == "failed" => format!("failed:{code} {title}"),
+                _ if s.status == "played" => "read".to_owned(),
+                _ => s.status.clone(),
+            };
+            *stats.entry(bucket).or_default() += 1;
+            r.ops.push(Store::broadcast_stats_op(id, &stats));
+            r.stats.insert(id, stats);
+            return Ok(());
+        }
+        if new < 2 {
+            return Ok(());
+        }
+        match self.status_citizen(&s)? {
+            Some(c) => {
+                let work = Work::Status(StatusWork {
+                    wamid: s.id.expose().to_owned(),
+                    status: s.status.clone(),
+                    error: s.error(),
+                });
+                r.push(store, &c, &work);
+            }
+            None => {
+                debug!(wamid = %s.id, "status for a message the bridge did not send; recorded only")
+            }
+        }
+        Ok(())
+    }
+
+    /// The citizen a status is about: through the message map, else the recipient's identity.
+    fn status_citizen(&self, s: &StatusUpdate) -> Result<Option<String>, StoreError> {
+        let store = &self.inner.store;
+        if let Some(m) = store.event_for_wamid(s.id.expose())? {
+            return Ok(store.portal_by_room(&m.room_id)?.map(|p| p.citizen));
+        }
+        let ids = [
+            s.recipient.clone().map(CitizenKey::Phone),
+            s.recipient_bsuid.clone().map(CitizenKey::Bsuid),
+        ];
+        let mut found = None;
+        for id in ids.into_iter().flatten() {
+            found = found.or(store.citizen_for_identity(&id.as_str())?);
+        }
+        Ok(found)
+    }
+
+    /// Meta's marketing stop/resume for a citizen (known or not yet seen).
+    fn route_preference(&self, r: &mut Routed, p: Preference) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        let key = match (&p.phone, &p.bsuid) {
+            (Some(ph), _) => CitizenKey::Phone(ph.clone()),
+            (None, Some(b)) => CitizenKey::Bsuid(b.clone()),
+            (None, None) => return Ok(()),
+        };
+        let mark = format!(
+            "u:{}:{}:{}",
+            key.as_str(),
+            p.value,
+            p.timestamp.unwrap_or(0)
+        );
+        if !r.first_time(store, mark)? {
+            return Ok(());
+        }
+        let citizen = store
+            .citizen_for_identity(&key.as_str())?
+            .unwrap_or_else(|| key.as_str());
+        match p.value.as_str() {
+            "stop" => self.apply_marketing(r, &citizen, true, "whatsapp_settings"),
+            "resume" | "signup" => self.apply_marketing(r, &citizen, false, "whatsapp_settings"),
+            other => {
+                info!(value = other, category = %p.category, "user preference not handled; acknowledged");
+                Ok(())
+            }
+        }
+    }
+
+    /// Finds (or assigns) the citizen key, so one citizen seen by phone and by BSUID keeps
+    /// one queue and one room.
+    fn route_message(&self, r: &mut Routed, m: InboundMessage) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        if !r.first_time(store, format!("w:{}", m.id.expose()))? {
+            debug!(wamid = %m.id, "duplicate delivery ignored");
+            return Ok(());
+        }
+        let identities: Vec<CitizenKey> = [
+            m.phone.clone().map(CitizenKey::Phone),
+            m.bsuid.clone().map(CitizenKey::Bsuid),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let citizen = self
+            .owner_of_any(r, &identities)?
+            .unwrap_or_else(|| m.citizen_key().as_str());
+        // A number or business-scoped id change: the new one is the same citizen.
+        let changed = m.identity_change();
+        for id in identities.iter().chain(&changed) {
+            self.link_identity(r, id, &citizen)?;
+        }
+        if store.block(&citizen)?.is_some() {
+            // Kept nowhere beyond the block record: only the dedupe mark is written.
+            info!(wamid = %m.id, citizen = %m.citizen_key(), "message from a blocked citizen dropped");
+            return Ok(());
+        }
+        let mut work = CitizenWork::from(&m);
+        let cfg = &self.inner.config.raw.subscriptions;
+        if let Some((intent, channel)) = crate::keywords::intent(&m.kind, &m.raw, cfg) {
+            info!(wamid = %m.id, ?channel, "subscription keyword");
+            work.keyword = Some(Box::new(self.apply_intent(
+                r,
+                &citizen,
+                Some(m.id.expose()),
+                intent,
+                channel,
+                None,
+            )?));
+        }
+        info!(wamid = %m.id, citizen = %m.citizen_key(), kind = %m.kind, "citizen message queued");
+        r.push(store, &citizen, &Work::Citizen(work));
+        if let Some(new) = changed {
+            self.queue_new_identity(r, &citizen, new);
+        }
+        Ok(())
+    }
+
+    fn route_transaction(&self, entry: &InboxEntry, r: &mut Routed) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        for e in parse_ephemeral(&entry.body) {
+            if let Some((citizen, work)) = self.route_ephemeral(e)? {
+                r.push(store, &citizen, &work);
+            }
+        }
+        let events = match parse_transaction(&entry.body) {
+            Ok(e) => e,
+            Err(e) => {
+                warn!(
+                    "a transaction from the homeserver could not be read and was kept as a dead letter: {e}"
+                );
+                let origin = crate::store::Origin::Inbox { matrix: true };
+                let (id, op) = store.dead_letter_from_op(&e, &entry.body, Some(origin));
+                r.ops.push(op);
+                self.report_dead_letter_as(r, "dead_letter_matrix", &e, id);
+                return Ok(());
+            }
+        };
+        for ev in events {
+            let ev = match ev {
+                Ok(ev) => ev,
+                Err(e) => {
+                    warn!("skipped an unreadable event in a transaction: {e}");
+                    continue;
+                }
+            };
+            if let Some(change) = member_change(&ev) {
+                self.route_member_change(&ev, change, r)?;
+                continue;
+            }
+            const BRIDGED: [&str; 6] = [
+                "m.room.message",
+                "m.sticker",
+                "m.reaction",
+                "m.room.redaction",
+                "m.poll.start",
+                "org.matrix.msc3381.poll.start",
+            ];
+            if self.is_own_user(&ev.sender) || !BRIDGED.contains(&ev.event_type.as_str()) {
+                continue;
+            }
+            if !r.first_time(store, format!("e:{}", ev.event_id))? {
+                debug!(event_id = %ev.event_id, "event already handled");
+                continue;
+            }
+            let raw_body = ev.raw["content"]["body"].as_str().unwrap_or("");
+            let body =
+                self.command_alias(crate::matrix::types::strip_plain_reply_fallback(raw_body));
+            let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+                .as_str()
+                .map(str::to_owned);
+            let text =
+                ev.event_type == "m.room.message" && ev.raw["content"]["msgtype"] == "m.text";
+            if self.admin_room_id().as_deref() == Some(ev.room_id.as_str()) {
+                if text {
+                    info!(event_id = %ev.event_id, sender = %ev.sender, "admin-room command queued");
+                    let work = Work::Command(CommandWork {
+                        event_id: ev.event_id,
+                        room_id: ev.room_id,
+                        sender: ev.sender,
+                        body,
+                        citizen: None,
+                        reply_to,
+                    });
+                    r.push(store, crate::bridge::admin::room::ADMIN_QUEUE, &work);
+                }
+                continue;
+            }
+            let Some(portal) = store.portal_by_room(&ev.room_id)? else {
+                debug!(room_id = %ev.room_id, "message outside any portal; ignored");
+                continue;
+            };
+            // A `!command` in a portal (other than !template, which is a send) is not for the citizen.
+            if let (true, crate::commands::Line::Command(p)) =
+                (text, crate::commands::parse(&body, false))
+                && p.spec.name != "template"
+            {
+                info!(event_id = %ev.event_id, command = p.spec.name, "portal command queued");
+                let work = Work::Command(CommandWork {
+                    event_id: ev.event_id,
+                    room_id: ev.room_id,
+                    sender: ev.sender,
+                    body,
+                    citizen: Some(portal.citizen.clone()),
+                    reply_to,
+                });
+                r.push(store, &portal.citizen, &work);
+                continue;
+            }
+            info!(event_id = %ev.event_id, sender = %ev.sender, "staff message queued");
+            let work = Work::Staff(StaffWork {
+                event_id: ev.event_id,
+                room_id: ev.room_id,
+                sender: ev.sender,
+                event: ev.raw,
+                in_flight: false,
+                attempts: 0,
+            });
+            r.push(store, &portal.citizen, &work);
+        }
+        Ok(())
+    }
+}

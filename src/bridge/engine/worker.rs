@@ -1,0 +1,318 @@
+//! One worker per citizen with pending work: it takes the head of the citizen's queue,
+//! processes it, and commits the outcome together with the item's removal. A transient
+//! failure (homeserver down, Graph 5xx) keeps the item at the head and retries with
+//! exponential backoff, so the citizen's later items wait behind it: order is never broken.
+//! The worker is also the supervisor of its items: a panic while one is handled, a
+//! permanent failure, or a transient one past `bridge.give_up_after` gives that item up
+//! (`give_up.rs`) and the worker goes on with the next.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::PoisonError;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use tracing::{Instrument, error, info_span, warn};
+
+use crate::bridge::Bridge;
+use crate::bridge::engine::failure::{Class, Failure};
+use crate::bridge::engine::item::{NoticeWork, Work};
+use crate::ids::{CitizenKey, mask_text};
+use crate::store::{Failing, Op, QueueItem, Store, now_secs};
+
+/// The outcome of processing one item (short-lived: one per item, so not boxed).
+#[allow(clippy::large_enum_variant)]
+pub(in crate::bridge) enum Step {
+    /// Finished: commit these writes and drop the item.
+    Done(Vec<Op>),
+    /// Replace the item by a follow-up (same place in the queue), committing these writes.
+    Then(Work, Vec<Op>),
+}
+
+struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(500);
+    fn next(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(self.max);
+        d
+    }
+    fn reset(&mut self) {
+        self.next = Self::FIRST;
+    }
+}
+
+/// What the worker does after a failure.
+pub(in crate::bridge) enum Retry {
+    /// The item was given up: go on with the next at once.
+    Now,
+    /// Try the same item again after this delay (or the backoff's next).
+    After(Option<Duration>),
+}
+
+impl Bridge {
+    /// Makes sure the citizen's worker runs (it stops by itself when the queue is empty).
+    pub(in crate::bridge) fn kick(&self, citizen: String) {
+        let mut running = self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if running.insert(citizen.clone()) {
+            let b = self.clone();
+            let masked = CitizenKey::parse(&citizen)
+                .map(|k| k.masked())
+                .unwrap_or_default();
+            tokio::spawn(
+                async move { b.work_loop(citizen).await }
+                    .instrument(info_span!("portal", citizen = %masked)),
+            );
+        }
+    }
+
+    /// Waits (up to `grace`) until no worker runs and no other task holds the bridge (so the
+    /// store file is released when `run` returns); true if they all stopped.
+    pub async fn workers_stopped(&self, grace: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            let idle = self
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty();
+            if idle && std::sync::Arc::strong_count(&self.inner) == 1 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn stop_worker(&self, citizen: &str) {
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(citizen);
+    }
+
+    async fn work_loop(&self, citizen: String) {
+        let store = &self.inner.store;
+        let mut backoff = Backoff {
+            next: Backoff::FIRST,
+            max: Duration::from_secs(self.inner.config.raw.bridge.retry_max_secs),
+        };
+        loop {
+            if self.shutting_down() {
+                return self.stop_worker(&citizen);
+            }
+            let item = match store.queue_head(&citizen) {
+                Ok(Some(item)) => item,
+                Ok(None) => {
+                    // Re-check under the lock: a kick between the read and the removal
+                    // would otherwise find the worker "running" and leave its item behind.
+                    let mut running = self
+                        .inner
+                        .running
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if matches!(store.queue_head(&citizen), Ok(None)) {
+                        running.remove(&citizen);
+                        return;
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    error!("cannot read the queue: {e}");
+                    if self.sleep_or_shutdown(backoff.next()).await {
+                        return self.stop_worker(&citizen);
+                    }
+                    continue;
+                }
+            };
+            // At most `bridge.max_busy_workers` items at once, over every queue.
+            let Ok(_busy) = self.inner.busy.acquire().await else {
+                return self.stop_worker(&citizen);
+            };
+            let handled = match Work::from_bytes(&item.body) {
+                // Handled under the supervisor: a panic is this item's failure, not the
+                // worker's end.
+                Ok(work) => AssertUnwindSafe(self.process(&citizen, &item, work))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(Failure::panic(&*panic))),
+                Err(e) => Err(Failure::permanent(format!("unreadable queue item: {e}"))),
+            };
+            let commit = match handled {
+                Ok(Step::Done(mut ops)) => {
+                    backoff.reset();
+                    ops.push(Store::queue_done_op(&item));
+                    ops.push(Store::failing_clear_op(&item));
+                    self.commit_and_wake(ops)
+                }
+                Ok(Step::Then(next, mut ops)) => {
+                    ops.push(Store::queue_update_op(&item, next.to_bytes()));
+                    self.commit_and_wake(ops)
+                }
+                Err(f) => match self.retry_or_give_up(&citizen, &item, f) {
+                    Retry::Now => {
+                        backoff.reset();
+                        Ok(())
+                    }
+                    Retry::After(delay) => {
+                        if self
+                            .sleep_or_shutdown(delay.unwrap_or_else(|| backoff.next()))
+                            .await
+                        {
+                            return self.stop_worker(&citizen);
+                        }
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(e) = commit {
+                error!("cannot record the outcome, retrying: {e}");
+                if self.sleep_or_shutdown(backoff.next()).await {
+                    return self.stop_worker(&citizen);
+                }
+            }
+        }
+    }
+
+    /// Commits an item's outcome; items it queued elsewhere (a command's message for a
+    /// citizen, a line for the admins) are in the same commit, and their workers are woken
+    /// after it, never before.
+    fn commit_and_wake(&self, ops: Vec<Op>) -> Result<(), crate::store::StoreError> {
+        let wake = Store::queues_pushed(&ops);
+        self.inner.store.commit(ops)?;
+        for c in wake {
+            self.kick(c);
+        }
+        Ok(())
+    }
+
+    /// A failed item: retried later (its failure recorded, for `!queues` and the give-up
+    /// clock), or given up — permanent, or transient for longer than `bridge.give_up_after`.
+    pub(in crate::bridge) fn retry_or_give_up(
+        &self,
+        citizen: &str,
+        item: &QueueItem,
+        f: Failure,
+    ) -> Retry {
+        let store = &self.inner.store;
+        let reason = if f.internal {
+            error!(
+                "internal error while handling an item: {}",
+                mask_text(&f.reason)
+            );
+            self.t("internal_error", &[("detail", &mask_text(&f.reason))])
+        } else {
+            mask_text(&f.reason)
+        };
+        let now = now_secs();
+        let previous = store.failing(item).ok().flatten();
+        let give_up = match f.class {
+            Class::Permanent => Some(reason.clone()),
+            Class::Transient => {
+                let since = previous.as_ref().map(|r| r.since);
+                let limit = self.inner.config.raw.bridge.give_up_after();
+                since
+                    .filter(|s| now.saturating_sub(*s) >= limit.as_secs())
+                    .map(|_| {
+                        let after = self.inner.config.raw.bridge.give_up_after.clone();
+                        self.t("gave_up_after", &[("after", &after), ("reason", &reason)])
+                    })
+            }
+        };
+        if let Some(why) = give_up {
+            error!("an item was given up and kept as a dead letter: {why}");
+            return match self.give_up(citizen, item, &why) {
+                Ok(()) => Retry::Now,
+                Err(e) => {
+                    error!("cannot record the dead letter, retrying: {e}");
+                    Retry::After(None)
+                }
+            };
+        }
+        warn!("not delivered yet, will retry: {reason}");
+        let record = Failing {
+            since: previous.as_ref().map_or(now, |p| p.since),
+            attempts: previous.map_or(1, |p| p.attempts + 1),
+            last_error: reason,
+        };
+        let mut ops = vec![Store::failing_op(item, &record)];
+        if let Some(u) = f.update {
+            ops.push(Store::queue_update_op(item, u.to_bytes()));
+        }
+        if let Err(e) = store.commit(ops) {
+            error!("{e}");
+        }
+        Retry::After(f.delay)
+    }
+
+    async fn process(
+        &self,
+        citizen: &str,
+        item: &crate::store::QueueItem,
+        work: Work,
+    ) -> Result<Step, Failure> {
+        crate::failpoint::hit("worker.item", &item.body);
+        match work {
+            Work::Citizen(c) => {
+                let retried = matches!(self.inner.store.failing(item), Ok(Some(_)));
+                self.deliver_citizen_message(citizen, c, retried).await
+            }
+            Work::Staff(s) => self.send_staff_message(item, s).await,
+            Work::Status(st) => self.show_status(st).await,
+            Work::WindowTopic => self.window_topic(citizen).await,
+            Work::Command(c) => self.run_command(c).await,
+            Work::BotSend(b) => self.bot_send(item, *b).await,
+            Work::NewIdentity { phone, bsuid } => self.adopt_identity(citizen, phone, bsuid).await,
+            Work::StaffLeft { user, event_id } => self.staff_left(citizen, &user, &event_id),
+            Work::AdminNotice { text, txn_id } => {
+                let room_id = self.ensure_admin_room().await?;
+                let n = NoticeWork {
+                    room_id,
+                    html: None,
+                    text,
+                    reply_to: None,
+                    txn_id,
+                };
+                Ok(Step::Then(Work::Notice(n), vec![]))
+            }
+            Work::MarkRead {
+                wamid,
+                typing,
+                queued_at,
+                event_id,
+            } => {
+                let Some(wamid) = self.read_target(citizen, wamid, typing, event_id)? else {
+                    return Ok(Step::Done(vec![]));
+                };
+                Ok(self.mark_read(&wamid, typing, queued_at).await)
+            }
+            Work::Notice(n) => {
+                let mut content = crate::convert::notice(&n.text, n.reply_to.as_deref());
+                if let Some(html) = &n.html {
+                    content["format"] = serde_json::json!("org.matrix.custom.html");
+                    content["formatted_body"] = serde_json::json!(html);
+                }
+                match self
+                    .inner
+                    .matrix
+                    .send(None, &n.room_id, "m.room.message", &n.txn_id, &content)
+                    .await
+                {
+                    Ok(_) => Ok(Step::Done(vec![])),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+}

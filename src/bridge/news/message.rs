@@ -1,0 +1,79 @@
+//! What a broadcast recipient gets: inside the 24-hour window the text as it is (with the
+//! attachment, the text as its caption), outside it the configured template with the text as
+//! its parameter (and the attachment in a media template's header when one is configured).
+
+use serde_json::{Value, json};
+
+use crate::bridge::Bridge;
+use crate::bridge::news::pace::template_parameter;
+use crate::bridge::news::sender::Mode;
+use crate::store::Broadcast;
+
+impl Bridge {
+    /// The Graph message (`type`, object) for a recipient.
+    pub(in crate::bridge) fn broadcast_message(
+        &self,
+        b: &Broadcast,
+        mode: Mode,
+    ) -> (&'static str, Value) {
+        match mode {
+            Mode::FreeForm => match media(b) {
+                Some((kind, mut o)) => {
+                    o["caption"] = json!(b.text);
+                    (kind, o)
+                }
+                None => ("text", json!({"body": b.text, "preview_url": true})),
+            },
+            Mode::Template => {
+                let raw = &self.inner.config.raw;
+                let body = json!({"type": "body", "parameters": [
+                    {"type": "text", "text": template_parameter(&b.text)}
+                ]});
+                // With an attachment, the template whose header takes it (if there is one).
+                let with_media = media(b).and_then(|(kind, o)| {
+                    let key = raw.broadcast.media_templates.get(kind)?;
+                    let header = json!({"type": "header", "parameters": [{"type": kind, kind: o}]});
+                    Some((key, vec![header, body.clone()]))
+                });
+                let (key, components) = with_media.unwrap_or((&raw.broadcast.template, vec![body]));
+                let t = &raw.templates[key];
+                (
+                    "template",
+                    json!({
+                        "name": t.name,
+                        "language": {"code": t.language},
+                        "components": components,
+                    }),
+                )
+            }
+        }
+    }
+}
+
+pub(in crate::bridge) fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::FreeForm => "free_form",
+        Mode::Template => "template",
+    }
+}
+
+/// The uploaded attachment as a Graph media object (`id`, and `filename` for a document),
+/// with its kind: what a free-form message or a template header carries.
+pub(in crate::bridge) fn media(b: &Broadcast) -> Option<(&'static str, Value)> {
+    let a = b.attachment.as_ref()?;
+    let kind = media_kind(&a.kind);
+    let mut o = json!({"id": a.media_id.as_ref()?});
+    if kind == "document" {
+        o["filename"] = json!(a.filename);
+    }
+    Some((kind, o))
+}
+
+/// The Graph media kind an attachment goes as: image, video, or else a document.
+pub(in crate::bridge) fn media_kind(kind: &str) -> &'static str {
+    match kind {
+        "image" => "image",
+        "video" => "video",
+        _ => "document",
+    }
+}

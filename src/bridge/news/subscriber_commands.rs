@@ -1,0 +1,190 @@
+//! The subscription commands: `!subscribers` (how many follow each topic), `!consent` (a
+//! citizen's consent ledger) and `!subscribe`/`!unsubscribe` (staff, at a citizen's request,
+//! with a note in the ledger).
+
+use std::sync::PoisonError;
+
+use crate::bridge::Bridge;
+use crate::bridge::admin::room::Reply;
+use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::{BotSend, CommandWork, Work};
+use crate::bridge::engine::router::Routed;
+use crate::commands::{Parsed, html_table};
+use crate::ids::{CitizenKey, WaMessageId};
+use crate::keywords::{self, Channel, Intent};
+
+impl Bridge {
+    pub(in crate::bridge) fn subscribers(&self, topic: &str) -> Result<Reply, Failure> {
+        let store = &self.inner.store;
+        let cfg = &self.inner.config.raw.subscriptions;
+        let chosen = if topic.is_empty() {
+            None
+        } else {
+            match self.topic_arg(topic) {
+                Ok(t) => t,
+                Err(reply) => return Ok(reply),
+            }
+        };
+        let mut rows = Vec::new();
+        for t in cfg
+            .topics
+            .iter()
+            .filter(|t| chosen.as_ref().is_none_or(|c| *c == t.name))
+        {
+            rows.push(vec![
+                t.name.clone(),
+                store.topic_count(&t.name)?.to_string(),
+                t.description.clone(),
+            ]);
+        }
+        let (total, stopped) = store.subscription_totals()?;
+        let list: Vec<String> = rows.iter().map(|r| format!("{}: {}", r[0], r[1])).collect();
+        let (total, stopped) = (total.to_string(), stopped.to_string());
+        Ok(Reply {
+            text: self.t(
+                "subs_counts",
+                &[
+                    ("list", &list.join("\n")),
+                    ("total", &total),
+                    ("stopped", &stopped),
+                ],
+            ),
+            html: Some(html_table(&["topic", "subscribers", "description"], &rows)),
+            ops: vec![],
+        })
+    }
+
+    pub(in crate::bridge) fn consent(&self, citizen: &str) -> Result<Reply, Failure> {
+        let who = CitizenKey::parse(citizen)
+            .map(|k| k.masked())
+            .unwrap_or_default();
+        let entries = self.inner.store.consents(citizen)?;
+        if entries.is_empty() {
+            return Ok(Reply::text(self.t("consent_none", &[("who", &who)])));
+        }
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                vec![
+                    self.when(e.at),
+                    e.action.clone(),
+                    self.topics_text(&e.topics),
+                    e.channel.clone(),
+                    e.policy_version.clone(),
+                    e.wamid
+                        .as_deref()
+                        .map(|w| WaMessageId::new(w).to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    match (&e.by, &e.note) {
+                        (Some(by), Some(note)) => format!("{by}: {note}"),
+                        _ => "-".into(),
+                    },
+                ]
+            })
+            .collect();
+        let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
+        Ok(Reply {
+            text: self.t("consent_list", &[("who", &who), ("list", &list.join("\n"))]),
+            html: Some(html_table(
+                &[
+                    "when",
+                    "action",
+                    "topics",
+                    "channel",
+                    "policy",
+                    "message",
+                    "by / note",
+                ],
+                &rows,
+            )),
+            ops: vec![],
+        })
+    }
+
+    /// `!subscribe <target> <topics…|all> <note>` / `!unsubscribe <target> [topics…] <note>`.
+    pub(in crate::bridge) fn staff_subscription(
+        &self,
+        p: &Parsed,
+        c: &CommandWork,
+    ) -> Result<Reply, Failure> {
+        let (target, rest) = self.target(&p.args, c)?;
+        let Some(citizen) = target else {
+            return Ok(self.usage(p));
+        };
+        let cfg = &self.inner.config.raw.subscriptions;
+        let mut topics = Vec::new();
+        let mut words = rest.split_whitespace().peekable();
+        while let Some(w) = words.peek() {
+            let f = keywords::fold(w);
+            if keywords::ALL.contains(&f.as_str()) {
+                words.next();
+            } else if let Some(t) = keywords::topic_named(&cfg.topics, &f) {
+                topics.push(t.name.clone());
+                words.next();
+            } else {
+                break;
+            }
+        }
+        let note = words.collect::<Vec<_>>().join(" ");
+        if note.is_empty() {
+            let target = if c.citizen.as_deref() == Some(citizen.as_str()) {
+                "this room".to_owned()
+            } else {
+                "+39…".to_owned()
+            };
+            return Ok(Reply::text(self.t(
+                "staff_sub_note",
+                &[("name", p.spec.name), ("target", &target)],
+            )));
+        }
+        let intent = if p.spec.name == "subscribe" {
+            Intent::Subscribe(topics)
+        } else {
+            Intent::Unsubscribe(topics)
+        };
+        let reply = {
+            let _guard = self
+                .inner
+                .subs_lock
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let mut r = Routed::default();
+            let reply = self.apply_intent(
+                &mut r,
+                &citizen,
+                None,
+                intent,
+                Channel::Staff,
+                Some((&c.sender, &note)),
+            )?;
+            if let Some(portal) = self.inner.store.portal(&citizen)? {
+                let send = Work::BotSend(Box::new(BotSend {
+                    room_id: portal.room_id,
+                    event_id: c.event_id.clone(),
+                    reply: reply.clone(),
+                    next: 0,
+                    in_flight: false,
+                    failures: vec![],
+                }));
+                r.push(&self.inner.store, &citizen, &send);
+            }
+            self.inner.store.commit(r.ops)?;
+            for w in r.wake {
+                self.kick(w);
+            }
+            reply
+        };
+        let who = CitizenKey::parse(&citizen)
+            .map(|k| k.masked())
+            .unwrap_or_default();
+        let said = reply
+            .messages
+            .first()
+            .and_then(|m| m["text"]["body"].as_str())
+            .unwrap_or("");
+        Ok(Reply::text(self.t(
+            "staff_sub_done",
+            &[("who", &who), ("note", &note), ("reply", said)],
+        )))
+    }
+}

@@ -1,0 +1,120 @@
+//! Automatic replies after a citizen's message is in their room: the first-contact welcome,
+//! the out-of-hours (or emergency) notice and the complaints redirect, as decided by the pure `crate::autoreply`, composed
+//! into one message and sent like the keyword answers (`Work::BotSend`), with a notice for
+//! staff. The portal record keeps what the citizen was told.
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::autoreply::{Situation, decide, mentions};
+use crate::bridge::Bridge;
+use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::KeywordReply;
+use crate::hours::{week_lines, when_text};
+use crate::store::PortalRecord;
+
+impl Bridge {
+    /// The automatic reply to the message just bridged, if any; updates `portal`.
+    pub(in crate::bridge) fn auto_reply(
+        &self,
+        portal: &mut PortalRecord,
+        keyword: bool,
+        text: Option<&str>,
+    ) -> Result<Option<KeywordReply>, Failure> {
+        let raw = &self.inner.config.raw;
+        if !raw.autoreply.enabled {
+            return Ok(None);
+        }
+        let schedule = self.inner.config.schedule();
+        let now = Utc::now();
+        let emergency = self.emergency()?;
+        let period = schedule.next_change(now).map(|(t, _)| t.timestamp());
+        let quiet = raw.autoreply.quiet_minutes as i64 * 60;
+        let today = now.with_timezone(&schedule.tz).date_naive().to_string();
+        let complaint = self.complaints_text().is_some()
+            && text.is_some_and(|t| mentions(t, &raw.autoreply.complaint_keywords))
+            && portal.complaint_told.as_deref() != Some(today.as_str());
+        let d = decide(Situation {
+            first_contact: !portal.welcomed,
+            open: schedule.is_open(now),
+            next_opening: period,
+            told_for: portal.closed_told,
+            emergency: emergency.is_some(),
+            staff_recent: portal
+                .last_staff_at
+                .is_some_and(|t| now.timestamp() - t < quiet),
+            keyword,
+            complaint,
+        });
+        if !d.any() {
+            return Ok(None);
+        }
+        let lang = self.inner.texts.lang();
+        let mut parts = Vec::new();
+        if d.welcome {
+            let closed = self.t("hours_closed", &[]);
+            let hours: Vec<String> = week_lines(&schedule, lang, &closed)
+                .into_iter()
+                .filter(|l| !l.ends_with(&closed))
+                .collect();
+            let complaints = match raw.autoreply.complaints_url.as_str() {
+                "" => String::new(),
+                url => self.t("auto_complaints", &[("url", url)]),
+            };
+            let privacy = match raw.policies.privacy.as_str() {
+                "" => String::new(),
+                url => self.t("auto_privacy", &[("url", url)]),
+            };
+            parts.push(self.t(
+                "auto_welcome",
+                &[
+                    ("office", &raw.office.name),
+                    ("hours", &hours.join("; ")),
+                    ("complaints", &complaints),
+                    ("privacy", &privacy),
+                ],
+            ));
+            portal.welcomed = true;
+        }
+        if d.closed {
+            let today = now.with_timezone(&schedule.tz).date_naive();
+            let why = schedule
+                .closed_day(today)
+                .map(|w| format!(" ({w})"))
+                .unwrap_or_default();
+            let when = schedule
+                .next_opening(now)
+                .map(|t| when_text(t, lang))
+                .unwrap_or_default();
+            let numbers = match raw.autoreply.emergency_numbers.as_str() {
+                "" => String::new(),
+                n => self.t("auto_numbers", &[("numbers", n)]),
+            };
+            parts.push(self.t(
+                "auto_closed",
+                &[
+                    ("office", &raw.office.name),
+                    ("why", &why),
+                    ("when", &when),
+                    ("numbers", &numbers),
+                ],
+            ));
+        }
+        if let (true, Some(e)) = (d.emergency, &emergency) {
+            parts.push(self.t("auto_emergency", &[("text", &e.text)]));
+        }
+        if let (true, Some(t)) = (d.complaint, self.complaints_text()) {
+            parts.push(t);
+            portal.complaint_told = Some(today);
+        }
+        if d.closed || d.emergency {
+            portal.closed_told = period;
+        }
+        let text = parts.join("\n\n");
+        Ok(Some(KeywordReply {
+            notice: self.t("auto_notice", &[("reply", &text)]),
+            messages: vec![json!({"type": "text", "text": {"body": text, "preview_url": true}})],
+            channel: "auto".into(),
+        }))
+    }
+}

@@ -1,0 +1,151 @@
+//! Texts staff send with a command instead of typing them: `!eurp` (the complaints app's
+//! address; the name is configurable), `!reply <name>` (a configured `[replies.<name>]`),
+//! `!replies` (the list). They go out through the citizen's queue as if the staff member had
+//! written them, so the window, retries and failure notices apply as to any answer.
+
+use serde_json::json;
+
+use crate::bridge::Bridge;
+use crate::bridge::admin::room::Reply;
+use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::{CommandWork, StaffWork, Work};
+use crate::commands::{Parsed, html_table};
+use crate::store::{Op, now_secs};
+
+impl Bridge {
+    /// Queues `text` to the citizen as a staff message from the command's sender.
+    /// The write that queues `text` to the citizen as if staff had typed it: it goes in the
+    /// same commit as the command's outcome, so a crash between the two cannot send it twice.
+    pub(in crate::bridge) fn queue_as_staff(
+        &self,
+        citizen: &str,
+        room_id: &str,
+        c: &CommandWork,
+        text: &str,
+    ) -> Op {
+        let event = json!({
+            "type": "m.room.message",
+            "event_id": c.event_id,
+            "room_id": room_id,
+            "sender": c.sender,
+            "origin_server_ts": now_secs() * 1000,
+            "content": {"msgtype": "m.text", "body": text},
+        });
+        let work = Work::Staff(StaffWork {
+            event_id: c.event_id.clone(),
+            room_id: room_id.to_owned(),
+            sender: c.sender.clone(),
+            event,
+            in_flight: false,
+            attempts: 0,
+        });
+        self.inner.store.queue_push_op(citizen, &work.to_bytes())
+    }
+
+    /// The complaints redirect, as the automatic reply and `!eurp` send it.
+    pub(in crate::bridge) fn complaints_text(&self) -> Option<String> {
+        match self.inner.config.raw.autoreply.complaints_url.as_str() {
+            "" => None,
+            url => Some(self.t("auto_complaint", &[("url", url)])),
+        }
+    }
+
+    pub(in crate::bridge) fn canned(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
+        let replies = &self.inner.config.raw.replies;
+        if p.spec.name == "replies" {
+            if replies.is_empty() {
+                return Ok(Reply::text(self.t("replies_none", &[])));
+            }
+            let rows: Vec<Vec<String>> = replies
+                .iter()
+                .map(|(k, v)| vec![format!("!reply {k}"), v.text.clone()])
+                .collect();
+            let list: Vec<String> = rows.iter().map(|r| r.join(" — ")).collect();
+            return Ok(Reply {
+                text: self.t("replies_list", &[("list", &list.join("\n"))]),
+                html: Some(html_table(&["command", "text"], &rows)),
+                ops: vec![],
+            });
+        }
+        let text = if p.spec.name == "eurp" {
+            match self.complaints_text() {
+                Some(t) => t,
+                None => return Ok(Reply::text(self.t("eurp_none", &[]))),
+            }
+        } else {
+            let name = p.args.trim();
+            match replies.get(name) {
+                Some(r) => r.text.clone(),
+                None => {
+                    let names: Vec<&str> = replies.keys().map(String::as_str).collect();
+                    return Ok(Reply::text(self.t(
+                        "reply_unknown",
+                        &[("name", name), ("names", &names.join(", "))],
+                    )));
+                }
+            }
+        };
+        let (Some(citizen), Some(portal)) = (
+            c.citizen.as_deref(),
+            match c.citizen.as_deref() {
+                Some(ci) => self.inner.store.portal(ci)?,
+                None => None,
+            },
+        ) else {
+            return Ok(Reply::text(
+                self.t("cmd_wrong_place", &[("name", p.spec.name)]),
+            ));
+        };
+        let queued = self.queue_as_staff(citizen, &portal.room_id, c, &text);
+        Ok(Reply {
+            ops: vec![queued],
+            ..Reply::text(self.t("canned_queued", &[("text", &text)]))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::engine::give_up::tests::{ANNA, bridge_with};
+    use crate::bridge::engine::worker::Step;
+    use crate::store::Store;
+
+    /// `!reply` (like `!eurp` and `!warn`) queues the citizen's message in the commit of the
+    /// command's outcome: until the worker commits that, nothing is queued, so a crash in
+    /// between replays the command without a second message.
+    #[tokio::test]
+    async fn a_ready_reply_is_queued_in_the_commit_of_the_command() {
+        let (bridge, store) =
+            bridge_with("[replies.orari]\ntext = \"L'ufficio è aperto dalle 9 alle 13.\"\n");
+        let c = CommandWork {
+            event_id: "$cmd".into(),
+            room_id: "!portal:x".into(),
+            sender: "@mario:comune.example.it".into(),
+            body: "!reply orari".into(),
+            citizen: Some(ANNA.into()),
+            reply_to: None,
+        };
+        let Step::Then(Work::Notice(n), ops) = bridge.run_command(c).await.unwrap() else {
+            panic!("a notice for staff")
+        };
+        assert!(n.text.contains("L'ufficio è aperto"), "{}", n.text);
+        assert!(
+            store.queue_head(ANNA).unwrap().is_none(),
+            "nothing queued yet"
+        );
+        assert_eq!(Store::queues_pushed(&ops), vec![ANNA.to_owned()]);
+        store.commit(ops).unwrap();
+        let queued = store
+            .queue_head(ANNA)
+            .unwrap()
+            .expect("queued with the outcome");
+        let Ok(Work::Staff(s)) = Work::from_bytes(&queued.body) else {
+            panic!("a staff message")
+        };
+        assert_eq!(
+            s.event["content"]["body"],
+            "L'ufficio è aperto dalle 9 alle 13."
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! The 24-hour window in the bridge: staff messages outside it are held (with a notice) and
+//! released when the citizen writes again; `!template` sends an approved template, which
+//! WhatsApp accepts at any time; the room topic tracks the window, and a sweeper updates it
+//! when a window closes.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tracing::{error, info, warn};
+
+use crate::bridge::Bridge;
+use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::{NoticeWork, StaffWork, Work};
+use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::inbound::txn_id;
+use crate::bridge::portal::window;
+use crate::ids::CitizenKey;
+use crate::store::{Op, PortalRecord, Store, now_secs};
+
+/// How often the sweeper looks for windows that closed.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+impl Bridge {
+    fn template_list(&self) -> String {
+        let t = &self.inner.config.raw.templates;
+        if t.is_empty() {
+            return self.t("templates_none", &[]);
+        }
+        let list: Vec<String> = t
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "!template {k}{} — {}",
+                    " <text>".repeat(v.params),
+                    v.description
+                )
+            })
+            .collect();
+        self.t("templates_list", &[("list", &list.join("\n"))])
+    }
+
+    /// A staff message that cannot go out now: kept aside, with a notice saying why.
+    pub(in crate::bridge) fn hold(&self, s: &StaffWork, citizen: &str) -> Step {
+        let mut held = s.clone();
+        held.in_flight = false;
+        held.attempts = 0;
+        let op = self
+            .inner
+            .store
+            .held_push_op(citizen, &Work::Staff(held).to_bytes());
+        info!(event_id = %s.event_id, "held: the citizen's 24-hour window is closed");
+        let text = self.t("held", &[("templates", &self.template_list())]);
+        Step::Then(
+            Work::Notice(NoticeWork::reply(&s.room_id, &s.event_id, "held", text)),
+            vec![op],
+        )
+    }
+
+    /// `!template <key> [params…]` as the Cloud API template object, or what is wrong.
+    pub(in crate::bridge) fn template_request(&self, args: &str) -> Result<Value, String> {
+        let args = window::split_args(args);
+        let Some(key) = args.first() else {
+            return Err(self.template_list());
+        };
+        let Some(t) = self.inner.config.raw.templates.get(key) else {
+            return Err(self.t(
+                "template_unknown",
+                &[("name", key), ("list", &self.template_list())],
+            ));
+        };
+        let params = &args[1..];
+        if params.len() != t.params {
+            return Err(self.t(
+                "template_params",
+                &[
+                    ("name", key),
+                    ("want", &t.params.to_string()),
+                    ("got", &params.len().to_string()),
+                    ("description", &t.description),
+                ],
+            ));
+        }
+        let mut tpl = json!({"name": t.name, "language": {"code": t.language}});
+        if !params.is_empty() {
+            let p: Vec<Value> = params
+                .iter()
+                .map(|p| json!({"type": "text", "text": p}))
+                .collect();
+            tpl["components"] = json!([{"type": "body", "parameters": p}]);
+        }
+        Ok(tpl)
+    }
+
+    /// Shows the window in the topic when what it shows is out of date by an hour or more.
+    pub(in crate::bridge) async fn refresh_topic(
+        &self,
+        portal: &mut PortalRecord,
+    ) -> Result<Vec<Op>, Failure> {
+        let now = now_secs() as i64;
+        let until = window::until(portal.last_inbound_at).filter(|u| now < *u);
+        let stale = match (portal.topic_until, until) {
+            (None, _) => true,
+            (Some(0), None) => false,
+            (Some(0), Some(_)) | (Some(_), None) => true,
+            (Some(shown), Some(u)) => (u - shown).abs() >= 3600,
+        };
+        if !stale {
+            return Ok(vec![]);
+        }
+        let who = CitizenKey::parse(&portal.citizen)
+            .map(|k| k.masked())
+            .unwrap_or_default();
+        let topic = window::topic(
+            &who,
+            until,
+            now,
+            self.inner.config.timezone(),
+            &self.inner.texts,
+        );
+        self.inner
+            .matrix
+            .set_state(
+                &portal.room_id,
+                "m.room.topic",
+                "",
+                &json!({"topic": topic}),
+            )
+            .await?;
+        portal.topic_until = Some(until.unwrap_or(0));
+        Ok(Store::portal_ops(portal))
+    }
+
+    pub(in crate::bridge) async fn window_topic(&self, citizen: &str) -> Result<Step, Failure> {
+        let Some(mut portal) = self.inner.store.portal(citizen)? else {
+            return Ok(Step::Done(vec![]));
+        };
+        Ok(Step::Done(self.refresh_topic(&mut portal).await?))
+    }
+
+    /// The citizen wrote: their held messages go back into the queue, after a notice.
+    pub(in crate::bridge) fn release_held(
+        &self,
+        portal: &PortalRecord,
+        wamid: &str,
+    ) -> Result<Vec<Op>, Failure> {
+        let store = &self.inner.store;
+        let held = store.held(&portal.citizen)?;
+        if held.is_empty() {
+            return Ok(vec![]);
+        }
+        info!(
+            count = held.len(),
+            "the citizen wrote again: releasing held messages"
+        );
+        let notice = Work::Notice(NoticeWork {
+            room_id: portal.room_id.clone(),
+            html: None,
+            text: self.t("released", &[("count", &held.len().to_string())]),
+            reply_to: None,
+            txn_id: txn_id("release", wamid),
+        });
+        let mut ops = vec![store.queue_push_op(&portal.citizen, &notice.to_bytes())];
+        for item in held {
+            ops.push(Store::held_delete_op(&item));
+            ops.push(store.queue_push_op(&portal.citizen, &item.body));
+        }
+        Ok(ops)
+    }
+
+    /// Every minute: portals whose topic still shows an open window that has closed get a
+    /// `WindowTopic` item (once per closing).
+    pub(in crate::bridge) async fn sweep_windows_forever(&self) {
+        loop {
+            if self.sleep_or_shutdown(SWEEP_EVERY).await {
+                return;
+            }
+            let now = now_secs() as i64;
+            let mut after: Option<String> = None;
+            loop {
+                let page = match self.inner.store.portals_page(after.as_deref(), 256) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        warn!("window sweep: {e}");
+                        break;
+                    }
+                };
+                let Some(last) = page.last() else { break };
+                after = Some(last.citizen.clone());
+                self.sweep_page(page, now);
+            }
+        }
+    }
+
+    /// Queues a topic refresh for each portal whose topic shows a window that has ended. A
+    /// panic on one portal skips that portal (reported once), never the sweeper.
+    fn sweep_page(&self, portals: Vec<crate::store::PortalRecord>, now: i64) {
+        for p in portals {
+            let swept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::failpoint::hit("sweeper.portal", p.citizen.as_bytes());
+                self.sweep_portal(&p, now)
+            }));
+            if swept.is_err() {
+                error!("the window sweep panicked on a portal; it is skipped");
+                self.report_sweep_panic(&p.citizen);
+            }
+        }
+    }
+
+    fn sweep_portal(&self, p: &crate::store::PortalRecord, now: i64) {
+        let Some(shown) = p.topic_until.filter(|u| *u > 0 && now >= *u) else {
+            return;
+        };
+        let mark = format!("t:{}:{shown}", p.citizen);
+        if matches!(self.inner.store.seen(&mark), Ok(true)) {
+            return;
+        }
+        let ops = vec![
+            Store::seen_op(&mark),
+            self.inner
+                .store
+                .queue_push_op(&p.citizen, &Work::WindowTopic.to_bytes()),
+        ];
+        match self.inner.store.commit(ops) {
+            Ok(()) => self.kick(p.citizen.clone()),
+            Err(e) => warn!("window sweep: {e}"),
+        }
+    }
+
+    /// One admin line per portal and run of the bridge (the mark keeps it from repeating).
+    fn report_sweep_panic(&self, citizen: &str) {
+        let mark = format!("sweep-panic:{citizen}");
+        if matches!(self.inner.store.seen(&mark), Ok(true)) {
+            return;
+        }
+        let notice = Work::AdminNotice {
+            text: self.t("sweep_panic", &[("who", &self.whose(citizen))]),
+            txn_id: crate::bridge::portal::inbound::txn_id("sweep-panic", citizen),
+        };
+        let store = &self.inner.store;
+        let ops = vec![
+            Store::seen_op(&mark),
+            store.queue_push_op(crate::bridge::admin::room::ADMIN_QUEUE, &notice.to_bytes()),
+        ];
+        match store.commit(ops) {
+            Ok(()) => self.kick(crate::bridge::admin::room::ADMIN_QUEUE.to_owned()),
+            Err(e) => warn!("window sweep: {e}"),
+        }
+    }
+}

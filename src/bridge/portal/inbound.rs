@@ -1,0 +1,346 @@
+//! Citizen → Matrix: a queued WhatsApp message becomes events from the citizen's ghost in
+//! their portal: media fetched from the Graph API and uploaded to Matrix first, reactions as
+//! annotations (removed ones redacted). Matrix transaction ids derive from the wamid, so a
+//! retry after a crash or timeout yields the same events, never second ones.
+
+use base64::Engine;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tracing::{info, warn};
+
+use crate::bridge::Bridge;
+use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::CitizenWork;
+use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::media::Fetched;
+use crate::convert::{self, Attachment, Reaction, Uploaded, inbound as conv};
+use crate::ids::CitizenKey;
+use crate::store::{Op, PortalRecord, Store};
+use crate::whatsapp::webhook::InboundMessage;
+
+/// The content key under which a ghost's event carries its transaction id.
+const TXN_KEY: &str = "org.sportello.txn";
+
+pub(in crate::bridge) fn txn_id(prefix: &str, id: &str) -> String {
+    format!(
+        "{prefix}.{}",
+        hex::encode(&Sha256::digest(id.as_bytes())[..12])
+    )
+}
+
+/// Does `expected` (base64 as in webhooks, or hex) name the SHA-256 of `bytes`?
+#[cfg(test)]
+fn sha256_matches(expected: &str, bytes: &[u8]) -> bool {
+    digest_matches(expected, &Sha256::digest(bytes))
+}
+
+/// Does `expected` (base64 as in webhooks, or hex) name this SHA-256 digest?
+pub(in crate::bridge) fn digest_matches(expected: &str, digest: &[u8]) -> bool {
+    let decoded = hex::decode(expected)
+        .ok()
+        .filter(|d| d.len() == 32)
+        .or_else(|| {
+            base64::engine::general_purpose::STANDARD
+                .decode(expected)
+                .ok()
+        });
+    decoded.is_some_and(|d| d == digest)
+}
+
+impl Bridge {
+    /// `retried`: an earlier attempt failed, perhaps after the homeserver stored an event
+    /// (see [`Self::ghost_send`]).
+    pub(in crate::bridge) async fn deliver_citizen_message(
+        &self,
+        citizen: &str,
+        c: CitizenWork,
+        retried: bool,
+    ) -> Result<Step, Failure> {
+        let store = &self.inner.store;
+        let Some(key) = CitizenKey::parse(citizen) else {
+            let op = store.dead_letter_op(
+                "queue item for an unreadable citizen key",
+                &serde_json::to_vec(&c.raw).unwrap_or_default(),
+            );
+            return Ok(Step::Done(vec![op]));
+        };
+        let m = c.to_inbound();
+        let mut portal = self
+            .ensure_portal(citizen, &key, m.profile_name.as_deref())
+            .await?;
+        // A citizen first seen by BSUID whose number is now known: answers go to the number.
+        let mut ops = Vec::new();
+        let learned_phone = m.phone.as_ref().filter(|_| portal.phone.is_none());
+        let learned_bsuid = m.bsuid.as_ref().filter(|_| portal.bsuid.is_none());
+        portal.phone = portal
+            .phone
+            .or(learned_phone.map(|p| p.expose().to_owned()));
+        portal.bsuid = portal
+            .bsuid
+            .or(learned_bsuid.map(|b| b.expose().to_owned()));
+        // The latest citizen message (Meta does not guarantee order): what staff typing
+        // marks, and when the 24-hour window started. Meta's own `system` messages (a number
+        // change …) were not written by the citizen: no window, no automatic reply.
+        let written = m.kind != "system";
+        let at = m.timestamp.unwrap_or(crate::store::now_secs() as i64);
+        if written && portal.last_inbound_at.is_none_or(|prev| at >= prev) {
+            portal.last_inbound = Some(m.id.expose().to_owned());
+            portal.last_inbound_at = Some(at);
+        }
+        if written {
+            self.invite_back(&mut portal).await;
+        }
+        ops.extend(self.refresh_topic(&mut portal).await?);
+        ops.extend(Store::portal_ops(&portal));
+        if let Some(r) = conv::reaction(&m) {
+            ops.extend(self.citizen_reaction(&portal, &m, r, retried).await?);
+            return Ok(Step::Done(ops));
+        }
+        let reply_to = match &m.context.reply_to {
+            Some(w) => store.event_for_wamid(w.expose())?.map(|r| r.event_id),
+            None => None,
+        };
+        let media = self.fetch_media(&m, &portal).await?;
+        let attachment = match &media {
+            Fetched::Uploaded(u) => Attachment::Uploaded(u),
+            Fetched::Missing => Attachment::Missing,
+            Fetched::TooLarge { size, limit } => Attachment::TooLarge {
+                size: *size,
+                limit: *limit,
+            },
+        };
+        let mut events =
+            convert::citizen_to_matrix(&m, reply_to.as_deref(), attachment, &self.inner.texts);
+        if c.keyword.is_some() {
+            // Answered by the bot: staff see it as a notice, not as a question.
+            for ev in events
+                .iter_mut()
+                .filter(|e| e.content["msgtype"] == "m.text")
+            {
+                ev.content["msgtype"] = json!("m.notice");
+            }
+        }
+        let mut first = None;
+        for (i, ev) in events.iter().enumerate() {
+            let txn = if i == 0 {
+                txn_id("wa", m.id.expose())
+            } else {
+                txn_id("wa", &format!("{}#{i}", m.id.expose()))
+            };
+            let event_id = self
+                .ghost_send(&portal, ev.event_type, &txn, &ev.content, retried)
+                .await?;
+            first.get_or_insert(event_id);
+        }
+        if let Some(event_id) = &first {
+            info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
+            ops.extend(Store::message_ops(m.id.expose(), &portal.room_id, event_id));
+        }
+        if crate::bridge::portal::window::is_open(
+            portal.last_inbound_at,
+            crate::store::now_secs() as i64,
+        ) {
+            ops.extend(self.release_held(&portal, m.id.expose())?);
+        }
+        let reply = match c.keyword {
+            Some(k) => Some(*k),
+            None if !written => None,
+            None => {
+                let auto = self.auto_reply(&mut portal, false, m.text_body())?;
+                if auto.is_some() {
+                    ops.extend(Store::portal_ops(&portal));
+                }
+                auto
+            }
+        };
+        if let (Some(reply), Some(event_id)) = (reply, first) {
+            let send = crate::bridge::engine::item::BotSend {
+                room_id: portal.room_id.clone(),
+                event_id,
+                reply,
+                next: 0,
+                in_flight: false,
+                failures: vec![],
+            };
+            return Ok(Step::Then(
+                crate::bridge::engine::item::Work::BotSend(Box::new(send)),
+                ops,
+            ));
+        }
+        Ok(Step::Done(ops))
+    }
+
+    /// Sends as the citizen's ghost. Every event carries its transaction id (`TXN_KEY`): the
+    /// homeserver forgets an appservice's transaction ids when it restarts, so a send whose
+    /// answer was lost to a restart would make a second event. On a retry the room's latest
+    /// events are searched for it first. The one repair: a ghost refused (it left or was
+    /// kicked) rejoins and the send is tried once more; a second refusal is final.
+    async fn ghost_send(
+        &self,
+        portal: &PortalRecord,
+        event_type: &str,
+        txn: &str,
+        content: &serde_json::Value,
+        retried: bool,
+    ) -> Result<String, Failure> {
+        let m = &self.inner.matrix;
+        let mut content = content.clone();
+        content[TXN_KEY] = json!(txn);
+        if retried && let Some(id) = self.event_with_txn(&portal.room_id, txn).await? {
+            info!("an earlier attempt reached the homeserver; not sent again");
+            return Ok(id);
+        }
+        let content = &content;
+        let send = || {
+            m.send(
+                Some(&portal.ghost),
+                &portal.room_id,
+                event_type,
+                txn,
+                content,
+            )
+        };
+        let sent = send().await;
+        // Test-only: the homeserver stored the event but its answer never came back.
+        if sent.is_ok()
+            && crate::failpoint::fires("ghost.answer_lost", content.to_string().as_bytes())
+        {
+            return Err(Failure::transient("the homeserver's answer was lost"));
+        }
+        match sent {
+            Err(e) if e.errcode() == Some("M_FORBIDDEN") => {
+                warn!("the ghost cannot post in its room; rejoining it");
+                if let Err(j) = m.join(&portal.ghost, &portal.room_id).await {
+                    warn!("the ghost could not rejoin: {j}");
+                    // A passing failure of the join is worth another round; a refusal is not.
+                    if crate::bridge::engine::failure::matrix_class(&j)
+                        == crate::bridge::engine::failure::Class::Transient
+                    {
+                        return Err(j.into());
+                    }
+                }
+                Ok(send().await?)
+            }
+            r => Ok(r?),
+        }
+    }
+
+    /// The event of the room's latest that carries this transaction id, if any.
+    async fn event_with_txn(&self, room_id: &str, txn: &str) -> Result<Option<String>, Failure> {
+        let recent = self.inner.matrix.recent_events(room_id, 50).await?;
+        Ok(recent
+            .iter()
+            .find(|e| e["content"][TXN_KEY] == txn)
+            .and_then(|e| e["event_id"].as_str())
+            .map(str::to_owned))
+    }
+
+    /// Fetches the attachment (or builds the contacts' vCard) and uploads it as the ghost.
+    /// `None` when there is none, or when WhatsApp cannot give it (the room gets a notice).
+    async fn fetch_media(
+        &self,
+        m: &InboundMessage,
+        portal: &PortalRecord,
+    ) -> Result<Fetched, Failure> {
+        if m.kind == "contacts" {
+            let Some((filename, vcf)) = conv::contacts_vcf(m) else {
+                return Ok(Fetched::Missing);
+            };
+            let size = vcf.len() as u64;
+            let mxc = self
+                .inner
+                .matrix
+                .upload(
+                    Some(&portal.ghost),
+                    &filename,
+                    "text/vcard",
+                    vcf.into_bytes(),
+                )
+                .await?;
+            return Ok(Fetched::Uploaded(Uploaded {
+                mxc,
+                mime: "text/vcard".into(),
+                size,
+                filename,
+            }));
+        }
+        let Some(r) = conv::media_ref(m) else {
+            return Ok(Fetched::Missing);
+        };
+        self.fetch_citizen_media(m, &r, portal).await
+    }
+
+    /// WhatsApp keeps one reaction per person per message: a new one replaces the old.
+    async fn citizen_reaction(
+        &self,
+        portal: &PortalRecord,
+        m: &InboundMessage,
+        r: Reaction,
+        retried: bool,
+    ) -> Result<Vec<Op>, Failure> {
+        let store = &self.inner.store;
+        let target = match &r {
+            Reaction::Add { target, .. } | Reaction::Remove { target } => target.clone(),
+        };
+        let key = format!("c:{}", target.expose());
+        let mut ops = Vec::new();
+        if let Some(old) = store.reaction(&key)? {
+            self.inner
+                .matrix
+                .redact(
+                    Some(&portal.ghost),
+                    &portal.room_id,
+                    &old,
+                    &txn_id("unreact", &format!("{}|{old}", m.id.expose())),
+                )
+                .await?;
+            ops.push(Store::reaction_delete_op(&key));
+        }
+        let Reaction::Add { emoji, .. } = r else {
+            return Ok(ops);
+        };
+        let Some(t) = store.event_for_wamid(target.expose())? else {
+            let text = self.t("reacted_elsewhere", &[("emoji", &emoji)]);
+            let content = json!({"msgtype": "m.notice", "body": text});
+            self.ghost_send(
+                portal,
+                "m.room.message",
+                &txn_id("wa", m.id.expose()),
+                &content,
+                retried,
+            )
+            .await?;
+            return Ok(ops);
+        };
+        let content = json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": t.event_id, "key": emoji}});
+        let event_id = self
+            .ghost_send(
+                portal,
+                "m.reaction",
+                &txn_id("wa", m.id.expose()),
+                &content,
+                retried,
+            )
+            .await?;
+        ops.push(Store::reaction_op(&key, &event_id));
+        Ok(ops)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_hash_in_base64_or_hex_must_match() {
+        let bytes = b"photo of a pothole";
+        let digest = Sha256::digest(bytes);
+        assert!(sha256_matches(
+            &base64::engine::general_purpose::STANDARD.encode(digest),
+            bytes
+        ));
+        assert!(sha256_matches(&hex::encode(digest), bytes));
+        assert!(!sha256_matches(&hex::encode(digest), b"another photo"));
+        assert!(!sha256_matches("4654+8g=", bytes));
+    }
+}

@@ -1,0 +1,329 @@
+//! Staff → WhatsApp: a queued Matrix event from a portal becomes a Graph API send. Meta has
+//! no idempotency key, so the item is marked in flight (committed) before the call; an item
+//! found in flight after a crash is reported to staff, never sent twice. Every outcome that
+//! is not a delivery becomes a notice replying to the staff message.
+
+use tracing::{error, info, warn};
+
+use crate::bridge::Bridge;
+use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::{NoticeWork, StaffWork, Work};
+use crate::bridge::engine::worker::Step;
+use crate::config::Signature;
+use crate::convert;
+use crate::convert::outbound::{check_media, media_object};
+use crate::convert::{MediaOut, Outbound, Refusal};
+use crate::ids::{CitizenKey, WaMessageId};
+use crate::matrix::types::{StaffEvent, StaffKind, staff_event};
+use crate::store::{PortalRecord, QueueItem, Store};
+use crate::whatsapp::Handling;
+use serde_json::{Value, json};
+
+/// Failure Graph failures tolerated before the staff member is told it was not sent.
+const MAX_ATTEMPTS: u32 = 10;
+
+impl Bridge {
+    fn notice_for(&self, s: &StaffWork, text: String) -> Step {
+        Step::Then(
+            Work::Notice(NoticeWork::reply(&s.room_id, &s.event_id, "notice", text)),
+            vec![],
+        )
+    }
+
+    async fn signature(&self, sender: &str) -> Option<String> {
+        let c = &self.inner.config.raw;
+        match c.bridge.signature {
+            Signature::None => None,
+            Signature::Office => Some(c.office.name.clone()),
+            Signature::Staff => Some(
+                self.inner
+                    .matrix
+                    .displayname(sender)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| {
+                        sender
+                            .trim_start_matches('@')
+                            .split(':')
+                            .next()
+                            .unwrap_or(sender)
+                            .to_owned()
+                    }),
+            ),
+        }
+    }
+
+    /// The portal and the citizen's address: the phone number when known, else the BSUID.
+    pub(in crate::bridge) fn recipient(
+        &self,
+        room_id: &str,
+    ) -> Result<Option<(PortalRecord, CitizenKey)>, Failure> {
+        let portal = self.inner.store.portal_by_room(room_id)?;
+        Ok(portal.and_then(|p| p.address().map(|to| (p, to))))
+    }
+
+    /// Fetches a staff attachment from Matrix and uploads it to the Graph API; returns the
+    /// Cloud API object to send, or the step that ends the item (a notice).
+    async fn prepare_media(
+        &self,
+        s: &StaffWork,
+        m: &MediaOut,
+    ) -> Result<Result<Value, Step>, Failure> {
+        let bytes = match self.inner.matrix.download(&m.mxc).await {
+            Ok((b, _)) => b,
+            Err(e) if e.is_transient() => return Err(e.into()),
+            Err(e) => {
+                warn!(event_id = %s.event_id, "a staff attachment cannot be downloaded: {e}");
+                return Ok(Err(self.notice_for(s, self.t("attachment_unreadable", &[]))));
+            }
+        };
+        if let Err(refusal) = check_media(m.kind, &m.mime, Some(bytes.len() as u64)) {
+            return Ok(Err(self.notice_for(
+                s,
+                self.t("not_sent", &[("reason", &refusal.text(&self.inner.texts))]),
+            )));
+        }
+        match self
+            .inner
+            .graph
+            .upload_media(bytes, &m.mime, &m.filename)
+            .await
+        {
+            Ok(id) => Ok(Ok(media_object(m, &id))),
+            Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
+                Err(Failure::transient(e.to_string()))
+            }
+            Err(e) => Ok(Err(self.notice_for(
+                s,
+                self.t(
+                    "not_delivered",
+                    &[("reason", &e.explain(&self.inner.texts))],
+                ),
+            ))),
+        }
+    }
+
+    pub(in crate::bridge) async fn send_staff_message(
+        &self,
+        item: &QueueItem,
+        s: StaffWork,
+    ) -> Result<Step, Failure> {
+        let store = &self.inner.store;
+        let Some(ev) = staff_event(&s.event) else {
+            return Ok(Step::Done(vec![]));
+        };
+        if !self.inner.config.is_staff(&s.sender) {
+            if !matches!(ev, StaffEvent::Message(_)) {
+                return Ok(Step::Done(vec![]));
+            }
+            info!(sender = %s.sender, "message from a non-staff user not relayed");
+            let text = self.t("not_staff", &[("sender", &s.sender)]);
+            return Ok(self.notice_for(&s, text));
+        }
+        if s.in_flight {
+            warn!(event_id = %s.event_id, "a send was interrupted by a restart; its outcome is unknown");
+            return Ok(self.notice_for(&s, self.t("unknown_outcome", &[])));
+        }
+        // A staff member is answering: automatic replies keep quiet for a while, whatever
+        // becomes of this message (sent, held, refused).
+        if s.attempts == 0
+            && let Some(mut p) = store.portal_by_room(&s.room_id)?
+        {
+            p.last_staff_at = Some(crate::store::now_secs() as i64);
+            store.commit(Store::portal_ops(&p))?;
+        }
+        let Some((portal, to)) = self.recipient(&s.room_id)? else {
+            return Ok(self.notice_for(&s, self.t("no_number", &[])));
+        };
+        if store.block(&portal.citizen)?.is_some() {
+            return Ok(self.notice_for(&s, self.t("blocked_refused", &[])));
+        }
+        let mut after = Vec::new();
+        // `!template <key> [params…]`: an approved template, accepted at any time.
+        let template = match &ev {
+            StaffEvent::Message(m) if m.kind == StaffKind::Text => m
+                .body
+                .trim_start()
+                .strip_prefix("!template")
+                .map(str::to_owned),
+            _ => None,
+        };
+        if let Some(args) = template {
+            return match self.template_request(&args) {
+                Ok(tpl) => {
+                    self.send_marked(item, s, &portal, &to, "template", tpl, None, vec![])
+                        .await
+                }
+                Err(why) => Ok(self.notice_for(&s, why)),
+            };
+        }
+        let now = crate::store::now_secs() as i64;
+        if !matches!(ev, StaffEvent::Poll)
+            && !crate::bridge::portal::window::is_open(portal.last_inbound_at, now)
+        {
+            if matches!(ev, StaffEvent::Message(_)) {
+                return Ok(self.hold(&s, &portal.citizen));
+            }
+            // Reactions and their removal only make sense now; say so instead of holding.
+            return Ok(self.notice_for(&s, self.t("reaction_window_closed", &[])));
+        }
+        let (kind, body, reply_to): (&str, Value, Option<String>) = match ev {
+            StaffEvent::Poll => {
+                let why = Refusal::Poll.text(&self.inner.texts);
+                return Ok(self.notice_for(&s, self.t("not_sent", &[("reason", &why)])));
+            }
+            StaffEvent::Redaction { redacts } => {
+                let key = format!("s:{redacts}");
+                if let Some(wamid) = store.reaction(&key)? {
+                    after.push(Store::reaction_delete_op(&key));
+                    ("reaction", json!({"message_id": wamid, "emoji": ""}), None)
+                } else if store.wamid_for_event(&redacts)?.is_some() {
+                    let mut step = self.notice_for(
+                        &s,
+                        self.t(
+                            "deleted_here",
+                            &[("reason", &Refusal::Delete.text(&self.inner.texts))],
+                        ),
+                    );
+                    if let Step::Then(Work::Notice(n), _) = &mut step {
+                        n.reply_to = None;
+                    }
+                    return Ok(step);
+                } else {
+                    return Ok(Step::Done(vec![]));
+                }
+            }
+            StaffEvent::Reaction { target, key } => match store.wamid_for_event(&target)? {
+                Some(wamid) => {
+                    after.push(Store::reaction_op(&format!("s:{}", s.event_id), &wamid));
+                    ("reaction", json!({"message_id": wamid, "emoji": key}), None)
+                }
+                None => return Ok(Step::Done(vec![])),
+            },
+            StaffEvent::Message(msg) => {
+                let signature = self.signature(&s.sender).await;
+                let out = match convert::staff_to_outbound(&msg, signature.as_deref()) {
+                    Ok(o) => o,
+                    Err(refusal) => {
+                        let why = refusal.text(&self.inner.texts);
+                        return Ok(self.notice_for(&s, self.t("not_sent", &[("reason", &why)])));
+                    }
+                };
+                let reply = msg.reply_to.clone();
+                match out {
+                    Outbound::Text(t) => ("text", json!({"body": t, "preview_url": false}), reply),
+                    Outbound::Location {
+                        latitude,
+                        longitude,
+                        name,
+                    } => {
+                        let mut o = json!({"latitude": latitude, "longitude": longitude});
+                        if let Some(n) = name {
+                            o["name"] = json!(n);
+                        }
+                        ("location", o, reply)
+                    }
+                    Outbound::Media(m) => match self.prepare_media(&s, &m).await? {
+                        Ok(o) => (m.kind, o, reply),
+                        Err(step) => return Ok(step),
+                    },
+                }
+            }
+        };
+        let reply_to = match reply_to {
+            Some(ev) => store.wamid_for_event(&ev)?.map(WaMessageId::new),
+            None => None,
+        };
+        self.send_marked(item, s, &portal, &to, kind, body, reply_to, after)
+            .await
+    }
+
+    /// Marks the item in flight (committed), sends, and turns the answer into the outcome.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_marked(
+        &self,
+        item: &QueueItem,
+        mut s: StaffWork,
+        portal: &PortalRecord,
+        to: &CitizenKey,
+        kind: &str,
+        body: Value,
+        reply_to: Option<WaMessageId>,
+        after: Vec<crate::store::Op>,
+    ) -> Result<Step, Failure> {
+        let store = &self.inner.store;
+        s.in_flight = true;
+        store.commit(vec![Store::queue_update_op(
+            item,
+            Work::Staff(s.clone()).to_bytes(),
+        )])?;
+        match self
+            .inner
+            .graph
+            .send(to, kind, body, reply_to.as_ref())
+            .await
+        {
+            Ok(sent) => {
+                info!(event_id = %s.event_id, wamid = %sent.id, kind, "staff message accepted by WhatsApp");
+                let mut ops = after;
+                if kind != "reaction" {
+                    ops.extend(Store::message_ops(
+                        sent.id.expose(),
+                        &s.room_id,
+                        &s.event_id,
+                    ));
+                }
+                ops.push(Store::status_op(sent.id.expose(), "accepted"));
+                Ok(Step::Done(ops))
+            }
+            Err(e) if e.code() == Some(131047) && kind != "template" => {
+                // The window closed (our clock and Meta's disagree, or the citizen blocked
+                // the office): hold it like any message outside the window.
+                Ok(self.hold(&s, &portal.citizen))
+            }
+            Err(e) => {
+                s.in_flight = false;
+                match e.handling() {
+                    h @ (Handling::Retry | Handling::Recipient)
+                        if s.attempts + 1 < MAX_ATTEMPTS =>
+                    {
+                        let t = Failure::transient(e.to_string());
+                        // 131056 (pair rate limit): wait 4^X seconds, X = attempts so far.
+                        let t = if h == Handling::Recipient {
+                            t.after(std::time::Duration::from_secs(4u64.pow(s.attempts.min(5))))
+                        } else {
+                            t
+                        };
+                        s.attempts += 1;
+                        Err(t.with_update(Work::Staff(s)))
+                    }
+                    Handling::Retry | Handling::Recipient => Ok(self.notice_for(
+                        &s,
+                        self.t(
+                            "not_delivered_after",
+                            &[
+                                ("attempts", &MAX_ATTEMPTS.to_string()),
+                                ("reason", &e.explain(&self.inner.texts)),
+                            ],
+                        ),
+                    )),
+                    h => {
+                        if matches!(h, Handling::Halt | Handling::Bug) {
+                            error!(event_id = %s.event_id, "WhatsApp refused a send ({h:?}): {}", crate::ids::mask_text(&e.to_string()));
+                        } else {
+                            warn!(event_id = %s.event_id, "WhatsApp refused a send: {}", crate::ids::mask_text(&e.to_string()));
+                        }
+                        Ok(self.notice_for(
+                            &s,
+                            self.t(
+                                "not_delivered",
+                                &[("reason", &e.explain(&self.inner.texts))],
+                            ),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Portals: one Matrix room per citizen, with the citizen's ghost, the office staff, and a
+//! place in the bot's "WhatsApp" space. Only the citizen's own worker creates their portal,
+//! so simultaneous first messages cannot create two rooms; the room alias (in the bridge's
+//! exclusive namespace) makes creation safe to repeat after a crash.
+
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+use crate::bridge::Bridge;
+use crate::bridge::engine::failure::{Class, Failure, matrix_class};
+use crate::convert;
+use crate::ids::CitizenKey;
+use crate::matrix::MatrixError;
+use crate::store::{PortalRecord, Store};
+
+impl Bridge {
+    fn ghost_localpart(&self, key: &CitizenKey) -> String {
+        format!(
+            "{}{}",
+            self.inner.config.raw.appservice.ghost_prefix,
+            key.ghost_suffix()
+        )
+    }
+
+    fn user_id(&self, localpart: &str) -> String {
+        format!(
+            "@{localpart}:{}",
+            self.inner.config.raw.homeserver.server_name
+        )
+    }
+
+    /// Power levels: staff talk and manage the room, the ghost only talks. The bot is the
+    /// creator, which in room version 12 must not be listed (creators have unlimited power).
+    fn power_levels(&self, ghost: Option<&str>) -> Value {
+        let office = &self.inner.config.raw.office;
+        let mut users = serde_json::Map::new();
+        for s in &office.staff {
+            users.insert(s.clone(), json!(50));
+        }
+        for a in &office.admins {
+            users.insert(a.clone(), json!(100));
+        }
+        if let Some(g) = ghost {
+            users.insert(g.to_owned(), json!(0));
+        }
+        json!({
+            "users": users, "users_default": 0, "events_default": 0, "state_default": 50,
+            "invite": 50, "kick": 50, "ban": 50, "redact": 50,
+            "events": {"m.room.power_levels": 100, "m.room.tombstone": 100, "m.room.encryption": 100,
+                       "m.room.name": 50, "m.room.topic": 50}
+        })
+    }
+
+    /// Creates the room, or adopts it if a previous attempt created it (alias in use).
+    async fn create_or_adopt(
+        &self,
+        alias_local: &str,
+        mut body: Value,
+    ) -> Result<String, MatrixError> {
+        body["room_alias_name"] = json!(alias_local);
+        match self.inner.matrix.create_room(&body).await {
+            Ok(id) => Ok(id),
+            Err(e) if e.errcode() == Some("M_ROOM_IN_USE") => {
+                let alias = format!(
+                    "#{alias_local}:{}",
+                    self.inner.config.raw.homeserver.server_name
+                );
+                match self.inner.matrix.resolve_alias(&alias).await? {
+                    Some(id) => Ok(id),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The bot's space that groups the citizen rooms (created once).
+    async fn ensure_space(&self) -> Result<String, MatrixError> {
+        let _guard = self.inner.space_lock.lock().await;
+        if let Ok(Some(id)) = self.inner.store.meta("space_room_id") {
+            return Ok(id);
+        }
+        let raw = &self.inner.config.raw;
+        let body = json!({
+            "name": raw.bridge.space_name,
+            "topic": self.t("space_topic", &[("office", &raw.office.name)]),
+            "preset": "private_chat",
+            "visibility": "private",
+            "creation_content": {"type": "m.space"},
+            "power_level_content_override": self.power_levels(None),
+        });
+        let id = self
+            .create_or_adopt(&format!("{}space", raw.appservice.ghost_prefix), body)
+            .await?;
+        self.invite_staff(&id, "space").await;
+        if let Err(e) = self
+            .inner
+            .store
+            .commit(vec![Store::meta_op("space_room_id", &id)])
+        {
+            warn!("could not record the space: {e}");
+        }
+        info!(room_id = %id, "created the WhatsApp space");
+        Ok(id)
+    }
+
+    /// The citizen's portal, created on first use. Also keeps the ghost's name current.
+    pub(in crate::bridge) async fn ensure_portal(
+        &self,
+        citizen: &str,
+        key: &CitizenKey,
+        profile_name: Option<&str>,
+    ) -> Result<PortalRecord, Failure> {
+        let store = &self.inner.store;
+        let raw = &self.inner.config.raw;
+        let existing = store.portal(citizen)?;
+        if let Some(mut p) = existing {
+            if let Some(name) = profile_name
+                && p.profile_name.as_deref() != Some(name)
+            {
+                p.profile_name = Some(name.to_owned());
+                self.name_portal(&p, false).await?;
+                store.commit(Store::portal_ops(&p))?;
+                info!(room_id = %p.room_id, "citizen's profile name changed; ghost and room renamed");
+            }
+            return Ok(p);
+        }
+        let localpart = self.ghost_localpart(key);
+        let ghost = self.user_id(&localpart);
+        self.inner.matrix.register(&localpart).await?;
+        self.inner
+            .matrix
+            .set_displayname(&ghost, &convert::ghost_displayname(profile_name, key))
+            .await?;
+        let space = self.ensure_space().await?;
+        let server = &raw.homeserver.server_name;
+        let body = json!({
+            "name": convert::room_name(&raw.bridge.room_name_template, profile_name, key),
+            "topic": self.t("portal_topic", &[("who", &key.masked())]),
+            "preset": "private_chat",
+            "visibility": "private",
+            "invite": [ghost],
+            "initial_state": [{"type": "m.space.parent", "state_key": space, "content": {"via": [server], "canonical": true}}],
+            "power_level_content_override": self.power_levels(Some(&ghost)),
+        });
+        let room_id = {
+            let _slot = self.inner.portal_pace.slot().await;
+            self.create_or_adopt(&localpart, body.clone()).await?
+        };
+        let room_id = match self.inner.matrix.join(&ghost, &room_id).await {
+            Ok(()) => room_id,
+            // The one repair: a room whose creation the homeserver never finished (it went
+            // down mid-way) keeps its alias but cannot be joined. The alias is freed and the
+            // room created again.
+            Err(e) if matrix_class(&e) == Class::Permanent => {
+                warn!("the portal's room cannot be joined ({e}); creating it again");
+                let alias = format!("#{localpart}:{server}");
+                self.inner.matrix.delete_alias(&alias).await?;
+                let _slot = self.inner.portal_pace.slot().await;
+                let room_id = self.create_or_adopt(&localpart, body).await?;
+                self.inner.matrix.join(&ghost, &room_id).await?;
+                room_id
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let staff_missing = self.invite_staff(&room_id, citizen).await;
+        self.inner
+            .matrix
+            .set_state(&space, "m.space.child", &room_id, &json!({"via": [server]}))
+            .await?;
+        let p = PortalRecord {
+            profile_name: profile_name.map(str::to_owned),
+            phone: match key {
+                CitizenKey::Phone(p) => Some(p.expose().to_owned()),
+                _ => None,
+            },
+            bsuid: match key {
+                CitizenKey::Bsuid(b) => Some(b.expose().to_owned()),
+                _ => None,
+            },
+            staff_missing,
+            ..PortalRecord::new(citizen, &room_id, &ghost)
+        };
+        store.commit(Store::portal_ops(&p))?;
+        info!(room_id = %p.room_id, "portal created");
+        Ok(p)
+    }
+
+    /// Names the ghost and the room after the citizen's profile name and where they are
+    /// reached now (the room with the blocked mark when `blocked`).
+    pub(in crate::bridge) async fn name_portal(
+        &self,
+        p: &PortalRecord,
+        blocked: bool,
+    ) -> Result<(), Failure> {
+        let Some(key) = crate::bridge::portal::identity::reached_at(Some(p), &p.citizen) else {
+            return Ok(());
+        };
+        let profile = p.profile_name.as_deref();
+        self.inner
+            .matrix
+            .set_displayname(&p.ghost, &convert::ghost_displayname(profile, &key))
+            .await?;
+        let template = &self.inner.config.raw.bridge.room_name_template;
+        let name = convert::room_name(template, profile, &key);
+        let name = if blocked { format!("⛔ {name}") } else { name };
+        self.inner
+            .matrix
+            .set_state(&p.room_id, "m.room.name", "", &json!({"name": name}))
+            .await?;
+        Ok(())
+    }
+}
