@@ -10,6 +10,7 @@
 
 pub mod autoreply;
 pub mod bridge;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod convert;

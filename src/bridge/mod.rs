@@ -45,7 +45,7 @@ pub struct Bridge {
 }
 
 struct Inner {
-    config: Config,
+    config: Arc<Config>,
     store: Store,
     matrix: MatrixClient,
     graph: GraphClient,
@@ -54,7 +54,9 @@ struct Inner {
     /// Citizens whose worker is running.
     running: Mutex<HashSet<String>>,
     /// The office's texts (language + overrides).
-    texts: crate::texts::Texts,
+    texts: Arc<crate::texts::Texts>,
+    /// Hours, automatic and ready replies.
+    office: office::Office,
     /// When a typing indicator was last sent, per portal room.
     typing_sent: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     /// Serialises creation of the shared rooms (the space, the admin room).
@@ -76,6 +78,17 @@ struct Inner {
 
 impl Bridge {
     pub fn new(config: Config, store: Store, shutdown: watch::Receiver<bool>) -> Bridge {
+        Bridge::with_clock(config, store, shutdown, Arc::new(crate::clock::SystemClock))
+    }
+
+    /// A bridge reading the time from `clock` (tests pin it).
+    pub fn with_clock(
+        config: Config,
+        store: Store,
+        shutdown: watch::Receiver<bool>,
+        clock: crate::clock::SharedClock,
+    ) -> Bridge {
+        let config = Arc::new(config);
         let raw = &config.raw;
         let matrix = MatrixClient::new(&raw.homeserver.url, &raw.appservice.as_token);
         let graph = GraphClient::new(
@@ -85,7 +98,8 @@ impl Bridge {
             &raw.whatsapp.access_token,
             Duration::from_secs(raw.whatsapp.request_timeout_secs),
         );
-        let texts = config.texts();
+        let texts = Arc::new(config.texts());
+        let office = office::Office::new(config.clone(), store.clone(), texts.clone(), clock);
         let portal_pace = engine::pace::PortalPace::new(raw.bridge.new_portals_per_minute as usize);
         let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
         Bridge {
@@ -98,6 +112,7 @@ impl Bridge {
                 running: Mutex::new(HashSet::new()),
                 typing_sent: Mutex::new(Default::default()),
                 texts,
+                office,
                 space_lock: tokio::sync::Mutex::new(()),
                 subs_lock: Mutex::new(()),
                 broadcasts_running: Mutex::new(HashSet::new()),

@@ -414,6 +414,20 @@ impl Config {
     }
 
     /// The office hours (validated with the rest of the file).
+    /// A moment (unix seconds) as the office reads it: `dd/mm/yyyy hh:mm`, office time.
+    pub fn local_stamp(&self, at: u64) -> String {
+        use chrono::TimeZone;
+        chrono::Utc
+            .timestamp_opt(at as i64, 0)
+            .single()
+            .map(|t| {
+                t.with_timezone(&self.timezone())
+                    .format("%d/%m/%Y %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn schedule(&self) -> crate::hours::Schedule {
         self.raw
             .hours

@@ -3,8 +3,8 @@
 //! `!drop <id>` (discard it). Every run is audited like any command.
 
 use crate::bridge::Bridge;
-use crate::bridge::admin::room::{ADMIN_QUEUE, Reply};
 use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::{ADMIN_QUEUE, Reply};
 use crate::commands::{Parsed, html_table};
 use crate::ids::{CitizenKey, mask_text};
 use crate::store::{DeadLetter, Origin, Source, Store, now_secs};
@@ -109,7 +109,12 @@ impl Bridge {
                 if reason.chars().count() > 160 {
                     reason = reason.chars().take(159).collect::<String>() + "…";
                 }
-                vec![d.seq.to_string(), self.when(d.received_at), from, reason]
+                vec![
+                    d.seq.to_string(),
+                    self.inner.config.local_stamp(d.received_at),
+                    from,
+                    reason,
+                ]
             })
             .collect();
         let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();

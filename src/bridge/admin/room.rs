@@ -6,41 +6,21 @@
 
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::item::{CommandWork, NoticeWork, Work};
+use crate::bridge::engine::item::{CommandWork, NoticeWork, Reply, Work};
 use crate::bridge::engine::worker::Step;
-use crate::bridge::portal::inbound::txn_id;
+use crate::bridge::portal::outbound::queue_as_staff;
 use crate::bridge::portal::window;
 use crate::commands::{self, Line, Parsed, Who, html_table};
 use crate::convert;
 use crate::ids::{CitizenKey, WaId, mask_text};
 use crate::matrix::MatrixError;
-use crate::store::{AuditEntry, BlockRecord, Op, Store, now_secs};
-
-/// The queue key of the admin room's commands (never a citizen key: no `p:`/`b:`).
-pub(in crate::bridge) const ADMIN_QUEUE: &str = "admin";
-
-/// What a command answers: text, optional HTML, and writes to commit with it.
-pub(in crate::bridge) struct Reply {
-    pub text: String,
-    pub html: Option<String>,
-    pub ops: Vec<Op>,
-}
-
-impl Reply {
-    pub(in crate::bridge) fn text(text: String) -> Reply {
-        Reply {
-            text,
-            html: None,
-            ops: vec![],
-        }
-    }
-}
+use crate::matrix::txn_id;
+use crate::store::{AuditEntry, BlockRecord, Store, now_secs};
 
 impl Bridge {
     pub(in crate::bridge) fn admin_room_id(&self) -> Option<String> {
@@ -116,14 +96,6 @@ impl Bridge {
                 return;
             }
         }
-    }
-
-    pub(in crate::bridge) fn when(&self, at: u64) -> String {
-        let tz = self.inner.config.timezone();
-        Utc.timestamp_opt(at as i64, 0)
-            .single()
-            .map(|t| t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string())
-            .unwrap_or_default()
     }
 
     pub(in crate::bridge) async fn run_command(&self, c: CommandWork) -> Result<Step, Failure> {
@@ -204,7 +176,7 @@ impl Bridge {
                     .iter()
                     .map(|e| {
                         vec![
-                            self.when(e.at),
+                            self.inner.config.local_stamp(e.at),
                             e.who.clone(),
                             e.room.clone(),
                             e.command.clone(),
@@ -231,7 +203,12 @@ impl Bridge {
                     .iter()
                     .map(|(c, b)| {
                         let who = CitizenKey::parse(c).map(|k| k.masked()).unwrap_or_default();
-                        vec![who, b.reason.clone(), b.by.clone(), self.when(b.at)]
+                        vec![
+                            who,
+                            b.reason.clone(),
+                            b.by.clone(),
+                            self.inner.config.local_stamp(b.at),
+                        ]
                     })
                     .collect();
                 let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
@@ -252,8 +229,8 @@ impl Bridge {
                     (Some(citizen), _) => self.unblock(&citizen, &c.sender).await?,
                 }
             }
-            "hours" => self.hours_command(p, c, is_admin).await?,
-            "eurp" | "reply" | "replies" => self.canned(p, c)?,
+            "hours" => self.inner.office.hours_command(p, c, is_admin).await?,
+            "eurp" | "reply" | "replies" => self.inner.office.canned(p, c)?,
             "queues" | "deadletters" | "retry" | "drop" => self.queue_command(p).await?,
             _ => self.execute_news(p, c).await?,
         })
@@ -382,7 +359,14 @@ impl Bridge {
         let Some(portal) = self.inner.store.portal(citizen)? else {
             return Ok(Reply::text(self.t("warn_no_portal", &[("who", &who)])));
         };
-        let queued = self.queue_as_staff(citizen, &portal.room_id, c, &policies.code_of_conduct);
+        let queued = queue_as_staff(
+            &self.inner.store,
+            citizen,
+            &portal.room_id,
+            c,
+            &policies.code_of_conduct,
+            now_secs(),
+        );
         let version = policies.versions().1;
         Ok(Reply {
             ops: vec![queued],

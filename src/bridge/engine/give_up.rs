@@ -7,10 +7,10 @@
 use tracing::info;
 
 use crate::bridge::Bridge;
-use crate::bridge::admin::room::ADMIN_QUEUE;
+use crate::bridge::engine::item::ADMIN_QUEUE;
 use crate::bridge::engine::item::{NoticeWork, Work};
-use crate::bridge::portal::inbound::txn_id;
 use crate::ids::CitizenKey;
+use crate::matrix::txn_id;
 use crate::store::{Origin, QueueItem, Store, StoreError};
 
 /// Where an item's failure is explained, and what it was, in words for staff.

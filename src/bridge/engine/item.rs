@@ -7,6 +7,9 @@ use serde_json::Value;
 use crate::ids::{Bsuid, WaId, WaMessageId};
 use crate::whatsapp::webhook::{Context, InboundMessage};
 
+/// The queue key of the admin room's commands and notices (never a citizen key: no `p:`/`b:`).
+pub(in crate::bridge) const ADMIN_QUEUE: &str = "admin";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "work", rename_all = "snake_case")]
 pub enum Work {
@@ -191,7 +194,7 @@ impl NoticeWork {
             text,
             html: None,
             reply_to: Some(event_id.to_owned()),
-            txn_id: crate::bridge::portal::inbound::txn_id(kind, event_id),
+            txn_id: crate::matrix::txn_id(kind, event_id),
         }
     }
 }
@@ -202,5 +205,23 @@ impl Work {
     }
     pub fn from_bytes(b: &[u8]) -> Result<Work, serde_json::Error> {
         serde_json::from_slice(b)
+    }
+}
+
+/// What a command answers: text, optional HTML, and writes to commit with it (the command's
+/// outcome and anything it queues, in one commit).
+pub(in crate::bridge) struct Reply {
+    pub text: String,
+    pub html: Option<String>,
+    pub ops: Vec<crate::store::Op>,
+}
+
+impl Reply {
+    pub(in crate::bridge) fn text(text: String) -> Reply {
+        Reply {
+            text,
+            html: None,
+            ops: vec![],
+        }
     }
 }

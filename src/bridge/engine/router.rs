@@ -451,7 +451,7 @@ impl Bridge {
                         citizen: None,
                         reply_to,
                     });
-                    r.push(store, crate::bridge::admin::room::ADMIN_QUEUE, &work);
+                    r.push(store, crate::bridge::engine::item::ADMIN_QUEUE, &work);
                 }
                 continue;
             }

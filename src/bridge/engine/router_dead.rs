@@ -45,11 +45,11 @@ impl Bridge {
         let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let notice = Work::AdminNotice {
             text: self.t(key, &args),
-            txn_id: crate::bridge::portal::inbound::txn_id("dead", &format!("{seq}|{reason}")),
+            txn_id: crate::matrix::txn_id("dead", &format!("{seq}|{reason}")),
         };
         r.push(
             &self.inner.store,
-            crate::bridge::admin::room::ADMIN_QUEUE,
+            crate::bridge::engine::item::ADMIN_QUEUE,
             &notice,
         );
     }

@@ -9,9 +9,9 @@ use tracing::warn;
 
 use crate::bridge::Bridge;
 use crate::bridge::admin::queues::age_words;
-use crate::bridge::admin::room::ADMIN_QUEUE;
+use crate::bridge::engine::item::ADMIN_QUEUE;
 use crate::bridge::engine::item::Work;
-use crate::bridge::portal::inbound::txn_id;
+use crate::matrix::txn_id;
 use crate::store::{QueueSummary, Store, now_secs};
 
 const WATCH_EVERY: Duration = Duration::from_secs(60);

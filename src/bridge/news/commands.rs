@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::bridge::Bridge;
-use crate::bridge::admin::room::Reply;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::CommandWork;
+use crate::bridge::engine::item::Reply;
 use crate::commands::{Parsed, html_table};
 use crate::convert::outbound::{Outbound, check_media, staff_to_outbound};
 use crate::keywords;
@@ -357,7 +357,7 @@ impl Bridge {
                     self.state_text(b.state),
                     format!("{sent}/{}", b.audience),
                     b.created_by.clone(),
-                    self.when(b.created_at),
+                    self.inner.config.local_stamp(b.created_at),
                     text,
                 ]
             })

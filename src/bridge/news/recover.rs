@@ -131,13 +131,13 @@ impl Bridge {
                     ("id", &id.to_string()),
                 ],
             ),
-            txn_id: crate::bridge::portal::inbound::txn_id("bc-panic", &id.to_string()),
+            txn_id: crate::matrix::txn_id("bc-panic", &id.to_string()),
         };
         store.commit(vec![
             dead,
-            store.queue_push_op(crate::bridge::admin::room::ADMIN_QUEUE, &line.to_bytes()),
+            store.queue_push_op(crate::bridge::engine::item::ADMIN_QUEUE, &line.to_bytes()),
         ])?;
-        self.kick(crate::bridge::admin::room::ADMIN_QUEUE.to_owned());
+        self.kick(crate::bridge::engine::item::ADMIN_QUEUE.to_owned());
         Ok(Err(INTERNAL))
     }
 }

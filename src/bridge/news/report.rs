@@ -12,7 +12,7 @@ use tracing::warn;
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::news::sender::Pace;
-use crate::bridge::portal::inbound::txn_id;
+use crate::matrix::txn_id;
 use crate::store::{Broadcast, BroadcastState, Store, now_secs};
 
 /// The progress message's pacing, kept by the sender.

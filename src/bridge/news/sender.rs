@@ -161,7 +161,7 @@ impl Bridge {
                     "bc_attachment_failed",
                     &[("id", &b.id.to_string()), ("reason", &reason)],
                 );
-                let txn = crate::bridge::portal::inbound::txn_id("bcattach", &format!("{}", b.id));
+                let txn = crate::matrix::txn_id("bcattach", &format!("{}", b.id));
                 self.post_or_edit(None, &txn, &text).await?;
             }
         }

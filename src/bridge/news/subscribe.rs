@@ -262,10 +262,7 @@ impl Bridge {
                 text,
                 html: None,
                 reply_to: None,
-                txn_id: crate::bridge::portal::inbound::txn_id(
-                    "pref",
-                    &format!("{citizen}|{stop}|{}", now_secs()),
-                ),
+                txn_id: crate::matrix::txn_id("pref", &format!("{citizen}|{stop}|{}", now_secs())),
             });
             r.push(&self.inner.store, citizen, &work);
         }

@@ -5,8 +5,8 @@
 use std::sync::PoisonError;
 
 use crate::bridge::Bridge;
-use crate::bridge::admin::room::Reply;
 use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::Reply;
 use crate::bridge::engine::item::{BotSend, CommandWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::commands::{Parsed, html_table};
@@ -66,7 +66,7 @@ impl Bridge {
             .iter()
             .map(|e| {
                 vec![
-                    self.when(e.at),
+                    self.inner.config.local_stamp(e.at),
                     e.action.clone(),
                     self.topics_text(&e.topics),
                     e.channel.clone(),

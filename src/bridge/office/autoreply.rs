@@ -3,17 +3,16 @@
 //! into one message and sent like the keyword answers (`Work::BotSend`), with a notice for
 //! staff. The portal record keeps what the citizen was told.
 
-use chrono::Utc;
 use serde_json::json;
 
 use crate::autoreply::{Situation, decide, mentions};
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::KeywordReply;
+use crate::bridge::office::Office;
 use crate::hours::{week_lines, when_text};
 use crate::store::PortalRecord;
 
-impl Bridge {
+impl Office {
     /// The automatic reply to the message just bridged, if any; updates `portal`.
     pub(in crate::bridge) fn auto_reply(
         &self,
@@ -21,12 +20,12 @@ impl Bridge {
         keyword: bool,
         text: Option<&str>,
     ) -> Result<Option<KeywordReply>, Failure> {
-        let raw = &self.inner.config.raw;
+        let raw = &self.config.raw;
         if !raw.autoreply.enabled {
             return Ok(None);
         }
-        let schedule = self.inner.config.schedule();
-        let now = Utc::now();
+        let schedule = self.config.schedule();
+        let now = self.clock.now();
         let emergency = self.emergency()?;
         let period = schedule.next_change(now).map(|(t, _)| t.timestamp());
         let quiet = raw.autoreply.quiet_minutes as i64 * 60;
@@ -49,7 +48,7 @@ impl Bridge {
         if !d.any() {
             return Ok(None);
         }
-        let lang = self.inner.texts.lang();
+        let lang = self.texts.lang();
         let mut parts = Vec::new();
         if d.welcome {
             let closed = self.t("hours_closed", &[]);

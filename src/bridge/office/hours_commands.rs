@@ -2,16 +2,15 @@
 //! change, and the emergency mode admins switch on (with a message) and off. The mode is kept
 //! in the store; every switch is in the audit log like any command.
 
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use crate::bridge::Bridge;
-use crate::bridge::admin::room::Reply;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::CommandWork;
+use crate::bridge::engine::item::Reply;
+use crate::bridge::office::Office;
 use crate::commands::Parsed;
 use crate::hours::{week_lines, when_text};
-use crate::store::{Store, now_secs};
+use crate::store::Store;
 
 /// The emergency mode, as stored under `meta/emergency`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -21,10 +20,9 @@ pub struct Emergency {
     pub at: u64,
 }
 
-impl Bridge {
+impl Office {
     pub(in crate::bridge) fn emergency(&self) -> Result<Option<Emergency>, Failure> {
         Ok(self
-            .inner
             .store
             .meta("emergency")?
             .filter(|v| !v.is_empty())
@@ -62,7 +60,7 @@ impl Bridge {
             let e = Emergency {
                 text: text.to_owned(),
                 by: c.sender.clone(),
-                at: now_secs(),
+                at: self.clock.unix(),
             };
             let json = serde_json::to_string(&e).expect("serialisable");
             return Ok(Reply {
@@ -70,14 +68,15 @@ impl Bridge {
                 ..Reply::text(self.t("hours_emergency_on", &[("text", text)]))
             });
         }
-        Ok(Reply::text(self.hours_text(Utc::now())?))
+        Ok(Reply::text(self.hours_text()?))
     }
 
-    /// The schedule and the office's state at `now`, for `!hours`.
-    fn hours_text(&self, now: chrono::DateTime<Utc>) -> Result<String, Failure> {
-        let config = &self.inner.config;
+    /// The schedule and the office's state now, for `!hours`.
+    pub(super) fn hours_text(&self) -> Result<String, Failure> {
+        let now = self.clock.now();
+        let config = &self.config;
         let s = config.schedule();
-        let lang = self.inner.texts.lang();
+        let lang = self.texts.lang();
         let week = week_lines(&s, lang, &self.t("hours_closed", &[])).join("\n");
         let mut extra = String::new();
         if !s.local_holidays.is_empty() {
@@ -86,7 +85,7 @@ impl Bridge {
                 .iter()
                 .map(|(m, d, name)| format!("{d:02}/{m:02} {name}"))
                 .collect();
-            extra += &self.t("hours_local", &[("list", &list.join(", "))]);
+            extra.push_str(&self.t("hours_local", &[("list", &list.join(", "))]));
         }
         let today = now.with_timezone(&s.tz).date_naive();
         let upcoming: Vec<String> = s
@@ -103,7 +102,7 @@ impl Bridge {
             })
             .collect();
         if !upcoming.is_empty() {
-            extra += &self.t("hours_closures", &[("list", &upcoming.join("; "))]);
+            extra.push_str(&self.t("hours_closures", &[("list", &upcoming.join("; "))]));
         }
         let mut state = match s.next_change(now) {
             Some((t, false)) => self.t("hours_open_now", &[("until", &when_text(t, lang))]),
@@ -120,10 +119,14 @@ impl Bridge {
             None => String::new(),
         };
         if let Some(e) = self.emergency()? {
-            state += &self.t(
+            state.push_str(&self.t(
                 "hours_emergency",
-                &[("by", &e.by), ("at", &self.when(e.at)), ("text", &e.text)],
-            );
+                &[
+                    ("by", &e.by),
+                    ("at", &self.config.local_stamp(e.at)),
+                    ("text", &e.text),
+                ],
+            ));
         }
         let tz = config.raw.office.timezone.clone();
         Ok(self.t(

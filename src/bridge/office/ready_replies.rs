@@ -3,55 +3,24 @@
 //! `!replies` (the list). They go out through the citizen's queue as if the staff member had
 //! written them, so the window, retries and failure notices apply as to any answer.
 
-use serde_json::json;
-
-use crate::bridge::Bridge;
-use crate::bridge::admin::room::Reply;
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::item::{CommandWork, StaffWork, Work};
+use crate::bridge::engine::item::CommandWork;
+use crate::bridge::engine::item::Reply;
+use crate::bridge::office::Office;
+use crate::bridge::portal::outbound::queue_as_staff;
 use crate::commands::{Parsed, html_table};
-use crate::store::{Op, now_secs};
 
-impl Bridge {
-    /// Queues `text` to the citizen as a staff message from the command's sender.
-    /// The write that queues `text` to the citizen as if staff had typed it: it goes in the
-    /// same commit as the command's outcome, so a crash between the two cannot send it twice.
-    pub(in crate::bridge) fn queue_as_staff(
-        &self,
-        citizen: &str,
-        room_id: &str,
-        c: &CommandWork,
-        text: &str,
-    ) -> Op {
-        let event = json!({
-            "type": "m.room.message",
-            "event_id": c.event_id,
-            "room_id": room_id,
-            "sender": c.sender,
-            "origin_server_ts": now_secs() * 1000,
-            "content": {"msgtype": "m.text", "body": text},
-        });
-        let work = Work::Staff(StaffWork {
-            event_id: c.event_id.clone(),
-            room_id: room_id.to_owned(),
-            sender: c.sender.clone(),
-            event,
-            in_flight: false,
-            attempts: 0,
-        });
-        self.inner.store.queue_push_op(citizen, &work.to_bytes())
-    }
-
+impl Office {
     /// The complaints redirect, as the automatic reply and `!eurp` send it.
     pub(in crate::bridge) fn complaints_text(&self) -> Option<String> {
-        match self.inner.config.raw.autoreply.complaints_url.as_str() {
+        match self.config.raw.autoreply.complaints_url.as_str() {
             "" => None,
             url => Some(self.t("auto_complaint", &[("url", url)])),
         }
     }
 
     pub(in crate::bridge) fn canned(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
-        let replies = &self.inner.config.raw.replies;
+        let replies = &self.config.raw.replies;
         if p.spec.name == "replies" {
             if replies.is_empty() {
                 return Ok(Reply::text(self.t("replies_none", &[])));
@@ -88,7 +57,7 @@ impl Bridge {
         let (Some(citizen), Some(portal)) = (
             c.citizen.as_deref(),
             match c.citizen.as_deref() {
-                Some(ci) => self.inner.store.portal(ci)?,
+                Some(ci) => self.store.portal(ci)?,
                 None => None,
             },
         ) else {
@@ -96,7 +65,14 @@ impl Bridge {
                 self.t("cmd_wrong_place", &[("name", p.spec.name)]),
             ));
         };
-        let queued = self.queue_as_staff(citizen, &portal.room_id, c, &text);
+        let queued = queue_as_staff(
+            &self.store,
+            citizen,
+            &portal.room_id,
+            c,
+            &text,
+            self.clock.unix(),
+        );
         Ok(Reply {
             ops: vec![queued],
             ..Reply::text(self.t("canned_queued", &[("text", &text)]))
@@ -108,6 +84,7 @@ impl Bridge {
 mod tests {
     use super::*;
     use crate::bridge::engine::give_up::tests::{ANNA, bridge_with};
+    use crate::bridge::engine::item::Work;
     use crate::bridge::engine::worker::Step;
     use crate::store::Store;
 

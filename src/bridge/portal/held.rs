@@ -12,9 +12,9 @@ use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{NoticeWork, StaffWork, Work};
 use crate::bridge::engine::worker::Step;
-use crate::bridge::portal::inbound::txn_id;
 use crate::bridge::portal::window;
 use crate::ids::CitizenKey;
+use crate::matrix::txn_id;
 use crate::store::{Op, PortalRecord, Store, now_secs};
 
 /// How often the sweeper looks for windows that closed.
@@ -234,15 +234,15 @@ impl Bridge {
         }
         let notice = Work::AdminNotice {
             text: self.t("sweep_panic", &[("who", &self.whose(citizen))]),
-            txn_id: crate::bridge::portal::inbound::txn_id("sweep-panic", citizen),
+            txn_id: crate::matrix::txn_id("sweep-panic", citizen),
         };
         let store = &self.inner.store;
         let ops = vec![
             Store::seen_op(&mark),
-            store.queue_push_op(crate::bridge::admin::room::ADMIN_QUEUE, &notice.to_bytes()),
+            store.queue_push_op(crate::bridge::engine::item::ADMIN_QUEUE, &notice.to_bytes()),
         ];
         match store.commit(ops) {
-            Ok(()) => self.kick(crate::bridge::admin::room::ADMIN_QUEUE.to_owned()),
+            Ok(()) => self.kick(crate::bridge::engine::item::ADMIN_QUEUE.to_owned()),
             Err(e) => warn!("window sweep: {e}"),
         }
     }

@@ -5,7 +5,6 @@
 
 use base64::Engine;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
 use crate::bridge::Bridge;
@@ -21,16 +20,12 @@ use crate::whatsapp::webhook::InboundMessage;
 /// The content key under which a ghost's event carries its transaction id.
 const TXN_KEY: &str = "org.sportello.txn";
 
-pub(in crate::bridge) fn txn_id(prefix: &str, id: &str) -> String {
-    format!(
-        "{prefix}.{}",
-        hex::encode(&Sha256::digest(id.as_bytes())[..12])
-    )
-}
+use crate::matrix::txn_id;
 
 /// Does `expected` (base64 as in webhooks, or hex) name the SHA-256 of `bytes`?
 #[cfg(test)]
 fn sha256_matches(expected: &str, bytes: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
     digest_matches(expected, &Sha256::digest(bytes))
 }
 
@@ -146,7 +141,10 @@ impl Bridge {
             Some(k) => Some(*k),
             None if !written => None,
             None => {
-                let auto = self.auto_reply(&mut portal, false, m.text_body())?;
+                let auto = self
+                    .inner
+                    .office
+                    .auto_reply(&mut portal, false, m.text_body())?;
                 if auto.is_some() {
                     ops.extend(Store::portal_ops(&portal));
                 }
@@ -330,6 +328,7 @@ impl Bridge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn media_hash_in_base64_or_hex_must_match() {

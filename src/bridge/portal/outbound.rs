@@ -7,7 +7,7 @@ use tracing::{error, info, warn};
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::item::{NoticeWork, StaffWork, Work};
+use crate::bridge::engine::item::{CommandWork, NoticeWork, StaffWork, Work};
 use crate::bridge::engine::worker::Step;
 use crate::config::Signature;
 use crate::convert;
@@ -15,7 +15,7 @@ use crate::convert::outbound::{check_media, media_object};
 use crate::convert::{MediaOut, Outbound, Refusal};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::matrix::types::{StaffEvent, StaffKind, staff_event};
-use crate::store::{PortalRecord, QueueItem, Store};
+use crate::store::{Op, PortalRecord, QueueItem, Store};
 use crate::whatsapp::Handling;
 use serde_json::{Value, json};
 
@@ -326,4 +326,33 @@ impl Bridge {
             }
         }
     }
+}
+
+/// The write that queues `text` to the citizen as if staff had typed it: it goes in the
+/// same commit as the command's outcome, so a crash between the two cannot send it twice.
+pub(in crate::bridge) fn queue_as_staff(
+    store: &Store,
+    citizen: &str,
+    room_id: &str,
+    c: &CommandWork,
+    text: &str,
+    now: u64,
+) -> Op {
+    let event = json!({
+        "type": "m.room.message",
+        "event_id": c.event_id,
+        "room_id": room_id,
+        "sender": c.sender,
+        "origin_server_ts": now * 1000,
+        "content": {"msgtype": "m.text", "body": text},
+    });
+    let work = Work::Staff(StaffWork {
+        event_id: c.event_id.clone(),
+        room_id: room_id.to_owned(),
+        sender: c.sender.clone(),
+        event,
+        in_flight: false,
+        attempts: 0,
+    });
+    store.queue_push_op(citizen, &work.to_bytes())
 }

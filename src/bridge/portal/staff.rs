@@ -13,8 +13,8 @@ use crate::bridge::engine::failure::{Class, Failure, matrix_class};
 use crate::bridge::engine::item::{NoticeWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
-use crate::bridge::portal::inbound::txn_id;
 use crate::matrix::MatrixError;
+use crate::matrix::txn_id;
 use crate::matrix::types::{Membership, TxnEvent};
 use crate::store::{PortalRecord, Store, StoreError};
 
