@@ -17,6 +17,7 @@ mod graph_client;
 mod hours;
 mod identity;
 mod kinds;
+mod layers;
 mod news;
 mod portal;
 mod resilience;

@@ -5,6 +5,7 @@
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{ADMIN_QUEUE, Reply};
+use crate::bridge::engine::stall::age_words;
 use crate::commands::{Parsed, html_table};
 use crate::ids::{CitizenKey, mask_text};
 use crate::store::{DeadLetter, Origin, Source, Store, now_secs};
@@ -158,28 +159,5 @@ impl Bridge {
                 self.t("dead_letter_not_retryable", &[("id", &id)]),
             )),
         }
-    }
-}
-
-/// A waiting time in words: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`.
-pub(in crate::bridge) fn age_words(secs: u64) -> String {
-    match secs {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 => format!("{} min", s / 60),
-        s if s < 86400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
-        s => format!("{} d {} h", s / 86400, s % 86400 / 3600),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::age_words;
-
-    #[test]
-    fn ages_in_words() {
-        assert_eq!(age_words(45), "45 s");
-        assert_eq!(age_words(12 * 60 + 5), "12 min");
-        assert_eq!(age_words(3 * 3600 + 5 * 60), "3 h 5 min");
-        assert_eq!(age_words(2 * 86400 + 4 * 3600), "2 d 4 h");
     }
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 use tracing::warn;
 
 use crate::bridge::Bridge;
-use crate::bridge::admin::queues::age_words;
 use crate::bridge::engine::item::ADMIN_QUEUE;
 use crate::bridge::engine::item::Work;
 use crate::matrix::txn_id;
@@ -90,6 +89,16 @@ impl Bridge {
     }
 }
 
+/// A waiting time in words: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`.
+pub(in crate::bridge) fn age_words(secs: u64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 86400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s => format!("{} d {} h", s / 86400, s % 86400 / 3600),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +152,13 @@ mod tests {
         // The next head item, stuck too, is a new alert.
         store.commit(vec![Store::queue_done_op(&head)]).unwrap();
         assert_eq!(bridge.check_stalls(now + 30 * 60).unwrap(), 1);
+    }
+
+    #[test]
+    fn ages_in_words() {
+        assert_eq!(age_words(45), "45 s");
+        assert_eq!(age_words(12 * 60 + 5), "12 min");
+        assert_eq!(age_words(3 * 3600 + 5 * 60), "3 h 5 min");
+        assert_eq!(age_words(2 * 86400 + 4 * 3600), "2 d 4 h");
     }
 }

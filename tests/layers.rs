@@ -1,0 +1,172 @@
+//! The import directions of ARCHITECTURE.md, checked: every file under `src/` may name only
+//! the modules its lines in the "Allowed directions" block allow.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const FEATURES: [&str; 5] = ["engine", "portal", "news", "office", "admin"];
+
+/// `module → allowed targets`, from the block between the `layers` markers.
+fn rules(architecture: &str) -> BTreeMap<String, Vec<String>> {
+    let begin = architecture
+        .find("<!-- layers: begin -->")
+        .expect("the layers block");
+    let end = architecture
+        .find("<!-- layers: end -->")
+        .expect("the end of the layers block");
+    architecture[begin..end]
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(m, _)| !m.starts_with("<!--"))
+        .map(|(m, t)| {
+            (
+                m.trim().to_owned(),
+                t.split_whitespace().map(str::to_owned).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The modules a file's code names: `crate::x` as `x`, `crate::bridge::<feature>` as
+/// `bridge/<feature>`. Comments are not code.
+fn targets(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        let mut rest = line;
+        while let Some(i) = rest.find("crate::") {
+            rest = &rest[i + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let target = match name.as_str() {
+                "bridge" => {
+                    let after = rest["bridge".len()..].strip_prefix("::").unwrap_or("");
+                    let sub: String = after
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if FEATURES.contains(&sub.as_str()) {
+                        format!("bridge/{sub}")
+                    } else {
+                        "bridge".to_owned()
+                    }
+                }
+                "" => continue,
+                n => n.to_owned(),
+            };
+            if !out.contains(&target) {
+                out.push(target);
+            }
+        }
+    }
+    out
+}
+
+/// What is wrong with one file (`path` relative to `src/`, with `/`): targets no covering
+/// line allows, or no covering line at all.
+fn problems(rules: &BTreeMap<String, Vec<String>>, path: &str, code: &str) -> Vec<String> {
+    let covering: Vec<&Vec<String>> = rules
+        .iter()
+        .filter(|(m, _)| path == m.as_str() || path.starts_with(&format!("{m}/")))
+        .map(|(_, t)| t)
+        .collect();
+    if covering.is_empty() {
+        return vec![format!(
+            "{path}: no line of ARCHITECTURE.md's allowed directions covers it"
+        )];
+    }
+    if covering.iter().any(|t| t.iter().any(|x| x == "*")) {
+        return vec![];
+    }
+    let own = path.split('/').next().unwrap_or("").trim_end_matches(".rs");
+    let mut wrong = Vec::new();
+    if path.starts_with("bridge/") && code.contains("super::super::") {
+        wrong.push(format!(
+            "{path}: names a module through super::super:: (use crate:: paths)"
+        ));
+    }
+    for t in targets(code) {
+        let own_feature = path
+            .strip_prefix("bridge/")
+            .and_then(|p| p.split('/').next())
+            .is_some_and(|f| t == format!("bridge/{f}"));
+        if t == own || own_feature || covering.iter().any(|allowed| allowed.contains(&t)) {
+            continue;
+        }
+        wrong.push(format!("{path} uses {t}, which its layer may not"));
+    }
+    wrong
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_module_imports_only_in_the_allowed_directions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let architecture =
+        std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let rules = rules(&architecture);
+    let src = root.join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 50, "the sources were found");
+    let mut wrong = Vec::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let code = std::fs::read_to_string(f).unwrap();
+        wrong.extend(problems(&rules, &rel, &code));
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports against ARCHITECTURE.md:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// The check itself: it sees a feature calling back up, an outer module reaching into the
+/// bridge, a file no line covers, and lets the allowed directions through.
+#[test]
+fn the_check_finds_imports_against_the_rules() {
+    let rules = rules(
+        "<!-- layers: begin -->\nbridge: store\nbridge/portal: bridge/engine\nbridge/admin: bridge/portal\nmatrix:\n<!-- layers: end -->",
+    );
+    let portal = "use crate::bridge::engine::item::Work;\nuse crate::store::Store;\n";
+    assert!(problems(&rules, "bridge/portal/inbound.rs", portal).is_empty());
+    let upward = "use crate::bridge::admin::room::Reply;\n// crate::bridge::news in a comment\n";
+    assert_eq!(
+        problems(&rules, "bridge/portal/inbound.rs", upward),
+        vec!["bridge/portal/inbound.rs uses bridge/admin, which its layer may not"]
+    );
+    assert_eq!(
+        problems(&rules, "matrix/client.rs", "use crate::whatsapp::Graph;").len(),
+        1
+    );
+    assert_eq!(
+        problems(&rules, "matrix/client.rs", "use crate::matrix::types;").len(),
+        0
+    );
+    assert_eq!(problems(&rules, "newthing.rs", "").len(), 1);
+    assert_eq!(
+        problems(
+            &rules,
+            "bridge/portal/x.rs",
+            "use super::super::admin::room;"
+        )
+        .len(),
+        1
+    );
+}
