@@ -90,7 +90,7 @@ pub async fn run(
     let grace = std::time::Duration::from_secs(
         bridge.config().raw.whatsapp.request_timeout_secs.max(30) + 5,
     );
-    if !bridge.workers_stopped(grace).await {
+    if !bridge.stopped(grace).await {
         warn!("some citizens' workers did not stop in time; their items resume at the next start");
     }
     Ok(())

@@ -74,6 +74,10 @@ struct Inner {
     /// Broadcasts whose sender runs.
     broadcasts_running: Mutex<HashSet<u64>>,
     shutdown: watch::Receiver<bool>,
+    /// Never sent on: dropped with the last handle, which closes `gone` (see `stopped`).
+    _alive: tokio::sync::mpsc::Sender<std::convert::Infallible>,
+    /// Closes when every handle is gone (taken once, by `stopped`).
+    gone: Mutex<Option<tokio::sync::mpsc::Receiver<std::convert::Infallible>>>,
 }
 
 impl Bridge {
@@ -102,6 +106,7 @@ impl Bridge {
         let office = office::Office::new(config.clone(), store.clone(), texts.clone(), clock);
         let portal_pace = engine::pace::PortalPace::new(raw.bridge.new_portals_per_minute as usize);
         let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
+        let (alive, gone) = tokio::sync::mpsc::channel(1);
         Bridge {
             inner: Arc::new(Inner {
                 config,
@@ -121,6 +126,8 @@ impl Bridge {
                 busy,
                 upload_limit: tokio::sync::Mutex::new(None),
                 shutdown,
+                _alive: alive,
+                gone: Mutex::new(Some(gone)),
             }),
         }
     }

@@ -73,25 +73,22 @@ impl Bridge {
         }
     }
 
-    /// Waits (up to `grace`) until no worker runs and no other task holds the bridge (so the
-    /// store file is released when `run` returns); true if they all stopped.
-    pub async fn workers_stopped(&self, grace: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + grace;
-        loop {
-            let idle = self
-                .inner
-                .running
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .is_empty();
-            if idle && std::sync::Arc::strong_count(&self.inner) == 1 {
-                return true;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    /// Lets go of this handle and waits (up to `grace`) until every task holding the bridge
+    /// (workers, senders, sweepers) has ended, so the store file is released when `run`
+    /// returns; true if they all stopped. The signal is the closing of the channel whose
+    /// only sender lives in the shared state: it closes when the last handle drops.
+    pub async fn stopped(self, grace: Duration) -> bool {
+        let rx = self
+            .inner
+            .gone
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(self);
+        let Some(mut rx) = rx else {
+            return false;
+        };
+        tokio::time::timeout(grace, rx.recv()).await.is_ok()
     }
 
     fn stop_worker(&self, citizen: &str) {
