@@ -80,6 +80,12 @@ struct Inner {
     gone: Mutex<Option<tokio::sync::mpsc::Receiver<std::convert::Infallible>>>,
 }
 
+/// Every command staff can type, as declared by the features (for the parser's properties).
+#[cfg(test)]
+pub(crate) fn command_specs() -> &'static [&'static crate::commands::CommandSpec] {
+    admin::commands::specs()
+}
+
 impl Bridge {
     pub fn new(config: Config, store: Store, shutdown: watch::Receiver<bool>) -> Bridge {
         Bridge::with_clock(config, store, shutdown, Arc::new(crate::clock::SystemClock))

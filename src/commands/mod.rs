@@ -1,6 +1,8 @@
-//! Commands staff type in Element: each declared once (name, arguments, one-line help, who
-//! may run it, where), parsed here, and `!help` generated from the declarations. Pure: the
-//! bridge runs them (`bridge/admin/room.rs`), so permissions and parsing are tested without I/O.
+//! Commands staff type in Element: what a declaration says (name, arguments, one-line help,
+//! who may run it, where), parsing a line against the declarations, and `!help` generated
+//! from them. Pure: each feature of the bridge declares its own commands with their handlers
+//! (`bridge/engine/command.rs` has the shape, `bridge/admin/commands.rs` the whole table), so
+//! permissions and parsing are tested without I/O.
 
 /// Who may run a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,171 +32,6 @@ pub struct CommandSpec {
     pub place: Where,
 }
 
-/// Every command, in the order `!help` lists them.
-pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "help",
-        args: "",
-        help: "list the commands you can use here",
-        who: Who::Staff,
-        place: Where::Both,
-    },
-    CommandSpec {
-        name: "template",
-        args: "<key> [parameters…]",
-        help: "send an approved template to this citizen (works outside the 24-hour window)",
-        who: Who::Staff,
-        place: Where::Portal,
-    },
-    CommandSpec {
-        name: "reply",
-        args: "<name>",
-        help: "send this citizen a configured reply ([replies.<name>] in the config)",
-        who: Who::Staff,
-        place: Where::Portal,
-    },
-    CommandSpec {
-        name: "replies",
-        args: "",
-        help: "list the configured replies",
-        who: Who::Staff,
-        place: Where::Both,
-    },
-    CommandSpec {
-        name: "eurp",
-        args: "",
-        help: "send this citizen the address of the complaints web app (the name is configurable)",
-        who: Who::Staff,
-        place: Where::Portal,
-    },
-    CommandSpec {
-        name: "warn",
-        args: "<number|this room>",
-        help: "send the citizen the code of conduct (before blocking)",
-        who: Who::Staff,
-        place: Where::Both,
-    },
-    CommandSpec {
-        name: "block",
-        args: "<number|this room> <reason>",
-        help: "stop a number: nothing bridged either way, blocked at Meta when allowed",
-        who: Who::Admin,
-        place: Where::Both,
-    },
-    CommandSpec {
-        name: "unblock",
-        args: "<number|this room>",
-        help: "lift a block (also at Meta)",
-        who: Who::Admin,
-        place: Where::Both,
-    },
-    CommandSpec {
-        name: "blocked",
-        args: "",
-        help: "list blocked numbers with reason, who and when",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "subscribers",
-        args: "[topic]",
-        help: "how many citizens follow each news topic (or one topic)",
-        who: Who::Staff,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "consent",
-        args: "<number|this room>",
-        help: "the consent ledger of a citizen: every subscription change, when, how, policy version",
-        who: Who::Staff,
-        place: Where::Both,
-    },
-    CommandSpec {
-        name: "subscribe",
-        args: "<number|this room> <topic…|all> <note>",
-        help: "subscribe a citizen at their request (the note says how they asked)",
-        who: Who::Staff,
-        place: Where::Both,
-    },
-    CommandSpec {
-        name: "unsubscribe",
-        args: "<number|this room> [topic…] <note>",
-        help: "unsubscribe a citizen at their request (all topics when none is named)",
-        who: Who::Staff,
-        place: Where::Both,
-    },
-    CommandSpec {
-        name: "broadcast",
-        args: "<topic|all> <text> | resend-uncertain <id>",
-        help: "draft news for the subscribers of a topic (multi-line text), with a preview; or send a broadcast again to its recipients whose outcome was uncertain",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "approve",
-        args: "<id>",
-        help: "start sending a drafted broadcast",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "cancel",
-        args: "<id>",
-        help: "discard a draft, or stop a broadcast that is being sent",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "broadcasts",
-        args: "",
-        help: "list broadcasts with their state and counts",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "hours",
-        args: "[emergency on <text> | emergency off]",
-        help: "office hours, open or closed now and the next change; admins switch emergency mode",
-        who: Who::Staff,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "queues",
-        args: "",
-        help: "citizens with waiting work: items, how long the first has waited, the last error",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "deadletters",
-        args: "",
-        help: "what could not be delivered and was kept: id, when, whose, why",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "retry",
-        args: "<id>",
-        help: "put a dead letter back where it came from, to be tried again",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "drop",
-        args: "<id>",
-        help: "discard a dead letter for good",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-    CommandSpec {
-        name: "audit",
-        args: "[n]",
-        help: "the last n commands run (default 10): who, when, what, result",
-        who: Who::Admin,
-        place: Where::AdminRoom,
-    },
-];
-
 /// A command line as typed: the declaration it matched and its arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
@@ -212,9 +49,10 @@ pub enum Line {
     NotACommand,
 }
 
-/// Parses a message body. In the admin room the `!` is optional; in a portal only a known
-/// `!command` counts (anything else is a message for the citizen).
-pub fn parse(body: &str, in_admin_room: bool) -> Line {
+/// Parses a message body against the declared commands. In the admin room the `!` is
+/// optional; in a portal only a known `!command` counts (anything else is a message for the
+/// citizen).
+pub fn parse(body: &str, in_admin_room: bool, specs: &[&'static CommandSpec]) -> Line {
     let trimmed = body.trim();
     let (bang, rest) = match trimmed.strip_prefix('!') {
         Some(r) => (true, r),
@@ -225,7 +63,7 @@ pub fn parse(body: &str, in_admin_room: bool) -> Line {
     }
     let (word, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     let word = word.to_lowercase();
-    match COMMANDS.iter().find(|c| c.name == word) {
+    match specs.iter().copied().find(|c| c.name == word) {
         Some(spec) => Line::Command(Parsed {
             spec,
             args: args.trim().to_owned(),
@@ -253,11 +91,12 @@ impl CommandSpec {
     }
 }
 
-/// `!help`: the commands this user may run in this kind of room, generated from
-/// [`COMMANDS`]. Returns (plain, HTML table).
-pub fn help(is_admin: bool, admin_room: bool) -> (String, String) {
-    let rows: Vec<&CommandSpec> = COMMANDS
+/// `!help`: the commands this user may run in this kind of room, generated from their
+/// declarations, in their order. Returns (plain, HTML table).
+pub fn help(specs: &[&CommandSpec], is_admin: bool, admin_room: bool) -> (String, String) {
+    let rows: Vec<&CommandSpec> = specs
         .iter()
+        .copied()
         .filter(|c| c.allowed_in(admin_room) && (is_admin || c.who == Who::Staff))
         .collect();
     let plain = rows
@@ -297,13 +136,29 @@ pub fn html_table(head: &[&str], rows: &[Vec<String>]) -> String {
 mod tests {
     use super::*;
 
+    const fn spec(name: &'static str, who: Who, place: Where) -> CommandSpec {
+        CommandSpec {
+            name,
+            args: "<number|this room>",
+            help: "what it does",
+            who,
+            place,
+        }
+    }
+    static HELP: CommandSpec = spec("help", Who::Staff, Where::Both);
+    static TEMPLATE: CommandSpec = spec("template", Who::Staff, Where::Portal);
+    static BLOCK: CommandSpec = spec("block", Who::Admin, Where::Both);
+    static BLOCKED: CommandSpec = spec("blocked", Who::Admin, Where::AdminRoom);
+    const SPECS: [&CommandSpec; 4] = [&HELP, &TEMPLATE, &BLOCK, &BLOCKED];
+
+    fn parse(body: &str, admin: bool) -> Line {
+        super::parse(body, admin, &SPECS)
+    }
+
     #[test]
-    fn names_are_unique_and_help_is_generated() {
-        let mut names: Vec<_> = COMMANDS.iter().map(|c| c.name).collect();
-        names.dedup();
-        assert_eq!(names.len(), COMMANDS.len());
-        let (plain, html) = help(true, true);
-        for c in COMMANDS.iter().filter(|c| c.allowed_in(true)) {
+    fn help_is_generated_for_who_and_where() {
+        let (plain, html) = help(&SPECS, true, true);
+        for c in SPECS.iter().filter(|c| c.allowed_in(true)) {
             assert!(
                 plain.contains(&c.usage()) && html.contains(c.help),
                 "{}",
@@ -314,7 +169,7 @@ mod tests {
             !plain.contains("!template"),
             "portal-only commands are not offered in the admin room"
         );
-        let (staff_plain, _) = help(false, false);
+        let (staff_plain, _) = help(&SPECS, false, false);
         assert!(
             staff_plain.contains("!template") && !staff_plain.contains("!block"),
             "{staff_plain}"

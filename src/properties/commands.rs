@@ -4,7 +4,12 @@
 use proptest::prelude::*;
 
 use super::italian;
-use crate::commands::{COMMANDS, Line, parse};
+use crate::bridge::command_specs;
+use crate::commands::{Line, parse as parse_with};
+
+fn parse(line: &str, admin: bool) -> Line {
+    parse_with(line, admin, command_specs())
+}
 
 proptest! {
     #[test]
@@ -20,7 +25,8 @@ proptest! {
         args in italian(),
         admin in any::<bool>(),
     ) {
-        let spec = &COMMANDS[i.index(COMMANDS.len())];
+        let specs = command_specs();
+        let spec = specs[i.index(specs.len())];
         let name = if upper { spec.name.to_uppercase() } else { spec.name.to_owned() };
         let line = format!("!{name} {args}");
         match parse(&line, admin) {

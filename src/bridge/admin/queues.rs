@@ -3,10 +3,11 @@
 //! `!drop <id>` (discard it). Every run is audited like any command.
 
 use crate::bridge::Bridge;
+use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{ADMIN_QUEUE, Reply};
 use crate::bridge::engine::stall::age_words;
-use crate::commands::{Parsed, html_table};
+use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::ids::{CitizenKey, mask_text};
 use crate::store::{DeadLetter, Origin, Source, Store, now_secs};
 
@@ -14,37 +15,32 @@ use crate::store::{DeadLetter, Origin, Source, Store, now_secs};
 const LIST_MAX: usize = 50;
 
 impl Bridge {
-    pub(in crate::bridge) async fn queue_command(&self, p: &Parsed) -> Result<Reply, Failure> {
-        match p.spec.name {
-            "queues" => self.list_queues(),
-            "deadletters" => self.list_dead_letters(),
-            name => {
-                let Ok(id) = p
-                    .args
-                    .trim()
-                    .trim_start_matches(['#', 'n', '.'])
-                    .parse::<u64>()
-                else {
-                    return Ok(Reply::text(
-                        self.t("cmd_usage", &[("usage", &p.spec.usage())]),
-                    ));
-                };
-                let Some(d) = self.inner.store.dead_letter(id)? else {
-                    return Ok(Reply::text(
-                        self.t("dead_letter_unknown", &[("id", &id.to_string())]),
-                    ));
-                };
-                if name == "drop" {
-                    self.inner
-                        .store
-                        .commit(vec![Store::dead_letter_delete_op(id)])?;
-                    return Ok(Reply::text(
-                        self.t("dead_letter_dropped", &[("id", &id.to_string())]),
-                    ));
-                }
-                self.retry_dead_letter(d).await
-            }
+    /// `!retry <id>` (`drop` false) and `!drop <id>` (`drop` true).
+    async fn retry_or_drop(&self, p: &Parsed, drop: bool) -> Result<Reply, Failure> {
+        let Ok(id) = p
+            .args
+            .trim()
+            .trim_start_matches(['#', 'n', '.'])
+            .parse::<u64>()
+        else {
+            return Ok(Reply::text(
+                self.t("cmd_usage", &[("usage", &p.spec.usage())]),
+            ));
+        };
+        let Some(d) = self.inner.store.dead_letter(id)? else {
+            return Ok(Reply::text(
+                self.t("dead_letter_unknown", &[("id", &id.to_string())]),
+            ));
+        };
+        if drop {
+            self.inner
+                .store
+                .commit(vec![Store::dead_letter_delete_op(id)])?;
+            return Ok(Reply::text(
+                self.t("dead_letter_dropped", &[("id", &id.to_string())]),
+            ));
         }
+        self.retry_dead_letter(d).await
     }
 
     /// A citizen key, masked; the admin room's queue by name.
@@ -161,3 +157,63 @@ impl Bridge {
         }
     }
 }
+
+fn queues<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.list_queues() })
+}
+
+fn dead_letters<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.list_dead_letters() })
+}
+
+fn retry<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(b.retry_or_drop(call.p, false))
+}
+
+fn drop<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(b.retry_or_drop(call.p, true))
+}
+
+/// What is stuck.
+pub(in crate::bridge) static COMMANDS: [Command; 4] = [
+    Command {
+        spec: CommandSpec {
+            name: "queues",
+            args: "",
+            help: "citizens with waiting work: items, how long the first has waited, the last error",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(queues),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "deadletters",
+            args: "",
+            help: "what could not be delivered and was kept: id, when, whose, why",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(dead_letters),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "retry",
+            args: "<id>",
+            help: "put a dead letter back where it came from, to be tried again",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(retry),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "drop",
+            args: "<id>",
+            help: "discard a dead letter for good",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(drop),
+    },
+];

@@ -10,14 +10,15 @@ use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use crate::bridge::Bridge;
+use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{CommandWork, NoticeWork, Reply, Work};
 use crate::bridge::engine::worker::Step;
 use crate::bridge::portal::outbound::queue_as_staff;
 use crate::bridge::portal::window;
-use crate::commands::{self, Line, Parsed, Who, html_table};
+use crate::commands::{self, CommandSpec, Line, Parsed, Where, Who, html_table};
 use crate::convert;
-use crate::ids::{CitizenKey, WaId, mask_text};
+use crate::ids::{CitizenKey, mask_text};
 use crate::matrix::MatrixError;
 use crate::matrix::txn_id;
 use crate::store::{AuditEntry, BlockRecord, Store, now_secs};
@@ -101,7 +102,8 @@ impl Bridge {
     pub(in crate::bridge) async fn run_command(&self, c: CommandWork) -> Result<Step, Failure> {
         let in_admin = self.admin_room_id().as_deref() == Some(c.room_id.as_str());
         let is_admin = self.is_admin(&c.sender).await?;
-        let reply = match commands::parse(&c.body, in_admin) {
+        let specs = crate::bridge::admin::commands::specs();
+        let reply = match commands::parse(&c.body, in_admin, specs) {
             Line::NotACommand => return Ok(Step::Done(vec![])),
             Line::Unknown(word) => Reply::text(self.t("cmd_unknown", &[("word", &word)])),
             Line::Command(p) if !p.spec.allowed_in(in_admin) => {
@@ -114,7 +116,20 @@ impl Bridge {
                 info!(sender = %c.sender, command = p.spec.name, "command refused");
                 Reply::text(self.t("cmd_refused", &[("name", p.spec.name)]))
             }
-            Line::Command(p) => self.execute(&p, &c, is_admin, in_admin).await?,
+            Line::Command(p) => {
+                let call = Call {
+                    p: &p,
+                    c: &c,
+                    is_admin,
+                    in_admin,
+                };
+                match &crate::bridge::admin::commands::command(p.spec).run {
+                    Run::Handler(run) => run(self, call).await?,
+                    Run::StaffMessage => {
+                        Reply::text(self.t("cmd_wrong_place", &[("name", p.spec.name)]))
+                    }
+                }
+            }
         };
         let mut ops = reply.ops;
         ops.push(self.inner.store.audit_op(&AuditEntry {
@@ -141,129 +156,91 @@ impl Bridge {
         ))
     }
 
-    async fn execute(
-        &self,
-        p: &Parsed,
-        c: &CommandWork,
-        is_admin: bool,
-        in_admin: bool,
-    ) -> Result<Reply, Failure> {
-        let store = &self.inner.store;
-        Ok(match p.spec.name {
-            "help" => {
-                let (text, html) = commands::help(is_admin, in_admin);
-                // The complaints redirect answers to the office's own name.
-                let alias = &self.inner.config.raw.autoreply.complaint_command;
-                let (text, html) = if alias == "eurp" {
-                    (text, html)
-                } else {
-                    let rename = |s: String| s.replace("!eurp", &format!("!{alias}"));
-                    (rename(text), rename(html))
-                };
-                Reply {
-                    text,
-                    html: Some(html),
-                    ops: vec![],
-                }
-            }
-            "audit" => {
-                let n = p.args.trim().parse().unwrap_or(10).clamp(1, 200);
-                let entries = store.audit(n)?;
-                if entries.is_empty() {
-                    return Ok(Reply::text(self.t("audit_none", &[])));
-                }
-                let rows: Vec<Vec<String>> = entries
-                    .iter()
-                    .map(|e| {
-                        vec![
-                            self.inner.config.local_stamp(e.at),
-                            e.who.clone(),
-                            e.room.clone(),
-                            e.command.clone(),
-                            e.result.clone(),
-                        ]
-                    })
-                    .collect();
-                let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
-                Reply {
-                    text: self.t("audit_list", &[("list", &list.join("\n"))]),
-                    html: Some(html_table(
-                        &["when", "who", "room", "command", "result"],
-                        &rows,
-                    )),
-                    ops: vec![],
-                }
-            }
-            "blocked" => {
-                let blocks = store.blocks()?;
-                if blocks.is_empty() {
-                    return Ok(Reply::text(self.t("blocked_none", &[])));
-                }
-                let rows: Vec<Vec<String>> = blocks
-                    .iter()
-                    .map(|(c, b)| {
-                        let who = CitizenKey::parse(c).map(|k| k.masked()).unwrap_or_default();
-                        vec![
-                            who,
-                            b.reason.clone(),
-                            b.by.clone(),
-                            self.inner.config.local_stamp(b.at),
-                        ]
-                    })
-                    .collect();
-                let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
-                Reply {
-                    text: self.t("blocked_list", &[("list", &list.join("\n"))]),
-                    html: Some(html_table(&["number", "reason", "by", "when"], &rows)),
-                    ops: vec![],
-                }
-            }
-            "warn" | "block" | "unblock" => {
-                let (target, rest) = self.target(&p.args, c)?;
-                let usage = self.t("cmd_usage", &[("usage", &p.spec.usage())]);
-                match (target, p.spec.name) {
-                    (None, _) => Reply::text(usage),
-                    (Some(citizen), "warn") => self.warn(&citizen, c).await?,
-                    (Some(_), "block") if rest.is_empty() => Reply::text(usage),
-                    (Some(citizen), "block") => self.block(&citizen, &rest, &c.sender).await?,
-                    (Some(citizen), _) => self.unblock(&citizen, &c.sender).await?,
-                }
-            }
-            "hours" => self.inner.office.hours_command(p, c, is_admin).await?,
-            "eurp" | "reply" | "replies" => self.inner.office.canned(p, c)?,
-            "queues" | "deadletters" | "retry" | "drop" => self.queue_command(p).await?,
-            _ => self.execute_news(p, c).await?,
+    /// `!help`: the commands this user may run here (the complaints redirect under the
+    /// office's own name).
+    fn help_reply(&self, call: Call<'_>) -> Reply {
+        let specs = crate::bridge::admin::commands::specs();
+        let (text, html) = commands::help(specs, call.is_admin, call.in_admin);
+        let alias = &self.inner.config.raw.autoreply.complaint_command;
+        let (text, html) = if alias == "eurp" {
+            (text, html)
+        } else {
+            let rename = |s: String| s.replace("!eurp", &format!("!{alias}"));
+            (rename(text), rename(html))
+        };
+        Reply {
+            text,
+            html: Some(html),
+            ops: vec![],
+        }
+    }
+
+    /// `!audit [n]`.
+    fn audit_list(&self, p: &Parsed) -> Result<Reply, Failure> {
+        let n = p.args.trim().parse().unwrap_or(10).clamp(1, 200);
+        let entries = self.inner.store.audit(n)?;
+        if entries.is_empty() {
+            return Ok(Reply::text(self.t("audit_none", &[])));
+        }
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                vec![
+                    self.inner.config.local_stamp(e.at),
+                    e.who.clone(),
+                    e.room.clone(),
+                    e.command.clone(),
+                    e.result.clone(),
+                ]
+            })
+            .collect();
+        let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
+        Ok(Reply {
+            text: self.t("audit_list", &[("list", &list.join("\n"))]),
+            html: Some(html_table(
+                &["when", "who", "room", "command", "result"],
+                &rows,
+            )),
+            ops: vec![],
         })
     }
 
-    /// A command's target: `this room` (the portal's citizen) or a number (spaces allowed),
-    /// and the rest of the arguments.
-    pub(in crate::bridge) fn target(
-        &self,
-        args: &str,
-        c: &CommandWork,
-    ) -> Result<(Option<String>, String), Failure> {
-        if let Some(rest) = args.strip_prefix("this room") {
-            return Ok((c.citizen.clone(), rest.trim().to_owned()));
+    /// `!blocked`.
+    fn blocked_list(&self) -> Result<Reply, Failure> {
+        let blocks = self.inner.store.blocks()?;
+        if blocks.is_empty() {
+            return Ok(Reply::text(self.t("blocked_none", &[])));
         }
-        // The number may be written with spaces (+39 333 1234567).
-        let end = args
-            .char_indices()
-            .find(|(_, ch)| !(ch.is_ascii_digit() || " +-./()".contains(*ch)))
-            .map(|(i, _)| i)
-            .unwrap_or(args.len());
-        let (num, rest) = args.split_at(end);
-        let digits: String = num.chars().filter(char::is_ascii_digit).collect();
-        let citizen = match WaId::parse(&digits).map(CitizenKey::Phone) {
-            Some(k) => Some(
-                self.inner
-                    .store
-                    .citizen_for_identity(&k.as_str())?
-                    .unwrap_or_else(|| k.as_str()),
-            ),
-            None => None,
-        };
-        Ok((citizen, rest.trim().to_owned()))
+        let rows: Vec<Vec<String>> = blocks
+            .iter()
+            .map(|(c, b)| {
+                let who = CitizenKey::parse(c).map(|k| k.masked()).unwrap_or_default();
+                vec![
+                    who,
+                    b.reason.clone(),
+                    b.by.clone(),
+                    self.inner.config.local_stamp(b.at),
+                ]
+            })
+            .collect();
+        let list: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
+        Ok(Reply {
+            text: self.t("blocked_list", &[("list", &list.join("\n"))]),
+            html: Some(html_table(&["number", "reason", "by", "when"], &rows)),
+            ops: vec![],
+        })
+    }
+
+    /// `!warn`, `!block` and `!unblock`: the citizen they are about, and the rest of the line.
+    async fn about_citizen(
+        &self,
+        call: Call<'_>,
+    ) -> Result<Result<(String, String), Reply>, Failure> {
+        let (target, rest) = self.target(&call.p.args, call.c)?;
+        Ok(match target {
+            Some(citizen) => Ok((citizen, rest)),
+            None => Err(self.usage(call.p)),
+        })
     }
 
     /// An admin: listed in `office.admins`, or (when `office.admin_power_level` is set) a
@@ -422,3 +399,113 @@ impl Bridge {
         ))
     }
 }
+
+fn help<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { Ok(b.help_reply(call)) })
+}
+
+fn warn<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move {
+        match b.about_citizen(call).await? {
+            Ok((citizen, _)) => b.warn(&citizen, call.c).await,
+            Err(usage) => Ok(usage),
+        }
+    })
+}
+
+fn block<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move {
+        match b.about_citizen(call).await? {
+            Ok((citizen, reason)) if !reason.is_empty() => {
+                b.block(&citizen, &reason, &call.c.sender).await
+            }
+            Ok(_) => Ok(b.usage(call.p)),
+            Err(usage) => Ok(usage),
+        }
+    })
+}
+
+fn unblock<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move {
+        match b.about_citizen(call).await? {
+            Ok((citizen, _)) => b.unblock(&citizen, &call.c.sender).await,
+            Err(usage) => Ok(usage),
+        }
+    })
+}
+
+fn blocked<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.blocked_list() })
+}
+
+fn audit<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.audit_list(call.p) })
+}
+
+/// `!help`, generated from the whole table.
+pub(in crate::bridge) static HELP: [Command; 1] = [Command {
+    spec: CommandSpec {
+        name: "help",
+        args: "",
+        help: "list the commands you can use here",
+        who: Who::Staff,
+        place: Where::Both,
+    },
+    run: Run::Handler(help),
+}];
+
+/// The code of conduct and blocks.
+pub(in crate::bridge) static BLOCKS: [Command; 4] = [
+    Command {
+        spec: CommandSpec {
+            name: "warn",
+            args: "<number|this room>",
+            help: "send the citizen the code of conduct (before blocking)",
+            who: Who::Staff,
+            place: Where::Both,
+        },
+        run: Run::Handler(warn),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "block",
+            args: "<number|this room> <reason>",
+            help: "stop a number: nothing bridged either way, blocked at Meta when allowed",
+            who: Who::Admin,
+            place: Where::Both,
+        },
+        run: Run::Handler(block),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "unblock",
+            args: "<number|this room>",
+            help: "lift a block (also at Meta)",
+            who: Who::Admin,
+            place: Where::Both,
+        },
+        run: Run::Handler(unblock),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "blocked",
+            args: "",
+            help: "list blocked numbers with reason, who and when",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(blocked),
+    },
+];
+
+/// The audit log.
+pub(in crate::bridge) static AUDIT: [Command; 1] = [Command {
+    spec: CommandSpec {
+        name: "audit",
+        args: "[n]",
+        help: "the last n commands run (default 10): who, when, what, result",
+        who: Who::Admin,
+        place: Where::AdminRoom,
+    },
+    run: Run::Handler(audit),
+}];

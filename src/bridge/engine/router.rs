@@ -459,11 +459,14 @@ impl Bridge {
                 debug!(room_id = %ev.room_id, "message outside any portal; ignored");
                 continue;
             };
-            // A `!command` in a portal (other than !template, which is a send) is not for the citizen.
-            if let (true, crate::commands::Line::Command(p)) =
-                (text, crate::commands::parse(&body, false))
-                && p.spec.name != "template"
-            {
+            // A `!command` in a portal is not for the citizen (unless it is a message to them, `!template`).
+            if let (true, crate::commands::Line::Command(p)) = (
+                text,
+                crate::commands::parse(&body, false, crate::bridge::admin::commands::specs()),
+            ) && !matches!(
+                crate::bridge::admin::commands::command(p.spec).run,
+                crate::bridge::engine::command::Run::StaffMessage
+            ) {
                 info!(event_id = %ev.event_id, command = p.spec.name, "portal command queued");
                 let work = Work::Command(CommandWork {
                     event_id: ev.event_id,

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 
 use crate::bridge::Bridge;
+use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::CommandWork;
 use crate::bridge::engine::item::Reply;
-use crate::commands::{Parsed, html_table};
+use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::convert::outbound::{Outbound, check_media, staff_to_outbound};
 use crate::keywords;
 use crate::store::{Attachment, Broadcast, BroadcastState, Store, now_secs};
@@ -22,29 +23,6 @@ struct Preview {
 }
 
 impl Bridge {
-    pub(in crate::bridge) async fn execute_news(
-        &self,
-        p: &Parsed,
-        c: &CommandWork,
-    ) -> Result<Reply, Failure> {
-        match p.spec.name {
-            "subscribers" => self.subscribers(p.args.trim()),
-            "consent" => {
-                let (target, _) = self.target(&p.args, c)?;
-                match target {
-                    Some(citizen) => self.consent(&citizen),
-                    None => Ok(self.usage(p)),
-                }
-            }
-            "subscribe" | "unsubscribe" => self.staff_subscription(p, c),
-            "broadcast" => self.draft(p, c).await,
-            "approve" => self.approve(p, c),
-            "cancel" => self.cancel(p, c),
-            "broadcasts" => self.list_broadcasts(),
-            other => Ok(Reply::text(self.t("cmd_wrong_place", &[("name", other)]))),
-        }
-    }
-
     pub(in crate::bridge) fn usage(&self, p: &Parsed) -> Reply {
         Reply::text(self.t("cmd_usage", &[("usage", &p.spec.usage())]))
     }
@@ -373,3 +351,63 @@ impl Bridge {
         })
     }
 }
+
+fn broadcast<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(b.draft(call.p, call.c))
+}
+
+fn approve<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.approve(call.p, call.c) })
+}
+
+fn cancel<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.cancel(call.p, call.c) })
+}
+
+fn broadcasts<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.list_broadcasts() })
+}
+
+/// The broadcast life cycle.
+pub(in crate::bridge) static COMMANDS: [Command; 4] = [
+    Command {
+        spec: CommandSpec {
+            name: "broadcast",
+            args: "<topic|all> <text> | resend-uncertain <id>",
+            help: "draft news for the subscribers of a topic (multi-line text), with a preview; or send a broadcast again to its recipients whose outcome was uncertain",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(broadcast),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "approve",
+            args: "<id>",
+            help: "start sending a drafted broadcast",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(approve),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "cancel",
+            args: "<id>",
+            help: "discard a draft, or stop a broadcast that is being sent",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(cancel),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "broadcasts",
+            args: "",
+            help: "list broadcasts with their state and counts",
+            who: Who::Admin,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(broadcasts),
+    },
+];

@@ -5,11 +5,12 @@
 use std::sync::PoisonError;
 
 use crate::bridge::Bridge;
+use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::Reply;
 use crate::bridge::engine::item::{BotSend, CommandWork, Work};
 use crate::bridge::engine::router::Routed;
-use crate::commands::{Parsed, html_table};
+use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::keywords::{self, Channel, Intent};
 
@@ -188,3 +189,64 @@ impl Bridge {
         )))
     }
 }
+
+fn subscribers<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.subscribers(call.p.args.trim()) })
+}
+
+fn consent<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move {
+        match b.target(&call.p.args, call.c)? {
+            (Some(citizen), _) => b.consent(&citizen),
+            (None, _) => Ok(b.usage(call.p)),
+        }
+    })
+}
+
+fn staff_subscription<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.staff_subscription(call.p, call.c) })
+}
+
+/// Subscriptions, for staff.
+pub(in crate::bridge) static COMMANDS: [Command; 4] = [
+    Command {
+        spec: CommandSpec {
+            name: "subscribers",
+            args: "[topic]",
+            help: "how many citizens follow each news topic (or one topic)",
+            who: Who::Staff,
+            place: Where::AdminRoom,
+        },
+        run: Run::Handler(subscribers),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "consent",
+            args: "<number|this room>",
+            help: "the consent ledger of a citizen: every subscription change, when, how, policy version",
+            who: Who::Staff,
+            place: Where::Both,
+        },
+        run: Run::Handler(consent),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "subscribe",
+            args: "<number|this room> <topic…|all> <note>",
+            help: "subscribe a citizen at their request (the note says how they asked)",
+            who: Who::Staff,
+            place: Where::Both,
+        },
+        run: Run::Handler(staff_subscription),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "unsubscribe",
+            args: "<number|this room> [topic…] <note>",
+            help: "unsubscribe a citizen at their request (all topics when none is named)",
+            who: Who::Staff,
+            place: Where::Both,
+        },
+        run: Run::Handler(staff_subscription),
+    },
+];

@@ -4,11 +4,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bridge::Bridge;
+use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::CommandWork;
 use crate::bridge::engine::item::Reply;
 use crate::bridge::office::Office;
-use crate::commands::Parsed;
+use crate::commands::{CommandSpec, Parsed, Where, Who};
 use crate::hours::{week_lines, when_text};
 use crate::store::Store;
 
@@ -140,3 +142,19 @@ impl Office {
         ))
     }
 }
+
+fn hours<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(b.inner.office.hours_command(call.p, call.c, call.is_admin))
+}
+
+/// Office hours and emergency mode.
+pub(in crate::bridge) static COMMANDS: [Command; 1] = [Command {
+    spec: CommandSpec {
+        name: "hours",
+        args: "[emergency on <text> | emergency off]",
+        help: "office hours, open or closed now and the next change; admins switch emergency mode",
+        who: Who::Staff,
+        place: Where::AdminRoom,
+    },
+    run: Run::Handler(hours),
+}];

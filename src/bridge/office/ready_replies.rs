@@ -3,12 +3,14 @@
 //! `!replies` (the list). They go out through the citizen's queue as if the staff member had
 //! written them, so the window, retries and failure notices apply as to any answer.
 
+use crate::bridge::Bridge;
+use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::CommandWork;
 use crate::bridge::engine::item::Reply;
 use crate::bridge::office::Office;
 use crate::bridge::portal::outbound::queue_as_staff;
-use crate::commands::{Parsed, html_table};
+use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 
 impl Office {
     /// The complaints redirect, as the automatic reply and `!eurp` send it.
@@ -79,6 +81,44 @@ impl Office {
         })
     }
 }
+
+fn ready_reply<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.inner.office.canned(call.p, call.c) })
+}
+
+/// The ready replies.
+pub(in crate::bridge) static COMMANDS: [Command; 3] = [
+    Command {
+        spec: CommandSpec {
+            name: "reply",
+            args: "<name>",
+            help: "send this citizen a configured reply ([replies.<name>] in the config)",
+            who: Who::Staff,
+            place: Where::Portal,
+        },
+        run: Run::Handler(ready_reply),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "replies",
+            args: "",
+            help: "list the configured replies",
+            who: Who::Staff,
+            place: Where::Both,
+        },
+        run: Run::Handler(ready_reply),
+    },
+    Command {
+        spec: CommandSpec {
+            name: "eurp",
+            args: "",
+            help: "send this citizen the address of the complaints web app (the name is configurable)",
+            who: Who::Staff,
+            place: Where::Portal,
+        },
+        run: Run::Handler(ready_reply),
+    },
+];
 
 #[cfg(test)]
 mod tests {

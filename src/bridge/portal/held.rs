@@ -9,10 +9,12 @@ use serde_json::{Value, json};
 use tracing::{error, info, warn};
 
 use crate::bridge::Bridge;
+use crate::bridge::engine::command::{Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{NoticeWork, StaffWork, Work};
 use crate::bridge::engine::worker::Step;
 use crate::bridge::portal::window;
+use crate::commands::{CommandSpec, Where, Who};
 use crate::ids::CitizenKey;
 use crate::matrix::txn_id;
 use crate::store::{Op, PortalRecord, Store, now_secs};
@@ -247,3 +249,15 @@ impl Bridge {
         }
     }
 }
+
+/// `!template`: a message to the citizen, sent through their queue like any staff answer.
+pub(in crate::bridge) static COMMANDS: [Command; 1] = [Command {
+    spec: CommandSpec {
+        name: "template",
+        args: "<key> [parameters…]",
+        help: "send an approved template to this citizen (works outside the 24-hour window)",
+        who: Who::Staff,
+        place: Where::Portal,
+    },
+    run: Run::StaffMessage,
+}];

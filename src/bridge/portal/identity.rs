@@ -8,10 +8,10 @@ use tracing::{debug, info, warn};
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::item::Work;
+use crate::bridge::engine::item::{CommandWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
-use crate::ids::CitizenKey;
+use crate::ids::{CitizenKey, WaId};
 use crate::store::{PortalRecord, Store, StoreError};
 use crate::whatsapp::webhook::IdentityUpdate;
 
@@ -27,6 +27,36 @@ pub(in crate::bridge) fn reached_at(
 }
 
 impl Bridge {
+    /// A command's target: `this room` (the portal's citizen) or a number (spaces allowed),
+    /// and the rest of the arguments.
+    pub(in crate::bridge) fn target(
+        &self,
+        args: &str,
+        c: &CommandWork,
+    ) -> Result<(Option<String>, String), Failure> {
+        if let Some(rest) = args.strip_prefix("this room") {
+            return Ok((c.citizen.clone(), rest.trim().to_owned()));
+        }
+        // The number may be written with spaces (+39 333 1234567).
+        let end = args
+            .char_indices()
+            .find(|(_, ch)| !(ch.is_ascii_digit() || " +-./()".contains(*ch)))
+            .map(|(i, _)| i)
+            .unwrap_or(args.len());
+        let (num, rest) = args.split_at(end);
+        let digits: String = num.chars().filter(char::is_ascii_digit).collect();
+        let citizen = match WaId::parse(&digits).map(CitizenKey::Phone) {
+            Some(k) => Some(
+                self.inner
+                    .store
+                    .citizen_for_identity(&k.as_str())?
+                    .unwrap_or_else(|| k.as_str()),
+            ),
+            None => None,
+        };
+        Ok((citizen, rest.trim().to_owned()))
+    }
+
     /// The citizen the first of these identities that is known belongs to.
     pub(in crate::bridge) fn owner_of_any(
         &self,
