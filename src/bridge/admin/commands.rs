@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use crate::bridge::admin::{queues, room};
+use crate::bridge::admin::{blocks, queues, room};
 use crate::bridge::engine::command::Command;
 use crate::bridge::news::{commands as broadcasts, subscriber_commands};
 use crate::bridge::office::{hours_commands, ready_replies};
@@ -16,7 +16,7 @@ static FAMILIES: [&[Command]; 9] = [
     &room::HELP,
     &held::COMMANDS,
     &ready_replies::COMMANDS,
-    &room::BLOCKS,
+    &blocks::BLOCKS,
     &subscriber_commands::COMMANDS,
     &broadcasts::COMMANDS,
     &hours_commands::COMMANDS,
