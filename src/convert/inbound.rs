@@ -280,78 +280,17 @@ pub fn citizen_to_matrix(
     attachment: Attachment,
     t: &Texts,
 ) -> Vec<MatrixEvent> {
-    let media = match attachment {
-        Attachment::Uploaded(u) => Some(u),
-        _ => None,
-    };
     let raw = &msg.raw;
     let kind = msg.kind.as_str();
     let obj = raw.get(kind).cloned().unwrap_or(Value::Null);
-    let msg_event = |c: Value| vec![("m.room.message", c)];
+    let one = |c: Value| vec![("m.room.message", c)];
     let mut events: Vec<(&'static str, Value)> = match kind {
-        "text" => msg_event(text(msg.text_body().unwrap_or("").to_owned())),
-        k if MEDIA_KINDS.contains(&k) => match media {
-            Some(m) => {
-                let voice =
-                    k == "voice" || obj.get("voice").and_then(Value::as_bool).unwrap_or(false);
-                vec![media_content(k, m, s(&obj, &["caption"]), voice)]
-            }
-            None => {
-                let what = match k {
-                    "image" => "what_image",
-                    "video" => "what_video",
-                    "audio" | "voice" => "what_audio",
-                    "sticker" => "what_sticker",
-                    _ => "what_document",
-                };
-                let what = t.get(what, &[]);
-                let mut body = match attachment {
-                    Attachment::TooLarge { size, limit } => t.get(
-                        "media_too_large",
-                        &[
-                            ("what", &what),
-                            (
-                                "size",
-                                &size
-                                    .map(size_words)
-                                    .unwrap_or_else(|| format!("> {}", size_words(limit))),
-                            ),
-                            ("limit", &size_words(limit)),
-                        ],
-                    ),
-                    _ => t.get("media_unfetched", &[("what", &what)]),
-                };
-                // The caption is the citizen's words: never lost with the file.
-                if let Some(c) = s(&obj, &["caption"]) {
-                    body = format!("{body}\n{}", t.get("media_caption", &[("caption", c)]));
-                }
-                msg_event(notice(body))
-            }
-        },
-        "location" => {
-            let lat = obj.get("latitude").and_then(Value::as_f64);
-            let lon = obj.get("longitude").and_then(Value::as_f64);
-            match (lat, lon) {
-                (Some(lat), Some(lon)) => {
-                    let mut label: Vec<String> = [s(&obj, &["name"]), s(&obj, &["address"])]
-                        .into_iter()
-                        .flatten()
-                        .map(str::to_owned)
-                        .collect();
-                    if label.is_empty() {
-                        label.push(t.get("location_fallback", &[]));
-                    }
-                    let body = format!("📍 {} ({lat}, {lon})", label.join(", "));
-                    msg_event(
-                        json!({"msgtype": "m.location", "body": body, "geo_uri": format!("geo:{lat},{lon}")}),
-                    )
-                }
-                _ => msg_event(notice(t.get("location_no_coords", &[]))),
-            }
-        }
+        "text" => one(text(msg.text_body().unwrap_or("").to_owned())),
+        k if MEDIA_KINDS.contains(&k) => vec![media_event(k, &obj, attachment, t)],
+        "location" => one(location(&obj, t)),
         "contacts" => {
-            let mut v = msg_event(text(contacts_card(msg, t)));
-            if let Some(m) = media {
+            let mut v = one(text(contacts_card(msg, t)));
+            if let Attachment::Uploaded(m) = attachment {
                 v.push((
                     "m.room.message",
                     json!({"msgtype": "m.file", "body": m.filename, "filename": m.filename, "url": m.mxc,
@@ -360,117 +299,21 @@ pub fn citizen_to_matrix(
             }
             v
         }
-        "interactive" => {
-            let body = if let Some(b) = obj.get("button_reply") {
-                t.get("chose", &[("title", s(b, &["title"]).unwrap_or("?"))])
-            } else if let Some(l) = obj.get("list_reply") {
-                let title = s(l, &["title"]).unwrap_or("?");
-                let title = match s(l, &["description"]) {
-                    Some(d) => format!("{title} — {d}"),
-                    None => title.to_owned(),
-                };
-                t.get("chose", &[("title", &title)])
-            } else if let Some(n) = obj.get("nfm_reply") {
-                let answers = flow_answers(n, t);
-                t.get(
-                    "form_sent",
-                    &[
-                        ("name", s(n, &["name"]).unwrap_or("flow")),
-                        ("answers", &answers),
-                    ],
-                )
-            } else {
-                t.get(
-                    "interactive_other",
-                    &[("kind", s(&obj, &["type"]).unwrap_or("?"))],
-                )
-            };
-            msg_event(text(body))
-        }
-        "button" => msg_event(text(t.get(
+        "interactive" => one(text(interactive_choice(&obj, t))),
+        "button" => one(text(t.get(
             "tapped",
             &[(
                 "text",
                 s(&obj, &["text"]).or(s(&obj, &["payload"])).unwrap_or("?"),
             )],
         ))),
-        "order" => {
-            let items = obj
-                .get("product_items")
-                .and_then(Value::as_array)
-                .map(Vec::len)
-                .unwrap_or(0);
-            let note = s(&obj, &["text"])
-                .map(|x| format!(": {x}"))
-                .unwrap_or_default();
-            msg_event(notice(
-                t.get("order", &[("items", &items.to_string()), ("text", &note)]),
-            ))
-        }
-        "system" => match msg.identity_change() {
-            // The portal moves to the new identity (bridge::identity); staff are told.
-            Some(CitizenKey::Phone(p)) => {
-                msg_event(notice(t.get("number_changed", &[("new", &p.masked())])))
-            }
-            Some(CitizenKey::Bsuid(b)) => {
-                msg_event(notice(t.get("user_id_changed", &[("new", &b.masked())])))
-            }
-            None => {
-                let body = s(&obj, &["body"])
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| t.get("system_default", &[]));
-                msg_event(notice(t.get("system", &[("body", &body)])))
-            }
-        },
+        "order" => one(notice(order(&obj, t))),
+        "system" => one(notice(system(msg, &obj, t))),
         "reaction" => vec![],
-        _ => {
-            let what = s(&obj, &["type"]).unwrap_or(kind);
-            let why = raw
-                .get("errors")
-                .and_then(|e| e.get(0))
-                .and_then(|e| s(e, &["title"]).or(s(e, &["message"])))
-                .map(|w| format!(" ({w})"))
-                .unwrap_or_default();
-            msg_event(notice(
-                t.get("unsupported_kind", &[("what", what), ("why", &why)]),
-            ))
-        }
+        _ => one(notice(unsupported(raw, kind, &obj, t))),
     };
-    // Forwarded marks and ad referrals go on the first event.
     if let Some((_, first)) = events.first_mut() {
-        let mut prefix = Vec::new();
-        if msg.context.frequently_forwarded {
-            prefix.push(t.get("forwarded_many", &[]));
-        } else if msg.context.forwarded {
-            prefix.push(t.get("forwarded", &[]));
-        }
-        if let Some(r) = raw.get("referral") {
-            let head = s(r, &["headline"])
-                .or(s(r, &["body"]))
-                .map(str::to_owned)
-                .unwrap_or_else(|| t.get("an_ad", &[]));
-            let url = s(r, &["source_url"])
-                .map(|u| format!(" ({u})"))
-                .unwrap_or_default();
-            prefix.push(t.get("via_ad", &[("headline", &head), ("url", &url)]));
-        }
-        if !prefix.is_empty() && first.get("url").is_none() {
-            let p = prefix.join("\n");
-            let body = first["body"].as_str().unwrap_or("").to_owned();
-            let html = first["formatted_body"]
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| markup::escape(&body).replace('\n', "<br>"));
-            first["body"] = json!(format!("{p}:\n{body}"));
-            first["format"] = json!("org.matrix.custom.html");
-            first["formatted_body"] = json!(format!(
-                "<em>{}:</em><br>{html}",
-                markup::escape(&p).replace('\n', "<br>")
-            ));
-        }
-        if let Some(ev) = reply_to {
-            first["m.relates_to"] = json!({"m.in_reply_to": {"event_id": ev}});
-        }
+        mark_first(first, msg, reply_to, t);
     }
     events
         .into_iter()
@@ -479,4 +322,166 @@ pub fn citizen_to_matrix(
             content,
         })
         .collect()
+}
+
+/// An image, video, audio, voice note, sticker or document: the uploaded file, or a notice
+/// saying why it is not there (with the caption, the citizen's words, never lost).
+fn media_event(
+    k: &str,
+    obj: &Value,
+    attachment: Attachment,
+    t: &Texts,
+) -> (&'static str, Value) {
+    if let Attachment::Uploaded(m) = attachment {
+        let voice = k == "voice" || obj.get("voice").and_then(Value::as_bool).unwrap_or(false);
+        return media_content(k, m, s(obj, &["caption"]), voice);
+    }
+    let what = match k {
+        "image" => "what_image",
+        "video" => "what_video",
+        "audio" | "voice" => "what_audio",
+        "sticker" => "what_sticker",
+        _ => "what_document",
+    };
+    let what = t.get(what, &[]);
+    let mut body = match attachment {
+        Attachment::TooLarge { size, limit } => {
+            let size = size
+                .map(size_words)
+                .unwrap_or_else(|| format!("> {}", size_words(limit)));
+            t.get(
+                "media_too_large",
+                &[("what", &what), ("size", &size), ("limit", &size_words(limit))],
+            )
+        }
+        _ => t.get("media_unfetched", &[("what", &what)]),
+    };
+    if let Some(c) = s(obj, &["caption"]) {
+        body = format!("{body}\n{}", t.get("media_caption", &[("caption", c)]));
+    }
+    ("m.room.message", notice(body))
+}
+
+/// A shared location (a notice when it has no coordinates).
+fn location(obj: &Value, t: &Texts) -> Value {
+    let lat = obj.get("latitude").and_then(Value::as_f64);
+    let lon = obj.get("longitude").and_then(Value::as_f64);
+    let (Some(lat), Some(lon)) = (lat, lon) else {
+        return notice(t.get("location_no_coords", &[]));
+    };
+    let mut label: Vec<String> = [s(obj, &["name"]), s(obj, &["address"])]
+        .into_iter()
+        .flatten()
+        .map(str::to_owned)
+        .collect();
+    if label.is_empty() {
+        label.push(t.get("location_fallback", &[]));
+    }
+    let body = format!("📍 {} ({lat}, {lon})", label.join(", "));
+    json!({"msgtype": "m.location", "body": body, "geo_uri": format!("geo:{lat},{lon}")})
+}
+
+/// What the citizen chose or sent from an interactive message (button, list, flow form).
+fn interactive_choice(obj: &Value, t: &Texts) -> String {
+    if let Some(b) = obj.get("button_reply") {
+        t.get("chose", &[("title", s(b, &["title"]).unwrap_or("?"))])
+    } else if let Some(l) = obj.get("list_reply") {
+        let title = s(l, &["title"]).unwrap_or("?");
+        let title = match s(l, &["description"]) {
+            Some(d) => format!("{title} — {d}"),
+            None => title.to_owned(),
+        };
+        t.get("chose", &[("title", &title)])
+    } else if let Some(n) = obj.get("nfm_reply") {
+        let answers = flow_answers(n, t);
+        t.get(
+            "form_sent",
+            &[
+                ("name", s(n, &["name"]).unwrap_or("flow")),
+                ("answers", &answers),
+            ],
+        )
+    } else {
+        t.get(
+            "interactive_other",
+            &[("kind", s(obj, &["type"]).unwrap_or("?"))],
+        )
+    }
+}
+
+/// A catalogue order: how many items, and the citizen's note.
+fn order(obj: &Value, t: &Texts) -> String {
+    let items = obj
+        .get("product_items")
+        .and_then(Value::as_array)
+        .map(Vec::len)
+        .unwrap_or(0);
+    let note = s(obj, &["text"])
+        .map(|x| format!(": {x}"))
+        .unwrap_or_default();
+    t.get("order", &[("items", &items.to_string()), ("text", &note)])
+}
+
+/// Meta's own message: a number or id change (the portal moves: `bridge/portal/identity.rs`;
+/// staff are told), or another system note.
+fn system(msg: &InboundMessage, obj: &Value, t: &Texts) -> String {
+    match msg.identity_change() {
+        Some(CitizenKey::Phone(p)) => t.get("number_changed", &[("new", &p.masked())]),
+        Some(CitizenKey::Bsuid(b)) => t.get("user_id_changed", &[("new", &b.masked())]),
+        None => {
+            let body = s(obj, &["body"])
+                .map(str::to_owned)
+                .unwrap_or_else(|| t.get("system_default", &[]));
+            t.get("system", &[("body", &body)])
+        }
+    }
+}
+
+/// A kind the bridge cannot show, with Meta's reason when it gives one.
+fn unsupported(raw: &Value, kind: &str, obj: &Value, t: &Texts) -> String {
+    let what = s(obj, &["type"]).unwrap_or(kind);
+    let why = raw
+        .get("errors")
+        .and_then(|e| e.get(0))
+        .and_then(|e| s(e, &["title"]).or(s(e, &["message"])))
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default();
+    t.get("unsupported_kind", &[("what", what), ("why", &why)])
+}
+
+/// Forwarded marks and ad referrals go on the first event (not on a file), and the reply.
+fn mark_first(first: &mut Value, msg: &InboundMessage, reply_to: Option<&str>, t: &Texts) {
+    let mut prefix = Vec::new();
+    if msg.context.frequently_forwarded {
+        prefix.push(t.get("forwarded_many", &[]));
+    } else if msg.context.forwarded {
+        prefix.push(t.get("forwarded", &[]));
+    }
+    if let Some(r) = msg.raw.get("referral") {
+        let head = s(r, &["headline"])
+            .or(s(r, &["body"]))
+            .map(str::to_owned)
+            .unwrap_or_else(|| t.get("an_ad", &[]));
+        let url = s(r, &["source_url"])
+            .map(|u| format!(" ({u})"))
+            .unwrap_or_default();
+        prefix.push(t.get("via_ad", &[("headline", &head), ("url", &url)]));
+    }
+    if !prefix.is_empty() && first.get("url").is_none() {
+        let p = prefix.join("\n");
+        let body = first["body"].as_str().unwrap_or("").to_owned();
+        let html = first["formatted_body"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| markup::escape(&body).replace('\n', "<br>"));
+        first["body"] = json!(format!("{p}:\n{body}"));
+        first["format"] = json!("org.matrix.custom.html");
+        first["formatted_body"] = json!(format!(
+            "<em>{}:</em><br>{html}",
+            markup::escape(&p).replace('\n', "<br>")
+        ));
+    }
+    if let Some(ev) = reply_to {
+        first["m.relates_to"] = json!({"m.in_reply_to": {"event_id": ev}});
+    }
 }
