@@ -60,6 +60,36 @@ impl Default for Bridge {
 }
 
 impl Bridge {
+    /// What is wrong with `[bridge]` (one sentence each).
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !self.room_name_template.contains('{') {
+            p.push("bridge.room_name_template should contain {name} or {number}, or every room has the same name.".into());
+        }
+        if self.retry_max_secs == 0 {
+            p.push("bridge.retry_max_secs must be at least 1.".into());
+        }
+        if parse_span(&self.give_up_after).is_none_or(|d| d.as_secs() < 60) {
+            p.push(format!(
+                "bridge.give_up_after is {:?}: write at least one minute as a number and a unit, like \"6h\" or \"90m\".",
+                self.give_up_after
+            ));
+        }
+        if self.new_portals_per_minute == 0 || self.max_busy_workers == 0 {
+            p.push(
+                "bridge.new_portals_per_minute and bridge.max_busy_workers must be at least 1."
+                    .into(),
+            );
+        }
+        if self.max_media_mb == 0 {
+            p.push("bridge.max_media_mb must be at least 1.".into());
+        }
+        if self.stall_alert_minutes == 0 {
+            p.push("bridge.stall_alert_minutes must be at least 1.".into());
+        }
+        p
+    }
+
     /// `give_up_after` as a duration (validated at load, so the fallback is never used).
     pub fn give_up_after(&self) -> std::time::Duration {
         parse_span(&self.give_up_after).unwrap_or(std::time::Duration::from_secs(6 * 3600))

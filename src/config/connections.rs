@@ -5,7 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::set;
+use std::net::SocketAddr;
+
+use super::{set, valid_localpart};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -100,4 +102,102 @@ fn d_webhook() -> String {
 }
 fn d_timeout() -> u64 {
     30
+}
+
+impl Homeserver {
+    /// What is wrong with `[homeserver]` (one sentence each).
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            p.push(format!(
+                "homeserver.url must start with http:// or https:// (it is \"{}\").",
+                self.url
+            ));
+        }
+        if self.server_name.is_empty() || self.server_name.contains(['/', ' ', '@']) {
+            p.push(
+                "homeserver.server_name must be a bare server name such as comune.example.it."
+                    .into(),
+            );
+        }
+        p
+    }
+}
+
+impl Appservice {
+    /// What is wrong with `[appservice]` (one sentence each).
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.bind.parse::<SocketAddr>().is_err() {
+            p.push(format!(
+                "appservice.bind must be an address and port such as 127.0.0.1:29330 (it is \"{}\").",
+                self.bind
+            ));
+        }
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            p.push(
+                "appservice.url must be the http(s) URL at which Synapse reaches the bridge."
+                    .into(),
+            );
+        }
+        for (name, v) in [("as_token", &self.as_token), ("hs_token", &self.hs_token)] {
+            if v.len() < 16 {
+                p.push(format!("appservice.{name} is not set or shorter than 16 characters; `sportello init` makes one."));
+            }
+        }
+        if !self.as_token.is_empty() && self.as_token == self.hs_token {
+            p.push("appservice.as_token and appservice.hs_token must differ.".into());
+        }
+        if !valid_localpart(&self.bot_localpart) {
+            p.push("appservice.bot_localpart may contain only a-z, 0-9, . _ = - /".into());
+        }
+        if self.ghost_prefix.is_empty() || !valid_localpart(&self.ghost_prefix) {
+            p.push(
+                "appservice.ghost_prefix must be non-empty and contain only a-z, 0-9, . _ = - /"
+                    .into(),
+            );
+        } else if self.bot_localpart.starts_with(&self.ghost_prefix) {
+            p.push("appservice.bot_localpart must not start with the ghost_prefix.".into());
+        }
+        p
+    }
+}
+
+impl WhatsApp {
+    /// What is wrong with `[whatsapp]` (one sentence each).
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(self.api_base_url.starts_with("http://") || self.api_base_url.starts_with("https://"))
+        {
+            p.push("whatsapp.api_base_url must be an http(s) URL.".into());
+        }
+        if !self.api_version.starts_with('v') {
+            p.push("whatsapp.api_version looks like v23.0.".into());
+        }
+        if self.phone_number_id.is_empty()
+            || !self.phone_number_id.bytes().all(|b| b.is_ascii_digit())
+        {
+            p.push(
+                "whatsapp.phone_number_id must be the numeric id of the office's number.".into(),
+            );
+        }
+        for (name, v) in [
+            ("access_token", &self.access_token),
+            ("app_secret", &self.app_secret),
+            ("verify_token", &self.verify_token),
+        ] {
+            if v.is_empty() {
+                p.push(format!(
+                    "whatsapp.{name} is not set (in the file or its environment variable)."
+                ));
+            }
+        }
+        if !self.webhook_path.starts_with('/') || self.webhook_path.starts_with("/_matrix") {
+            p.push("whatsapp.webhook_path must start with / and not with /_matrix.".into());
+        }
+        if self.request_timeout_secs == 0 {
+            p.push("whatsapp.request_timeout_secs must be at least 1.".into());
+        }
+        p
+    }
 }

@@ -194,81 +194,27 @@ impl RawConfig {
 
     /// Every problem, one plain sentence each; empty when the config is usable.
     pub fn problems(&self) -> Vec<String> {
+        let mut p = self.homeserver.problems();
+        p.extend(self.appservice.problems());
+        p.extend(self.whatsapp.problems());
+        p.extend(self.office_problems());
+        p.extend(self.bridge.problems());
+        let tz: chrono_tz::Tz = self
+            .office
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Rome);
+        if let Err(e) = self.hours.schedule(tz) {
+            p.extend(e);
+        }
+        let templates: Vec<&String> = self.templates.keys().collect();
+        p.extend(self.subscriptions.problems(&templates, &self.broadcast));
+        p
+    }
+
+    /// The office, its texts and templates.
+    fn office_problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        let hs = &self.homeserver;
-        if !(hs.url.starts_with("http://") || hs.url.starts_with("https://")) {
-            p.push(format!(
-                "homeserver.url must start with http:// or https:// (it is \"{}\").",
-                hs.url
-            ));
-        }
-        if hs.server_name.is_empty() || hs.server_name.contains(['/', ' ', '@']) {
-            p.push(
-                "homeserver.server_name must be a bare server name such as comune.example.it."
-                    .into(),
-            );
-        }
-        let a = &self.appservice;
-        if a.bind.parse::<SocketAddr>().is_err() {
-            p.push(format!(
-                "appservice.bind must be an address and port such as 127.0.0.1:29330 (it is \"{}\").",
-                a.bind
-            ));
-        }
-        if !(a.url.starts_with("http://") || a.url.starts_with("https://")) {
-            p.push(
-                "appservice.url must be the http(s) URL at which Synapse reaches the bridge."
-                    .into(),
-            );
-        }
-        for (name, v) in [("as_token", &a.as_token), ("hs_token", &a.hs_token)] {
-            if v.len() < 16 {
-                p.push(format!("appservice.{name} is not set or shorter than 16 characters; `sportello init` makes one."));
-            }
-        }
-        if !a.as_token.is_empty() && a.as_token == a.hs_token {
-            p.push("appservice.as_token and appservice.hs_token must differ.".into());
-        }
-        if !valid_localpart(&a.bot_localpart) {
-            p.push("appservice.bot_localpart may contain only a-z, 0-9, . _ = - /".into());
-        }
-        if a.ghost_prefix.is_empty() || !valid_localpart(&a.ghost_prefix) {
-            p.push(
-                "appservice.ghost_prefix must be non-empty and contain only a-z, 0-9, . _ = - /"
-                    .into(),
-            );
-        } else if a.bot_localpart.starts_with(&a.ghost_prefix) {
-            p.push("appservice.bot_localpart must not start with the ghost_prefix.".into());
-        }
-        let w = &self.whatsapp;
-        if !(w.api_base_url.starts_with("http://") || w.api_base_url.starts_with("https://")) {
-            p.push("whatsapp.api_base_url must be an http(s) URL.".into());
-        }
-        if !w.api_version.starts_with('v') {
-            p.push("whatsapp.api_version looks like v23.0.".into());
-        }
-        if w.phone_number_id.is_empty() || !w.phone_number_id.bytes().all(|b| b.is_ascii_digit()) {
-            p.push(
-                "whatsapp.phone_number_id must be the numeric id of the office's number.".into(),
-            );
-        }
-        for (name, v) in [
-            ("access_token", &w.access_token),
-            ("app_secret", &w.app_secret),
-            ("verify_token", &w.verify_token),
-        ] {
-            if v.is_empty() {
-                p.push(format!(
-                    "whatsapp.{name} is not set (in the file or its environment variable)."
-                ));
-            }
-        }
-        if !w.webhook_path.starts_with('/') || w.webhook_path.starts_with("/_matrix") {
-            p.push("whatsapp.webhook_path must start with / and not with /_matrix.".into());
-        }
-        if w.request_timeout_secs == 0 {
-            p.push("whatsapp.request_timeout_secs must be at least 1.".into());
-        }
         if self.office.timezone.parse::<chrono_tz::Tz>().is_err() {
             p.push(format!(
                 "office.timezone \"{}\" is not an IANA time zone such as Europe/Rome.",
@@ -307,7 +253,7 @@ impl RawConfig {
             if !(u.starts_with('@') && u.contains(':')) {
                 p.push(format!(
                     "\"{u}\" in office.staff/admins is not a Matrix user id like @mario:{}.",
-                    hs.server_name
+                    self.homeserver.server_name
                 ));
             }
         }
@@ -317,41 +263,6 @@ impl RawConfig {
                     .into(),
             );
         }
-        if !self.bridge.room_name_template.contains('{') {
-            p.push("bridge.room_name_template should contain {name} or {number}, or every room has the same name.".into());
-        }
-        if self.bridge.retry_max_secs == 0 {
-            p.push("bridge.retry_max_secs must be at least 1.".into());
-        }
-        match parse_span(&self.bridge.give_up_after) {
-            Some(d) if d.as_secs() >= 60 => {}
-            _ => p.push(format!(
-                "bridge.give_up_after is {:?}: write at least one minute as a number and a unit, like \"6h\" or \"90m\".",
-                self.bridge.give_up_after
-            )),
-        }
-        if self.bridge.new_portals_per_minute == 0 || self.bridge.max_busy_workers == 0 {
-            p.push(
-                "bridge.new_portals_per_minute and bridge.max_busy_workers must be at least 1."
-                    .into(),
-            );
-        }
-        if self.bridge.max_media_mb == 0 {
-            p.push("bridge.max_media_mb must be at least 1.".into());
-        }
-        if self.bridge.stall_alert_minutes == 0 {
-            p.push("bridge.stall_alert_minutes must be at least 1.".into());
-        }
-        let tz: chrono_tz::Tz = self
-            .office
-            .timezone
-            .parse()
-            .unwrap_or(chrono_tz::Europe::Rome);
-        if let Err(e) = self.hours.schedule(tz) {
-            p.extend(e);
-        }
-        let templates: Vec<&String> = self.templates.keys().collect();
-        p.extend(self.subscriptions.problems(&templates, &self.broadcast));
         p
     }
 

@@ -326,12 +326,7 @@ pub fn citizen_to_matrix(
 
 /// An image, video, audio, voice note, sticker or document: the uploaded file, or a notice
 /// saying why it is not there (with the caption, the citizen's words, never lost).
-fn media_event(
-    k: &str,
-    obj: &Value,
-    attachment: Attachment,
-    t: &Texts,
-) -> (&'static str, Value) {
+fn media_event(k: &str, obj: &Value, attachment: Attachment, t: &Texts) -> (&'static str, Value) {
     if let Attachment::Uploaded(m) = attachment {
         let voice = k == "voice" || obj.get("voice").and_then(Value::as_bool).unwrap_or(false);
         return media_content(k, m, s(obj, &["caption"]), voice);
@@ -351,7 +346,11 @@ fn media_event(
                 .unwrap_or_else(|| format!("> {}", size_words(limit)));
             t.get(
                 "media_too_large",
-                &[("what", &what), ("size", &size), ("limit", &size_words(limit))],
+                &[
+                    ("what", &what),
+                    ("size", &size),
+                    ("limit", &size_words(limit)),
+                ],
             )
         }
         _ => t.get("media_unfetched", &[("what", &what)]),
