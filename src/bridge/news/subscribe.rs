@@ -5,7 +5,7 @@
 //! see them as a notice. Meta's marketing stop/resume (`user_preferences`, error 131050) sets
 //! a flag that keeps broadcasts away until the citizen resumes.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::PoisonError;
 use tracing::{info, warn};
 
@@ -94,117 +94,39 @@ impl Bridge {
         channel: Channel,
         staff: Option<(&str, &str)>,
     ) -> Result<KeywordReply, StoreError> {
-        let cfg = &self.inner.config.raw;
         let old = r.subscription(&self.inner.store, citizen)?;
-        let current = old.clone().unwrap_or_default();
-        let order = self.topic_names();
-        let entry = |action: &str, topics: Vec<String>| ConsentEntry {
-            at: now_secs(),
-            action: action.into(),
-            topics,
-            channel: channel.as_str().into(),
-            wamid: wamid.map(str::to_owned),
-            policy_version: self.policy_version(),
-            by: staff.map(|s| s.0.to_owned()),
-            note: staff.map(|s| s.1.to_owned()),
+        let change = Change {
+            citizen,
+            old: old.as_ref(),
+            entry: ConsentEntry {
+                at: now_secs(),
+                action: String::new(),
+                topics: vec![],
+                channel: channel.as_str().into(),
+                wamid: wamid.map(str::to_owned),
+                policy_version: self.policy_version(),
+                by: staff.map(|s| s.0.to_owned()),
+                note: staff.map(|s| s.1.to_owned()),
+            },
         };
-        let mut messages = Vec::new();
-        let mut extra = String::new();
-        match intent {
-            Intent::Subscribe(t) => {
-                let wanted = if t.is_empty() { order.clone() } else { t };
-                let added: Vec<String> = wanted
-                    .iter()
-                    .filter(|x| !current.topics.contains(x))
-                    .cloned()
-                    .collect();
-                if added.is_empty() && !current.marketing_stopped {
-                    let topics = self.topics_text(&wanted);
-                    messages.push(text_message(self.t("sub_already", &[("topics", &topics)])));
-                } else {
-                    let mut new = current.clone();
-                    new.topics.extend(added.iter().cloned());
-                    new.topics
-                        .sort_by_key(|x| order.iter().position(|o| o == x).unwrap_or(usize::MAX));
-                    new.marketing_stopped = false;
-                    let version = self.policy_version();
-                    let send_policies = new.policies_sent.as_deref() != Some(version.as_str());
-                    new.policies_sent = Some(version);
-                    let topics = self.topics_text(&new.topics);
-                    messages.push(text_message(self.t("sub_confirm", &[("topics", &topics)])));
-                    if send_policies {
-                        let (policies, notice) = self.policy_messages();
-                        messages.extend(policies);
-                        extra = notice;
-                    }
-                    let e = entry("subscribe", if added.is_empty() { wanted } else { added });
-                    self.write_subscription(r, citizen, old.as_ref(), new, e);
-                }
-            }
-            Intent::Unsubscribe(t) => {
-                let leaving: Vec<String> = current
-                    .topics
-                    .iter()
-                    .filter(|x| t.is_empty() || t.contains(x))
-                    .cloned()
-                    .collect();
-                if leaving.is_empty() {
-                    let topics = self.topics_text(&t);
-                    messages.push(text_message(self.t("unsub_none", &[("topics", &topics)])));
-                } else {
-                    let mut new = current.clone();
-                    new.topics.retain(|x| !leaving.contains(x));
-                    let remaining = if new.topics.is_empty() {
-                        String::new()
-                    } else {
-                        let topics = new.topics.join(", ");
-                        self.t("unsub_remaining", &[("topics", &topics)])
-                    };
-                    let topics = self.topics_text(&leaving);
-                    messages.push(text_message(self.t(
-                        "unsub_confirm",
-                        &[("topics", &topics), ("remaining", &remaining)],
-                    )));
-                    let e = entry("unsubscribe", leaving);
-                    self.write_subscription(r, citizen, old.as_ref(), new, e);
-                }
-            }
-            Intent::Menu => {
-                let now = if current.topics.is_empty() {
-                    String::new()
-                } else {
-                    let topics = self.topics_text(&current.topics);
-                    self.t("menu_current", &[("topics", &topics)])
-                };
-                let t = |k: &str| self.t(k, &[]);
-                let texts = MenuTexts {
-                    body: self.t(
-                        "menu_body",
-                        &[("office", &cfg.office.name), ("current", &now)],
-                    ),
-                    button: t("menu_button"),
-                    section_topics: t("menu_section_topics"),
-                    section_other: t("menu_section_other"),
-                    all: t("menu_all"),
-                    all_description: t("menu_all_desc"),
-                    unsubscribe_all: t("menu_unsub"),
-                    unsubscribe_description: t("menu_unsub_desc"),
-                };
-                let list = keywords::menu(&cfg.subscriptions, &texts);
-                messages.push(json!({"type": "interactive", "interactive": list}));
-            }
+        let (messages, extra) = match intent {
+            Intent::Subscribe(t) => self.subscribe_to(r, &change, t),
+            Intent::Unsubscribe(t) => (self.unsubscribe_from(r, &change, t), String::new()),
+            Intent::Menu => (vec![self.menu_message(old.as_ref())], String::new()),
             Intent::UnknownTopics(words) => {
+                let order = self.topic_names();
                 let example = order.first().cloned().unwrap_or_default().to_uppercase();
-                messages.push(text_message(self.t(
+                let m = text_message(self.t(
                     "sub_unknown",
                     &[
                         ("words", &words.join(" ")),
                         ("topics", &order.join(", ")),
                         ("example", &example),
                     ],
-                )));
+                ));
+                (vec![m], String::new())
             }
-        }
+        };
         let shown = match messages.first() {
             Some(m) if m["type"] == "interactive" => self.t("kw_menu", &[]),
             Some(m) => m["text"]["body"].as_str().unwrap_or_default().to_owned(),
@@ -222,6 +144,128 @@ impl Bridge {
             messages,
             channel: channel.as_str().into(),
         })
+    }
+
+    /// ISCRIVIMI (all topics when none is named): the confirmation, and the policies the first
+    /// time or when their version changed (with a line for staff). Returns the messages and
+    /// that line.
+    fn subscribe_to(
+        &self,
+        r: &mut Routed,
+        change: &Change<'_>,
+        topics: Vec<String>,
+    ) -> (Vec<Value>, String) {
+        let order = self.topic_names();
+        let current = change.old.cloned().unwrap_or_default();
+        let wanted = if topics.is_empty() {
+            order.clone()
+        } else {
+            topics
+        };
+        let added: Vec<String> = wanted
+            .iter()
+            .filter(|x| !current.topics.contains(x))
+            .cloned()
+            .collect();
+        if added.is_empty() && !current.marketing_stopped {
+            let topics = self.topics_text(&wanted);
+            let m = text_message(self.t("sub_already", &[("topics", &topics)]));
+            return (vec![m], String::new());
+        }
+        let mut new = current.clone();
+        new.topics.extend(added.iter().cloned());
+        new.topics
+            .sort_by_key(|x| order.iter().position(|o| o == x).unwrap_or(usize::MAX));
+        new.marketing_stopped = false;
+        let version = self.policy_version();
+        let send_policies = new.policies_sent.as_deref() != Some(version.as_str());
+        new.policies_sent = Some(version);
+        let topics = self.topics_text(&new.topics);
+        let mut messages = vec![text_message(self.t("sub_confirm", &[("topics", &topics)]))];
+        let mut extra = String::new();
+        if send_policies {
+            let (policies, notice) = self.policy_messages();
+            messages.extend(policies);
+            extra = notice;
+        }
+        let topics = if added.is_empty() { wanted } else { added };
+        self.write_subscription(
+            r,
+            change.citizen,
+            change.old,
+            new,
+            change.entry("subscribe", topics),
+        );
+        (messages, extra)
+    }
+
+    /// CANCELLAMI (all topics when none is named): the confirmation, with what remains.
+    fn unsubscribe_from(
+        &self,
+        r: &mut Routed,
+        change: &Change<'_>,
+        topics: Vec<String>,
+    ) -> Vec<Value> {
+        let current = change.old.cloned().unwrap_or_default();
+        let leaving: Vec<String> = current
+            .topics
+            .iter()
+            .filter(|x| topics.is_empty() || topics.contains(x))
+            .cloned()
+            .collect();
+        if leaving.is_empty() {
+            let topics = self.topics_text(&topics);
+            return vec![text_message(self.t("unsub_none", &[("topics", &topics)]))];
+        }
+        let mut new = current.clone();
+        new.topics.retain(|x| !leaving.contains(x));
+        let remaining = if new.topics.is_empty() {
+            String::new()
+        } else {
+            let topics = new.topics.join(", ");
+            self.t("unsub_remaining", &[("topics", &topics)])
+        };
+        let topics = self.topics_text(&leaving);
+        let m = text_message(self.t(
+            "unsub_confirm",
+            &[("topics", &topics), ("remaining", &remaining)],
+        ));
+        self.write_subscription(
+            r,
+            change.citizen,
+            change.old,
+            new,
+            change.entry("unsubscribe", leaving),
+        );
+        vec![m]
+    }
+
+    /// MENU: the list message of topics, saying what the citizen follows now.
+    fn menu_message(&self, current: Option<&Subscription>) -> Value {
+        let cfg = &self.inner.config.raw;
+        let now = match current.filter(|c| !c.topics.is_empty()) {
+            None => String::new(),
+            Some(c) => {
+                let topics = self.topics_text(&c.topics);
+                self.t("menu_current", &[("topics", &topics)])
+            }
+        };
+        let t = |k: &str| self.t(k, &[]);
+        let texts = MenuTexts {
+            body: self.t(
+                "menu_body",
+                &[("office", &cfg.office.name), ("current", &now)],
+            ),
+            button: t("menu_button"),
+            section_topics: t("menu_section_topics"),
+            section_other: t("menu_section_other"),
+            all: t("menu_all"),
+            all_description: t("menu_all_desc"),
+            unsubscribe_all: t("menu_unsub"),
+            unsubscribe_description: t("menu_unsub_desc"),
+        };
+        let list = keywords::menu(&cfg.subscriptions, &texts);
+        json!({"type": "interactive", "interactive": list})
     }
 
     /// Router: Meta says the citizen stopped (or resumed) marketing messages.
@@ -339,5 +383,22 @@ impl Bridge {
             }
         }
         Ok(Step::Then(Work::BotSend(Box::new(b)), vec![]))
+    }
+}
+
+/// A subscription about to change: whose, as it was, and the consent line to write with it.
+struct Change<'a> {
+    citizen: &'a str,
+    old: Option<&'a Subscription>,
+    entry: ConsentEntry,
+}
+
+impl Change<'_> {
+    fn entry(&self, action: &str, topics: Vec<String>) -> ConsentEntry {
+        ConsentEntry {
+            action: action.into(),
+            topics,
+            ..self.entry.clone()
+        }
     }
 }
