@@ -113,25 +113,8 @@ impl Bridge {
         let Some(ev) = staff_event(&s.event) else {
             return Ok(Step::Done(vec![]));
         };
-        if !self.inner.config.is_staff(&s.sender) {
-            if !matches!(ev, StaffEvent::Message(_)) {
-                return Ok(Step::Done(vec![]));
-            }
-            info!(sender = %s.sender, "message from a non-staff user not relayed");
-            let text = self.t("not_staff", &[("sender", &s.sender)]);
-            return Ok(self.notice_for(&s, text));
-        }
-        if s.in_flight {
-            warn!(event_id = %s.event_id, "a send was interrupted by a restart; its outcome is unknown");
-            return Ok(self.notice_for(&s, self.t("unknown_outcome", &[])));
-        }
-        // A staff member is answering: automatic replies keep quiet for a while, whatever
-        // becomes of this message (sent, held, refused).
-        if s.attempts == 0
-            && let Some(mut p) = store.portal_by_room(&s.room_id)?
-        {
-            p.last_staff_at = Some(crate::store::now_secs() as i64);
-            store.commit(Store::portal_ops(&p))?;
+        if let Some(step) = self.before_sending(&s, &ev)? {
+            return Ok(step);
         }
         let Some((portal, to)) = self.recipient(&s.room_id)? else {
             return Ok(self.notice_for(&s, self.t("no_number", &[])));
@@ -139,17 +122,8 @@ impl Bridge {
         if store.block(&portal.citizen)?.is_some() {
             return Ok(self.notice_for(&s, self.t("blocked_refused", &[])));
         }
-        let mut after = Vec::new();
         // `!template <key> [params…]`: an approved template, accepted at any time.
-        let template = match &ev {
-            StaffEvent::Message(m) if m.kind == StaffKind::Text => m
-                .body
-                .trim_start()
-                .strip_prefix("!template")
-                .map(str::to_owned),
-            _ => None,
-        };
-        if let Some(args) = template {
+        if let Some(args) = template_args(&ev) {
             return match self.template_request(&args) {
                 Ok(tpl) => {
                     self.send_marked(item, s, &portal, &to, "template", tpl, None, vec![])
@@ -168,38 +142,89 @@ impl Bridge {
             // Reactions and their removal only make sense now; say so instead of holding.
             return Ok(self.notice_for(&s, self.t("reaction_window_closed", &[])));
         }
-        let (kind, body, reply_to): (&str, Value, Option<String>) = match ev {
+        let mut after = Vec::new();
+        let (kind, body, reply_to) = match self.graph_message(&s, ev, &mut after).await? {
+            Ok(m) => m,
+            Err(step) => return Ok(step),
+        };
+        let reply_to = match reply_to {
+            Some(ev) => store.wamid_for_event(&ev)?.map(WaMessageId::new),
+            None => None,
+        };
+        self.send_marked(item, s, &portal, &to, kind, body, reply_to, after)
+            .await
+    }
+
+    /// What stops a staff event before anything is sent: a sender who is not staff, a send
+    /// interrupted by a restart (outcome unknown). A staff message also quiets the automatic
+    /// replies for a while, whatever becomes of it.
+    fn before_sending(&self, s: &StaffWork, ev: &StaffEvent) -> Result<Option<Step>, Failure> {
+        let store = &self.inner.store;
+        if !self.inner.config.is_staff(&s.sender) {
+            if !matches!(ev, StaffEvent::Message(_)) {
+                return Ok(Some(Step::Done(vec![])));
+            }
+            info!(sender = %s.sender, "message from a non-staff user not relayed");
+            let text = self.t("not_staff", &[("sender", &s.sender)]);
+            return Ok(Some(self.notice_for(s, text)));
+        }
+        if s.in_flight {
+            warn!(event_id = %s.event_id, "a send was interrupted by a restart; its outcome is unknown");
+            return Ok(Some(self.notice_for(s, self.t("unknown_outcome", &[]))));
+        }
+        if s.attempts == 0
+            && let Some(mut p) = store.portal_by_room(&s.room_id)?
+        {
+            p.last_staff_at = Some(crate::store::now_secs() as i64);
+            store.commit(Store::portal_ops(&p))?;
+        }
+        Ok(None)
+    }
+
+    /// The Graph message a staff event becomes: its type, its object and the event it
+    /// replies to; or the step that explains why there is none (`after`: writes to commit
+    /// once it is sent).
+    async fn graph_message(
+        &self,
+        s: &StaffWork,
+        ev: StaffEvent,
+        after: &mut Vec<Op>,
+    ) -> Result<Result<(&'static str, Value, Option<String>), Step>, Failure> {
+        let store = &self.inner.store;
+        match ev {
             StaffEvent::Poll => {
                 let why = Refusal::Poll.text(&self.inner.texts);
-                return Ok(self.notice_for(&s, self.t("not_sent", &[("reason", &why)])));
+                Ok(Err(
+                    self.notice_for(s, self.t("not_sent", &[("reason", &why)]))
+                ))
             }
             StaffEvent::Redaction { redacts } => {
                 let key = format!("s:{redacts}");
                 if let Some(wamid) = store.reaction(&key)? {
                     after.push(Store::reaction_delete_op(&key));
-                    ("reaction", json!({"message_id": wamid, "emoji": ""}), None)
-                } else if store.wamid_for_event(&redacts)?.is_some() {
-                    let mut step = self.notice_for(
-                        &s,
-                        self.t(
-                            "deleted_here",
-                            &[("reason", &Refusal::Delete.text(&self.inner.texts))],
-                        ),
-                    );
-                    if let Step::Then(Work::Notice(n), _) = &mut step {
-                        n.reply_to = None;
-                    }
-                    return Ok(step);
-                } else {
-                    return Ok(Step::Done(vec![]));
+                    return Ok(Ok((
+                        "reaction",
+                        json!({"message_id": wamid, "emoji": ""}),
+                        None,
+                    )));
                 }
+                if store.wamid_for_event(&redacts)?.is_none() {
+                    return Ok(Err(Step::Done(vec![])));
+                }
+                let why = Refusal::Delete.text(&self.inner.texts);
+                let mut step = self.notice_for(s, self.t("deleted_here", &[("reason", &why)]));
+                if let Step::Then(Work::Notice(n), _) = &mut step {
+                    n.reply_to = None;
+                }
+                Ok(Err(step))
             }
             StaffEvent::Reaction { target, key } => match store.wamid_for_event(&target)? {
                 Some(wamid) => {
                     after.push(Store::reaction_op(&format!("s:{}", s.event_id), &wamid));
-                    ("reaction", json!({"message_id": wamid, "emoji": key}), None)
+                    let o = json!({"message_id": wamid, "emoji": key});
+                    Ok(Ok(("reaction", o, None)))
                 }
-                None => return Ok(Step::Done(vec![])),
+                None => Ok(Err(Step::Done(vec![]))),
             },
             StaffEvent::Message(msg) => {
                 let signature = self.signature(&s.sender).await;
@@ -207,11 +232,12 @@ impl Bridge {
                     Ok(o) => o,
                     Err(refusal) => {
                         let why = refusal.text(&self.inner.texts);
-                        return Ok(self.notice_for(&s, self.t("not_sent", &[("reason", &why)])));
+                        let text = self.t("not_sent", &[("reason", &why)]);
+                        return Ok(Err(self.notice_for(s, text)));
                     }
                 };
                 let reply = msg.reply_to.clone();
-                match out {
+                Ok(Ok(match out {
                     Outbound::Text(t) => ("text", json!({"body": t, "preview_url": false}), reply),
                     Outbound::Location {
                         latitude,
@@ -224,19 +250,13 @@ impl Bridge {
                         }
                         ("location", o, reply)
                     }
-                    Outbound::Media(m) => match self.prepare_media(&s, &m).await? {
+                    Outbound::Media(m) => match self.prepare_media(s, &m).await? {
                         Ok(o) => (m.kind, o, reply),
-                        Err(step) => return Ok(step),
+                        Err(step) => return Ok(Err(step)),
                     },
-                }
+                }))
             }
-        };
-        let reply_to = match reply_to {
-            Some(ev) => store.wamid_for_event(&ev)?.map(WaMessageId::new),
-            None => None,
-        };
-        self.send_marked(item, s, &portal, &to, kind, body, reply_to, after)
-            .await
+        }
     }
 
     /// Marks the item in flight (committed), sends, and turns the answer into the outcome.
@@ -355,4 +375,16 @@ pub(in crate::bridge) fn queue_as_staff(
         attempts: 0,
     });
     store.queue_push_op(citizen, &work.to_bytes())
+}
+
+/// The arguments of `!template <key> [params…]`, when the staff event is one.
+fn template_args(ev: &StaffEvent) -> Option<String> {
+    match ev {
+        StaffEvent::Message(m) if m.kind == StaffKind::Text => m
+            .body
+            .trim_start()
+            .strip_prefix("!template")
+            .map(str::to_owned),
+        _ => None,
+    }
 }
