@@ -9,7 +9,7 @@ use tracing::{info, warn};
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::item::CitizenWork;
+use crate::bridge::engine::item::{BotSend, CitizenWork, Work};
 use crate::bridge::engine::worker::Step;
 use crate::bridge::portal::media::Fetched;
 use crate::convert::{self, Attachment, Reaction, Uploaded, inbound as conv};
@@ -42,6 +42,27 @@ pub(in crate::bridge) fn digest_matches(expected: &str, digest: &[u8]) -> bool {
     decoded.is_some_and(|d| d == digest)
 }
 
+/// What a citizen's message tells about them: a number (or id) first learned now — answers
+/// go to the number — and, for a message they wrote, the latest one (Meta does not
+/// guarantee order: what staff typing marks, and when the 24-hour window started). Meta's own
+/// `system` messages (a number change …) were not written by the citizen: no window, no
+/// automatic reply. Returns whether the citizen wrote it.
+fn note_message(portal: &mut PortalRecord, m: &InboundMessage) -> bool {
+    if portal.phone.is_none() {
+        portal.phone = m.phone.as_ref().map(|p| p.expose().to_owned());
+    }
+    if portal.bsuid.is_none() {
+        portal.bsuid = m.bsuid.as_ref().map(|b| b.expose().to_owned());
+    }
+    let written = m.kind != "system";
+    let at = m.timestamp.unwrap_or(crate::store::now_secs() as i64);
+    if written && portal.last_inbound_at.is_none_or(|prev| at >= prev) {
+        portal.last_inbound = Some(m.id.expose().to_owned());
+        portal.last_inbound_at = Some(at);
+    }
+    written
+}
+
 impl Bridge {
     /// `retried`: an earlier attempt failed, perhaps after the homeserver stored an event
     /// (see [`Self::ghost_send`]).
@@ -63,70 +84,19 @@ impl Bridge {
         let mut portal = self
             .ensure_portal(citizen, &key, m.profile_name.as_deref())
             .await?;
-        // A citizen first seen by BSUID whose number is now known: answers go to the number.
-        let mut ops = Vec::new();
-        let learned_phone = m.phone.as_ref().filter(|_| portal.phone.is_none());
-        let learned_bsuid = m.bsuid.as_ref().filter(|_| portal.bsuid.is_none());
-        portal.phone = portal
-            .phone
-            .or(learned_phone.map(|p| p.expose().to_owned()));
-        portal.bsuid = portal
-            .bsuid
-            .or(learned_bsuid.map(|b| b.expose().to_owned()));
-        // The latest citizen message (Meta does not guarantee order): what staff typing
-        // marks, and when the 24-hour window started. Meta's own `system` messages (a number
-        // change …) were not written by the citizen: no window, no automatic reply.
-        let written = m.kind != "system";
-        let at = m.timestamp.unwrap_or(crate::store::now_secs() as i64);
-        if written && portal.last_inbound_at.is_none_or(|prev| at >= prev) {
-            portal.last_inbound = Some(m.id.expose().to_owned());
-            portal.last_inbound_at = Some(at);
-        }
+        let written = note_message(&mut portal, &m);
         if written {
             self.invite_back(&mut portal).await;
         }
-        ops.extend(self.refresh_topic(&mut portal).await?);
+        let mut ops = self.refresh_topic(&mut portal).await?;
         ops.extend(Store::portal_ops(&portal));
         if let Some(r) = conv::reaction(&m) {
             ops.extend(self.citizen_reaction(&portal, &m, r, retried).await?);
             return Ok(Step::Done(ops));
         }
-        let reply_to = match &m.context.reply_to {
-            Some(w) => store.event_for_wamid(w.expose())?.map(|r| r.event_id),
-            None => None,
-        };
-        let media = self.fetch_media(&m, &portal).await?;
-        let attachment = match &media {
-            Fetched::Uploaded(u) => Attachment::Uploaded(u),
-            Fetched::Missing => Attachment::Missing,
-            Fetched::TooLarge { size, limit } => Attachment::TooLarge {
-                size: *size,
-                limit: *limit,
-            },
-        };
-        let mut events =
-            convert::citizen_to_matrix(&m, reply_to.as_deref(), attachment, &self.inner.texts);
-        if c.keyword.is_some() {
-            // Answered by the bot: staff see it as a notice, not as a question.
-            for ev in events
-                .iter_mut()
-                .filter(|e| e.content["msgtype"] == "m.text")
-            {
-                ev.content["msgtype"] = json!("m.notice");
-            }
-        }
-        let mut first = None;
-        for (i, ev) in events.iter().enumerate() {
-            let txn = if i == 0 {
-                txn_id("wa", m.id.expose())
-            } else {
-                txn_id("wa", &format!("{}#{i}", m.id.expose()))
-            };
-            let event_id = self
-                .ghost_send(&portal, ev.event_type, &txn, &ev.content, retried)
-                .await?;
-            first.get_or_insert(event_id);
-        }
+        let first = self
+            .post_message(&portal, &m, c.keyword.is_some(), retried)
+            .await?;
         if let Some(event_id) = &first {
             info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
             ops.extend(Store::message_ops(m.id.expose(), &portal.room_id, event_id));
@@ -152,7 +122,7 @@ impl Bridge {
             }
         };
         if let (Some(reply), Some(event_id)) = (reply, first) {
-            let send = crate::bridge::engine::item::BotSend {
+            let send = BotSend {
                 room_id: portal.room_id.clone(),
                 event_id,
                 reply,
@@ -160,12 +130,61 @@ impl Bridge {
                 in_flight: false,
                 failures: vec![],
             };
-            return Ok(Step::Then(
-                crate::bridge::engine::item::Work::BotSend(Box::new(send)),
-                ops,
-            ));
+            return Ok(Step::Then(Work::BotSend(Box::new(send)), ops));
         }
         Ok(Step::Done(ops))
+    }
+
+    /// Posts the citizen's message in their room as their ghost (the attachment fetched and
+    /// uploaded first; a keyword the bot answers shown as a notice). Returns the first event.
+    async fn post_message(
+        &self,
+        portal: &PortalRecord,
+        m: &InboundMessage,
+        keyword: bool,
+        retried: bool,
+    ) -> Result<Option<String>, Failure> {
+        let reply_to = match &m.context.reply_to {
+            Some(w) => self
+                .inner
+                .store
+                .event_for_wamid(w.expose())?
+                .map(|r| r.event_id),
+            None => None,
+        };
+        let media = self.fetch_media(m, portal).await?;
+        let attachment = match &media {
+            Fetched::Uploaded(u) => Attachment::Uploaded(u),
+            Fetched::Missing => Attachment::Missing,
+            Fetched::TooLarge { size, limit } => Attachment::TooLarge {
+                size: *size,
+                limit: *limit,
+            },
+        };
+        let mut events =
+            convert::citizen_to_matrix(m, reply_to.as_deref(), attachment, &self.inner.texts);
+        if keyword {
+            // Answered by the bot: staff see it as a notice, not as a question.
+            for ev in events
+                .iter_mut()
+                .filter(|e| e.content["msgtype"] == "m.text")
+            {
+                ev.content["msgtype"] = json!("m.notice");
+            }
+        }
+        let mut first = None;
+        for (i, ev) in events.iter().enumerate() {
+            let txn = if i == 0 {
+                txn_id("wa", m.id.expose())
+            } else {
+                txn_id("wa", &format!("{}#{i}", m.id.expose()))
+            };
+            let event_id = self
+                .ghost_send(portal, ev.event_type, &txn, &ev.content, retried)
+                .await?;
+            first.get_or_insert(event_id);
+        }
+        Ok(first)
     }
 
     /// Sends as the citizen's ghost. Every event carries its transaction id (`TXN_KEY`): the
