@@ -142,6 +142,17 @@ impl Bridge {
         };
         let pv = self.preview(&b)?;
         b.audience = pv.inside + pv.outside;
+        let text = self.draft_text(&b, &pv);
+        Ok(Reply {
+            text,
+            html: None,
+            ops: vec![Store::broadcast_op(&b)],
+        })
+    }
+
+    /// The draft's preview for the admins: audience inside and outside the window, how the
+    /// outside is reached, who is left out and why, the time it takes, the attachment.
+    fn draft_text(&self, b: &Broadcast, pv: &Preview) -> String {
         let cfg = &self.inner.config.raw.broadcast;
         let outside_how = if cfg.template.is_empty() {
             self.t("bc_outside_skip", &[])
@@ -173,7 +184,7 @@ impl Bridge {
             "bc_draft",
             &[
                 ("id", &n(b.id)),
-                ("topic", &self.topic_label(&b)),
+                ("topic", &self.topic_label(b)),
                 ("audience", &n(b.audience)),
                 ("inside", &n(pv.inside)),
                 ("outside", &n(pv.outside)),
@@ -188,7 +199,7 @@ impl Bridge {
                 ("second", &second),
             ],
         );
-        let text = match &b.attachment {
+        match &b.attachment {
             Some(a) => {
                 let raw = &self.inner.config.raw;
                 let with_media = raw
@@ -208,12 +219,7 @@ impl Bridge {
                 format!("{text}\n{line}")
             }
             None => text,
-        };
-        Ok(Reply {
-            text,
-            html: None,
-            ops: vec![Store::broadcast_op(&b)],
-        })
+        }
     }
 
     fn find(&self, p: &Parsed) -> Result<Result<Broadcast, Reply>, Failure> {
