@@ -10,5 +10,6 @@ pub(in crate::bridge) mod pace;
 pub(in crate::bridge) mod prune;
 pub(in crate::bridge) mod router;
 pub(in crate::bridge) mod router_dead;
+pub(in crate::bridge) mod router_matrix;
 pub(in crate::bridge) mod stall;
 pub(in crate::bridge) mod worker;

@@ -10,9 +10,8 @@ use std::time::Duration;
 use tracing::{debug, error, info, info_span, warn};
 
 use crate::bridge::Bridge;
-use crate::bridge::engine::item::{CitizenWork, CommandWork, StaffWork, StatusWork, Work};
+use crate::bridge::engine::item::{CitizenWork, StatusWork, Work};
 use crate::ids::CitizenKey;
-use crate::matrix::types::{member_change, parse_ephemeral, parse_transaction};
 use crate::store::{InboxEntry, Op, Source, Store, StoreError, Subscription};
 use crate::whatsapp::webhook::{self, InboundMessage, Preference, StatusUpdate, Update};
 
@@ -26,7 +25,7 @@ pub(in crate::bridge) struct Routed {
     marks: HashSet<String>,
     pub(in crate::bridge) identities: HashMap<String, String>,
     pub subs: HashMap<String, Option<Subscription>>,
-    stats: HashMap<u64, BTreeMap<String, u64>>,
+    pub(in crate::bridge) stats: HashMap<u64, BTreeMap<String, u64>>,
     statuses: HashMap<String, String>,
 }
 
@@ -181,20 +180,6 @@ impl Bridge {
         Ok(())
     }
 
-    /// `!<autoreply.complaint_command>` is `!eurp` under the name the office chose.
-    fn command_alias(&self, body: String) -> String {
-        let alias = &self.inner.config.raw.autoreply.complaint_command;
-        let Some(rest) = body.trim_start().strip_prefix('!') else {
-            return body;
-        };
-        let (word, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        if alias != "eurp" && word.eq_ignore_ascii_case(alias) {
-            format!("!eurp {tail}").trim_end().to_owned()
-        } else {
-            body
-        }
-    }
-
     /// Keeps one monotonic status per outbound wamid (`sent` < `delivered` < `read`,
     /// `failed` terminal) and queues what staff should see behind the citizen's other work.
     fn route_status(&self, r: &mut Routed, s: StatusUpdate) -> Result<(), StoreError> {
@@ -202,14 +187,6 @@ impl Bridge {
         if !r.first_time(store, format!("s:{}:{}", s.id.expose(), s.status))? {
             return Ok(());
         }
-        let rank = |st: &str| match st {
-            "accepted" => 0,
-            "sent" => 1,
-            "delivered" => 2,
-            "read" | "played" => 3,
-            "failed" => 4,
-            _ => -1,
-        };
         let new = rank(&s.status);
         if new < 0 {
             info!(wamid = %s.id, status = %s.status, "ignored unknown status");
@@ -251,24 +228,7 @@ impl Bridge {
         };
         if let Some(id) = broadcast {
             // Counted per broadcast (for its report), not shown in any room.
-            let mut stats = match r.stats.get(&id) {
-                Some(st) => st.clone(),
-                None => store.broadcast_stats(id)?,
-            };
-            if let Some(o) = old_status.filter(|o| rank(o) > 0)
-                && let Some(n) = stats.get_mut(&o)
-            {
-                *n = n.saturating_sub(1);
-            }
-            let bucket = match s.error() {
-                Some((code, title)) if s.status == "failed" => format!("failed:{code} {title}"),
-                _ if s.status == "played" => "read".to_owned(),
-                _ => s.status.clone(),
-            };
-            *stats.entry(bucket).or_default() += 1;
-            r.ops.push(Store::broadcast_stats_op(id, &stats));
-            r.stats.insert(id, stats);
-            return Ok(());
+            return self.count_broadcast_status(r, id, old_status.as_deref(), &s);
         }
         if new < 2 {
             return Ok(());
@@ -384,112 +344,17 @@ impl Bridge {
         }
         Ok(())
     }
+}
 
-    fn route_transaction(&self, entry: &InboxEntry, r: &mut Routed) -> Result<(), StoreError> {
-        let store = &self.inner.store;
-        for e in parse_ephemeral(&entry.body) {
-            if let Some((citizen, work)) = self.route_ephemeral(e)? {
-                r.push(store, &citizen, &work);
-            }
-        }
-        let events = match parse_transaction(&entry.body) {
-            Ok(e) => e,
-            Err(e) => {
-                warn!(
-                    "a transaction from the homeserver could not be read and was kept as a dead letter: {e}"
-                );
-                let origin = crate::store::Origin::Inbox { matrix: true };
-                let (id, op) = store.dead_letter_from_op(&e, &entry.body, Some(origin));
-                r.ops.push(op);
-                self.report_dead_letter_as(r, "dead_letter_matrix", &e, id);
-                return Ok(());
-            }
-        };
-        for ev in events {
-            let ev = match ev {
-                Ok(ev) => ev,
-                Err(e) => {
-                    warn!("skipped an unreadable event in a transaction: {e}");
-                    continue;
-                }
-            };
-            if let Some(change) = member_change(&ev) {
-                self.route_member_change(&ev, change, r)?;
-                continue;
-            }
-            const BRIDGED: [&str; 6] = [
-                "m.room.message",
-                "m.sticker",
-                "m.reaction",
-                "m.room.redaction",
-                "m.poll.start",
-                "org.matrix.msc3381.poll.start",
-            ];
-            if self.is_own_user(&ev.sender) || !BRIDGED.contains(&ev.event_type.as_str()) {
-                continue;
-            }
-            if !r.first_time(store, format!("e:{}", ev.event_id))? {
-                debug!(event_id = %ev.event_id, "event already handled");
-                continue;
-            }
-            let raw_body = ev.raw["content"]["body"].as_str().unwrap_or("");
-            let body =
-                self.command_alias(crate::matrix::types::strip_plain_reply_fallback(raw_body));
-            let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
-                .as_str()
-                .map(str::to_owned);
-            let text =
-                ev.event_type == "m.room.message" && ev.raw["content"]["msgtype"] == "m.text";
-            if self.admin_room_id().as_deref() == Some(ev.room_id.as_str()) {
-                if text {
-                    info!(event_id = %ev.event_id, sender = %ev.sender, "admin-room command queued");
-                    let work = Work::Command(CommandWork {
-                        event_id: ev.event_id,
-                        room_id: ev.room_id,
-                        sender: ev.sender,
-                        body,
-                        citizen: None,
-                        reply_to,
-                    });
-                    r.push(store, crate::bridge::engine::item::ADMIN_QUEUE, &work);
-                }
-                continue;
-            }
-            let Some(portal) = store.portal_by_room(&ev.room_id)? else {
-                debug!(room_id = %ev.room_id, "message outside any portal; ignored");
-                continue;
-            };
-            // A `!command` in a portal is not for the citizen (unless it is a message to them, `!template`).
-            if let (true, crate::commands::Line::Command(p)) = (
-                text,
-                crate::commands::parse(&body, false, crate::bridge::admin::commands::specs()),
-            ) && !matches!(
-                crate::bridge::admin::commands::command(p.spec).run,
-                crate::bridge::engine::command::Run::StaffMessage
-            ) {
-                info!(event_id = %ev.event_id, command = p.spec.name, "portal command queued");
-                let work = Work::Command(CommandWork {
-                    event_id: ev.event_id,
-                    room_id: ev.room_id,
-                    sender: ev.sender,
-                    body,
-                    citizen: Some(portal.citizen.clone()),
-                    reply_to,
-                });
-                r.push(store, &portal.citizen, &work);
-                continue;
-            }
-            info!(event_id = %ev.event_id, sender = %ev.sender, "staff message queued");
-            let work = Work::Staff(StaffWork {
-                event_id: ev.event_id,
-                room_id: ev.room_id,
-                sender: ev.sender,
-                event: ev.raw,
-                in_flight: false,
-                attempts: 0,
-            });
-            r.push(store, &portal.citizen, &work);
-        }
-        Ok(())
+/// A status's place in a message's life: accepted < sent < delivered < read (played) <
+/// failed; -1 for a status the bridge does not know.
+pub(in crate::bridge) fn rank(status: &str) -> i32 {
+    match status {
+        "accepted" => 0,
+        "sent" => 1,
+        "delivered" => 2,
+        "read" | "played" => 3,
+        "failed" => 4,
+        _ => -1,
     }
 }

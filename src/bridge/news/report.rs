@@ -11,9 +11,11 @@ use tracing::warn;
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::router::{Routed, rank};
 use crate::bridge::news::sender::Pace;
 use crate::matrix::txn_id;
-use crate::store::{Broadcast, BroadcastState, Store, now_secs};
+use crate::store::{Broadcast, BroadcastState, Store, StoreError, now_secs};
+use crate::whatsapp::webhook::StatusUpdate;
 
 /// The progress message's pacing, kept by the sender.
 #[derive(Clone)]
@@ -61,6 +63,35 @@ pub(in crate::bridge) fn duration_text(secs: u64) -> String {
 }
 
 impl Bridge {
+    /// Router: a status of a broadcast's message, counted for its report (moved from its
+    /// previous status's count), in the routing commit.
+    pub(in crate::bridge) fn count_broadcast_status(
+        &self,
+        r: &mut Routed,
+        id: u64,
+        old_status: Option<&str>,
+        s: &StatusUpdate,
+    ) -> Result<(), StoreError> {
+        let mut stats = match r.stats.get(&id) {
+            Some(st) => st.clone(),
+            None => self.inner.store.broadcast_stats(id)?,
+        };
+        if let Some(o) = old_status.filter(|o| rank(o) > 0)
+            && let Some(n) = stats.get_mut(o)
+        {
+            *n = n.saturating_sub(1);
+        }
+        let bucket = match s.error() {
+            Some((code, title)) if s.status == "failed" => format!("failed:{code} {title}"),
+            _ if s.status == "played" => "read".to_owned(),
+            _ => s.status.clone(),
+        };
+        *stats.entry(bucket).or_default() += 1;
+        r.ops.push(Store::broadcast_stats_op(id, &stats));
+        r.stats.insert(id, stats);
+        Ok(())
+    }
+
     pub(in crate::bridge) fn state_text(&self, s: BroadcastState) -> String {
         self.t(
             match s {

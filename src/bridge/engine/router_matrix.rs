@@ -1,0 +1,146 @@
+//! The router's Matrix side: an appservice transaction's receipts and typing notices, then
+//! its events — staff messages in a portal (to the citizen's queue), commands (to the admin
+//! queue, or the citizen's for a portal command), staff leaving a portal — each deduplicated
+//! by event id in the routing commit.
+
+use tracing::{debug, info, warn};
+
+use crate::bridge::Bridge;
+use crate::bridge::engine::item::{ADMIN_QUEUE, CommandWork, StaffWork, Work};
+use crate::bridge::engine::router::Routed;
+use crate::matrix::types::{TxnEvent, member_change, parse_ephemeral, parse_transaction};
+use crate::store::{InboxEntry, StoreError};
+
+/// The event types a staff member's action can have that mean something for WhatsApp.
+const BRIDGED: [&str; 6] = [
+    "m.room.message",
+    "m.sticker",
+    "m.reaction",
+    "m.room.redaction",
+    "m.poll.start",
+    "org.matrix.msc3381.poll.start",
+];
+
+impl Bridge {
+    pub(in crate::bridge) fn route_transaction(
+        &self,
+        entry: &InboxEntry,
+        r: &mut Routed,
+    ) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        for e in parse_ephemeral(&entry.body) {
+            if let Some((citizen, work)) = self.route_ephemeral(e)? {
+                r.push(store, &citizen, &work);
+            }
+        }
+        let events = match parse_transaction(&entry.body) {
+            Ok(e) => e,
+            Err(e) => {
+                warn!(
+                    "a transaction from the homeserver could not be read and was kept as a dead letter: {e}"
+                );
+                let origin = crate::store::Origin::Inbox { matrix: true };
+                let (id, op) = store.dead_letter_from_op(&e, &entry.body, Some(origin));
+                r.ops.push(op);
+                self.report_dead_letter_as(r, "dead_letter_matrix", &e, id);
+                return Ok(());
+            }
+        };
+        for ev in events {
+            match ev {
+                Ok(ev) => self.route_event(ev, r)?,
+                Err(e) => warn!("skipped an unreadable event in a transaction: {e}"),
+            }
+        }
+        Ok(())
+    }
+
+    fn route_event(&self, ev: TxnEvent, r: &mut Routed) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        if let Some(change) = member_change(&ev) {
+            return self.route_member_change(&ev, change, r);
+        }
+        if self.is_own_user(&ev.sender) || !BRIDGED.contains(&ev.event_type.as_str()) {
+            return Ok(());
+        }
+        if !r.first_time(store, format!("e:{}", ev.event_id))? {
+            debug!(event_id = %ev.event_id, "event already handled");
+            return Ok(());
+        }
+        if self.admin_room_id().as_deref() == Some(ev.room_id.as_str()) {
+            if is_text(&ev) {
+                info!(event_id = %ev.event_id, sender = %ev.sender, "admin-room command queued");
+                let work = Work::Command(self.command_work(ev, None));
+                r.push(store, ADMIN_QUEUE, &work);
+            }
+            return Ok(());
+        }
+        let Some(portal) = store.portal_by_room(&ev.room_id)? else {
+            debug!(room_id = %ev.room_id, "message outside any portal; ignored");
+            return Ok(());
+        };
+        // A `!command` in a portal is not for the citizen (unless it is a message to them,
+        // `!template`).
+        if is_text(&ev) {
+            let work = self.command_work(ev.clone(), Some(portal.citizen.clone()));
+            if let crate::commands::Line::Command(p) =
+                crate::commands::parse(&work.body, false, crate::bridge::admin::commands::specs())
+                && !matches!(
+                    crate::bridge::admin::commands::command(p.spec).run,
+                    crate::bridge::engine::command::Run::StaffMessage
+                )
+            {
+                info!(event_id = %work.event_id, command = p.spec.name, "portal command queued");
+                r.push(store, &portal.citizen, &Work::Command(work));
+                return Ok(());
+            }
+        }
+        info!(event_id = %ev.event_id, sender = %ev.sender, "staff message queued");
+        let work = Work::Staff(StaffWork {
+            event_id: ev.event_id,
+            room_id: ev.room_id,
+            sender: ev.sender,
+            event: ev.raw,
+            in_flight: false,
+            attempts: 0,
+        });
+        r.push(store, &portal.citizen, &work);
+        Ok(())
+    }
+
+    /// A staff text as a command line (reply fallback removed, the complaints command's alias
+    /// read as `!eurp`).
+    fn command_work(&self, ev: TxnEvent, citizen: Option<String>) -> CommandWork {
+        let raw_body = ev.raw["content"]["body"].as_str().unwrap_or("");
+        let body = self.command_alias(crate::matrix::types::strip_plain_reply_fallback(raw_body));
+        let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+            .as_str()
+            .map(str::to_owned);
+        CommandWork {
+            event_id: ev.event_id,
+            room_id: ev.room_id,
+            sender: ev.sender,
+            body,
+            citizen,
+            reply_to,
+        }
+    }
+
+    /// `!<autoreply.complaint_command>` is `!eurp` under the name the office chose.
+    fn command_alias(&self, body: String) -> String {
+        let alias = &self.inner.config.raw.autoreply.complaint_command;
+        let Some(rest) = body.trim_start().strip_prefix('!') else {
+            return body;
+        };
+        let (word, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        if alias != "eurp" && word.eq_ignore_ascii_case(alias) {
+            format!("!eurp {tail}").trim_end().to_owned()
+        } else {
+            body
+        }
+    }
+}
+
+fn is_text(ev: &TxnEvent) -> bool {
+    ev.event_type == "m.room.message" && ev.raw["content"]["msgtype"] == "m.text"
+}
