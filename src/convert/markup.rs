@@ -149,11 +149,8 @@ impl Lines {
 /// Turns Matrix HTML (what Element sends) into WhatsApp markup and plain text. Outside
 /// `<pre>`, line breaks in the HTML source are spaces, as in a browser; only tags break lines.
 pub fn html_to_wa(html: &str) -> String {
-    let mut w = Lines::default();
+    let mut c = HtmlToWa::default();
     let mut rest = html;
-    let mut lists: Vec<Option<u32>> = Vec::new(); // None = <ul>, Some(n) = <ol> counter
-    let mut link: Vec<(String, usize)> = Vec::new(); // href, where its text starts
-    let mut in_pre = false;
     while !rest.is_empty() {
         if let Some(stripped) = rest.strip_prefix('<')
             && let Some(end) = stripped.find('>')
@@ -167,73 +164,13 @@ pub fn html_to_wa(html: &str) -> String {
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
                 .collect::<String>()
                 .to_ascii_lowercase();
-            match (name.as_str(), closing) {
-                ("b" | "strong", _) => w.push("*"),
-                ("i" | "em", _) => w.push("_"),
-                ("del" | "s" | "strike", _) => w.push("~"),
-                ("code", _) if !in_pre => w.push("`"),
-                ("pre", false) => {
-                    in_pre = true;
-                    w.newline_if_needed();
-                    w.push("```");
-                }
-                ("pre", true) => {
-                    in_pre = false;
-                    if w.out.ends_with('\n') {
-                        w.out.pop();
-                    }
-                    w.push("```");
-                    w.newline();
-                }
-                ("br", _) => w.newline(),
-                ("p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6", _) => w.newline_if_needed(),
-                ("ul", false) => lists.push(None),
-                ("ol", false) => lists.push(Some(0)),
-                ("ul" | "ol", true) => {
-                    lists.pop();
-                    w.newline_if_needed();
-                }
-                ("li", false) => {
-                    w.newline_if_needed();
-                    match lists.last_mut() {
-                        Some(Some(n)) => {
-                            *n += 1;
-                            w.push_prefix(&format!("{n}. "));
-                        }
-                        _ => w.push_prefix("- "),
-                    }
-                }
-                ("li", true) => w.newline_if_needed(),
-                ("blockquote", false) => {
-                    w.newline_if_needed();
-                    w.quote += 1;
-                }
-                ("blockquote", true) => {
-                    w.newline_if_needed();
-                    w.quote = w.quote.saturating_sub(1);
-                }
-                ("a", false) => link.push((attr(tag, "href").unwrap_or_default(), w.out.len())),
-                ("a", true) => {
-                    if let Some((href, start)) = link.pop() {
-                        // A `</pre>` inside the link may have taken back a newline.
-                        let text = w.out.get(start..).unwrap_or_default().to_owned();
-                        let target = href.strip_prefix("mailto:").unwrap_or(&href);
-                        if !href.is_empty()
-                            && text != target
-                            && !href.starts_with("https://matrix.to/")
-                        {
-                            w.push(&format!(" ({target})"));
-                        }
-                    }
-                }
-                ("mx-reply", false) => {
-                    // Skip the reply fallback entirely.
-                    match rest.find("</mx-reply>") {
-                        Some(e) => rest = &rest[e + "</mx-reply>".len()..],
-                        None => rest = "",
-                    }
-                }
-                _ => {}
+            if name == "mx-reply" && !closing {
+                // Skip the reply fallback entirely.
+                rest = rest
+                    .find("</mx-reply>")
+                    .map_or("", |e| &rest[e + "</mx-reply>".len()..]);
+            } else {
+                c.tag(&name, closing, tag);
             }
             continue;
         }
@@ -241,23 +178,106 @@ pub fn html_to_wa(html: &str) -> String {
         // opens no tag, or a multi-byte letter such as `È`): never slice inside it.
         let first = rest.chars().next().map_or(0, char::len_utf8);
         let next = rest[first..].find('<').map_or(rest.len(), |i| i + first);
-        let text = unescape(&rest[..next]);
+        c.text(&unescape(&rest[..next]));
         rest = &rest[next..];
-        if in_pre {
-            w.out.push_str(&text);
-        } else {
-            // Source line breaks are spaces, and nothing at a line's start.
-            for (i, part) in text.split('\n').enumerate() {
-                if i > 0 {
-                    w.pending_space = true;
+    }
+    c.w.out.trim_end_matches('\n').to_owned()
+}
+
+/// The state of an HTML → WhatsApp conversion: the lines written, the open lists (`None` a
+/// `<ul>`, `Some(n)` an `<ol>`'s counter), the open links (href, where their text starts),
+/// and whether the text is preformatted.
+#[derive(Default)]
+struct HtmlToWa {
+    w: Lines,
+    lists: Vec<Option<u32>>,
+    link: Vec<(String, usize)>,
+    in_pre: bool,
+}
+
+impl HtmlToWa {
+    /// An opening or closing tag (`tag`: its whole text, for attributes).
+    fn tag(&mut self, name: &str, closing: bool, tag: &str) {
+        let w = &mut self.w;
+        match (name, closing) {
+            ("b" | "strong", _) => w.push("*"),
+            ("i" | "em", _) => w.push("_"),
+            ("del" | "s" | "strike", _) => w.push("~"),
+            ("code", _) if !self.in_pre => w.push("`"),
+            ("pre", false) => {
+                self.in_pre = true;
+                w.newline_if_needed();
+                w.push("```");
+            }
+            ("pre", true) => {
+                self.in_pre = false;
+                if w.out.ends_with('\n') {
+                    w.out.pop();
                 }
-                if !part.is_empty() {
-                    w.push(part);
+                w.push("```");
+                w.newline();
+            }
+            ("br", _) => w.newline(),
+            ("p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6", _) => w.newline_if_needed(),
+            ("ul", false) => self.lists.push(None),
+            ("ol", false) => self.lists.push(Some(0)),
+            ("ul" | "ol", true) => {
+                self.lists.pop();
+                w.newline_if_needed();
+            }
+            ("li", false) => {
+                w.newline_if_needed();
+                match self.lists.last_mut() {
+                    Some(Some(n)) => {
+                        *n += 1;
+                        w.push_prefix(&format!("{n}. "));
+                    }
+                    _ => w.push_prefix("- "),
                 }
+            }
+            ("li", true) => w.newline_if_needed(),
+            ("blockquote", false) => {
+                w.newline_if_needed();
+                w.quote += 1;
+            }
+            ("blockquote", true) => {
+                w.newline_if_needed();
+                w.quote = w.quote.saturating_sub(1);
+            }
+            ("a", false) => self
+                .link
+                .push((attr(tag, "href").unwrap_or_default(), w.out.len())),
+            ("a", true) => {
+                if let Some((href, start)) = self.link.pop() {
+                    // A `</pre>` inside the link may have taken back a newline.
+                    let text = w.out.get(start..).unwrap_or_default().to_owned();
+                    let target = href.strip_prefix("mailto:").unwrap_or(&href);
+                    if !href.is_empty() && text != target && !href.starts_with("https://matrix.to/")
+                    {
+                        w.push(&format!(" ({target})"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Text between tags: as it is inside `<pre>`; elsewhere source line breaks are spaces,
+    /// and nothing at a line's start.
+    fn text(&mut self, text: &str) {
+        if self.in_pre {
+            self.w.out.push_str(text);
+            return;
+        }
+        for (i, part) in text.split('\n').enumerate() {
+            if i > 0 {
+                self.w.pending_space = true;
+            }
+            if !part.is_empty() {
+                self.w.push(part);
             }
         }
     }
-    w.out.trim_end_matches('\n').to_owned()
 }
 
 fn attr(tag: &str, name: &str) -> Option<String> {
