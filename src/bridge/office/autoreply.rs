@@ -48,56 +48,13 @@ impl Office {
         if !d.any() {
             return Ok(None);
         }
-        let lang = self.texts.lang();
         let mut parts = Vec::new();
         if d.welcome {
-            let closed = self.t("hours_closed", &[]);
-            let hours: Vec<String> = week_lines(&schedule, lang, &closed)
-                .into_iter()
-                .filter(|l| !l.ends_with(&closed))
-                .collect();
-            let complaints = match raw.autoreply.complaints_url.as_str() {
-                "" => String::new(),
-                url => self.t("auto_complaints", &[("url", url)]),
-            };
-            let privacy = match raw.policies.privacy.as_str() {
-                "" => String::new(),
-                url => self.t("auto_privacy", &[("url", url)]),
-            };
-            parts.push(self.t(
-                "auto_welcome",
-                &[
-                    ("office", &raw.office.name),
-                    ("hours", &hours.join("; ")),
-                    ("complaints", &complaints),
-                    ("privacy", &privacy),
-                ],
-            ));
+            parts.push(self.welcome_text(&schedule));
             portal.welcomed = true;
         }
         if d.closed {
-            let today = now.with_timezone(&schedule.tz).date_naive();
-            let why = schedule
-                .closed_day(today)
-                .map(|w| format!(" ({w})"))
-                .unwrap_or_default();
-            let when = schedule
-                .next_opening(now)
-                .map(|t| when_text(t, lang))
-                .unwrap_or_default();
-            let numbers = match raw.autoreply.emergency_numbers.as_str() {
-                "" => String::new(),
-                n => self.t("auto_numbers", &[("numbers", n)]),
-            };
-            parts.push(self.t(
-                "auto_closed",
-                &[
-                    ("office", &raw.office.name),
-                    ("why", &why),
-                    ("when", &when),
-                    ("numbers", &numbers),
-                ],
-            ));
+            parts.push(self.closed_text(&schedule, now));
         }
         if let (true, Some(e)) = (d.emergency, &emergency) {
             parts.push(self.t("auto_emergency", &[("text", &e.text)]));
@@ -115,5 +72,65 @@ impl Office {
             messages: vec![json!({"type": "text", "text": {"body": text, "preview_url": true}})],
             channel: "auto".into(),
         }))
+    }
+
+    /// The first-contact welcome: the office, its hours, where complaints go, the privacy
+    /// policy.
+    fn welcome_text(&self, schedule: &crate::hours::Schedule) -> String {
+        let raw = &self.config.raw;
+        let closed = self.t("hours_closed", &[]);
+        let hours: Vec<String> = week_lines(schedule, self.texts.lang(), &closed)
+            .into_iter()
+            .filter(|l| !l.ends_with(&closed))
+            .collect();
+        let complaints = match raw.autoreply.complaints_url.as_str() {
+            "" => String::new(),
+            url => self.t("auto_complaints", &[("url", url)]),
+        };
+        let privacy = match raw.policies.privacy.as_str() {
+            "" => String::new(),
+            url => self.t("auto_privacy", &[("url", url)]),
+        };
+        self.t(
+            "auto_welcome",
+            &[
+                ("office", &raw.office.name),
+                ("hours", &hours.join("; ")),
+                ("complaints", &complaints),
+                ("privacy", &privacy),
+            ],
+        )
+    }
+
+    /// The out-of-hours notice: why the office is closed today, when it opens, the numbers
+    /// for emergencies.
+    fn closed_text(
+        &self,
+        schedule: &crate::hours::Schedule,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> String {
+        let raw = &self.config.raw;
+        let today = now.with_timezone(&schedule.tz).date_naive();
+        let why = schedule
+            .closed_day(today)
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        let when = schedule
+            .next_opening(now)
+            .map(|t| when_text(t, self.texts.lang()))
+            .unwrap_or_default();
+        let numbers = match raw.autoreply.emergency_numbers.as_str() {
+            "" => String::new(),
+            n => self.t("auto_numbers", &[("numbers", n)]),
+        };
+        self.t(
+            "auto_closed",
+            &[
+                ("office", &raw.office.name),
+                ("why", &why),
+                ("when", &when),
+                ("numbers", &numbers),
+            ],
+        )
     }
 }
