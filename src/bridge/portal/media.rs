@@ -93,40 +93,9 @@ impl Bridge {
             .unwrap_or_else(|| conv::default_filename(&r.kind, &mime));
         let expected = r.sha256.clone().or(download.info.sha256.clone());
         let response = download.response;
-        let (len, body, seen) = match response.content_length() {
-            Some(len) if len > limit => {
-                return Ok(Fetched::TooLarge {
-                    size: Some(len),
-                    limit,
-                });
-            }
-            // Streamed: hashed and counted as it passes.
-            Some(len) => {
-                let seen = Arc::new(Seen::default());
-                let tap = seen.clone();
-                let stream = response.bytes_stream().map(move |chunk| {
-                    if let Ok(c) = &chunk {
-                        tap.add(c);
-                    }
-                    chunk
-                });
-                (len, reqwest::Body::wrap_stream(stream), seen)
-            }
-            // No length announced (Synapse needs one): read, but never past the limit.
-            None => {
-                let seen = Arc::new(Seen::default());
-                let mut bytes = Vec::new();
-                let mut stream = response.bytes_stream();
-                while let Some(chunk) = stream.next().await {
-                    let chunk = chunk.map_err(|e| Failure::transient(e.to_string()))?;
-                    seen.add(&chunk);
-                    if seen.len() > limit {
-                        return Ok(Fetched::TooLarge { size: None, limit });
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                (bytes.len() as u64, reqwest::Body::from(bytes), seen)
-            }
+        let (len, body, seen) = match upload_body(response, limit).await? {
+            Ok(b) => b,
+            Err(too_large) => return Ok(too_large),
         };
         let mxc = self
             .inner
@@ -146,6 +115,50 @@ impl Bridge {
             filename,
         }))
     }
+}
+
+/// The download as an upload body with its length (Synapse wants it up front), and what
+/// will have been seen of it: streamed when its length is announced (hashed and counted as
+/// it passes), else read — but never past the limit. `Err` when it is larger than `limit`.
+async fn upload_body(
+    response: reqwest::Response,
+    limit: u64,
+) -> Result<Result<(u64, reqwest::Body, Arc<Seen>), Fetched>, Failure> {
+    Ok(match response.content_length() {
+        Some(len) if len > limit => {
+            return Ok(Err(Fetched::TooLarge {
+                size: Some(len),
+                limit,
+            }));
+        }
+        // Streamed: hashed and counted as it passes.
+        Some(len) => {
+            let seen = Arc::new(Seen::default());
+            let tap = seen.clone();
+            let stream = response.bytes_stream().map(move |chunk| {
+                if let Ok(c) = &chunk {
+                    tap.add(c);
+                }
+                chunk
+            });
+            Ok((len, reqwest::Body::wrap_stream(stream), seen))
+        }
+        // No length announced (Synapse needs one): read, but never past the limit.
+        None => {
+            let seen = Arc::new(Seen::default());
+            let mut bytes = Vec::new();
+            let mut stream = response.bytes_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| Failure::transient(e.to_string()))?;
+                seen.add(&chunk);
+                if seen.len() > limit {
+                    return Ok(Err(Fetched::TooLarge { size: None, limit }));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok((bytes.len() as u64, reqwest::Body::from(bytes), seen))
+        }
+    })
 }
 
 /// The bytes seen so far: their count and running SHA-256.
