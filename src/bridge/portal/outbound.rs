@@ -16,7 +16,7 @@ use crate::convert::{MediaOut, Outbound, Refusal};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::matrix::types::{StaffEvent, StaffKind, staff_event};
 use crate::store::{Op, PortalRecord, QueueItem, Store};
-use crate::whatsapp::Handling;
+use crate::whatsapp::{GraphError, Handling};
 use serde_json::{Value, json};
 
 /// Failure Graph failures tolerated before the staff member is told it was not sent.
@@ -302,47 +302,49 @@ impl Bridge {
                 // the office): hold it like any message outside the window.
                 Ok(self.hold(&s, &portal.citizen))
             }
-            Err(e) => {
-                s.in_flight = false;
-                match e.handling() {
-                    h @ (Handling::Retry | Handling::Recipient)
-                        if s.attempts + 1 < MAX_ATTEMPTS =>
-                    {
-                        let t = Failure::transient(e.to_string());
-                        // 131056 (pair rate limit): wait 4^X seconds, X = attempts so far.
-                        let t = if h == Handling::Recipient {
-                            t.after(std::time::Duration::from_secs(4u64.pow(s.attempts.min(5))))
-                        } else {
-                            t
-                        };
-                        s.attempts += 1;
-                        Err(t.with_update(Work::Staff(s)))
-                    }
-                    Handling::Retry | Handling::Recipient => Ok(self.notice_for(
-                        &s,
-                        self.t(
-                            "not_delivered_after",
-                            &[
-                                ("attempts", &MAX_ATTEMPTS.to_string()),
-                                ("reason", &e.explain(&self.inner.texts)),
-                            ],
-                        ),
-                    )),
-                    h => {
-                        if matches!(h, Handling::Halt | Handling::Bug) {
-                            error!(event_id = %s.event_id, "WhatsApp refused a send ({h:?}): {}", crate::ids::mask_text(&e.to_string()));
-                        } else {
-                            warn!(event_id = %s.event_id, "WhatsApp refused a send: {}", crate::ids::mask_text(&e.to_string()));
-                        }
-                        Ok(self.notice_for(
-                            &s,
-                            self.t(
-                                "not_delivered",
-                                &[("reason", &e.explain(&self.inner.texts))],
-                            ),
-                        ))
-                    }
+            Err(e) => self.send_failed(s, &e),
+        }
+    }
+
+    /// A send WhatsApp refused or that failed on the way: tried again (bounded; 131056 waits
+    /// 4^X s), or explained under the staff message.
+    fn send_failed(&self, mut s: StaffWork, e: &GraphError) -> Result<Step, Failure> {
+        s.in_flight = false;
+        match e.handling() {
+            h @ (Handling::Retry | Handling::Recipient) if s.attempts + 1 < MAX_ATTEMPTS => {
+                let t = Failure::transient(e.to_string());
+                // 131056 (pair rate limit): wait 4^X seconds, X = attempts so far.
+                let t = if h == Handling::Recipient {
+                    t.after(std::time::Duration::from_secs(4u64.pow(s.attempts.min(5))))
+                } else {
+                    t
+                };
+                s.attempts += 1;
+                Err(t.with_update(Work::Staff(s)))
+            }
+            Handling::Retry | Handling::Recipient => Ok(self.notice_for(
+                &s,
+                self.t(
+                    "not_delivered_after",
+                    &[
+                        ("attempts", &MAX_ATTEMPTS.to_string()),
+                        ("reason", &e.explain(&self.inner.texts)),
+                    ],
+                ),
+            )),
+            h => {
+                if matches!(h, Handling::Halt | Handling::Bug) {
+                    error!(event_id = %s.event_id, "WhatsApp refused a send ({h:?}): {}", crate::ids::mask_text(&e.to_string()));
+                } else {
+                    warn!(event_id = %s.event_id, "WhatsApp refused a send: {}", crate::ids::mask_text(&e.to_string()));
                 }
+                Ok(self.notice_for(
+                    &s,
+                    self.t(
+                        "not_delivered",
+                        &[("reason", &e.explain(&self.inner.texts))],
+                    ),
+                ))
             }
         }
     }
