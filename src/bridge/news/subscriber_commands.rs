@@ -8,7 +8,7 @@ use crate::bridge::Bridge;
 use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::Reply;
-use crate::bridge::engine::item::{BotSend, CommandWork, Work};
+use crate::bridge::engine::item::{BotSend, CommandWork, KeywordReply, Work};
 use crate::bridge::engine::router::Routed;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::ids::{CitizenKey, WaMessageId};
@@ -102,31 +102,19 @@ impl Bridge {
         })
     }
 
-    /// `!subscribe <target> <topics…|all> <note>` / `!unsubscribe <target> [topics…] <note>`.
-    pub(in crate::bridge) fn staff_subscription(
+    /// `!subscribe <target> <topics…|all> <note>` (`subscribe` true) /
+    /// `!unsubscribe <target> [topics…] <note>`.
+    fn staff_subscription(
         &self,
         p: &Parsed,
         c: &CommandWork,
+        subscribe: bool,
     ) -> Result<Reply, Failure> {
         let (target, rest) = self.target(&p.args, c)?;
         let Some(citizen) = target else {
             return Ok(self.usage(p));
         };
-        let cfg = &self.inner.config.raw.subscriptions;
-        let mut topics = Vec::new();
-        let mut words = rest.split_whitespace().peekable();
-        while let Some(w) = words.peek() {
-            let f = keywords::fold(w);
-            if keywords::ALL.contains(&f.as_str()) {
-                words.next();
-            } else if let Some(t) = keywords::topic_named(&cfg.topics, &f) {
-                topics.push(t.name.clone());
-                words.next();
-            } else {
-                break;
-            }
-        }
-        let note = words.collect::<Vec<_>>().join(" ");
+        let (topics, note) = topics_and_note(&rest, &self.inner.config.raw.subscriptions.topics);
         if note.is_empty() {
             let target = if c.citizen.as_deref() == Some(citizen.as_str()) {
                 "this room".to_owned()
@@ -138,43 +126,12 @@ impl Bridge {
                 &[("name", p.spec.name), ("target", &target)],
             )));
         }
-        let intent = if p.spec.name == "subscribe" {
+        let intent = if subscribe {
             Intent::Subscribe(topics)
         } else {
             Intent::Unsubscribe(topics)
         };
-        let reply = {
-            let _guard = self
-                .inner
-                .subs_lock
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let mut r = Routed::default();
-            let reply = self.apply_intent(
-                &mut r,
-                &citizen,
-                None,
-                intent,
-                Channel::Staff,
-                Some((&c.sender, &note)),
-            )?;
-            if let Some(portal) = self.inner.store.portal(&citizen)? {
-                let send = Work::BotSend(Box::new(BotSend {
-                    room_id: portal.room_id,
-                    event_id: c.event_id.clone(),
-                    reply: reply.clone(),
-                    next: 0,
-                    in_flight: false,
-                    failures: vec![],
-                }));
-                r.push(&self.inner.store, &citizen, &send);
-            }
-            self.inner.store.commit(r.ops)?;
-            for w in r.wake {
-                self.kick(w);
-            }
-            reply
-        };
+        let reply = self.change_for_staff(&citizen, intent, c, &note)?;
         let who = CitizenKey::parse(&citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
@@ -188,6 +145,67 @@ impl Bridge {
             &[("who", &who), ("note", &note), ("reply", said)],
         )))
     }
+
+    /// Changes the subscription as the router would for the citizen's keyword (under the
+    /// subscriptions' lock, with a ledger line naming the staff member and the note), and
+    /// queues the bot's answers to the citizen in the same commit.
+    fn change_for_staff(
+        &self,
+        citizen: &str,
+        intent: Intent,
+        c: &CommandWork,
+        note: &str,
+    ) -> Result<KeywordReply, Failure> {
+        let _guard = self
+            .inner
+            .subs_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut r = Routed::default();
+        let reply = self.apply_intent(
+            &mut r,
+            citizen,
+            None,
+            intent,
+            Channel::Staff,
+            Some((&c.sender, note)),
+        )?;
+        if let Some(portal) = self.inner.store.portal(citizen)? {
+            let send = Work::BotSend(Box::new(BotSend {
+                room_id: portal.room_id,
+                event_id: c.event_id.clone(),
+                reply: reply.clone(),
+                next: 0,
+                in_flight: false,
+                failures: vec![],
+            }));
+            r.push(&self.inner.store, citizen, &send);
+        }
+        self.inner.store.commit(r.ops)?;
+        for w in r.wake {
+            self.kick(w);
+        }
+        Ok(reply)
+    }
+}
+
+/// The topics named at the start of a staff member's words (`all`/`tutti` skipped), and
+/// the rest: the note saying how the citizen asked.
+fn topics_and_note(rest: &str, known: &[crate::config::Topic]) -> (Vec<String>, String) {
+    let mut topics = Vec::new();
+    let mut words = rest.split_whitespace().peekable();
+    while let Some(w) = words.peek() {
+        let f = keywords::fold(w);
+        if keywords::ALL.contains(&f.as_str()) {
+            words.next();
+        } else if let Some(t) = keywords::topic_named(known, &f) {
+            topics.push(t.name.clone());
+            words.next();
+        } else {
+            break;
+        }
+    }
+    (topics, words.collect::<Vec<_>>().join(" "))
 }
 
 fn subscribers<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
@@ -203,8 +221,12 @@ fn consent<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
     })
 }
 
-fn staff_subscription<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
-    Box::pin(async move { b.staff_subscription(call.p, call.c) })
+fn subscribe<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.staff_subscription(call.p, call.c, true) })
+}
+
+fn unsubscribe<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.staff_subscription(call.p, call.c, false) })
 }
 
 /// Subscriptions, for staff.
@@ -237,7 +259,7 @@ pub(in crate::bridge) static COMMANDS: [Command; 4] = [
             who: Who::Staff,
             place: Where::Both,
         },
-        run: Run::Handler(staff_subscription),
+        run: Run::Handler(subscribe),
     },
     Command {
         spec: CommandSpec {
@@ -247,6 +269,6 @@ pub(in crate::bridge) static COMMANDS: [Command; 4] = [
             who: Who::Staff,
             place: Where::Both,
         },
-        run: Run::Handler(staff_subscription),
+        run: Run::Handler(unsubscribe),
     },
 ];
