@@ -17,7 +17,7 @@ use crate::bridge::Bridge;
 use crate::bridge::engine::failure::{Class, Failure};
 use crate::bridge::engine::item::{NoticeWork, Work};
 use crate::ids::{CitizenKey, mask_text};
-use crate::store::{Failing, Op, QueueItem, Store, now_secs};
+use crate::store::{Failing, Op, QueueItem, Store, StoreError, now_secs};
 
 /// The outcome of processing one item (short-lived: one per item, so not boxed).
 #[allow(clippy::large_enum_variant)]
@@ -100,7 +100,6 @@ impl Bridge {
     }
 
     async fn work_loop(&self, citizen: String) {
-        let store = &self.inner.store;
         let mut backoff = Backoff {
             next: Backoff::FIRST,
             max: Duration::from_secs(self.inner.config.raw.bridge.retry_max_secs),
@@ -109,23 +108,10 @@ impl Bridge {
             if self.shutting_down() {
                 return self.stop_worker(&citizen);
             }
-            let item = match store.queue_head(&citizen) {
-                Ok(Some(item)) => item,
-                Ok(None) => {
-                    // Re-check under the lock: a kick between the read and the removal
-                    // would otherwise find the worker "running" and leave its item behind.
-                    let mut running = self
-                        .inner
-                        .running
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner);
-                    if matches!(store.queue_head(&citizen), Ok(None)) {
-                        running.remove(&citizen);
-                        return;
-                    }
-                    continue;
-                }
-                Err(e) => {
+            let item = match self.head_or_stop(&citizen) {
+                None => return,
+                Some(Ok(item)) => item,
+                Some(Err(e)) => {
                     error!("cannot read the queue: {e}");
                     if self.sleep_or_shutdown(backoff.next()).await {
                         return self.stop_worker(&citizen);
@@ -137,15 +123,7 @@ impl Bridge {
             let Ok(_busy) = self.inner.busy.acquire().await else {
                 return self.stop_worker(&citizen);
             };
-            let handled = match Work::from_bytes(&item.body) {
-                // Handled under the supervisor: a panic is this item's failure, not the
-                // worker's end.
-                Ok(work) => AssertUnwindSafe(self.process(&citizen, &item, work))
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|panic| Err(Failure::panic(&*panic))),
-                Err(e) => Err(Failure::permanent(format!("unreadable queue item: {e}"))),
-            };
+            let handled = self.supervised(&citizen, &item).await;
             let commit = match handled {
                 Ok(Step::Done(mut ops)) => {
                     backoff.reset();
@@ -179,6 +157,42 @@ impl Bridge {
                     return self.stop_worker(&citizen);
                 }
             }
+        }
+    }
+
+    /// The queue's head; `None` when the queue is empty, and then the worker no longer runs.
+    fn head_or_stop(&self, citizen: &str) -> Option<Result<QueueItem, StoreError>> {
+        let store = &self.inner.store;
+        loop {
+            match store.queue_head(citizen) {
+                Ok(Some(item)) => return Some(Ok(item)),
+                Err(e) => return Some(Err(e)),
+                Ok(None) => {
+                    // Re-check under the lock: a kick between the read and the removal
+                    // would otherwise find the worker "running" and leave its item behind.
+                    let mut running = self
+                        .inner
+                        .running
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if matches!(store.queue_head(citizen), Ok(None)) {
+                        running.remove(citizen);
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one item under the supervisor: a panic is this item's failure, not the
+    /// worker's end.
+    async fn supervised(&self, citizen: &str, item: &QueueItem) -> Result<Step, Failure> {
+        match Work::from_bytes(&item.body) {
+            Ok(work) => AssertUnwindSafe(self.process(citizen, item, work))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| Err(Failure::panic(&*panic))),
+            Err(e) => Err(Failure::permanent(format!("unreadable queue item: {e}"))),
         }
     }
 
