@@ -124,7 +124,7 @@ fn media_kinds_become_native_matrix_media() {
 }
 
 #[test]
-fn location_contacts_interactive_and_others_are_readable() {
+fn locations_and_contacts_are_readable() {
     let loc = one(
         json!({"from": "393331234567", "id": "w", "type": "location", "location": {"latitude": 45.46, "longitude": 9.19, "name": "Municipio", "address": "Piazza Scala 2"}}),
         None,
@@ -161,7 +161,10 @@ fn location_contacts_interactive_and_others_are_readable() {
             .contains("📞 +39 02 1234")
     );
     assert_eq!(evs[1].content["msgtype"], "m.file");
+}
 
+#[test]
+fn choices_system_notes_unsupported_kinds_and_ads_are_readable() {
     let flow = one(
         json!({"from": "393331234567", "id": "w", "type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{\"flow_token\":\"x\",\"via\":\"Roma\"}"}}}),
         None,
