@@ -1,5 +1,6 @@
-//! The import directions of ARCHITECTURE.md, checked: every file under `src/` may name only
-//! the modules its lines in the "Allowed directions" block allow.
+//! The shape ARCHITECTURE.md promises, checked: every file under `src/` may name only the
+//! modules its lines in the "Allowed directions" block allow; no file is over 500 lines and no
+//! function over 80 (tables are statics and constants, not functions).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -169,4 +170,65 @@ fn the_check_finds_imports_against_the_rules() {
         .len(),
         1
     );
+}
+
+/// Functions longer than `max` lines in `code`: (name, lines). A function runs from its `fn`
+/// line to the closing brace at the same indentation.
+fn long_functions(code: &str, max: usize) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let signature = ["pub fn ", "fn ", "async fn ", "pub async fn ", "const fn "]
+            .iter()
+            .any(|p| trimmed.starts_with(p))
+            || (trimmed.starts_with("pub(") && trimmed.contains(" fn "));
+        if !signature || trimmed.ends_with(';') {
+            continue;
+        }
+        let close = format!("{indent}}}");
+        if let Some(end) = lines[i + 1..].iter().position(|l| *l == close) {
+            let n = end + 2;
+            if n > max {
+                let name: String = trimmed
+                    .split("fn ")
+                    .nth(1)
+                    .unwrap_or("")
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.push((name, n));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_file_over_500_lines_and_no_function_over_80() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut wrong = Vec::new();
+    for f in &files {
+        let code = std::fs::read_to_string(f).unwrap();
+        let rel = f.strip_prefix(&src).unwrap().display().to_string();
+        let n = code.lines().count();
+        if n > 500 {
+            wrong.push(format!("{rel}: {n} lines"));
+        }
+        for (name, lines) in long_functions(&code, 80) {
+            wrong.push(format!("{rel}: fn {name} is {lines} lines"));
+        }
+    }
+    assert!(wrong.is_empty(), "too long:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_length_check_sees_a_long_function() {
+    let body: String = (0..81).map(|i| format!("    let x{i} = {i};\n")).collect();
+    let code = format!("pub(crate) async fn long() {{\n{body}}}\n\nfn short() {{\n}}\n");
+    assert_eq!(long_functions(&code, 80), vec![("long".to_owned(), 83)]);
+    assert!(long_functions(&code, 83).is_empty());
 }
