@@ -23,7 +23,7 @@ pub enum HttpError {
     BadJson(String),
     /// Webhook signature missing or wrong: 401, nothing stored.
     #[error("webhook refused: {0}")]
-    Signature(#[from] crate::whatsapp::webhook::SignatureError),
+    Signature(#[from] crate::whatsapp::signature::SignatureError),
     /// Webhook handshake with a wrong verify token.
     #[error("webhook verification refused")]
     VerifyToken,

@@ -15,7 +15,7 @@ use tracing::{info, info_span};
 use super::error::HttpError;
 use crate::bridge::Bridge;
 use crate::store::Source;
-use crate::whatsapp::webhook::verify_signature;
+use crate::whatsapp::signature::verify_signature;
 
 pub async fn verify(
     State(bridge): State<Bridge>,

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::{italian, json_with_keys};
 use crate::convert::{self, inbound as conv};
-use crate::whatsapp::webhook::{SignatureError, Update, parse, verify_signature};
+use crate::whatsapp::signature::{SignatureError, verify_signature};
+use crate::whatsapp::webhook::{Update, parse};
 
 const KEYS: &[&str] = &[
     "object",

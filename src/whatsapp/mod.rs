@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod signature;
 pub mod webhook;
 
 pub use client::{GraphClient, MediaDownload, Opened, Sent};

@@ -1,43 +1,11 @@
-//! Meta's webhook: the `X-Hub-Signature-256` check over the raw body, and tolerant parsing
-//! of a notification into updates. Unknown fields are ignored, unknown kinds are kept with
+//! Meta's webhook, parsed: a notification into updates (the signature is checked before,
+//! in `signature.rs`). Unknown fields are ignored, unknown kinds are kept with
 //! their raw JSON, and one bad item never takes its neighbours down with it.
 
-use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::Value;
-use sha2::Sha256;
 
 use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SignatureError {
-    #[error("the X-Hub-Signature-256 header is missing")]
-    Missing,
-    #[error("the X-Hub-Signature-256 header is not sha256=<64 hex digits>")]
-    Malformed,
-    #[error("the signature does not match the body (wrong app secret, or the body was altered)")]
-    Mismatch,
-}
-
-/// Checks `sha256=<hex>` against HMAC-SHA256(app_secret, body), in constant time.
-pub fn verify_signature(
-    app_secret: &[u8],
-    header: Option<&str>,
-    body: &[u8],
-) -> Result<(), SignatureError> {
-    let header = header.ok_or(SignatureError::Missing)?;
-    let hex_sig = header
-        .trim()
-        .strip_prefix("sha256=")
-        .ok_or(SignatureError::Malformed)?;
-    let sig = hex::decode(hex_sig).map_err(|_| SignatureError::Malformed)?;
-    if sig.len() != 32 {
-        return Err(SignatureError::Malformed);
-    }
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret).expect("HMAC takes any key length");
-    mac.update(body);
-    mac.verify_slice(&sig).map_err(|_| SignatureError::Mismatch)
-}
 
 #[derive(Debug, Deserialize)]
 struct Notification {

@@ -1,4 +1,7 @@
 use super::*;
+use crate::whatsapp::signature::{SignatureError, verify_signature};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 fn sign(secret: &[u8], body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
