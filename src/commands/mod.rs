@@ -92,23 +92,28 @@ impl CommandSpec {
 }
 
 /// `!help`: the commands this user may run in this kind of room, generated from their
-/// declarations, in their order. Returns (plain, HTML table).
-pub fn help(specs: &[&CommandSpec], is_admin: bool, admin_room: bool) -> (String, String) {
-    let rows: Vec<&CommandSpec> = specs
+/// declarations, in their order; `describe` gives each one's description in the office's
+/// language, `heads` the table's two headings. Returns (plain, HTML table).
+pub fn help(
+    specs: &[&CommandSpec],
+    is_admin: bool,
+    admin_room: bool,
+    describe: &dyn Fn(&CommandSpec) -> String,
+    heads: [&str; 2],
+) -> (String, String) {
+    let rows: Vec<(String, String)> = specs
         .iter()
         .copied()
         .filter(|c| c.allowed_in(admin_room) && (is_admin || c.who == Who::Staff))
+        .map(|c| (c.usage(), describe(c)))
         .collect();
     let plain = rows
         .iter()
-        .map(|c| format!("{} — {}", c.usage(), c.help))
+        .map(|(usage, what)| format!("{usage} — {what}"))
         .collect::<Vec<_>>()
         .join("\n");
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|c| vec![c.usage(), c.help.to_owned()])
-        .collect();
-    (plain, html_table(&["command", "what it does"], &cells))
+    let cells: Vec<Vec<String>> = rows.into_iter().map(|(u, w)| vec![u, w]).collect();
+    (plain, html_table(&heads, &cells))
 }
 
 /// An HTML table for a notice (cells are escaped).
@@ -150,6 +155,7 @@ mod tests {
     static BLOCK: CommandSpec = spec("block", Who::Admin, Where::Both);
     static BLOCKED: CommandSpec = spec("blocked", Who::Admin, Where::AdminRoom);
     const SPECS: [&CommandSpec; 4] = [&HELP, &TEMPLATE, &BLOCK, &BLOCKED];
+    const HEADS: [&str; 2] = ["command", "what it does"];
 
     fn parse(body: &str, admin: bool) -> Line {
         super::parse(body, admin, &SPECS)
@@ -157,7 +163,7 @@ mod tests {
 
     #[test]
     fn help_is_generated_for_who_and_where() {
-        let (plain, html) = help(&SPECS, true, true);
+        let (plain, html) = help(&SPECS, true, true, &|c| c.help.to_owned(), HEADS);
         for c in SPECS.iter().filter(|c| c.allowed_in(true)) {
             assert!(
                 plain.contains(&c.usage()) && html.contains(c.help),
@@ -169,7 +175,7 @@ mod tests {
             !plain.contains("!template"),
             "portal-only commands are not offered in the admin room"
         );
-        let (staff_plain, _) = help(&SPECS, false, false);
+        let (staff_plain, _) = help(&SPECS, false, false, &|c| c.help.to_owned(), HEADS);
         assert!(
             staff_plain.contains("!template") && !staff_plain.contains("!block"),
             "{staff_plain}"

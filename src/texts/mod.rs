@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+mod help;
 mod news;
 mod trouble;
 
@@ -413,7 +414,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
 
 /// Every row: the bridge's texts, then those about undelivered work, then the news service's.
 fn rows() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    CATALOG.iter().chain(trouble::TROUBLE).chain(news::NEWS)
+    CATALOG
+        .iter()
+        .chain(trouble::TROUBLE)
+        .chain(news::NEWS)
+        .chain(help::HELP)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -68,9 +68,23 @@ mod tests {
         }
     }
 
+    /// Every command is described in both languages, the English being its declaration's.
+    #[test]
+    fn every_command_has_its_help_in_both_languages() {
+        let en = crate::texts::Texts::new(crate::texts::Lang::En, Default::default());
+        let it = crate::texts::Texts::new(crate::texts::Lang::It, Default::default());
+        for c in all() {
+            let key = format!("help_{}", c.spec.name);
+            assert!(crate::texts::Texts::known(&key), "{key} missing");
+            assert_eq!(en.get(&key, &[]), c.spec.help, "{key}");
+            assert_ne!(it.get(&key, &[]), c.spec.help, "{key} not in Italian");
+        }
+    }
+
     #[test]
     fn help_lists_the_table_in_order() {
-        let (plain, _) = help(specs(), true, true);
+        let describe = |c: &CommandSpec| c.help.to_owned();
+        let (plain, _) = help(specs(), true, true, &describe, ["c", "w"]);
         let pos = |name: &str| plain.find(&format!("!{name}")).unwrap_or(usize::MAX);
         assert!(pos("help") < pos("replies") && pos("replies") < pos("block"));
         assert!(pos("broadcast") < pos("hours") && pos("hours") < pos("audit"));
@@ -78,7 +92,7 @@ mod tests {
             !plain.contains("!template"),
             "portal-only, not offered here"
         );
-        let (staff, _) = help(specs(), false, false);
+        let (staff, _) = help(specs(), false, false, &describe, ["c", "w"]);
         assert!(
             staff.contains("!template") && !staff.contains("!block"),
             "{staff}"

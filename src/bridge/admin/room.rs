@@ -155,7 +155,18 @@ impl Bridge {
     /// office's own name).
     fn help_reply(&self, call: Call<'_>) -> Reply {
         let specs = crate::bridge::admin::commands::specs();
-        let (text, html) = commands::help(specs, call.is_admin, call.in_admin);
+        let describe = |c: &CommandSpec| self.t(&format!("help_{}", c.name), &[]);
+        let heads = [
+            self.t("help_head_command", &[]),
+            self.t("help_head_what", &[]),
+        ];
+        let (text, html) = commands::help(
+            specs,
+            call.is_admin,
+            call.in_admin,
+            &describe,
+            [&heads[0], &heads[1]],
+        );
         let alias = &self.inner.config.raw.autoreply.complaint_command;
         let (text, html) = if alias == "eurp" {
             (text, html)
