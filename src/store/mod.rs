@@ -20,7 +20,7 @@ use std::sync::{
 
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
 pub use news::{Attachment, Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
-pub use portals::{MessageRef, PortalRecord};
+pub use portals::{MessageRef, PortalRecord, ReactionRef};
 pub use retention::{Pruned, RETENTION};
 use serde::{Deserialize, Serialize};
 pub use trouble::{DeadLetter, Failing, Origin, QueueSummary};
@@ -101,6 +101,47 @@ pub struct AuditEntry {
 pub struct QueueItem {
     pub key: Vec<u8>,
     pub body: Vec<u8>,
+}
+
+/// What a dedupe mark remembers (`seen_time`); the key formats are the store's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark<'a> {
+    /// A WhatsApp message delivered (`w:<wamid>`).
+    Message(&'a str),
+    /// A status of a message delivered (`s:<wamid>:<status>`).
+    Status { wamid: &'a str, status: &'a str },
+    /// A citizen's marketing preference delivered (`u:<citizen>:<value>:<time>`).
+    Preference {
+        citizen: &'a str,
+        value: &'a str,
+        at: i64,
+    },
+    /// A homeserver event handled (`e:<event id>`).
+    Event(&'a str),
+    /// A read receipt sent for a citizen's message (`r:<wamid>`).
+    Read(&'a str),
+    /// A queue head reported as stalled (`q:<item key, hex>`).
+    Stalled(&'a [u8]),
+    /// A portal's closing window noticed by the sweeper (`t:<citizen>:<until>`).
+    WindowClosed { citizen: &'a str, until: i64 },
+    /// A panic of the sweeper over a portal reported (`sweep-panic:<citizen>`).
+    SweepPanic(&'a str),
+}
+
+impl Mark<'_> {
+    /// The mark's key in `seen_time`.
+    pub fn key(&self) -> String {
+        match self {
+            Mark::Message(w) => format!("w:{w}"),
+            Mark::Status { wamid, status } => format!("s:{wamid}:{status}"),
+            Mark::Preference { citizen, value, at } => format!("u:{citizen}:{value}:{at}"),
+            Mark::Event(e) => format!("e:{e}"),
+            Mark::Read(w) => format!("r:{w}"),
+            Mark::Stalled(key) => format!("q:{}", hex::encode(key)),
+            Mark::WindowClosed { citizen, until } => format!("t:{citizen}:{until}"),
+            Mark::SweepPanic(c) => format!("sweep-panic:{c}"),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -268,12 +309,12 @@ impl Store {
 
     // ---- dedupe marks
 
-    pub fn seen(&self, mark: &str) -> R<bool> {
-        Ok(self.kv.get(SEEN, mark.as_bytes())?.is_some())
+    pub fn seen(&self, mark: &Mark<'_>) -> R<bool> {
+        Ok(self.kv.get(SEEN, mark.key().as_bytes())?.is_some())
     }
 
-    pub fn seen_op(mark: &str) -> Op {
-        Op::put(SEEN, mark.as_bytes(), now_secs().to_be_bytes())
+    pub fn seen_op(mark: &Mark<'_>) -> Op {
+        Op::put(SEEN, mark.key().as_bytes(), now_secs().to_be_bytes())
     }
 
     // ---- per-citizen queues

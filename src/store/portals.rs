@@ -26,6 +26,25 @@ const REACTIONS: &str = "reaction_ref";
 pub(super) const PORTAL_TABLES: [&str; 7] =
     [PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS];
 
+/// A reaction the bridge remembers: the citizen's reaction to a message of the office
+/// (→ its Matrix event id), or a staff member's reaction event (→ the wamid it reacts to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionRef<'a> {
+    /// The citizen's reaction to the message `wamid`.
+    Citizen(&'a str),
+    /// The staff reaction event with this id.
+    Staff(&'a str),
+}
+
+impl ReactionRef<'_> {
+    fn key(&self) -> String {
+        match self {
+            ReactionRef::Citizen(wamid) => format!("c:{wamid}"),
+            ReactionRef::Staff(event_id) => format!("s:{event_id}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PortalRecord {
     pub citizen: String,
@@ -209,18 +228,18 @@ impl Store {
 
     // ---- reactions
 
-    pub fn reaction(&self, key: &str) -> R<Option<String>> {
+    pub fn reaction(&self, r: ReactionRef<'_>) -> R<Option<String>> {
         Ok(self
             .kv
-            .get(REACTIONS, key.as_bytes())?
+            .get(REACTIONS, r.key().as_bytes())?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    pub fn reaction_op(key: &str, value: &str) -> Op {
-        Op::put(REACTIONS, key.as_bytes(), value.as_bytes())
+    pub fn reaction_op(r: ReactionRef<'_>, value: &str) -> Op {
+        Op::put(REACTIONS, r.key().as_bytes(), value.as_bytes())
     }
 
-    pub fn reaction_delete_op(key: &str) -> Op {
-        Op::delete(REACTIONS, key.as_bytes())
+    pub fn reaction_delete_op(r: ReactionRef<'_>) -> Op {
+        Op::delete(REACTIONS, r.key().as_bytes())
     }
 }

@@ -106,6 +106,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Mark;
 
     #[test]
     fn old_records_are_pruned_and_recent_ones_kept() {
@@ -150,7 +151,10 @@ mod tests {
                 dead_letters: 0
             }
         );
-        assert!(!store.seen("w:old").unwrap() && store.seen("w:recent").unwrap());
+        assert!(
+            !store.seen(&Mark::Message("old")).unwrap()
+                && store.seen(&Mark::Message("recent")).unwrap()
+        );
         assert!(store.event_for_wamid("wamid.old").unwrap().is_none());
         assert!(store.wamid_for_event("$old").unwrap().is_none());
         assert!(store.event_for_wamid("wamid.new").unwrap().is_some());

@@ -147,3 +147,55 @@ fn audiences_and_portals_are_paged() {
     }
     assert_eq!(seen.len(), 25);
 }
+
+/// Marks and reaction references keep the key formats earlier versions wrote, so a store
+/// written before reads the same after an upgrade.
+#[test]
+fn mark_and_reaction_keys_keep_their_stored_format() {
+    use super::{Mark, ReactionRef};
+    let cases = [
+        (Mark::Message("wamid.A"), "w:wamid.A"),
+        (
+            Mark::Status {
+                wamid: "wamid.A",
+                status: "read",
+            },
+            "s:wamid.A:read",
+        ),
+        (
+            Mark::Preference {
+                citizen: "p:39333",
+                value: "stop",
+                at: 7,
+            },
+            "u:p:39333:stop:7",
+        ),
+        (Mark::Event("$e"), "e:$e"),
+        (Mark::Read("wamid.B"), "r:wamid.B"),
+        (Mark::Stalled(&[0xab, 0x01]), "q:ab01"),
+        (
+            Mark::WindowClosed {
+                citizen: "p:39333",
+                until: 9,
+            },
+            "t:p:39333:9",
+        ),
+        (Mark::SweepPanic("p:39333"), "sweep-panic:p:39333"),
+    ];
+    for (mark, key) in cases {
+        assert_eq!(mark.key(), key);
+    }
+    let s = Store::memory();
+    s.commit(vec![Store::reaction_op(
+        ReactionRef::Citizen("wamid.C"),
+        "$r",
+    )])
+    .unwrap();
+    assert_eq!(
+        s.reaction(ReactionRef::Citizen("wamid.C"))
+            .unwrap()
+            .as_deref(),
+        Some("$r")
+    );
+    assert_eq!(s.reaction(ReactionRef::Staff("wamid.C")).unwrap(), None);
+}

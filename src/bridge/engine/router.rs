@@ -12,7 +12,7 @@ use tracing::{debug, error, info, info_span, warn};
 use crate::bridge::Bridge;
 use crate::bridge::engine::item::{CitizenWork, StatusWork, Work};
 use crate::ids::CitizenKey;
-use crate::store::{InboxEntry, Op, Source, Store, StoreError, Subscription};
+use crate::store::{InboxEntry, Mark, Op, Source, Store, StoreError, Subscription};
 use crate::whatsapp::webhook::{self, InboundMessage, Preference, StatusUpdate, Update};
 
 /// What routing one delivery produced: the writes, and the citizens to wake.
@@ -45,13 +45,14 @@ impl Routed {
     pub(in crate::bridge) fn first_time(
         &mut self,
         store: &Store,
-        mark: String,
+        mark: Mark<'_>,
     ) -> Result<bool, StoreError> {
-        if self.marks.contains(&mark) || store.seen(&mark)? {
+        let key = mark.key();
+        if self.marks.contains(&key) || store.seen(&mark)? {
             return Ok(false);
         }
         self.ops.push(Store::seen_op(&mark));
-        self.marks.insert(mark);
+        self.marks.insert(key);
         Ok(true)
     }
 
@@ -184,7 +185,13 @@ impl Bridge {
     /// `failed` terminal) and queues what staff should see behind the citizen's other work.
     fn route_status(&self, r: &mut Routed, s: StatusUpdate) -> Result<(), StoreError> {
         let store = &self.inner.store;
-        if !r.first_time(store, format!("s:{}:{}", s.id.expose(), s.status))? {
+        if !r.first_time(
+            store,
+            Mark::Status {
+                wamid: s.id.expose(),
+                status: &s.status,
+            },
+        )? {
             return Ok(());
         }
         let new = rank(&s.status);
@@ -274,12 +281,12 @@ impl Bridge {
             (None, Some(b)) => CitizenKey::Bsuid(b.clone()),
             (None, None) => return Ok(()),
         };
-        let mark = format!(
-            "u:{}:{}:{}",
-            key.as_str(),
-            p.value,
-            p.timestamp.unwrap_or(0)
-        );
+        let citizen_key = key.as_str();
+        let mark = Mark::Preference {
+            citizen: &citizen_key,
+            value: &p.value,
+            at: p.timestamp.unwrap_or(0),
+        };
         if !r.first_time(store, mark)? {
             return Ok(());
         }
@@ -300,7 +307,7 @@ impl Bridge {
     /// one queue and one room.
     fn route_message(&self, r: &mut Routed, m: InboundMessage) -> Result<(), StoreError> {
         let store = &self.inner.store;
-        if !r.first_time(store, format!("w:{}", m.id.expose()))? {
+        if !r.first_time(store, Mark::Message(m.id.expose()))? {
             debug!(wamid = %m.id, "duplicate delivery ignored");
             return Ok(());
         }

@@ -9,7 +9,7 @@ use crate::bridge::Bridge;
 use crate::bridge::engine::item::{ADMIN_QUEUE, CommandWork, StaffWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::matrix::types::{TxnEvent, member_change, parse_ephemeral, parse_transaction};
-use crate::store::{InboxEntry, StoreError};
+use crate::store::{InboxEntry, Mark, StoreError};
 
 /// The event types a staff member's action can have that mean something for WhatsApp.
 const BRIDGED: [&str; 6] = [
@@ -63,7 +63,7 @@ impl Bridge {
         if self.is_own_user(&ev.sender) || !BRIDGED.contains(&ev.event_type.as_str()) {
             return Ok(());
         }
-        if !r.first_time(store, format!("e:{}", ev.event_id))? {
+        if !r.first_time(store, Mark::Event(&ev.event_id))? {
             debug!(event_id = %ev.event_id, "event already handled");
             return Ok(());
         }

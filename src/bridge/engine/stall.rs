@@ -11,7 +11,7 @@ use crate::bridge::Bridge;
 use crate::bridge::engine::item::ADMIN_QUEUE;
 use crate::bridge::engine::item::Work;
 use crate::matrix::txn_id;
-use crate::store::{QueueSummary, Store, now_secs};
+use crate::store::{Mark, QueueSummary, Store, now_secs};
 
 const WATCH_EVERY: Duration = Duration::from_secs(60);
 
@@ -55,7 +55,7 @@ impl Bridge {
         let queues = store.queue_overview()?;
         let mut ops = Vec::new();
         for q in stalled(&queues, now, limit) {
-            let mark = format!("q:{}", hex::encode(&q.head.key));
+            let mark = Mark::Stalled(&q.head.key);
             if store.seen(&mark)? {
                 continue;
             }
@@ -74,7 +74,7 @@ impl Bridge {
             );
             let notice = Work::AdminNotice {
                 text,
-                txn_id: txn_id("stall", &mark),
+                txn_id: txn_id("stall", &mark.key()),
             };
             ops.push(Store::seen_op(&mark));
             ops.push(store.queue_push_op(ADMIN_QUEUE, &notice.to_bytes()));

@@ -17,7 +17,7 @@ use crate::bridge::portal::window;
 use crate::commands::{CommandSpec, Where, Who};
 use crate::ids::CitizenKey;
 use crate::matrix::txn_id;
-use crate::store::{Op, PortalRecord, Store, now_secs};
+use crate::store::{Mark, Op, PortalRecord, Store, now_secs};
 
 /// How often the sweeper looks for windows that closed.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -212,7 +212,10 @@ impl Bridge {
         let Some(shown) = p.topic_until.filter(|u| *u > 0 && now >= *u) else {
             return;
         };
-        let mark = format!("t:{}:{shown}", p.citizen);
+        let mark = Mark::WindowClosed {
+            citizen: &p.citizen,
+            until: shown,
+        };
         if matches!(self.inner.store.seen(&mark), Ok(true)) {
             return;
         }
@@ -230,7 +233,7 @@ impl Bridge {
 
     /// One admin line per portal and run of the bridge (the mark keeps it from repeating).
     fn report_sweep_panic(&self, citizen: &str) {
-        let mark = format!("sweep-panic:{citizen}");
+        let mark = Mark::SweepPanic(citizen);
         if matches!(self.inner.store.seen(&mark), Ok(true)) {
             return;
         }

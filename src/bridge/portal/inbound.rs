@@ -14,7 +14,7 @@ use crate::bridge::engine::worker::Step;
 use crate::bridge::portal::media::Fetched;
 use crate::convert::{self, Attachment, Reaction, Uploaded, inbound as conv};
 use crate::ids::CitizenKey;
-use crate::store::{Op, PortalRecord, Store};
+use crate::store::{Op, PortalRecord, ReactionRef, Store};
 use crate::whatsapp::webhook::InboundMessage;
 
 /// The content key under which a ghost's event carries its transaction id.
@@ -299,9 +299,9 @@ impl Bridge {
         let target = match &r {
             Reaction::Add { target, .. } | Reaction::Remove { target } => target.clone(),
         };
-        let key = format!("c:{}", target.expose());
+        let key = ReactionRef::Citizen(target.expose());
         let mut ops = Vec::new();
-        if let Some(old) = store.reaction(&key)? {
+        if let Some(old) = store.reaction(key)? {
             self.inner
                 .matrix
                 .redact(
@@ -311,7 +311,7 @@ impl Bridge {
                     &txn_id("unreact", &format!("{}|{old}", m.id.expose())),
                 )
                 .await?;
-            ops.push(Store::reaction_delete_op(&key));
+            ops.push(Store::reaction_delete_op(key));
         }
         let Reaction::Add { emoji, .. } = r else {
             return Ok(ops);
@@ -339,7 +339,7 @@ impl Bridge {
                 retried,
             )
             .await?;
-        ops.push(Store::reaction_op(&key, &event_id));
+        ops.push(Store::reaction_op(key, &event_id));
         Ok(ops)
     }
 }

@@ -15,7 +15,7 @@ use crate::convert::outbound::{check_media, media_object};
 use crate::convert::{MediaOut, Outbound, Refusal};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::matrix::types::{StaffEvent, StaffKind, staff_event};
-use crate::store::{Op, PortalRecord, QueueItem, Store};
+use crate::store::{Op, PortalRecord, QueueItem, ReactionRef, Store};
 use crate::whatsapp::{GraphError, Handling};
 use serde_json::{Value, json};
 
@@ -199,9 +199,9 @@ impl Bridge {
                 ))
             }
             StaffEvent::Redaction { redacts } => {
-                let key = format!("s:{redacts}");
-                if let Some(wamid) = store.reaction(&key)? {
-                    after.push(Store::reaction_delete_op(&key));
+                let key = ReactionRef::Staff(&redacts);
+                if let Some(wamid) = store.reaction(key)? {
+                    after.push(Store::reaction_delete_op(key));
                     return Ok(Ok((
                         "reaction",
                         json!({"message_id": wamid, "emoji": ""}),
@@ -220,7 +220,7 @@ impl Bridge {
             }
             StaffEvent::Reaction { target, key } => match store.wamid_for_event(&target)? {
                 Some(wamid) => {
-                    after.push(Store::reaction_op(&format!("s:{}", s.event_id), &wamid));
+                    after.push(Store::reaction_op(ReactionRef::Staff(&s.event_id), &wamid));
                     let o = json!({"message_id": wamid, "emoji": key});
                     Ok(Ok(("reaction", o, None)))
                 }

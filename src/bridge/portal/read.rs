@@ -13,7 +13,7 @@ use crate::bridge::engine::item::Work;
 use crate::bridge::engine::worker::Step;
 use crate::ids::WaMessageId;
 use crate::matrix::types::Ephemeral;
-use crate::store::{Store, StoreError, now_secs};
+use crate::store::{Mark, Store, StoreError, now_secs};
 
 /// WhatsApp's typing indicator lasts 25 s; refresh it at most this often per room.
 const TYPING_EVERY: Duration = Duration::from_secs(20);
@@ -78,7 +78,7 @@ impl Bridge {
     /// Only the citizen's messages are marked read (outbound ones carry a status), once.
     fn readable(&self, wamid: &str) -> Result<bool, StoreError> {
         let store = &self.inner.store;
-        Ok(store.status(wamid)?.is_none() && !store.seen(&format!("r:{wamid}"))?)
+        Ok(store.status(wamid)?.is_none() && !store.seen(&Mark::Read(wamid))?)
     }
 
     /// The message a `MarkRead` item is about, found now when the router could not yet.
@@ -118,7 +118,7 @@ impl Bridge {
         match self.inner.graph.mark_read(&id, typing).await {
             Ok(()) => {
                 debug!(wamid = %id, typing, "marked read on WhatsApp");
-                Step::Done(vec![Store::seen_op(&format!("r:{wamid}"))])
+                Step::Done(vec![Store::seen_op(&Mark::Read(wamid))])
             }
             Err(e) => {
                 warn!(wamid = %id, "could not mark read on WhatsApp: {}", crate::ids::mask_text(&e.to_string()));
@@ -180,7 +180,9 @@ mod tests {
             .commit(Store::message_ops("wamid.C", "!portal:x", "$citizen"))
             .unwrap();
         assert_eq!(target().unwrap().as_deref(), Some("wamid.C"));
-        store.commit(vec![Store::seen_op("r:wamid.C")]).unwrap();
+        store
+            .commit(vec![Store::seen_op(&Mark::Read("wamid.C"))])
+            .unwrap();
         assert_eq!(target().unwrap(), None, "marked once");
 
         // A staff message (it has a status) is never marked read, found early or late.

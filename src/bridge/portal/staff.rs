@@ -16,7 +16,7 @@ use crate::bridge::engine::worker::Step;
 use crate::matrix::MatrixError;
 use crate::matrix::txn_id;
 use crate::matrix::types::{Membership, TxnEvent};
-use crate::store::{PortalRecord, Store, StoreError};
+use crate::store::{Mark, PortalRecord, Store, StoreError};
 
 /// What a noted staff member turned out to be when the citizen wrote.
 #[derive(Debug, PartialEq)]
@@ -79,7 +79,7 @@ impl Bridge {
             return Ok(());
         };
         if portal.staff_missing.contains(&user)
-            || !r.first_time(store, format!("e:{}", ev.event_id))?
+            || !r.first_time(store, Mark::Event(&ev.event_id))?
         {
             return Ok(());
         }
