@@ -2,8 +2,6 @@
 //! or the reason it cannot be sent (checked before anything leaves, so WhatsApp never gets a
 //! message bound to fail). Pure.
 
-use serde_json::Value;
-
 use super::markup;
 use crate::matrix::types::{StaffKind, StaffMessage};
 use crate::texts::Texts;
@@ -290,14 +288,12 @@ pub fn staff_to_outbound(m: &StaffMessage, signature: Option<&str>) -> Result<Ou
     Ok(Outbound::Text(text))
 }
 
-/// The Cloud API object for a sent attachment (`{"id", "caption"?, "filename"?}`).
-pub fn media_object(m: &MediaOut, media_id: &str) -> Value {
-    let mut o = serde_json::json!({ "id": media_id });
-    if let Some(c) = &m.caption {
-        o["caption"] = c.clone().into();
-    }
-    if m.kind == "document" {
-        o["filename"] = m.filename.clone().into();
-    }
-    o
+/// The Cloud API message for a sent attachment (its media id, caption, and a document's name).
+pub fn media_message(m: &MediaOut, media_id: &str) -> crate::whatsapp::message::Message {
+    let media = crate::whatsapp::message::Media {
+        id: media_id.to_owned(),
+        caption: m.caption.clone(),
+        filename: (m.kind == "document").then(|| m.filename.clone()),
+    };
+    crate::whatsapp::message::Message::media(m.kind, media)
 }

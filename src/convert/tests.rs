@@ -324,8 +324,8 @@ fn staff_media_and_location() {
         ("image", "image/png", Some("Il bando"), "bando.png")
     );
     assert_eq!(
-        outbound::media_object(&m, "77"),
-        json!({"id": "77", "caption": "Il bando"})
+        outbound::media_message(&m, "77").to_json(),
+        json!({"type": "image", "image": {"id": "77", "caption": "Il bando"}})
     );
     let pdf = media_msg(
         "m.file",
@@ -336,8 +336,8 @@ fn staff_media_and_location() {
     };
     assert_eq!((m.kind, m.caption.clone()), ("document", None));
     assert_eq!(
-        outbound::media_object(&m, "78"),
-        json!({"id": "78", "filename": "bando.pdf"})
+        outbound::media_message(&m, "78").to_json(),
+        json!({"type": "document", "document": {"id": "78", "filename": "bando.pdf"}})
     );
     let big = media_msg(
         "m.video",

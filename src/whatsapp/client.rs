@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::error::GraphError;
 use crate::ids::{CitizenKey, WaMessageId};
+use crate::whatsapp::message::Message;
 
 #[derive(Clone)]
 pub struct GraphClient {
@@ -101,13 +102,7 @@ impl GraphClient {
         body: &str,
         reply_to: Option<&WaMessageId>,
     ) -> Result<Sent, GraphError> {
-        self.send(
-            to,
-            "text",
-            json!({ "body": body, "preview_url": false }),
-            reply_to,
-        )
-        .await
+        self.send(to, &Message::text(body, false), reply_to).await
     }
 
     async fn get_bytes(&self, url: &str) -> Result<(u16, Vec<u8>), GraphError> {
@@ -212,11 +207,10 @@ impl GraphClient {
     pub async fn send(
         &self,
         to: &CitizenKey,
-        kind: &str,
-        body: Value,
+        message: &Message,
         reply_to: Option<&WaMessageId>,
     ) -> Result<Sent, GraphError> {
-        self.send_with(to, kind, body, reply_to, None).await
+        self.send_with(to, message, reply_to, None).await
     }
 
     /// Like [`send`](Self::send), with a `biz_opaque_callback_data` tag that Meta echoes on
@@ -224,27 +218,22 @@ impl GraphClient {
     pub async fn send_tagged(
         &self,
         to: &CitizenKey,
-        kind: &str,
-        body: Value,
+        message: &Message,
         tag: &str,
     ) -> Result<Sent, GraphError> {
-        self.send_with(to, kind, body, None, Some(tag)).await
+        self.send_with(to, message, None, Some(tag)).await
     }
 
     async fn send_with(
         &self,
         to: &CitizenKey,
-        kind: &str,
-        body: Value,
+        message: &Message,
         reply_to: Option<&WaMessageId>,
         tag: Option<&str>,
     ) -> Result<Sent, GraphError> {
-        let mut req = json!({
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "type": kind,
-        });
-        req[kind] = body;
+        let mut req = message.to_json();
+        req["messaging_product"] = json!("whatsapp");
+        req["recipient_type"] = json!("individual");
         match to {
             CitizenKey::Phone(p) => req["to"] = json!(p.expose()),
             CitizenKey::Bsuid(b) => req["recipient"] = json!(b.expose()),

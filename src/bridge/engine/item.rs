@@ -57,7 +57,7 @@ pub struct KeywordReply {
     /// For staff, in the citizen's room.
     pub notice: String,
     /// Graph message objects without the recipient: `{"type": …, "<type>": {…}}`.
-    pub messages: Vec<Value>,
+    pub messages: Vec<crate::whatsapp::message::Message>,
     /// `keyword` or `list`.
     pub channel: String,
 }

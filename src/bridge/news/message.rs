@@ -2,49 +2,51 @@
 //! attachment, the text as its caption), outside it the configured template with the text as
 //! its parameter (and the attachment in a media template's header when one is configured).
 
-use serde_json::{Value, json};
-
 use crate::bridge::Bridge;
 use crate::bridge::news::pace::template_parameter;
 use crate::bridge::news::sender::Mode;
 use crate::store::Broadcast;
+use crate::whatsapp::message::{Component, Language, Media, Message, Parameter, Template};
 
 impl Bridge {
-    /// The Graph message (`type`, object) for a recipient.
-    pub(in crate::bridge) fn broadcast_message(
-        &self,
-        b: &Broadcast,
-        mode: Mode,
-    ) -> (&'static str, Value) {
+    /// The Graph message for a recipient.
+    pub(in crate::bridge) fn broadcast_message(&self, b: &Broadcast, mode: Mode) -> Message {
         match mode {
             Mode::FreeForm => match media(b) {
                 Some((kind, mut o)) => {
-                    o["caption"] = json!(b.text);
-                    (kind, o)
+                    o.caption = Some(b.text.clone());
+                    Message::media(kind, o)
                 }
-                None => ("text", json!({"body": b.text, "preview_url": true})),
+                None => Message::text(b.text.clone(), true),
             },
             Mode::Template => {
                 let raw = &self.inner.config.raw;
-                let body = json!({"type": "body", "parameters": [
-                    {"type": "text", "text": template_parameter(&b.text)}
-                ]});
+                let body = Component {
+                    part: "body".into(),
+                    parameters: vec![Parameter::Text {
+                        text: template_parameter(&b.text),
+                    }],
+                };
                 // With an attachment, the template whose header takes it (if there is one).
                 let with_media = media(b).and_then(|(kind, o)| {
                     let key = raw.broadcast.media_templates.get(kind)?;
-                    let header = json!({"type": "header", "parameters": [{"type": kind, kind: o}]});
+                    let header = Component {
+                        part: "header".into(),
+                        parameters: vec![Parameter::media(kind, o)],
+                    };
                     Some((key, vec![header, body.clone()]))
                 });
                 let (key, components) = with_media.unwrap_or((&raw.broadcast.template, vec![body]));
                 let t = &raw.templates[key];
-                (
-                    "template",
-                    json!({
-                        "name": t.name,
-                        "language": {"code": t.language},
-                        "components": components,
-                    }),
-                )
+                Message::Template {
+                    template: Template {
+                        name: t.name.clone(),
+                        language: Language {
+                            code: t.language.clone(),
+                        },
+                        components,
+                    },
+                }
             }
         }
     }
@@ -59,14 +61,17 @@ pub(in crate::bridge) fn mode_name(m: Mode) -> &'static str {
 
 /// The uploaded attachment as a Graph media object (`id`, and `filename` for a document),
 /// with its kind: what a free-form message or a template header carries.
-pub(in crate::bridge) fn media(b: &Broadcast) -> Option<(&'static str, Value)> {
+pub(in crate::bridge) fn media(b: &Broadcast) -> Option<(&'static str, Media)> {
     let a = b.attachment.as_ref()?;
     let kind = media_kind(&a.kind);
-    let mut o = json!({"id": a.media_id.as_ref()?});
-    if kind == "document" {
-        o["filename"] = json!(a.filename);
-    }
-    Some((kind, o))
+    Some((
+        kind,
+        Media {
+            id: a.media_id.clone()?,
+            caption: None,
+            filename: (kind == "document").then(|| a.filename.clone()),
+        },
+    ))
 }
 
 /// The Graph media kind an attachment goes as: image, video, or else a document.

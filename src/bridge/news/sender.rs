@@ -367,10 +367,10 @@ impl Bridge {
         for (i, (_, to, mode, r)) in batch.iter().enumerate() {
             let flight = pace.slot().await;
             let graph = self.inner.graph.clone();
-            let (kind, body) = self.broadcast_message(b, *mode);
+            let message = self.broadcast_message(b, *mode);
             let (to, t) = (to.clone(), tag(b.id, r.ordinal));
             tasks.spawn(async move {
-                let sent = graph.send_tagged(&to, kind, body, &t).await;
+                let sent = graph.send_tagged(&to, &message, &t).await;
                 drop(flight);
                 (i, sent)
             });

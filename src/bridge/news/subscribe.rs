@@ -5,7 +5,6 @@
 //! see them as a notice. Meta's marketing stop/resume (`user_preferences`, error 131050) sets
 //! a flag that keeps broadcasts away until the citizen resumes.
 
-use serde_json::{Value, json};
 use std::sync::PoisonError;
 use tracing::{info, warn};
 
@@ -17,9 +16,10 @@ use crate::bridge::engine::worker::Step;
 use crate::keywords::{self, Channel, Intent, MenuTexts};
 use crate::store::{ConsentEntry, Op, QueueItem, Store, StoreError, Subscription, now_secs};
 use crate::whatsapp::Handling;
+use crate::whatsapp::message::Message;
 
-fn text_message(body: String) -> serde_json::Value {
-    json!({"type": "text", "text": {"body": body, "preview_url": true}})
+fn text_message(body: String) -> Message {
+    Message::text(body, true)
 }
 
 impl Bridge {
@@ -31,10 +31,10 @@ impl Bridge {
 
     /// The privacy policy and the code of conduct as messages (those configured), and the
     /// line telling staff they were sent.
-    fn policy_messages(&self) -> (Vec<serde_json::Value>, String) {
+    fn policy_messages(&self) -> (Vec<Message>, String) {
         let p = &self.inner.config.raw.policies;
         let (privacy, conduct) = p.versions();
-        let messages: Vec<serde_json::Value> = [
+        let messages: Vec<Message> = [
             ("privacy_msg", &p.privacy, privacy),
             ("conduct_msg", &p.code_of_conduct, conduct),
         ]
@@ -128,8 +128,8 @@ impl Bridge {
             }
         };
         let shown = match messages.first() {
-            Some(m) if m["type"] == "interactive" => self.t("kw_menu", &[]),
-            Some(m) => m["text"]["body"].as_str().unwrap_or_default().to_owned(),
+            Some(Message::Interactive { .. }) => self.t("kw_menu", &[]),
+            Some(m) => m.text_body().unwrap_or_default().to_owned(),
             None => String::new(),
         };
         let mut notice = self.t(
@@ -154,7 +154,7 @@ impl Bridge {
         r: &mut Routed,
         change: &Change<'_>,
         topics: Vec<String>,
-    ) -> (Vec<Value>, String) {
+    ) -> (Vec<Message>, String) {
         let order = self.topic_names();
         let current = change.old.cloned().unwrap_or_default();
         let wanted = if topics.is_empty() {
@@ -205,7 +205,7 @@ impl Bridge {
         r: &mut Routed,
         change: &Change<'_>,
         topics: Vec<String>,
-    ) -> Vec<Value> {
+    ) -> Vec<Message> {
         let current = change.old.cloned().unwrap_or_default();
         let leaving: Vec<String> = current
             .topics
@@ -241,7 +241,7 @@ impl Bridge {
     }
 
     /// MENU: the list message of topics, saying what the citizen follows now.
-    fn menu_message(&self, current: Option<&Subscription>) -> Value {
+    fn menu_message(&self, current: Option<&Subscription>) -> Message {
         let cfg = &self.inner.config.raw;
         let now = match current.filter(|c| !c.topics.is_empty()) {
             None => String::new(),
@@ -265,7 +265,7 @@ impl Bridge {
             unsubscribe_description: t("menu_unsub_desc"),
         };
         let list = keywords::menu(&cfg.subscriptions, &texts);
-        json!({"type": "interactive", "interactive": list})
+        Message::Interactive { interactive: list }
     }
 
     /// Router: Meta says the citizen stopped (or resumed) marketing messages.
@@ -356,18 +356,12 @@ impl Bridge {
             return Ok(Step::Done(vec![]));
         };
         let m = b.reply.messages[b.next].clone();
-        let kind = m["type"].as_str().unwrap_or("text").to_owned();
         b.in_flight = true;
         let marked: Op =
             Store::queue_update_op(item, Work::BotSend(Box::new(b.clone())).to_bytes());
         self.inner.store.commit(vec![marked])?;
         b.in_flight = false;
-        match self
-            .inner
-            .graph
-            .send(&to, &kind, m[&kind].clone(), None)
-            .await
-        {
+        match self.inner.graph.send(&to, &m, None).await {
             Ok(sent) => {
                 info!(wamid = %sent.id, "automatic answer sent");
                 b.next += 1;

@@ -138,7 +138,7 @@ impl Bridge {
         let said = reply
             .messages
             .first()
-            .and_then(|m| m["text"]["body"].as_str())
+            .and_then(|m| m.text_body())
             .unwrap_or("");
         Ok(Reply::text(self.t(
             "staff_sub_done",

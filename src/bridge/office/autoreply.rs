@@ -3,14 +3,13 @@
 //! into one message and sent like the keyword answers (`Work::BotSend`), with a notice for
 //! staff. The portal record keeps what the citizen was told.
 
-use serde_json::json;
-
 use crate::autoreply::{Situation, decide, mentions};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::KeywordReply;
 use crate::bridge::office::Office;
 use crate::hours::{week_lines, when_text};
 use crate::store::PortalRecord;
+use crate::whatsapp::message::Message;
 
 impl Office {
     /// The automatic reply to the message just bridged, if any; updates `portal`.
@@ -69,7 +68,7 @@ impl Office {
         let text = parts.join("\n\n");
         Ok(Some(KeywordReply {
             notice: self.t("auto_notice", &[("reply", &text)]),
-            messages: vec![json!({"type": "text", "text": {"body": text, "preview_url": true}})],
+            messages: vec![Message::text(text.clone(), true)],
             channel: "auto".into(),
         }))
     }

@@ -75,7 +75,7 @@ mod tests {
         office
             .auto_reply(portal, false, Some(text))
             .unwrap()
-            .map(|r| r.messages[0]["text"]["body"].as_str().unwrap().to_owned())
+            .map(|r| r.messages[0].text_body().unwrap().to_owned())
     }
 
     /// Thursday 3 December 2026, 17:30: the afternoon opening (15–17) is over; the citizen is

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tracing::{error, info, warn};
 
 use crate::bridge::Bridge;
@@ -18,6 +18,7 @@ use crate::commands::{CommandSpec, Where, Who};
 use crate::ids::CitizenKey;
 use crate::matrix::txn_id;
 use crate::store::{Mark, Op, PortalRecord, Store, now_secs};
+use crate::whatsapp::message::Template;
 
 /// How often the sweeper looks for windows that closed.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -59,7 +60,7 @@ impl Bridge {
     }
 
     /// `!template <key> [params…]` as the Cloud API template object, or what is wrong.
-    pub(in crate::bridge) fn template_request(&self, args: &str) -> Result<Value, String> {
+    pub(in crate::bridge) fn template_request(&self, args: &str) -> Result<Template, String> {
         let args = window::split_args(args);
         let Some(key) = args.first() else {
             return Err(self.template_list());
@@ -82,15 +83,8 @@ impl Bridge {
                 ],
             ));
         }
-        let mut tpl = json!({"name": t.name, "language": {"code": t.language}});
-        if !params.is_empty() {
-            let p: Vec<Value> = params
-                .iter()
-                .map(|p| json!({"type": "text", "text": p}))
-                .collect();
-            tpl["components"] = json!([{"type": "body", "parameters": p}]);
-        }
-        Ok(tpl)
+        let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+        Ok(Template::with_texts(&t.name, &t.language, &params))
     }
 
     /// Shows the window in the topic when what it shows is out of date by an hour or more.

@@ -11,13 +11,14 @@ use crate::bridge::engine::item::{CommandWork, NoticeWork, StaffWork, Work};
 use crate::bridge::engine::worker::Step;
 use crate::config::Signature;
 use crate::convert;
-use crate::convert::outbound::{check_media, media_object};
+use crate::convert::outbound::{check_media, media_message};
 use crate::convert::{MediaOut, Outbound, Refusal};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::matrix::types::{StaffEvent, StaffKind, staff_event};
 use crate::store::{Op, PortalRecord, QueueItem, ReactionRef, Store};
+use crate::whatsapp::message::{Location, Message, Reaction};
 use crate::whatsapp::{GraphError, Handling};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Failure Graph failures tolerated before the staff member is told it was not sent.
 const MAX_ATTEMPTS: u32 = 10;
@@ -64,12 +65,12 @@ impl Bridge {
     }
 
     /// Fetches a staff attachment from Matrix and uploads it to the Graph API; returns the
-    /// Cloud API object to send, or the step that ends the item (a notice).
+    /// message to send, or the step that ends the item (a notice).
     async fn prepare_media(
         &self,
         s: &StaffWork,
         m: &MediaOut,
-    ) -> Result<Result<Value, Step>, Failure> {
+    ) -> Result<Result<Message, Step>, Failure> {
         let bytes = match self.inner.matrix.download(&m.mxc).await {
             Ok((b, _)) => b,
             Err(e) if e.is_transient() => return Err(e.into()),
@@ -90,7 +91,7 @@ impl Bridge {
             .upload_media(bytes, &m.mime, &m.filename)
             .await
         {
-            Ok(id) => Ok(Ok(media_object(m, &id))),
+            Ok(id) => Ok(Ok(media_message(m, &id))),
             Err(e) if matches!(e.handling(), Handling::Retry | Handling::Recipient) => {
                 Err(Failure::transient(e.to_string()))
             }
@@ -126,8 +127,16 @@ impl Bridge {
         if let Some(args) = template_args(&ev) {
             return match self.template_request(&args) {
                 Ok(tpl) => {
-                    self.send_marked(item, s, &portal, &to, "template", tpl, None, vec![])
-                        .await
+                    self.send_marked(
+                        item,
+                        s,
+                        &portal,
+                        &to,
+                        Message::Template { template: tpl },
+                        None,
+                        vec![],
+                    )
+                    .await
                 }
                 Err(why) => Ok(self.notice_for(&s, why)),
             };
@@ -143,7 +152,7 @@ impl Bridge {
             return Ok(self.notice_for(&s, self.t("reaction_window_closed", &[])));
         }
         let mut after = Vec::new();
-        let (kind, body, reply_to) = match self.graph_message(&s, ev, &mut after).await? {
+        let (message, reply_to) = match self.graph_message(&s, ev, &mut after).await? {
             Ok(m) => m,
             Err(step) => return Ok(step),
         };
@@ -151,7 +160,7 @@ impl Bridge {
             Some(ev) => store.wamid_for_event(&ev)?.map(WaMessageId::new),
             None => None,
         };
-        self.send_marked(item, s, &portal, &to, kind, body, reply_to, after)
+        self.send_marked(item, s, &portal, &to, message, reply_to, after)
             .await
     }
 
@@ -189,7 +198,7 @@ impl Bridge {
         s: &StaffWork,
         ev: StaffEvent,
         after: &mut Vec<Op>,
-    ) -> Result<Result<(&'static str, Value, Option<String>), Step>, Failure> {
+    ) -> Result<Result<(Message, Option<String>), Step>, Failure> {
         let store = &self.inner.store;
         match ev {
             StaffEvent::Poll => {
@@ -202,11 +211,7 @@ impl Bridge {
                 let key = ReactionRef::Staff(&redacts);
                 if let Some(wamid) = store.reaction(key)? {
                     after.push(Store::reaction_delete_op(key));
-                    return Ok(Ok((
-                        "reaction",
-                        json!({"message_id": wamid, "emoji": ""}),
-                        None,
-                    )));
+                    return Ok(Ok((reaction(wamid, String::new()), None)));
                 }
                 if store.wamid_for_event(&redacts)?.is_none() {
                     return Ok(Err(Step::Done(vec![])));
@@ -221,8 +226,7 @@ impl Bridge {
             StaffEvent::Reaction { target, key } => match store.wamid_for_event(&target)? {
                 Some(wamid) => {
                     after.push(Store::reaction_op(ReactionRef::Staff(&s.event_id), &wamid));
-                    let o = json!({"message_id": wamid, "emoji": key});
-                    Ok(Ok(("reaction", o, None)))
+                    Ok(Ok((reaction(wamid, key), None)))
                 }
                 None => Ok(Err(Step::Done(vec![]))),
             },
@@ -238,20 +242,21 @@ impl Bridge {
                 };
                 let reply = msg.reply_to.clone();
                 Ok(Ok(match out {
-                    Outbound::Text(t) => ("text", json!({"body": t, "preview_url": false}), reply),
+                    Outbound::Text(t) => (Message::text(t, false), reply),
                     Outbound::Location {
                         latitude,
                         longitude,
                         name,
                     } => {
-                        let mut o = json!({"latitude": latitude, "longitude": longitude});
-                        if let Some(n) = name {
-                            o["name"] = json!(n);
-                        }
-                        ("location", o, reply)
+                        let location = Location {
+                            latitude,
+                            longitude,
+                            name,
+                        };
+                        (Message::Location { location }, reply)
                     }
                     Outbound::Media(m) => match self.prepare_media(s, &m).await? {
-                        Ok(o) => (m.kind, o, reply),
+                        Ok(message) => (message, reply),
                         Err(step) => return Ok(Err(step)),
                     },
                 }))
@@ -267,8 +272,7 @@ impl Bridge {
         mut s: StaffWork,
         portal: &PortalRecord,
         to: &CitizenKey,
-        kind: &str,
-        body: Value,
+        message: Message,
         reply_to: Option<WaMessageId>,
         after: Vec<crate::store::Op>,
     ) -> Result<Step, Failure> {
@@ -278,12 +282,8 @@ impl Bridge {
             item,
             Work::Staff(s.clone()).to_bytes(),
         )])?;
-        match self
-            .inner
-            .graph
-            .send(to, kind, body, reply_to.as_ref())
-            .await
-        {
+        let kind = message.kind();
+        match self.inner.graph.send(to, &message, reply_to.as_ref()).await {
             Ok(sent) => {
                 info!(event_id = %s.event_id, wamid = %sent.id, kind, "staff message accepted by WhatsApp");
                 let mut ops = after;
@@ -388,5 +388,12 @@ fn template_args(ev: &StaffEvent) -> Option<String> {
             .strip_prefix("!template")
             .map(str::to_owned),
         _ => None,
+    }
+}
+
+/// A reaction to the citizen's message `wamid` (an empty emoji removes it).
+fn reaction(message_id: String, emoji: String) -> Message {
+    Message::Reaction {
+        reaction: Reaction { message_id, emoji },
     }
 }
