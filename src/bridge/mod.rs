@@ -57,6 +57,8 @@ struct Inner {
     texts: Arc<crate::texts::Texts>,
     /// Hours, automatic and ready replies.
     office: office::Office,
+    /// Where the time is read (tests pin it).
+    clock: crate::clock::SharedClock,
     /// When a typing indicator was last sent, per portal room.
     typing_sent: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     /// Serialises creation of the shared rooms (the space, the admin room).
@@ -109,7 +111,8 @@ impl Bridge {
             Duration::from_secs(raw.whatsapp.request_timeout_secs),
         );
         let texts = Arc::new(config.texts());
-        let office = office::Office::new(config.clone(), store.clone(), texts.clone(), clock);
+        let office =
+            office::Office::new(config.clone(), store.clone(), texts.clone(), clock.clone());
         let portal_pace = engine::pace::PortalPace::new(raw.bridge.new_portals_per_minute as usize);
         let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
         let (alive, gone) = tokio::sync::mpsc::channel(1);
@@ -124,6 +127,7 @@ impl Bridge {
                 typing_sent: Mutex::new(Default::default()),
                 texts,
                 office,
+                clock,
                 space_lock: tokio::sync::Mutex::new(()),
                 subs_lock: Mutex::new(()),
                 broadcasts_running: Mutex::new(HashSet::new()),
@@ -140,6 +144,11 @@ impl Bridge {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Unix seconds now, by the bridge's clock.
+    fn now_secs(&self) -> u64 {
+        self.inner.clock.unix()
     }
 
     /// A text in the office's language.
@@ -219,7 +228,7 @@ impl Bridge {
     /// Proves both directions at start-up and says in plain words which one fails.
     pub async fn ping_homeserver(&self) -> Result<u64, String> {
         let raw = &self.inner.config.raw;
-        let txn = format!("sportello-startup-{}", crate::store::now_secs());
+        let txn = format!("sportello-startup-{}", self.now_secs());
         match self.inner.matrix.ping(&raw.appservice.id, &txn).await {
             Ok(ms) => {
                 info!(

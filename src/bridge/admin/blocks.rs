@@ -15,7 +15,7 @@ use crate::commands::{CommandSpec, Where, Who, html_table};
 use crate::convert;
 use crate::ids::{CitizenKey, mask_text};
 use crate::matrix::txn_id;
-use crate::store::{BlockRecord, Store, now_secs};
+use crate::store::{BlockRecord, Store};
 
 impl Bridge {
     /// `!blocked`.
@@ -59,7 +59,7 @@ impl Bridge {
     /// Meta's Block API, when Meta allows it (the citizen wrote in the last 24 hours).
     async fn meta_block(&self, citizen: &str, block: bool) -> Result<String, Failure> {
         let portal = self.inner.store.portal(citizen)?;
-        let now = now_secs() as i64;
+        let now = self.now_secs() as i64;
         let phone = match crate::bridge::portal::identity::reached_at(portal.as_ref(), citizen) {
             Some(CitizenKey::Phone(p)) => Some(p.expose().to_owned()),
             _ => None,
@@ -103,7 +103,10 @@ impl Bridge {
         };
         self.name_portal(&portal, blocked).await?;
         let content = convert::notice(&notice, None);
-        let txn = txn_id("blockmark", &format!("{citizen}|{blocked}|{}", now_secs()));
+        let txn = txn_id(
+            "blockmark",
+            &format!("{citizen}|{blocked}|{}", self.now_secs()),
+        );
         self.inner
             .matrix
             .send(None, &portal.room_id, "m.room.message", &txn, &content)
@@ -130,7 +133,7 @@ impl Bridge {
             &portal.room_id,
             c,
             &policies.code_of_conduct,
-            now_secs(),
+            self.now_secs(),
         );
         let version = policies.versions().1;
         Ok(Reply {
@@ -150,7 +153,7 @@ impl Bridge {
         let record = BlockRecord {
             reason: reason.to_owned(),
             by: by.to_owned(),
-            at: now_secs(),
+            at: self.now_secs(),
             meta: meta.clone(),
         };
         // Recorded now, so the citizen's next message is already dropped.

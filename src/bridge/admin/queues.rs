@@ -9,7 +9,7 @@ use crate::bridge::engine::item::{ADMIN_QUEUE, Reply};
 use crate::bridge::engine::stall::age_words;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::ids::{CitizenKey, mask_text};
-use crate::store::{DeadLetter, Origin, Source, Store, now_secs};
+use crate::store::{DeadLetter, Origin, Source, Store};
 
 /// At most this many dead letters are listed (the oldest first: they have waited longest).
 const LIST_MAX: usize = 50;
@@ -64,7 +64,7 @@ impl Bridge {
         if queues.is_empty() {
             return Ok(Reply::text(self.t("queues_none", &[])));
         }
-        let now = now_secs();
+        let now = self.now_secs();
         let mut rows = Vec::new();
         for q in &queues {
             let last_error = store

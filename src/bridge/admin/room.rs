@@ -16,7 +16,7 @@ use crate::bridge::engine::worker::Step;
 use crate::commands::{self, CommandSpec, Line, Parsed, Where, Who, html_table};
 use crate::ids::{CitizenKey, mask_text};
 use crate::matrix::MatrixError;
-use crate::store::{AuditEntry, Store, now_secs};
+use crate::store::{AuditEntry, Store};
 
 impl Bridge {
     pub(in crate::bridge) fn admin_room_id(&self) -> Option<String> {
@@ -128,7 +128,7 @@ impl Bridge {
         };
         let mut ops = reply.ops;
         ops.push(self.inner.store.audit_op(&AuditEntry {
-            at: now_secs(),
+            at: self.now_secs(),
             who: c.sender.clone(),
             room: if in_admin {
                 "admin".into()

@@ -7,7 +7,6 @@ use std::time::Duration;
 use tracing::{info, warn};
 
 use crate::bridge::Bridge;
-use crate::store::now_secs;
 
 const FIRST: Duration = Duration::from_secs(60);
 const EVERY: Duration = Duration::from_secs(3600);
@@ -21,7 +20,8 @@ impl Bridge {
             }
             wait = EVERY;
             let store = self.inner.store.clone();
-            match tokio::task::spawn_blocking(move || store.prune(now_secs())).await {
+            let now = self.now_secs();
+            match tokio::task::spawn_blocking(move || store.prune(now)).await {
                 Ok(Ok(p)) if p != Default::default() => info!(
                     marks = p.marks,
                     statuses = p.statuses,

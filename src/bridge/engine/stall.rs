@@ -11,7 +11,7 @@ use crate::bridge::Bridge;
 use crate::bridge::engine::item::ADMIN_QUEUE;
 use crate::bridge::engine::item::Work;
 use crate::matrix::txn_id;
-use crate::store::{Mark, QueueSummary, Store, now_secs};
+use crate::store::{Mark, QueueSummary, Store};
 
 const WATCH_EVERY: Duration = Duration::from_secs(60);
 
@@ -35,7 +35,7 @@ impl Bridge {
             }
             // Supervised like every loop: a panic costs this round, not the watch.
             let round = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.check_stalls(now_secs())
+                self.check_stalls(self.now_secs())
             }));
             match round {
                 Ok(Ok(_)) => {}
@@ -103,6 +103,7 @@ pub(in crate::bridge) fn age_words(secs: u64) -> String {
 mod tests {
     use super::*;
     use crate::bridge::engine::give_up::tests::bridge;
+    use crate::store::now_secs;
 
     #[tokio::test]
     async fn a_stalled_queue_is_reported_once_per_head_item() {

@@ -17,7 +17,7 @@ use crate::bridge::Bridge;
 use crate::bridge::engine::failure::{Class, Failure};
 use crate::bridge::engine::item::{NoticeWork, Work};
 use crate::ids::{CitizenKey, mask_text};
-use crate::store::{Failing, Op, QueueItem, Store, StoreError, now_secs};
+use crate::store::{Failing, Op, QueueItem, Store, StoreError};
 
 /// The outcome of processing one item (short-lived: one per item, so not boxed).
 #[allow(clippy::large_enum_variant)]
@@ -226,7 +226,7 @@ impl Bridge {
         } else {
             mask_text(&f.reason)
         };
-        let now = now_secs();
+        let now = self.now_secs();
         let previous = store.failing(item).ok().flatten();
         let give_up = match f.class {
             Class::Permanent => Some(reason.clone()),

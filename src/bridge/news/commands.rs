@@ -12,7 +12,7 @@ use crate::bridge::engine::item::Reply;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::convert::outbound::{Outbound, check_media, staff_to_outbound};
 use crate::keywords;
-use crate::store::{Attachment, Broadcast, BroadcastState, Store, now_secs};
+use crate::store::{Attachment, Broadcast, BroadcastState, Store};
 
 /// What a broadcast's audience looks like right now.
 #[derive(Default)]
@@ -123,7 +123,7 @@ impl Bridge {
             topic,
             text: text.to_owned(),
             created_by: c.sender.clone(),
-            created_at: now_secs(),
+            created_at: self.now_secs(),
             state: BroadcastState::Draft,
             approved_by: None,
             started_at: None,
@@ -286,7 +286,7 @@ impl Bridge {
         b.audience = pv.inside + pv.outside;
         b.state = BroadcastState::Sending;
         b.approved_by = Some(c.sender.clone());
-        b.started_at = Some(now_secs());
+        b.started_at = Some(self.now_secs());
         self.inner.store.commit(vec![Store::broadcast_op(&b)])?;
         self.run_broadcast(b.id);
         Ok(Reply::text(

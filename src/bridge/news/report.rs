@@ -14,7 +14,7 @@ use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::router::{Routed, rank};
 use crate::bridge::news::sender::Pace;
 use crate::matrix::txn_id;
-use crate::store::{Broadcast, BroadcastState, Store, StoreError, now_secs};
+use crate::store::{Broadcast, BroadcastState, Store, StoreError};
 use crate::whatsapp::webhook::StatusUpdate;
 
 /// The progress message's pacing, kept by the sender.
@@ -227,7 +227,7 @@ impl Bridge {
         );
         let txn = txn_id(
             "bcprogress",
-            &format!("{}|{}|{}", b.id, now_secs(), p.edits),
+            &format!("{}|{}|{}", b.id, self.now_secs(), p.edits),
         );
         match self
             .post_or_edit(b.progress_event.as_deref(), &txn, &text)
@@ -279,7 +279,7 @@ impl Bridge {
             let Some(end) = b.finished_at else {
                 return Ok(());
             };
-            if now_secs() > end + 24 * 3600 {
+            if self.now_secs() > end + 24 * 3600 {
                 return Ok(());
             }
             let stats = self.inner.store.broadcast_stats(id)?;

@@ -18,7 +18,7 @@ use tracing::{info, warn};
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::ids::CitizenKey;
-use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError, now_secs};
+use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError};
 use crate::whatsapp::{GraphError, Handling};
 
 use crate::bridge::news::message::mode_name;
@@ -66,7 +66,7 @@ impl Bridge {
             Ok(all) => {
                 let day = 24 * 3600;
                 for b in all {
-                    let recent = b.finished_at.is_some_and(|f| now_secs() < f + day);
+                    let recent = b.finished_at.is_some_and(|f| self.now_secs() < f + day);
                     if b.state == BroadcastState::Sending || recent {
                         self.run_broadcast(b.id);
                     }
@@ -198,7 +198,7 @@ impl Bridge {
         };
         let inside = crate::bridge::portal::window::is_open(
             portal.and_then(|p| p.last_inbound_at),
-            now_secs() as i64,
+            self.now_secs() as i64,
         );
         let has_template = !self.inner.config.raw.broadcast.template.is_empty();
         Ok(match (inside, has_template) {
@@ -285,7 +285,7 @@ impl Bridge {
             let mut due = Vec::new();
             let mut waiting: Option<u64> = None;
             for (citizen, r) in store.recipients_in(b.id, "deferred")? {
-                if r.retry_at <= now_secs() {
+                if r.retry_at <= self.now_secs() {
                     due.push((citizen, r));
                 } else {
                     waiting = Some(waiting.map_or(r.retry_at, |w| w.min(r.retry_at)));
@@ -331,7 +331,7 @@ impl Bridge {
             if let Some(w) = waiting
                 && due.is_empty()
             {
-                let secs = w.saturating_sub(now_secs()).max(1);
+                let secs = w.saturating_sub(self.now_secs()).max(1);
                 if self.sleep_or_shutdown(Duration::from_secs(secs)).await {
                     return Ok(false);
                 }
@@ -409,7 +409,7 @@ impl Bridge {
                         pace.throttled();
                     }
                     r.state = "deferred".into();
-                    r.retry_at = now_secs() + after;
+                    r.retry_at = self.now_secs() + after;
                     r.detail = Some(why);
                 }
                 Outcome::Failed { code, why } => {
@@ -457,7 +457,7 @@ impl Bridge {
         if b.state == BroadcastState::Sending {
             b.state = BroadcastState::Done;
         }
-        b.finished_at = Some(now_secs());
+        b.finished_at = Some(self.now_secs());
         self.inner.store.commit(vec![Store::broadcast_op(b)])?;
         info!(broadcast = b.id, counts = ?b.counts, "broadcast finished");
         let pace = Pace::new(self.inner.config.raw.broadcast.messages_per_second);

@@ -14,7 +14,7 @@ use crate::bridge::engine::item::{BotSend, KeywordReply, NoticeWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
 use crate::keywords::{self, Channel, Intent, MenuTexts};
-use crate::store::{ConsentEntry, Op, QueueItem, Store, StoreError, Subscription, now_secs};
+use crate::store::{ConsentEntry, Op, QueueItem, Store, StoreError, Subscription};
 use crate::whatsapp::Handling;
 use crate::whatsapp::message::Message;
 
@@ -99,7 +99,7 @@ impl Bridge {
             citizen,
             old: old.as_ref(),
             entry: ConsentEntry {
-                at: now_secs(),
+                at: self.now_secs(),
                 action: String::new(),
                 topics: vec![],
                 channel: channel.as_str().into(),
@@ -283,7 +283,7 @@ impl Bridge {
         }
         new.marketing_stopped = stop;
         let entry = ConsentEntry {
-            at: now_secs(),
+            at: self.now_secs(),
             action: if stop {
                 "marketing_stop"
             } else {
@@ -306,7 +306,10 @@ impl Bridge {
                 text,
                 html: None,
                 reply_to: None,
-                txn_id: crate::matrix::txn_id("pref", &format!("{citizen}|{stop}|{}", now_secs())),
+                txn_id: crate::matrix::txn_id(
+                    "pref",
+                    &format!("{citizen}|{stop}|{}", self.now_secs()),
+                ),
             });
             r.push(&self.inner.store, citizen, &work);
         }

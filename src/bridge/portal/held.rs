@@ -17,7 +17,7 @@ use crate::bridge::portal::window;
 use crate::commands::{CommandSpec, Where, Who};
 use crate::ids::CitizenKey;
 use crate::matrix::txn_id;
-use crate::store::{Mark, Op, PortalRecord, Store, now_secs};
+use crate::store::{Mark, Op, PortalRecord, Store};
 use crate::whatsapp::message::Template;
 
 /// How often the sweeper looks for windows that closed.
@@ -92,7 +92,7 @@ impl Bridge {
         &self,
         portal: &mut PortalRecord,
     ) -> Result<Vec<Op>, Failure> {
-        let now = now_secs() as i64;
+        let now = self.now_secs() as i64;
         let until = window::until(portal.last_inbound_at).filter(|u| now < *u);
         let stale = match (portal.topic_until, until) {
             (None, _) => true,
@@ -170,7 +170,7 @@ impl Bridge {
             if self.sleep_or_shutdown(SWEEP_EVERY).await {
                 return;
             }
-            let now = now_secs() as i64;
+            let now = self.now_secs() as i64;
             let mut after: Option<String> = None;
             loop {
                 let page = match self.inner.store.portals_page(after.as_deref(), 256) {

@@ -47,7 +47,7 @@ pub(in crate::bridge) fn digest_matches(expected: &str, digest: &[u8]) -> bool {
 /// guarantee order: what staff typing marks, and when the 24-hour window started). Meta's own
 /// `system` messages (a number change …) were not written by the citizen: no window, no
 /// automatic reply. Returns whether the citizen wrote it.
-fn note_message(portal: &mut PortalRecord, m: &InboundMessage) -> bool {
+fn note_message(portal: &mut PortalRecord, m: &InboundMessage, now: u64) -> bool {
     if portal.phone.is_none() {
         portal.phone = m.phone.as_ref().map(|p| p.expose().to_owned());
     }
@@ -55,7 +55,7 @@ fn note_message(portal: &mut PortalRecord, m: &InboundMessage) -> bool {
         portal.bsuid = m.bsuid.as_ref().map(|b| b.expose().to_owned());
     }
     let written = m.kind != "system";
-    let at = m.timestamp.unwrap_or(crate::store::now_secs() as i64);
+    let at = m.timestamp.unwrap_or(now as i64);
     if written && portal.last_inbound_at.is_none_or(|prev| at >= prev) {
         portal.last_inbound = Some(m.id.expose().to_owned());
         portal.last_inbound_at = Some(at);
@@ -84,7 +84,7 @@ impl Bridge {
         let mut portal = self
             .ensure_portal(citizen, &key, m.profile_name.as_deref())
             .await?;
-        let written = note_message(&mut portal, &m);
+        let written = note_message(&mut portal, &m, self.now_secs());
         if written {
             self.invite_back(&mut portal).await;
         }
@@ -101,10 +101,7 @@ impl Bridge {
             info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
             ops.extend(Store::message_ops(m.id.expose(), &portal.room_id, event_id));
         }
-        if crate::bridge::portal::window::is_open(
-            portal.last_inbound_at,
-            crate::store::now_secs() as i64,
-        ) {
+        if crate::bridge::portal::window::is_open(portal.last_inbound_at, self.now_secs() as i64) {
             ops.extend(self.release_held(&portal, m.id.expose())?);
         }
         let reply = match c.keyword {

@@ -141,7 +141,7 @@ impl Bridge {
                 Err(why) => Ok(self.notice_for(&s, why)),
             };
         }
-        let now = crate::store::now_secs() as i64;
+        let now = self.now_secs() as i64;
         if !matches!(ev, StaffEvent::Poll)
             && !crate::bridge::portal::window::is_open(portal.last_inbound_at, now)
         {
@@ -184,7 +184,7 @@ impl Bridge {
         if s.attempts == 0
             && let Some(mut p) = store.portal_by_room(&s.room_id)?
         {
-            p.last_staff_at = Some(crate::store::now_secs() as i64);
+            p.last_staff_at = Some(self.now_secs() as i64);
             store.commit(Store::portal_ops(&p))?;
         }
         Ok(None)
@@ -395,5 +395,66 @@ fn template_args(ev: &StaffEvent) -> Option<String> {
 fn reaction(message_id: String, emoji: String) -> Message {
     Message::Reaction {
         reaction: Reaction { message_id, emoji },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::bridge::engine::give_up::tests::ANNA;
+    use crate::clock::FixedClock;
+
+    /// The 24-hour window is read on the bridge's clock: the same answer is held at a pinned
+    /// moment 25 hours after the citizen wrote, and goes to the Graph API (here a closed port,
+    /// so a passing failure) 23 hours after.
+    #[tokio::test]
+    async fn the_window_is_read_on_the_bridges_clock() {
+        let wrote = 1_800_000_000_i64;
+        let at = |h: i64| chrono::Utc.timestamp_opt(wrote + h * 3600, 0).unwrap();
+        let toml = crate::config::valid_test_toml()
+            .replace("https://graph.facebook.com", "http://127.0.0.1:9");
+        let raw = crate::config::RawConfig::from_toml(&toml, "t", |_| None).unwrap();
+        let store = Store::memory();
+        let (_, rx) = tokio::sync::watch::channel(true);
+        let clock = FixedClock::at(at(25));
+        let bridge = Bridge::with_clock(raw.validate().unwrap(), store.clone(), rx, clock.clone());
+        let portal = PortalRecord {
+            phone: Some("393331234567".into()),
+            last_inbound_at: Some(wrote),
+            ..PortalRecord::new(ANNA, "!portal:x", "@ghost:x")
+        };
+        store.commit(Store::portal_ops(&portal)).unwrap();
+        let s = StaffWork {
+            event_id: "$answer".into(),
+            room_id: "!portal:x".into(),
+            sender: "@mario:comune.example.it".into(),
+            event: serde_json::json!({"type": "m.room.message", "event_id": "$answer",
+                "room_id": "!portal:x", "sender": "@mario:comune.example.it",
+                "origin_server_ts": 1, "content": {"msgtype": "m.text", "body": "Sì, è aperto"}}),
+            in_flight: false,
+            attempts: 0,
+        };
+        store
+            .commit(vec![
+                store.queue_push_op(ANNA, &Work::Staff(s.clone()).to_bytes()),
+            ])
+            .unwrap();
+        let item = store.queue_head(ANNA).unwrap().unwrap();
+        let Ok(Step::Then(Work::Notice(n), ops)) =
+            bridge.send_staff_message(&item, s.clone()).await
+        else {
+            panic!("held with a notice")
+        };
+        store.commit(ops).unwrap();
+        assert_eq!(store.held(ANNA).unwrap().len(), 1, "{}", n.text);
+        clock.set(at(23));
+        let sent = bridge.send_staff_message(&item, s).await;
+        assert!(
+            matches!(&sent, Err(f) if f.class == crate::bridge::engine::failure::Class::Transient),
+            "sent to the Graph API: {:?}",
+            sent.err()
+        );
     }
 }

@@ -13,7 +13,7 @@ use crate::bridge::engine::item::Work;
 use crate::bridge::engine::worker::Step;
 use crate::ids::WaMessageId;
 use crate::matrix::types::Ephemeral;
-use crate::store::{Mark, Store, StoreError, now_secs};
+use crate::store::{Mark, Store, StoreError};
 
 /// WhatsApp's typing indicator lasts 25 s; refresh it at most this often per room.
 const TYPING_EVERY: Duration = Duration::from_secs(20);
@@ -48,7 +48,10 @@ impl Bridge {
                     Some(w) => (w, None),
                     None => (String::new(), Some(event_id)),
                 };
-                Ok(Some((portal.citizen, mark_read(wamid, false, event_id))))
+                Ok(Some((
+                    portal.citizen,
+                    mark_read(wamid, false, event_id, self.now_secs()),
+                )))
             }
             Ephemeral::Typing { room_id, user_ids } => {
                 if !user_ids.iter().any(|u| self.inner.config.is_staff(u)) {
@@ -70,7 +73,10 @@ impl Bridge {
                     return Ok(None);
                 }
                 last.insert(room_id, Instant::now());
-                Ok(Some((portal.citizen, mark_read(wamid, true, None))))
+                Ok(Some((
+                    portal.citizen,
+                    mark_read(wamid, true, None, self.now_secs()),
+                )))
             }
         }
     }
@@ -110,7 +116,7 @@ impl Bridge {
         typing: bool,
         queued_at: u64,
     ) -> Step {
-        if typing && now_secs().saturating_sub(queued_at) > TYPING_EVERY.as_secs() {
+        if typing && self.now_secs().saturating_sub(queued_at) > TYPING_EVERY.as_secs() {
             debug!("stale typing notice dropped");
             return Step::Done(vec![]);
         }
@@ -128,11 +134,11 @@ impl Bridge {
     }
 }
 
-fn mark_read(wamid: String, typing: bool, event_id: Option<String>) -> Work {
+fn mark_read(wamid: String, typing: bool, event_id: Option<String>, now: u64) -> Work {
     Work::MarkRead {
         wamid,
         typing,
-        queued_at: now_secs(),
+        queued_at: now,
         event_id,
     }
 }
