@@ -21,41 +21,50 @@ impl Office {
         }
     }
 
-    pub(in crate::bridge) fn canned(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
+    /// `!replies`: the configured replies.
+    fn list_replies(&self) -> Reply {
         let replies = &self.config.raw.replies;
-        if p.spec.name == "replies" {
-            if replies.is_empty() {
-                return Ok(Reply::text(self.t("replies_none", &[])));
-            }
-            let rows: Vec<Vec<String>> = replies
-                .iter()
-                .map(|(k, v)| vec![format!("!reply {k}"), v.text.clone()])
-                .collect();
-            let list: Vec<String> = rows.iter().map(|r| r.join(" — ")).collect();
-            return Ok(Reply {
-                text: self.t("replies_list", &[("list", &list.join("\n"))]),
-                html: Some(html_table(&["command", "text"], &rows)),
-                ops: vec![],
-            });
+        if replies.is_empty() {
+            return Reply::text(self.t("replies_none", &[]));
         }
-        let text = if p.spec.name == "eurp" {
-            match self.complaints_text() {
-                Some(t) => t,
-                None => return Ok(Reply::text(self.t("eurp_none", &[]))),
+        let rows: Vec<Vec<String>> = replies
+            .iter()
+            .map(|(k, v)| vec![format!("!reply {k}"), v.text.clone()])
+            .collect();
+        let list: Vec<String> = rows.iter().map(|r| r.join(" — ")).collect();
+        Reply {
+            text: self.t("replies_list", &[("list", &list.join("\n"))]),
+            html: Some(html_table(&["command", "text"], &rows)),
+            ops: vec![],
+        }
+    }
+
+    /// `!reply <name>`: the configured reply, sent to the citizen of this room.
+    fn ready_reply(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
+        let replies = &self.config.raw.replies;
+        let name = p.args.trim();
+        match replies.get(name) {
+            Some(r) => self.send_to_citizen(p, c, r.text.clone()),
+            None => {
+                let names: Vec<&str> = replies.keys().map(String::as_str).collect();
+                Ok(Reply::text(self.t(
+                    "reply_unknown",
+                    &[("name", name), ("names", &names.join(", "))],
+                )))
             }
-        } else {
-            let name = p.args.trim();
-            match replies.get(name) {
-                Some(r) => r.text.clone(),
-                None => {
-                    let names: Vec<&str> = replies.keys().map(String::as_str).collect();
-                    return Ok(Reply::text(self.t(
-                        "reply_unknown",
-                        &[("name", name), ("names", &names.join(", "))],
-                    )));
-                }
-            }
-        };
+        }
+    }
+
+    /// `!eurp` (by its configured name): the complaints redirect, sent to the citizen.
+    fn complaints_reply(&self, p: &Parsed, c: &CommandWork) -> Result<Reply, Failure> {
+        match self.complaints_text() {
+            Some(text) => self.send_to_citizen(p, c, text),
+            None => Ok(Reply::text(self.t("eurp_none", &[]))),
+        }
+    }
+
+    /// Queues `text` to the citizen of the command's room, in the commit of the reply.
+    fn send_to_citizen(&self, p: &Parsed, c: &CommandWork, text: String) -> Result<Reply, Failure> {
         let (Some(citizen), Some(portal)) = (
             c.citizen.as_deref(),
             match c.citizen.as_deref() {
@@ -82,8 +91,16 @@ impl Office {
     }
 }
 
-fn ready_reply<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
-    Box::pin(async move { b.inner.office.canned(call.p, call.c) })
+fn reply<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.inner.office.ready_reply(call.p, call.c) })
+}
+
+fn replies<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { Ok(b.inner.office.list_replies()) })
+}
+
+fn eurp<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.inner.office.complaints_reply(call.p, call.c) })
 }
 
 /// The ready replies.
@@ -96,7 +113,7 @@ pub(in crate::bridge) static COMMANDS: [Command; 3] = [
             who: Who::Staff,
             place: Where::Portal,
         },
-        run: Run::Handler(ready_reply),
+        run: Run::Handler(reply),
     },
     Command {
         spec: CommandSpec {
@@ -106,7 +123,7 @@ pub(in crate::bridge) static COMMANDS: [Command; 3] = [
             who: Who::Staff,
             place: Where::Both,
         },
-        run: Run::Handler(ready_reply),
+        run: Run::Handler(replies),
     },
     Command {
         spec: CommandSpec {
@@ -116,7 +133,7 @@ pub(in crate::bridge) static COMMANDS: [Command; 3] = [
             who: Who::Staff,
             place: Where::Portal,
         },
-        run: Run::Handler(ready_reply),
+        run: Run::Handler(eurp),
     },
 ];
 
