@@ -101,7 +101,7 @@ pub struct IdentityUpdate {
 #[derive(Debug, Clone)]
 pub struct StatusUpdate {
     pub id: WaMessageId,
-    pub status: String,
+    pub status: Status,
     pub timestamp: Option<i64>,
     /// The citizen it was sent to (absent on some `failed` statuses).
     pub recipient: Option<WaId>,
@@ -110,6 +110,75 @@ pub struct StatusUpdate {
     /// `biz_opaque_callback_data` echoed from the send (broadcasts tag their sends).
     pub callback: Option<String>,
     pub raw: Value,
+}
+
+/// Where a message the office sent stands, as Meta's statuses say (`accepted` is the
+/// bridge's own first state: the Graph API took the send). Stored and queued as its name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Status {
+    Accepted,
+    Sent,
+    Delivered,
+    Read,
+    /// A voice message listened to (counted as read).
+    Played,
+    Failed,
+    /// A status Meta may add later: recorded, not acted on.
+    Unknown(String),
+}
+
+impl Status {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Accepted => "accepted",
+            Status::Sent => "sent",
+            Status::Delivered => "delivered",
+            Status::Read => "read",
+            Status::Played => "played",
+            Status::Failed => "failed",
+            Status::Unknown(s) => s,
+        }
+    }
+
+    /// Its place in a message's life: accepted < sent < delivered < read (played) < failed;
+    /// `None` for an unknown one.
+    pub fn rank(&self) -> Option<u8> {
+        match self {
+            Status::Accepted => Some(0),
+            Status::Sent => Some(1),
+            Status::Delivered => Some(2),
+            Status::Read | Status::Played => Some(3),
+            Status::Failed => Some(4),
+            Status::Unknown(_) => None,
+        }
+    }
+}
+
+impl From<String> for Status {
+    fn from(s: String) -> Status {
+        match s.as_str() {
+            "accepted" => Status::Accepted,
+            "sent" => Status::Sent,
+            "delivered" => Status::Delivered,
+            "read" => Status::Read,
+            "played" => Status::Played,
+            "failed" => Status::Failed,
+            _ => Status::Unknown(s),
+        }
+    }
+}
+
+impl From<Status> for String {
+    fn from(s: Status) -> String {
+        s.as_str().to_owned()
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A citizen's marketing-messages setting changed in WhatsApp (`user_preferences`).
@@ -373,7 +442,7 @@ fn parse_status(s: &Value) -> Update {
     };
     Update::Status(StatusUpdate {
         id: WaMessageId::new(id),
-        status: status.to_owned(),
+        status: Status::from(status.to_owned()),
         timestamp: int_or_string(s.get("timestamp")),
         recipient: str_field(s, "recipient_id").and_then(WaId::parse),
         recipient_bsuid: str_field(s, "recipient_user_id").and_then(Bsuid::parse),

@@ -162,3 +162,21 @@ fn not_json_and_not_notification() {
         Err(ParseError::NotNotification(_))
     ));
 }
+
+/// Statuses read by name, ranked along a message's life; an unknown one is kept, not
+/// ranked; the stored form is the name (queue items written before read back).
+#[test]
+fn statuses_are_typed_ranked_and_stored_by_name() {
+    let order = ["accepted", "sent", "delivered", "read", "failed"];
+    let ranks: Vec<Option<u8>> = order
+        .iter()
+        .map(|s| Status::from((*s).to_owned()).rank())
+        .collect();
+    assert_eq!(ranks, vec![Some(0), Some(1), Some(2), Some(3), Some(4)]);
+    assert_eq!(Status::from("played".to_owned()).rank(), Some(3));
+    let odd = Status::from("deleted".to_owned());
+    assert_eq!((odd.rank(), odd.as_str()), (None, "deleted"));
+    let stored: Status = serde_json::from_str("\"delivered\"").unwrap();
+    assert_eq!(stored, Status::Delivered);
+    assert_eq!(serde_json::to_string(&Status::Read).unwrap(), "\"read\"");
+}

@@ -96,8 +96,8 @@ pub struct CommandWork {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatusWork {
     pub wamid: String,
-    /// `delivered`, `read`, `played` or `failed`.
-    pub status: String,
+    /// `delivered`, `read`, `played` or `failed` (stored as its name).
+    pub status: crate::whatsapp::webhook::Status,
     /// Code and title of the first error (`failed`).
     pub error: Option<(i64, String)>,
 }

@@ -13,7 +13,7 @@ use crate::bridge::Bridge;
 use crate::bridge::engine::item::{CitizenWork, StatusWork, Work};
 use crate::ids::CitizenKey;
 use crate::store::{InboxEntry, Mark, Op, Source, Store, StoreError, Subscription};
-use crate::whatsapp::webhook::{self, InboundMessage, Preference, StatusUpdate, Update};
+use crate::whatsapp::webhook::{self, InboundMessage, Preference, Status, StatusUpdate, Update};
 
 /// What routing one delivery produced: the writes, and the citizens to wake.
 #[derive(Default)]
@@ -189,21 +189,23 @@ impl Bridge {
             store,
             Mark::Status {
                 wamid: s.id.expose(),
-                status: &s.status,
+                status: s.status.as_str(),
             },
         )? {
             return Ok(());
         }
-        let new = rank(&s.status);
-        if new < 0 {
+        let Some(new) = s.status.rank() else {
             info!(wamid = %s.id, status = %s.status, "ignored unknown status");
             return Ok(());
-        }
+        };
         let old_status = match r.statuses.get(s.id.expose()) {
             Some(st) => Some(st.clone()),
             None => store.status(s.id.expose())?,
         };
-        let old = old_status.as_deref().map(rank).unwrap_or(0);
+        let old = old_status
+            .as_deref()
+            .and_then(|o| Status::from(o.to_owned()).rank())
+            .unwrap_or(0);
         debug!(wamid = %s.id, status = %s.status, "status");
         if let Some(tag) = s
             .callback
@@ -215,9 +217,10 @@ impl Bridge {
         if new <= old {
             return Ok(());
         }
-        r.ops.push(Store::status_op(s.id.expose(), &s.status));
+        r.ops
+            .push(Store::status_op(s.id.expose(), s.status.as_str()));
         r.statuses
-            .insert(s.id.expose().to_owned(), s.status.clone());
+            .insert(s.id.expose().to_owned(), s.status.to_string());
         if s.error().map(|e| e.0) == Some(131050) {
             // A subscriber may never have written (no identity yet): their key is the number.
             let phone_key = s.recipient.clone().map(|p| CitizenKey::Phone(p).as_str());
@@ -350,18 +353,5 @@ impl Bridge {
             self.queue_new_identity(r, &citizen, new);
         }
         Ok(())
-    }
-}
-
-/// A status's place in a message's life: accepted < sent < delivered < read (played) <
-/// failed; -1 for a status the bridge does not know.
-pub(in crate::bridge) fn rank(status: &str) -> i32 {
-    match status {
-        "accepted" => 0,
-        "sent" => 1,
-        "delivered" => 2,
-        "read" | "played" => 3,
-        "failed" => 4,
-        _ => -1,
     }
 }

@@ -11,11 +11,11 @@ use tracing::warn;
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::router::{Routed, rank};
+use crate::bridge::engine::router::Routed;
 use crate::bridge::news::sender::Pace;
 use crate::matrix::txn_id;
 use crate::store::{Broadcast, BroadcastState, Store, StoreError};
-use crate::whatsapp::webhook::StatusUpdate;
+use crate::whatsapp::webhook::{Status, StatusUpdate};
 
 /// The progress message's pacing, kept by the sender.
 #[derive(Clone)]
@@ -76,15 +76,16 @@ impl Bridge {
             Some(st) => st.clone(),
             None => self.inner.store.broadcast_stats(id)?,
         };
-        if let Some(o) = old_status.filter(|o| rank(o) > 0)
+        if let Some(o) =
+            old_status.filter(|o| Status::from((*o).to_owned()).rank().is_some_and(|r| r > 0))
             && let Some(n) = stats.get_mut(o)
         {
             *n = n.saturating_sub(1);
         }
-        let bucket = match s.error() {
-            Some((code, title)) if s.status == "failed" => format!("failed:{code} {title}"),
-            _ if s.status == "played" => "read".to_owned(),
-            _ => s.status.clone(),
+        let bucket = match (s.error(), &s.status) {
+            (Some((code, title)), Status::Failed) => format!("failed:{code} {title}"),
+            (_, Status::Played) => Status::Read.to_string(),
+            (_, other) => other.to_string(),
         };
         *stats.entry(bucket).or_default() += 1;
         r.ops.push(Store::broadcast_stats_op(id, &stats));

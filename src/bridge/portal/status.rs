@@ -11,6 +11,7 @@ use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{NoticeWork, StaffWork, StatusWork, Work};
 use crate::bridge::engine::worker::Step;
 use crate::whatsapp::error::explain_failed_status;
+use crate::whatsapp::webhook::Status;
 
 impl Bridge {
     pub(in crate::bridge) async fn show_status(&self, st: StatusWork) -> Result<Step, Failure> {
@@ -22,20 +23,20 @@ impl Bridge {
         let Some(portal) = store.portal_by_room(&msg.room_id)? else {
             return Ok(Step::Done(vec![]));
         };
-        match st.status.as_str() {
-            "delivered" => {
+        match st.status {
+            Status::Delivered => {
                 self.inner
                     .matrix
                     .receipt(None, &msg.room_id, &msg.event_id)
                     .await?
             }
-            "read" | "played" => {
+            Status::Read | Status::Played => {
                 self.inner
                     .matrix
                     .receipt(Some(&portal.ghost), &msg.room_id, &msg.event_id)
                     .await?
             }
-            "failed" => {
+            Status::Failed => {
                 let (code, title) = st.error.clone().unwrap_or((0, String::new()));
                 info!(event_id = %msg.event_id, code, "WhatsApp reports a message as failed");
                 // Accepted, then refused because the window had closed: hold it like a
