@@ -70,7 +70,8 @@ impl Bridge {
         if self.admin_room_id().as_deref() == Some(ev.room_id.as_str()) {
             if is_text(&ev) {
                 info!(event_id = %ev.event_id, sender = %ev.sender, "admin-room command queued");
-                let work = Work::Command(self.command_work(ev, None));
+                let body = self.command_body(&ev);
+                let work = Work::Command(command_work(ev, body, None));
                 r.push(store, ADMIN_QUEUE, &work);
             }
             return Ok(());
@@ -82,15 +83,16 @@ impl Bridge {
         // A `!command` in a portal is not for the citizen (unless it is a message to them,
         // `!template`).
         if is_text(&ev) {
-            let work = self.command_work(ev.clone(), Some(portal.citizen.clone()));
+            let body = self.command_body(&ev);
             if let crate::commands::Line::Command(p) =
-                crate::commands::parse(&work.body, false, crate::bridge::admin::commands::specs())
+                crate::commands::parse(&body, false, crate::bridge::admin::commands::specs())
                 && !matches!(
                     crate::bridge::admin::commands::command(p.spec).run,
                     crate::bridge::engine::command::Run::StaffMessage
                 )
             {
-                info!(event_id = %work.event_id, command = p.spec.name, "portal command queued");
+                info!(event_id = %ev.event_id, command = p.spec.name, "portal command queued");
+                let work = command_work(ev, body, Some(portal.citizen.clone()));
                 r.push(store, &portal.citizen, &Work::Command(work));
                 return Ok(());
             }
@@ -108,22 +110,11 @@ impl Bridge {
         Ok(())
     }
 
-    /// A staff text as a command line (reply fallback removed, the complaints command's alias
-    /// read as `!eurp`).
-    fn command_work(&self, ev: TxnEvent, citizen: Option<String>) -> CommandWork {
+    /// A staff text as a command line: reply fallback removed, the complaints command's alias
+    /// read as `!eurp`.
+    fn command_body(&self, ev: &TxnEvent) -> String {
         let raw_body = ev.raw["content"]["body"].as_str().unwrap_or("");
-        let body = self.command_alias(crate::matrix::types::strip_plain_reply_fallback(raw_body));
-        let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
-            .as_str()
-            .map(str::to_owned);
-        CommandWork {
-            event_id: ev.event_id,
-            room_id: ev.room_id,
-            sender: ev.sender,
-            body,
-            citizen,
-            reply_to,
-        }
+        self.command_alias(crate::matrix::types::strip_plain_reply_fallback(raw_body))
     }
 
     /// `!<autoreply.complaint_command>` is `!eurp` under the name the office chose.
@@ -143,4 +134,19 @@ impl Bridge {
 
 fn is_text(ev: &TxnEvent) -> bool {
     ev.event_type == "m.room.message" && ev.raw["content"]["msgtype"] == "m.text"
+}
+
+/// The command `body` of the staff event `ev`, as a queue item.
+fn command_work(ev: TxnEvent, body: String, citizen: Option<String>) -> CommandWork {
+    let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+        .as_str()
+        .map(str::to_owned);
+    CommandWork {
+        event_id: ev.event_id,
+        room_id: ev.room_id,
+        sender: ev.sender,
+        body,
+        citizen,
+        reply_to,
+    }
 }
