@@ -319,19 +319,28 @@ impl Bridge {
     /// Outside the router (a broadcast's send refused with 131050): the same change, committed
     /// under the subscription lock.
     pub(in crate::bridge) fn marketing_stopped_now(&self, citizen: &str) -> Result<(), StoreError> {
+        self.change_subscriptions_now(|r| self.apply_marketing(r, citizen, true, "error_131050"))
+    }
+
+    /// A subscription change made outside the router (a staff command, a broadcast's
+    /// refusal): written by `change` as the router would, under the subscriptions' lock, in
+    /// one commit, the queues it wrote to woken after.
+    pub(in crate::bridge) fn change_subscriptions_now<T, E: From<StoreError>>(
+        &self,
+        change: impl FnOnce(&mut Routed) -> Result<T, E>,
+    ) -> Result<T, E> {
         let _guard = self
             .inner
             .subs_lock
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let mut r = Routed::default();
-        self.apply_marketing(&mut r, citizen, true, "error_131050")?;
-        let wake = std::mem::take(&mut r.wake);
+        let out = change(&mut r)?;
         self.inner.store.commit(r.ops)?;
-        for c in wake {
+        for c in r.wake {
             self.kick(c);
         }
-        Ok(())
+        Ok(out)
     }
 
     /// Worker: sends the bot's answers one by one, then tells staff in the room.

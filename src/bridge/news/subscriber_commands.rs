@@ -2,14 +2,11 @@
 //! citizen's consent ledger) and `!subscribe`/`!unsubscribe` (staff, at a citizen's request,
 //! with a note in the ledger).
 
-use std::sync::PoisonError;
-
 use crate::bridge::Bridge;
 use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::Reply;
 use crate::bridge::engine::item::{BotSend, CommandWork, KeywordReply, Work};
-use crate::bridge::engine::router::Routed;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::keywords::{self, Channel, Intent};
@@ -156,36 +153,28 @@ impl Bridge {
         c: &CommandWork,
         note: &str,
     ) -> Result<KeywordReply, Failure> {
-        let _guard = self
-            .inner
-            .subs_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let mut r = Routed::default();
-        let reply = self.apply_intent(
-            &mut r,
-            citizen,
-            None,
-            intent,
-            Channel::Staff,
-            Some((&c.sender, note)),
-        )?;
-        if let Some(portal) = self.inner.store.portal(citizen)? {
-            let send = Work::BotSend(Box::new(BotSend {
-                room_id: portal.room_id,
-                event_id: c.event_id.clone(),
-                reply: reply.clone(),
-                next: 0,
-                in_flight: false,
-                failures: vec![],
-            }));
-            r.push(&self.inner.store, citizen, &send);
-        }
-        self.inner.store.commit(r.ops)?;
-        for w in r.wake {
-            self.kick(w);
-        }
-        Ok(reply)
+        self.change_subscriptions_now(|r| {
+            let reply = self.apply_intent(
+                r,
+                citizen,
+                None,
+                intent,
+                Channel::Staff,
+                Some((&c.sender, note)),
+            )?;
+            if let Some(portal) = self.inner.store.portal(citizen)? {
+                let send = Work::BotSend(Box::new(BotSend {
+                    room_id: portal.room_id,
+                    event_id: c.event_id.clone(),
+                    reply: reply.clone(),
+                    next: 0,
+                    in_flight: false,
+                    failures: vec![],
+                }));
+                r.push(&self.inner.store, citizen, &send);
+            }
+            Ok(reply)
+        })
     }
 }
 
