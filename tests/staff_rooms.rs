@@ -19,7 +19,7 @@ async fn invited_by_bot(staff: &Staff, room: &RoomId) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_staff_member_who_left_a_citizens_room_is_invited_back_when_the_citizen_writes() {
-    let stack = stack().await;
+    let mut stack = stack().await;
     let sim = stack.sim.clone();
     let lucia = Citizen::phone("393470001122", "Lucia D'Amico");
     let (mario, room) = citizen_writes(&stack, &lucia, "Buongiorno, l'ufficio è aperto?").await;
@@ -44,6 +44,9 @@ async fn a_staff_member_who_left_a_citizens_room_is_invited_back_when_the_citize
         !invited_by_bot(&mario, &room).await,
         "not invited back before the citizen writes"
     );
+    // What the bridge noted survives a restart.
+    stack.stop_bridge().await;
+    stack.start_bridge().await.expect("the bridge restarts");
     let again = "Ci siete? Ho una domanda sull'IMU 🙏";
     assert_eq!(
         sim.post(&sim.notification(&[&lucia], vec![sim.text(&lucia, again)]))
