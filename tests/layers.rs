@@ -28,10 +28,41 @@ fn rules(architecture: &str) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
-/// The modules a file's code names: `crate::x` as `x`, `crate::bridge::<feature>` as
-/// `bridge/<feature>`. Comments are not code.
-fn targets(code: &str) -> Vec<String> {
+/// The bridge's fields that hold a feature's handle: reaching one (`self.inner.news`) is a
+/// use of that feature, as much as an import is.
+const HANDLES: [(&str, &str); 4] = [
+    ("portals", "portal"),
+    ("news", "news"),
+    ("office", "office"),
+    ("admin", "admin"),
+];
+
+/// The features a file reaches through the bridge's fields (`.inner.news`, however the
+/// chain is wrapped over lines).
+fn handle_uses(code: &str) -> Vec<String> {
+    let code: String = code
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(str::trim)
+        .collect();
     let mut out = Vec::new();
+    for (field, feature) in HANDLES {
+        let reach = format!(".inner.{field}");
+        let found = code.match_indices(&reach).any(|(i, _)| {
+            !code[i + reach.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        });
+        if found {
+            out.push(format!("bridge/{feature}"));
+        }
+    }
+    out
+}
+
+/// The modules a file's code names: `crate::x` as `x`, `crate::bridge::<feature>` as
+/// `bridge/<feature>`, a feature's handle reached through the bridge as that feature.
+/// Comments are not code.
+fn targets(code: &str) -> Vec<String> {
+    let mut out = handle_uses(code);
     for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
         let mut rest = line;
         while let Some(i) = rest.find("crate::") {
@@ -148,6 +179,21 @@ fn the_check_finds_imports_against_the_rules() {
     let portal = "use crate::bridge::engine::item::Work;\nuse crate::store::Store;\n";
     assert!(problems(&rules, "bridge/portal/inbound.rs", portal).is_empty());
     let upward = "use crate::bridge::admin::room::Reply;\n// crate::bridge::news in a comment\n";
+    let reached =
+        "self\n    .inner\n    .admin\n    .run_command(c)\n// self.inner.news in a comment\n";
+    assert_eq!(
+        problems(&rules, "bridge/portal/inbound.rs", reached),
+        vec!["bridge/portal/inbound.rs uses bridge/admin, which its layer may not"]
+    );
+    assert!(
+        problems(
+            &rules,
+            "bridge/portal/inbound.rs",
+            "self.inner.administrator"
+        )
+        .is_empty(),
+        "a field whose name only starts like a handle's"
+    );
     assert_eq!(
         problems(&rules, "bridge/portal/inbound.rs", upward),
         vec!["bridge/portal/inbound.rs uses bridge/admin, which its layer may not"]

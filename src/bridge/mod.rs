@@ -2,10 +2,12 @@
 //! queue per citizen, and runs one worker per citizen with pending work (citizens run
 //! concurrently, each citizen's items strictly in order).
 //!
-//! Layout: `engine` (inbox router, queues and workers, failures and the supervisor),
-//! `portal` (rooms, ghosts and messages both ways), `news` (subscriptions and broadcasts),
-//! `office` (hours, automatic and ready replies), `admin` (the admin room, its commands,
-//! blocks, what is stuck).
+//! Layout: `engine` (inbox router, queues and workers, failures and the supervisor, the admin
+//! room), `portal` (rooms, ghosts and messages both ways), `news` (subscriptions and
+//! broadcasts), `office` (hours, automatic and ready replies), `admin` (commands, permissions,
+//! audit, blocks, what is stuck). [`Bridge`] is the engine's handle; each feature has its own
+//! (`Portals`, `News`, `Office`, `Admin`), built here from the shared parts and the handles of
+//! the features it calls, and reached by the engine only in its dispatch.
 
 mod admin;
 mod engine;
@@ -22,6 +24,12 @@ use std::{
 use tokio::sync::{Notify, watch};
 use tracing::{error, info, warn};
 
+use crate::bridge::admin::{Admin, Features};
+use crate::bridge::engine::admin_room::AdminRoom;
+use crate::bridge::engine::lent::{Lifetime, Parts, Wake};
+use crate::bridge::news::News;
+use crate::bridge::office::Office;
+use crate::bridge::portal::Portals;
 use crate::config::Config;
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixClient;
@@ -48,38 +56,26 @@ struct Inner {
     config: Arc<Config>,
     store: Store,
     matrix: MatrixClient,
-    graph: GraphClient,
     /// Wakes the router when the inbox has something new.
     inbox: Notify,
     /// Citizens whose worker is running.
     running: Mutex<HashSet<String>>,
     /// The office's texts (language + overrides).
     texts: Arc<crate::texts::Texts>,
-    /// Hours, automatic and ready replies.
-    office: office::Office,
     /// Where the time is read (tests pin it).
     clock: crate::clock::SharedClock,
-    /// When a typing indicator was last sent, per portal room.
-    typing_sent: Mutex<std::collections::HashMap<String, std::time::Instant>>,
-    /// Serialises creation of the shared rooms (the space, the admin room).
-    space_lock: tokio::sync::Mutex<()>,
-    /// Held while a subscription is read and rewritten (router, commands, broadcasts).
-    subs_lock: Mutex<()>,
-    /// Room creations per minute (see `engine/pace.rs`).
-    portal_pace: engine::pace::PortalPace,
     /// Items processed at once, over every queue (see `engine/pace.rs`).
     busy: tokio::sync::Semaphore,
-    /// Citizen media transfers under way (see `portal/media.rs`).
-    media_slots: tokio::sync::Semaphore,
-    /// The homeserver's upload limit and when it was asked.
-    upload_limit: tokio::sync::Mutex<Option<(std::time::Instant, Option<u64>)>>,
-    /// Broadcasts whose sender runs.
-    broadcasts_running: Mutex<HashSet<u64>>,
-    shutdown: watch::Receiver<bool>,
-    /// Never sent on: dropped with the last handle, which closes `gone` (see `stopped`).
-    _alive: tokio::sync::mpsc::Sender<std::convert::Infallible>,
+    /// The shutdown signal, and a share of the completion signal.
+    life: Lifetime,
     /// Closes when every handle is gone (taken once, by `stopped`).
     gone: Mutex<Option<tokio::sync::mpsc::Receiver<std::convert::Infallible>>>,
+    /// Where the engine's lines for the admins go.
+    admin_room: Arc<AdminRoom>,
+    /// The features, each with its own handle; the engine reaches them only in its dispatch.
+    portals: Arc<Portals>,
+    news: News,
+    admin: Arc<Admin>,
 }
 
 /// Every command staff can type, as declared by the features (for the parser's properties).
@@ -111,35 +107,55 @@ impl Bridge {
             Duration::from_secs(raw.whatsapp.request_timeout_secs),
         );
         let texts = Arc::new(config.texts());
-        let office =
-            office::Office::new(config.clone(), store.clone(), texts.clone(), clock.clone());
-        let portal_pace = engine::pace::PortalPace::new(raw.bridge.new_portals_per_minute as usize);
         let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
-        let (alive, gone) = tokio::sync::mpsc::channel(1);
-        Bridge {
-            inner: Arc::new(Inner {
-                config,
+        let (life, gone) = Lifetime::new(shutdown);
+        let inner = Arc::new_cyclic(|me| {
+            let parts = Parts {
+                config: config.clone(),
+                store: store.clone(),
+                matrix: matrix.clone(),
+                graph,
+                texts: texts.clone(),
+                clock: clock.clone(),
+                life: life.clone(),
+                wake: Wake::new(me.clone()),
+            };
+            let admin_room = Arc::new(AdminRoom::new(
+                config.clone(),
+                store.clone(),
+                matrix.clone(),
+                texts.clone(),
+            ));
+            let office = Arc::new(Office::new(&parts));
+            let portals = Arc::new(Portals::new(&parts, office.clone()));
+            let news = News::new(&parts, admin_room.clone(), portals.clone());
+            let admin = Arc::new(Admin::new(
+                &parts,
+                Features {
+                    admin_room: admin_room.clone(),
+                    portals: portals.clone(),
+                    news: news.clone(),
+                    office,
+                },
+            ));
+            Inner {
+                config: config.clone(),
                 store,
                 matrix,
-                graph,
                 inbox: Notify::new(),
                 running: Mutex::new(HashSet::new()),
-                typing_sent: Mutex::new(Default::default()),
                 texts,
-                office,
                 clock,
-                space_lock: tokio::sync::Mutex::new(()),
-                subs_lock: Mutex::new(()),
-                broadcasts_running: Mutex::new(HashSet::new()),
-                media_slots: tokio::sync::Semaphore::new(portal::media::MEDIA_SLOTS),
-                portal_pace,
                 busy,
-                upload_limit: tokio::sync::Mutex::new(None),
-                shutdown,
-                _alive: alive,
+                life,
                 gone: Mutex::new(Some(gone)),
-            }),
-        }
+                admin_room,
+                portals,
+                news,
+                admin,
+            }
+        });
+        Bridge { inner }
     }
 
     pub fn config(&self) -> &Config {
@@ -181,9 +197,10 @@ impl Bridge {
             }
             Err(e) => error!("cannot read the queues: {e}"),
         }
-        self.resume_broadcasts();
-        let admin = self.clone();
-        let sweeper = self.clone();
+        self.inner.news.resume_broadcasts();
+        let admin_room = self.inner.admin_room.clone();
+        let life = self.inner.life.clone();
+        let portals = self.inner.portals.clone();
         let b = self.clone();
         let watch = self.clone();
         let prune = self.clone();
@@ -191,8 +208,8 @@ impl Bridge {
             prune: tokio::spawn(async move { prune.prune_forever().await }),
             stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
             router: tokio::spawn(async move { b.route_forever().await }),
-            sweeper: tokio::spawn(async move { sweeper.sweep_windows_forever().await }),
-            admin_room: tokio::spawn(async move { admin.admin_room_forever().await }),
+            sweeper: tokio::spawn(async move { portals.sweep_windows_forever().await }),
+            admin_room: tokio::spawn(async move { admin_room.admin_room_forever(&life).await }),
         }
     }
 
@@ -259,16 +276,24 @@ impl Bridge {
     }
 
     fn shutting_down(&self) -> bool {
-        *self.inner.shutdown.borrow()
+        self.inner.life.shutting_down()
     }
 
     /// Sleeps, returning early (true) if the bridge is shutting down.
     async fn sleep_or_shutdown(&self, d: Duration) -> bool {
-        let mut rx = self.inner.shutdown.clone();
-        tokio::select! {
-            _ = tokio::time::sleep(d) => self.shutting_down(),
-            _ = rx.wait_for(|v| *v) => true,
-        }
+        self.inner.life.sleep_or_shutdown(d).await
+    }
+}
+
+/// The features' handles, for tests that call a feature directly.
+#[cfg(test)]
+impl Bridge {
+    pub(in crate::bridge) fn portals(&self) -> &Portals {
+        &self.inner.portals
+    }
+
+    pub(in crate::bridge) fn admin(&self) -> &Admin {
+        &self.inner.admin
     }
 }
 

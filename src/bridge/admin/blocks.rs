@@ -5,11 +5,11 @@
 
 use tracing::info;
 
-use crate::bridge::Bridge;
-use crate::bridge::engine::command::{Answer, Call, Command, Run};
+use crate::bridge::admin::Admin;
+use crate::bridge::engine::command::{Answer, Call, Command, Run, usage};
 use crate::bridge::engine::failure::Failure;
+use crate::bridge::engine::item::queue_as_staff;
 use crate::bridge::engine::item::{CommandWork, Reply};
-use crate::bridge::portal::outbound::queue_as_staff;
 use crate::bridge::portal::window;
 use crate::commands::{CommandSpec, Where, Who, html_table};
 use crate::convert;
@@ -17,10 +17,10 @@ use crate::ids::{CitizenKey, mask_text};
 use crate::matrix::txn_id;
 use crate::store::{BlockRecord, Store};
 
-impl Bridge {
+impl Admin {
     /// `!blocked`.
     fn blocked_list(&self) -> Result<Reply, Failure> {
-        let blocks = self.inner.store.blocks()?;
+        let blocks = self.parts.store.blocks()?;
         if blocks.is_empty() {
             return Ok(Reply::text(self.t("blocked_none", &[])));
         }
@@ -32,7 +32,7 @@ impl Bridge {
                     who,
                     b.reason.clone(),
                     b.by.clone(),
-                    self.inner.config.local_stamp(b.at),
+                    self.parts.config.local_stamp(b.at),
                 ]
             })
             .collect();
@@ -49,16 +49,16 @@ impl Bridge {
         &self,
         call: Call<'_>,
     ) -> Result<Result<(String, String), Reply>, Failure> {
-        let (target, rest) = self.target(&call.p.args, call.c)?;
+        let (target, rest) = self.portals.target(&call.p.args, call.c)?;
         Ok(match target {
             Some(citizen) => Ok((citizen, rest)),
-            None => Err(self.usage(call.p)),
+            None => Err(usage(&self.parts.texts, call.p)),
         })
     }
 
     /// Meta's Block API, when Meta allows it (the citizen wrote in the last 24 hours).
     async fn meta_block(&self, citizen: &str, block: bool) -> Result<String, Failure> {
-        let portal = self.inner.store.portal(citizen)?;
+        let portal = self.parts.store.portal(citizen)?;
         let now = self.now_secs() as i64;
         let phone = match crate::bridge::portal::identity::reached_at(portal.as_ref(), citizen) {
             Some(CitizenKey::Phone(p)) => Some(p.expose().to_owned()),
@@ -70,7 +70,7 @@ impl Bridge {
         let Some(phone) = phone.filter(|_| recent) else {
             return Ok(self.t("meta_skipped", &[]));
         };
-        match self.inner.graph.block_users(&[&phone], block).await {
+        match self.parts.graph.block_users(&[&phone], block).await {
             Ok(v) => {
                 let failed = v["block_users"]["failed_users"]
                     .as_array()
@@ -98,16 +98,16 @@ impl Bridge {
         blocked: bool,
         notice: String,
     ) -> Result<(), Failure> {
-        let Some(portal) = self.inner.store.portal(citizen)? else {
+        let Some(portal) = self.parts.store.portal(citizen)? else {
             return Ok(());
         };
-        self.name_portal(&portal, blocked).await?;
+        self.portals.name_portal(&portal, blocked).await?;
         let content = convert::notice(&notice, None);
         let txn = txn_id(
             "blockmark",
             &format!("{citizen}|{blocked}|{}", self.now_secs()),
         );
-        self.inner
+        self.parts
             .matrix
             .send(None, &portal.room_id, "m.room.message", &txn, &content)
             .await?;
@@ -120,15 +120,15 @@ impl Bridge {
         let who = CitizenKey::parse(citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
-        let policies = &self.inner.config.raw.policies;
+        let policies = &self.parts.config.raw.policies;
         if policies.code_of_conduct.trim().is_empty() {
             return Ok(Reply::text(self.t("warn_none", &[])));
         }
-        let Some(portal) = self.inner.store.portal(citizen)? else {
+        let Some(portal) = self.parts.store.portal(citizen)? else {
             return Ok(Reply::text(self.t("warn_no_portal", &[("who", &who)])));
         };
         let queued = queue_as_staff(
-            &self.inner.store,
+            &self.parts.store,
             citizen,
             &portal.room_id,
             c,
@@ -146,7 +146,7 @@ impl Bridge {
         let who = CitizenKey::parse(citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
-        if self.inner.store.block(citizen)?.is_some() {
+        if self.parts.store.block(citizen)?.is_some() {
             return Ok(Reply::text(self.t("block_already", &[("who", &who)])));
         }
         let meta = self.meta_block(citizen, true).await?;
@@ -157,7 +157,7 @@ impl Bridge {
             meta: meta.clone(),
         };
         // Recorded now, so the citizen's next message is already dropped.
-        self.inner
+        self.parts
             .store
             .commit(vec![Store::block_op(citizen, &record)])?;
         info!(citizen = %who, "citizen blocked");
@@ -177,11 +177,11 @@ impl Bridge {
         let who = CitizenKey::parse(citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
-        if self.inner.store.block(citizen)?.is_none() {
+        if self.parts.store.block(citizen)?.is_none() {
             return Ok(Reply::text(self.t("unblock_not_blocked", &[("who", &who)])));
         }
         let meta = self.meta_block(citizen, false).await?;
-        self.inner.store.commit(vec![Store::unblock_op(citizen)])?;
+        self.parts.store.commit(vec![Store::unblock_op(citizen)])?;
         info!(citizen = %who, "citizen unblocked");
         self.mark_portal(citizen, false, self.t("portal_unblocked", &[("by", by)]))
             .await?;
@@ -191,7 +191,7 @@ impl Bridge {
     }
 }
 
-fn warn<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn warn<'a>(b: &'a Admin, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move {
         match b.about_citizen(call).await? {
             Ok((citizen, _)) => b.warn(&citizen, call.c).await,
@@ -200,19 +200,19 @@ fn warn<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
     })
 }
 
-fn block<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn block<'a>(b: &'a Admin, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move {
         match b.about_citizen(call).await? {
             Ok((citizen, reason)) if !reason.is_empty() => {
                 b.block(&citizen, &reason, &call.c.sender).await
             }
-            Ok(_) => Ok(b.usage(call.p)),
+            Ok(_) => Ok(usage(&b.parts.texts, call.p)),
             Err(usage) => Ok(usage),
         }
     })
 }
 
-fn unblock<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn unblock<'a>(b: &'a Admin, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move {
         match b.about_citizen(call).await? {
             Ok((citizen, _)) => b.unblock(&citizen, &call.c.sender).await,
@@ -221,12 +221,12 @@ fn unblock<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
     })
 }
 
-fn blocked<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+fn blocked<'a>(b: &'a Admin, _call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.blocked_list() })
 }
 
 /// The code of conduct and blocks.
-pub(in crate::bridge) static BLOCKS: [Command; 4] = [
+pub(in crate::bridge) static BLOCKS: [Command<Admin>; 4] = [
     Command {
         spec: CommandSpec {
             name: "warn",

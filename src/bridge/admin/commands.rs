@@ -4,67 +4,123 @@
 
 use std::sync::LazyLock;
 
-use crate::bridge::admin::{blocks, queues, room};
-use crate::bridge::engine::command::Command;
-use crate::bridge::news::{commands as broadcasts, subscriber_commands};
-use crate::bridge::office::{hours_commands, ready_replies};
-use crate::bridge::portal::held;
+use crate::bridge::admin::{Admin, blocks, queues, room};
+use crate::bridge::engine::command::{Answer, Call, Command, Run};
+use crate::bridge::news::{News, commands as broadcasts, subscriber_commands};
+use crate::bridge::office::{Office, hours_commands, ready_replies};
+use crate::bridge::portal::{Portals, held};
 use crate::commands::CommandSpec;
 
+/// One command from the table, with the feature whose handle its handler takes.
+#[derive(Clone, Copy)]
+pub(in crate::bridge) enum Entry {
+    Admin(&'static Command<Admin>),
+    Portal(&'static Command<Portals>),
+    News(&'static Command<News>),
+    Office(&'static Command<Office>),
+}
+
 /// The families, in `!help`'s order.
-static FAMILIES: [&[Command]; 9] = [
-    &room::HELP,
-    &held::COMMANDS,
-    &ready_replies::COMMANDS,
-    &blocks::BLOCKS,
-    &subscriber_commands::COMMANDS,
-    &broadcasts::COMMANDS,
-    &hours_commands::COMMANDS,
-    &queues::COMMANDS,
-    &room::AUDIT,
-];
+static FAMILIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
+    let admin = |f: &'static [Command<Admin>]| f.iter().map(Entry::Admin);
+    let portal = |f: &'static [Command<Portals>]| f.iter().map(Entry::Portal);
+    let news = |f: &'static [Command<News>]| f.iter().map(Entry::News);
+    let office = |f: &'static [Command<Office>]| f.iter().map(Entry::Office);
+    admin(&room::HELP)
+        .chain(portal(&held::COMMANDS))
+        .chain(office(&ready_replies::COMMANDS))
+        .chain(admin(&blocks::BLOCKS))
+        .chain(news(&subscriber_commands::COMMANDS))
+        .chain(news(&broadcasts::COMMANDS))
+        .chain(office(&hours_commands::COMMANDS))
+        .chain(admin(&queues::COMMANDS))
+        .chain(admin(&room::AUDIT))
+        .collect()
+});
+
+impl Entry {
+    pub(in crate::bridge) fn spec(self) -> &'static CommandSpec {
+        match self {
+            Entry::Admin(c) => &c.spec,
+            Entry::Portal(c) => &c.spec,
+            Entry::News(c) => &c.spec,
+            Entry::Office(c) => &c.spec,
+        }
+    }
+
+    /// A message to the citizen (`!template`): queued like any staff message in their room.
+    pub(in crate::bridge) fn is_staff_message(self) -> bool {
+        match self {
+            Entry::Admin(c) => matches!(c.run, Run::StaffMessage),
+            Entry::Portal(c) => matches!(c.run, Run::StaffMessage),
+            Entry::News(c) => matches!(c.run, Run::StaffMessage),
+            Entry::Office(c) => matches!(c.run, Run::StaffMessage),
+        }
+    }
+
+    /// Its handler, given the handle of the feature that owns it; `None` for a message to the
+    /// citizen.
+    pub(in crate::bridge) fn handler<'a>(
+        self,
+        admin: &'a Admin,
+        call: Call<'a>,
+    ) -> Option<Answer<'a>> {
+        fn run<'a, F>(c: &'static Command<F>, f: &'a F, call: Call<'a>) -> Option<Answer<'a>> {
+            match &c.run {
+                Run::Handler(h) => Some(h(f, call)),
+                Run::StaffMessage => None,
+            }
+        }
+        match self {
+            Entry::Admin(c) => run(c, admin, call),
+            Entry::Portal(c) => run(c, &*admin.portals, call),
+            Entry::News(c) => run(c, &admin.news, call),
+            Entry::Office(c) => run(c, &*admin.office, call),
+        }
+    }
+}
 
 /// Every command, in `!help`'s order.
-pub(in crate::bridge) fn all() -> impl Iterator<Item = &'static Command> {
-    FAMILIES.iter().flat_map(|f| f.iter())
+pub(in crate::bridge) fn all() -> impl Iterator<Item = Entry> {
+    FAMILIES.iter().copied()
 }
 
 /// Every declaration, in `!help`'s order (what lines are parsed against).
 pub(crate) fn specs() -> &'static [&'static CommandSpec] {
     static SPECS: LazyLock<Vec<&'static CommandSpec>> =
-        LazyLock::new(|| all().map(|c| &c.spec).collect());
+        LazyLock::new(|| all().map(Entry::spec).collect());
     &SPECS
 }
 
 /// The entry of a declaration parsed from this table.
-pub(in crate::bridge) fn command(spec: &CommandSpec) -> &'static Command {
+pub(in crate::bridge) fn command(spec: &CommandSpec) -> Entry {
     all()
-        .find(|c| c.spec.name == spec.name)
+        .find(|c| c.spec().name == spec.name)
         .expect("a command parsed against this table is in it")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bridge::engine::command::Run;
     use crate::commands::{Line, Where, help, parse};
 
     #[test]
     fn names_are_unique_and_every_command_runs_somewhere() {
-        let mut names: Vec<&str> = all().map(|c| c.spec.name).collect();
+        let mut names: Vec<&str> = all().map(|c| c.spec().name).collect();
         let n = names.len();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), n, "a name declared twice");
         for c in all() {
             // A command sent as a message to the citizen can only be typed in their room.
-            if matches!(c.run, Run::StaffMessage) {
-                assert_eq!(c.spec.place, Where::Portal, "{}", c.spec.name);
+            let spec = c.spec();
+            if c.is_staff_message() {
+                assert_eq!(spec.place, Where::Portal, "{}", spec.name);
             }
-            let Line::Command(p) = parse(&format!("!{} x", c.spec.name), false, specs()) else {
-                panic!("{} does not parse", c.spec.name)
+            let Line::Command(p) = parse(&format!("!{} x", spec.name), false, specs()) else {
+                panic!("{} does not parse", spec.name)
             };
-            assert_eq!(command(p.spec).spec.name, c.spec.name);
+            assert_eq!(command(p.spec).spec().name, spec.name);
         }
     }
 
@@ -73,11 +129,11 @@ mod tests {
     fn every_command_has_its_help_in_both_languages() {
         let en = crate::texts::Texts::new(crate::texts::Lang::En, Default::default());
         let it = crate::texts::Texts::new(crate::texts::Lang::It, Default::default());
-        for c in all() {
-            let key = format!("help_{}", c.spec.name);
+        for c in all().map(Entry::spec) {
+            let key = format!("help_{}", c.name);
             assert!(crate::texts::Texts::known(&key), "{key} missing");
-            assert_eq!(en.get(&key, &[]), c.spec.help, "{key}");
-            assert_ne!(it.get(&key, &[]), c.spec.help, "{key} not in Italian");
+            assert_eq!(en.get(&key, &[]), c.help, "{key}");
+            assert_ne!(it.get(&key, &[]), c.help, "{key} not in Italian");
         }
     }
 

@@ -2,19 +2,19 @@
 //! was given up and kept), `!retry <id>` (put a dead letter back where it came from) and
 //! `!drop <id>` (discard it). Every run is audited like any command.
 
-use crate::bridge::Bridge;
+use crate::bridge::admin::Admin;
 use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{ADMIN_QUEUE, Reply};
 use crate::bridge::engine::stall::age_words;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
-use crate::ids::{CitizenKey, mask_text};
+use crate::ids::mask_text;
 use crate::store::{DeadLetter, Origin, Source, Store};
 
 /// At most this many dead letters are listed (the oldest first: they have waited longest).
 const LIST_MAX: usize = 50;
 
-impl Bridge {
+impl Admin {
     /// `!retry <id>` (`drop` false) and `!drop <id>` (`drop` true).
     async fn retry_or_drop(&self, p: &Parsed, drop: bool) -> Result<Reply, Failure> {
         let Ok(id) = p
@@ -27,13 +27,13 @@ impl Bridge {
                 self.t("cmd_usage", &[("usage", &p.spec.usage())]),
             ));
         };
-        let Some(d) = self.inner.store.dead_letter(id)? else {
+        let Some(d) = self.parts.store.dead_letter(id)? else {
             return Ok(Reply::text(
                 self.t("dead_letter_unknown", &[("id", &id.to_string())]),
             ));
         };
         if drop {
-            self.inner
+            self.parts
                 .store
                 .commit(vec![Store::dead_letter_delete_op(id)])?;
             return Ok(Reply::text(
@@ -43,18 +43,8 @@ impl Bridge {
         self.retry_dead_letter(d).await
     }
 
-    /// A citizen key, masked; the admin room's queue by name.
-    pub(in crate::bridge) fn whose(&self, key: &str) -> String {
-        if key == ADMIN_QUEUE {
-            return self.t("admin_queue_name", &[]);
-        }
-        CitizenKey::parse(key)
-            .map(|k| k.masked())
-            .unwrap_or_else(|| "?".into())
-    }
-
     pub(in crate::bridge) fn list_queues(&self) -> Result<Reply, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         // The admin room's queue holds this very command: not waiting work.
         let queues: Vec<_> = store
             .queue_overview()?
@@ -72,7 +62,7 @@ impl Bridge {
                 .map(|f| format!("{} ({}×)", f.last_error, f.attempts))
                 .unwrap_or_default();
             rows.push(vec![
-                self.whose(&q.citizen),
+                self.admin_room.whose(&q.citizen),
                 q.items.to_string(),
                 age_words(now.saturating_sub(q.head_queued_at)),
                 last_error,
@@ -90,7 +80,7 @@ impl Bridge {
     }
 
     fn list_dead_letters(&self) -> Result<Reply, Failure> {
-        let dead = self.inner.store.dead_letters(LIST_MAX)?;
+        let dead = self.parts.store.dead_letters(LIST_MAX)?;
         if dead.is_empty() {
             return Ok(Reply::text(self.t("dead_letters_none", &[])));
         }
@@ -98,7 +88,7 @@ impl Bridge {
             .iter()
             .map(|d| {
                 let from = match &d.origin {
-                    Some(Origin::Queue { citizen }) => self.whose(citizen),
+                    Some(Origin::Queue { citizen }) => self.admin_room.whose(citizen),
                     Some(Origin::Inbox { matrix: true }) => "Matrix".into(),
                     Some(Origin::Inbox { matrix: false }) | None => "WhatsApp".into(),
                 };
@@ -108,7 +98,7 @@ impl Bridge {
                 }
                 vec![
                     d.seq.to_string(),
-                    self.inner.config.local_stamp(d.received_at),
+                    self.parts.config.local_stamp(d.received_at),
                     from,
                     reason,
                 ]
@@ -124,7 +114,7 @@ impl Bridge {
 
     /// Back to its queue (at the end) or to the inbox (routed again, deduplicated as ever).
     async fn retry_dead_letter(&self, d: DeadLetter) -> Result<Reply, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let id = d.seq.to_string();
         match d.origin {
             Some(Origin::Queue { citizen }) => {
@@ -133,11 +123,11 @@ impl Bridge {
                     Store::dead_letter_delete_op(d.seq),
                 ])?;
                 if citizen != ADMIN_QUEUE {
-                    self.kick(citizen.clone());
+                    self.parts.wake.citizen(citizen.clone());
                 }
                 Ok(Reply::text(self.t(
                     "dead_letter_requeued",
-                    &[("id", &id), ("who", &self.whose(&citizen))],
+                    &[("id", &id), ("who", &self.admin_room.whose(&citizen))],
                 )))
             }
             Some(Origin::Inbox { matrix }) => {
@@ -148,7 +138,7 @@ impl Bridge {
                 };
                 store.inbox_push(source, d.body.as_bytes()).await?;
                 store.commit(vec![Store::dead_letter_delete_op(d.seq)])?;
-                self.inner.inbox.notify_one();
+                self.parts.wake.inbox();
                 Ok(Reply::text(self.t("dead_letter_rerouted", &[("id", &id)])))
             }
             None => Ok(Reply::text(
@@ -158,24 +148,24 @@ impl Bridge {
     }
 }
 
-fn queues<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+fn queues<'a>(b: &'a Admin, _call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.list_queues() })
 }
 
-fn dead_letters<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+fn dead_letters<'a>(b: &'a Admin, _call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.list_dead_letters() })
 }
 
-fn retry<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn retry<'a>(b: &'a Admin, call: Call<'a>) -> Answer<'a> {
     Box::pin(b.retry_or_drop(call.p, false))
 }
 
-fn drop<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn drop<'a>(b: &'a Admin, call: Call<'a>) -> Answer<'a> {
     Box::pin(b.retry_or_drop(call.p, true))
 }
 
 /// What is stuck.
-pub(in crate::bridge) static COMMANDS: [Command; 4] = [
+pub(in crate::bridge) static COMMANDS: [Command<Admin>; 4] = [
     Command {
         spec: CommandSpec {
             name: "queues",

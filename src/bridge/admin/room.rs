@@ -1,101 +1,22 @@
-//! The admin room and staff commands: the bot creates (or adopts) one admin room and invites
-//! the admins; a command found in `commands.rs` runs here after its permission check, every
-//! run goes to the audit log (`!audit`), and replies are notices (HTML tables for lists).
-//! `!help` is generated here from the declarations.
+//! Staff commands: who may run what (the admins, and members of the admin room with enough
+//! power), a command found in `commands.rs` run here after its permission check, every run in
+//! the audit log (`!audit`), replies as notices (HTML tables for lists). `!help` is generated
+//! here from the declarations.
 
-use std::time::Duration;
+use tracing::info;
 
-use serde_json::{Value, json};
-use tracing::{info, warn};
-
-use crate::bridge::Bridge;
+use crate::bridge::admin::Admin;
 use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{CommandWork, NoticeWork, Reply, Work};
 use crate::bridge::engine::worker::Step;
 use crate::commands::{self, CommandSpec, Line, Parsed, Where, Who, html_table};
 use crate::ids::{CitizenKey, mask_text};
-use crate::matrix::MatrixError;
-use crate::store::{AuditEntry, Store};
+use crate::store::AuditEntry;
 
-impl Bridge {
-    pub(in crate::bridge) fn admin_room_id(&self) -> Option<String> {
-        self.inner.store.meta("admin_room_id").ok().flatten()
-    }
-
-    /// Creates (or adopts) the admin room; retried by the caller until it works.
-    pub(in crate::bridge) async fn ensure_admin_room(&self) -> Result<String, MatrixError> {
-        let _guard = self.inner.space_lock.lock().await;
-        if let Some(id) = self.admin_room_id() {
-            return Ok(id);
-        }
-        let raw = &self.inner.config.raw;
-        let configured = raw.office.admin_room.trim();
-        let id = if configured.is_empty() {
-            let body = json!({
-                "name": self.t("admin_room_name", &[]),
-                "topic": self.t("admin_room_topic", &[("office", &raw.office.name)]),
-                "preset": "private_chat",
-                "visibility": "private",
-                "invite": raw.office.admins,
-                "power_level_content_override": {"users": raw.office.admins.iter().map(|a| (a.clone(), json!(100))).collect::<serde_json::Map<String, Value>>()},
-                "room_alias_name": format!("{}admin", raw.appservice.ghost_prefix),
-            });
-            match self.inner.matrix.create_room(&body).await {
-                Ok(id) => id,
-                Err(e) if e.errcode() == Some("M_ROOM_IN_USE") => {
-                    let alias = format!(
-                        "#{}admin:{}",
-                        raw.appservice.ghost_prefix, raw.homeserver.server_name
-                    );
-                    self.inner.matrix.resolve_alias(&alias).await?.ok_or(e)?
-                }
-                Err(e) => return Err(e),
-            }
-        } else if configured.starts_with('#') {
-            let id = self.inner.matrix.resolve_alias(configured).await?;
-            let id = id.ok_or_else(|| MatrixError::Api {
-                status: 404,
-                errcode: "M_NOT_FOUND".into(),
-                message: format!("{configured} does not exist"),
-            })?;
-            self.inner
-                .matrix
-                .join(&self.inner.config.bot_user_id, &id)
-                .await?;
-            id
-        } else {
-            self.inner
-                .matrix
-                .join(&self.inner.config.bot_user_id, configured)
-                .await?;
-            configured.to_owned()
-        };
-        if let Err(e) = self
-            .inner
-            .store
-            .commit(vec![Store::meta_op("admin_room_id", &id)])
-        {
-            warn!("could not record the admin room: {e}");
-        }
-        info!(room_id = %id, "admin room ready");
-        Ok(id)
-    }
-
-    pub(in crate::bridge) async fn admin_room_forever(&self) {
-        loop {
-            match self.ensure_admin_room().await {
-                Ok(_) => return,
-                Err(e) => warn!("the admin room is not ready yet, retrying: {e}"),
-            }
-            if self.sleep_or_shutdown(Duration::from_secs(5)).await {
-                return;
-            }
-        }
-    }
-
+impl Admin {
     pub(in crate::bridge) async fn run_command(&self, c: CommandWork) -> Result<Step, Failure> {
-        let in_admin = self.admin_room_id().as_deref() == Some(c.room_id.as_str());
+        let in_admin = self.admin_room.id().as_deref() == Some(c.room_id.as_str());
         let is_admin = self.is_admin(&c.sender).await?;
         let specs = crate::bridge::admin::commands::specs();
         let reply = match commands::parse(&c.body, in_admin, specs) {
@@ -106,7 +27,7 @@ impl Bridge {
             }
             Line::Command(p)
                 if !(is_admin
-                    || (p.spec.who == Who::Staff && self.inner.config.is_staff(&c.sender))) =>
+                    || (p.spec.who == Who::Staff && self.parts.config.is_staff(&c.sender))) =>
             {
                 info!(sender = %c.sender, command = p.spec.name, "command refused");
                 Reply::text(self.t("cmd_refused", &[("name", p.spec.name)]))
@@ -118,16 +39,14 @@ impl Bridge {
                     is_admin,
                     in_admin,
                 };
-                match &crate::bridge::admin::commands::command(p.spec).run {
-                    Run::Handler(run) => run(self, call).await?,
-                    Run::StaffMessage => {
-                        Reply::text(self.t("cmd_wrong_place", &[("name", p.spec.name)]))
-                    }
+                match crate::bridge::admin::commands::command(p.spec).handler(self, call) {
+                    Some(answer) => answer.await?,
+                    None => Reply::text(self.t("cmd_wrong_place", &[("name", p.spec.name)])),
                 }
             }
         };
         let mut ops = reply.ops;
-        ops.push(self.inner.store.audit_op(&AuditEntry {
+        ops.push(self.parts.store.audit_op(&AuditEntry {
             at: self.now_secs(),
             who: c.sender.clone(),
             room: if in_admin {
@@ -167,7 +86,7 @@ impl Bridge {
             &describe,
             [&heads[0], &heads[1]],
         );
-        let alias = &self.inner.config.raw.autoreply.complaint_command;
+        let alias = &self.parts.config.raw.autoreply.complaint_command;
         let (text, html) = if alias == "eurp" {
             (text, html)
         } else {
@@ -184,7 +103,7 @@ impl Bridge {
     /// `!audit [n]`.
     fn audit_list(&self, p: &Parsed) -> Result<Reply, Failure> {
         let n = p.args.trim().parse().unwrap_or(10).clamp(1, 200);
-        let entries = self.inner.store.audit(n)?;
+        let entries = self.parts.store.audit(n)?;
         if entries.is_empty() {
             return Ok(Reply::text(self.t("audit_none", &[])));
         }
@@ -192,7 +111,7 @@ impl Bridge {
             .iter()
             .map(|e| {
                 vec![
-                    self.inner.config.local_stamp(e.at),
+                    self.parts.config.local_stamp(e.at),
                     e.who.clone(),
                     e.room.clone(),
                     e.command.clone(),
@@ -214,18 +133,18 @@ impl Bridge {
     /// An admin: listed in `office.admins`, or (when `office.admin_power_level` is set) a
     /// member of the admin room with at least that power level.
     async fn is_admin(&self, user: &str) -> Result<bool, Failure> {
-        let office = &self.inner.config.raw.office;
+        let office = &self.parts.config.raw.office;
         if office.admins.iter().any(|a| a == user) {
             return Ok(true);
         }
         if office.admin_power_level <= 0 {
             return Ok(false);
         }
-        let Some(room) = self.admin_room_id() else {
+        let Some(room) = self.admin_room.id() else {
             return Ok(false);
         };
         let pl = self
-            .inner
+            .parts
             .matrix
             .state(&room, "m.room.power_levels", "")
             .await?;
@@ -237,16 +156,16 @@ impl Bridge {
     }
 }
 
-fn help<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn help<'a>(b: &'a Admin, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { Ok(b.help_reply(call)) })
 }
 
-fn audit<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn audit<'a>(b: &'a Admin, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.audit_list(call.p) })
 }
 
 /// `!help`, generated from the whole table.
-pub(in crate::bridge) static HELP: [Command; 1] = [Command {
+pub(in crate::bridge) static HELP: [Command<Admin>; 1] = [Command {
     spec: CommandSpec {
         name: "help",
         args: "",
@@ -258,7 +177,7 @@ pub(in crate::bridge) static HELP: [Command; 1] = [Command {
 }];
 
 /// The audit log.
-pub(in crate::bridge) static AUDIT: [Command; 1] = [Command {
+pub(in crate::bridge) static AUDIT: [Command<Admin>; 1] = [Command {
     spec: CommandSpec {
         name: "audit",
         args: "[n]",

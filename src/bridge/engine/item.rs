@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ids::{Bsuid, WaId, WaMessageId};
+use crate::store::{Op, Store};
 use crate::whatsapp::webhook::{Context, InboundMessage};
 
 /// The queue key of the admin room's commands and notices (never a citizen key: no `p:`/`b:`).
@@ -224,4 +225,33 @@ impl Reply {
             ops: vec![],
         }
     }
+}
+
+/// The write that queues `text` to the citizen as if staff had typed it: it goes in the
+/// same commit as the command's outcome, so a crash between the two cannot send it twice.
+pub(in crate::bridge) fn queue_as_staff(
+    store: &Store,
+    citizen: &str,
+    room_id: &str,
+    c: &CommandWork,
+    text: &str,
+    now: u64,
+) -> Op {
+    let event = serde_json::json!({
+        "type": "m.room.message",
+        "event_id": c.event_id,
+        "room_id": room_id,
+        "sender": c.sender,
+        "origin_server_ts": now * 1000,
+        "content": {"msgtype": "m.text", "body": text},
+    });
+    let work = Work::Staff(StaffWork {
+        event_id: c.event_id.clone(),
+        room_id: room_id.to_owned(),
+        sender: c.sender.clone(),
+        event,
+        in_flight: false,
+        attempts: 0,
+    });
+    store.queue_push_op(citizen, &work.to_bytes())
 }

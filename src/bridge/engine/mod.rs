@@ -2,10 +2,12 @@
 //! workers (one per citizen with waiting work), the failure classes and the supervisor that
 //! gives items up, the stall watch, the pace of room creations and the retention sweep.
 
+pub(in crate::bridge) mod admin_room;
 pub(in crate::bridge) mod command;
 pub(in crate::bridge) mod failure;
 pub(in crate::bridge) mod give_up;
 pub(in crate::bridge) mod item;
+pub(in crate::bridge) mod lent;
 pub(in crate::bridge) mod pace;
 pub(in crate::bridge) mod prune;
 pub(in crate::bridge) mod router;

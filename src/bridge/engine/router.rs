@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
-use std::sync::PoisonError;
 use std::time::Duration;
 
 use tracing::{debug, error, info, info_span, warn};
@@ -74,11 +73,10 @@ impl Bridge {
             if let Err(e) = self.route_pending() {
                 error!("routing the inbox failed, retrying: {e}");
             }
-            let mut rx = self.inner.shutdown.clone();
             tokio::select! {
                 _ = self.inner.inbox.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                _ = rx.wait_for(|v| *v) => break,
+                _ = self.inner.life.shutdown() => break,
             }
         }
     }
@@ -95,11 +93,7 @@ impl Bridge {
                 return Ok(());
             }
             // Subscriptions change only under this lock (see `subscribe`).
-            let _subs = self
-                .inner
-                .subs_lock
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let _subs = self.inner.news.subscriptions_lock();
             let mut routed = Routed::default();
             for entry in batch {
                 let span = match entry.source {
@@ -157,7 +151,7 @@ impl Bridge {
                 Update::Message(m) => self.route_message(r, m)?,
                 Update::Status(s) => self.route_status(r, s)?,
                 Update::Preference(p) => self.route_preference(r, p)?,
-                Update::IdentityUpdate(u) => self.route_identity_update(r, u)?,
+                Update::IdentityUpdate(u) => self.inner.portals.route_identity_update(r, u)?,
                 Update::Errors(errs) => {
                     let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
                     warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");
@@ -225,7 +219,9 @@ impl Bridge {
             // A subscriber may never have written (no identity yet): their key is the number.
             let phone_key = s.recipient.clone().map(|p| CitizenKey::Phone(p).as_str());
             if let Some(c) = self.status_citizen(&s)?.or(phone_key) {
-                self.apply_marketing(r, &c, true, "error_131050")?;
+                self.inner
+                    .news
+                    .apply_marketing(r, &c, true, "error_131050")?;
             }
         }
         let broadcast = match s
@@ -238,7 +234,10 @@ impl Bridge {
         };
         if let Some(id) = broadcast {
             // Counted per broadcast (for its report), not shown in any room.
-            return self.count_broadcast_status(r, id, old_status.as_deref(), &s);
+            return self
+                .inner
+                .news
+                .count_broadcast_status(r, id, old_status.as_deref(), &s);
         }
         if new < 2 {
             return Ok(());
@@ -297,8 +296,15 @@ impl Bridge {
             .citizen_for_identity(&key.as_str())?
             .unwrap_or_else(|| key.as_str());
         match p.value.as_str() {
-            "stop" => self.apply_marketing(r, &citizen, true, "whatsapp_settings"),
-            "resume" | "signup" => self.apply_marketing(r, &citizen, false, "whatsapp_settings"),
+            "stop" => self
+                .inner
+                .news
+                .apply_marketing(r, &citizen, true, "whatsapp_settings"),
+            "resume" | "signup" => {
+                self.inner
+                    .news
+                    .apply_marketing(r, &citizen, false, "whatsapp_settings")
+            }
             other => {
                 info!(value = other, category = %p.category, "user preference not handled; acknowledged");
                 Ok(())
@@ -322,12 +328,14 @@ impl Bridge {
         .flatten()
         .collect();
         let citizen = self
+            .inner
+            .portals
             .owner_of_any(r, &identities)?
             .unwrap_or_else(|| m.citizen_key().as_str());
         // A number or business-scoped id change: the new one is the same citizen.
         let changed = m.identity_change();
         for id in identities.iter().chain(&changed) {
-            self.link_identity(r, id, &citizen)?;
+            self.inner.portals.link_identity(r, id, &citizen)?;
         }
         if store.block(&citizen)?.is_some() {
             // Kept nowhere beyond the block record: only the dedupe mark is written.
@@ -338,7 +346,7 @@ impl Bridge {
         let cfg = &self.inner.config.raw.subscriptions;
         if let Some((intent, channel)) = crate::keywords::intent(&m.kind, &m.raw, cfg) {
             info!(wamid = %m.id, ?channel, "subscription keyword");
-            work.keyword = Some(Box::new(self.apply_intent(
+            work.keyword = Some(Box::new(self.inner.news.apply_intent(
                 r,
                 &citizen,
                 Some(m.id.expose()),
@@ -350,7 +358,7 @@ impl Bridge {
         info!(wamid = %m.id, citizen = %m.citizen_key(), kind = %m.kind, "citizen message queued");
         r.push(store, &citizen, &Work::Citizen(work));
         if let Some(new) = changed {
-            self.queue_new_identity(r, &citizen, new);
+            self.inner.portals.queue_new_identity(r, &citizen, new);
         }
         Ok(())
     }

@@ -29,7 +29,7 @@ impl Bridge {
     ) -> Result<(), StoreError> {
         let store = &self.inner.store;
         for e in parse_ephemeral(&entry.body) {
-            if let Some((citizen, work)) = self.route_ephemeral(e)? {
+            if let Some((citizen, work)) = self.inner.portals.route_ephemeral(e)? {
                 r.push(store, &citizen, &work);
             }
         }
@@ -58,7 +58,7 @@ impl Bridge {
     fn route_event(&self, ev: TxnEvent, r: &mut Routed) -> Result<(), StoreError> {
         let store = &self.inner.store;
         if let Some(change) = member_change(&ev) {
-            return self.route_member_change(&ev, change, r);
+            return self.inner.portals.route_member_change(&ev, change, r);
         }
         if self.is_own_user(&ev.sender) || !BRIDGED.contains(&ev.event_type.as_str()) {
             return Ok(());
@@ -67,7 +67,7 @@ impl Bridge {
             debug!(event_id = %ev.event_id, "event already handled");
             return Ok(());
         }
-        if self.admin_room_id().as_deref() == Some(ev.room_id.as_str()) {
+        if self.inner.admin_room.id().as_deref() == Some(ev.room_id.as_str()) {
             if is_text(&ev) {
                 info!(event_id = %ev.event_id, sender = %ev.sender, "admin-room command queued");
                 let body = self.command_body(&ev);
@@ -86,10 +86,7 @@ impl Bridge {
             let body = self.command_body(&ev);
             if let crate::commands::Line::Command(p) =
                 crate::commands::parse(&body, false, crate::bridge::admin::commands::specs())
-                && !matches!(
-                    crate::bridge::admin::commands::command(p.spec).run,
-                    crate::bridge::engine::command::Run::StaffMessage
-                )
+                && !crate::bridge::admin::commands::command(p.spec).is_staff_message()
             {
                 info!(event_id = %ev.event_id, command = p.spec.name, "portal command queued");
                 let work = command_work(ev, body, Some(portal.citizen.clone()));

@@ -66,7 +66,7 @@ impl Bridge {
             let text = self.t(
                 "stalled",
                 &[
-                    ("who", &self.whose(&q.citizen)),
+                    ("who", &self.inner.admin_room.whose(&q.citizen)),
                     ("items", &q.items.to_string()),
                     ("age", &age_words(now.saturating_sub(q.head_queued_at))),
                     ("error", &error),
@@ -142,7 +142,7 @@ mod tests {
             "once per item"
         );
         // `!queues` shows the same: whose, how many, since when, the last error.
-        let list = bridge.list_queues().unwrap().text;
+        let list = bridge.admin().list_queues().unwrap().text;
         assert!(
             list.contains("+39•••4567 · 3 · ") && list.contains("HTTP 502 (4×)"),
             "{list}"

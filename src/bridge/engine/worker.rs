@@ -277,17 +277,27 @@ impl Bridge {
         match work {
             Work::Citizen(c) => {
                 let retried = matches!(self.inner.store.failing(item), Ok(Some(_)));
-                self.deliver_citizen_message(citizen, c, retried).await
+                self.inner
+                    .portals
+                    .deliver_citizen_message(citizen, c, retried)
+                    .await
             }
-            Work::Staff(s) => self.send_staff_message(item, s).await,
-            Work::Status(st) => self.show_status(st).await,
-            Work::WindowTopic => self.window_topic(citizen).await,
-            Work::Command(c) => self.run_command(c).await,
-            Work::BotSend(b) => self.bot_send(item, *b).await,
-            Work::NewIdentity { phone, bsuid } => self.adopt_identity(citizen, phone, bsuid).await,
-            Work::StaffLeft { user, event_id } => self.staff_left(citizen, &user, &event_id),
+            Work::Staff(s) => self.inner.portals.send_staff_message(item, s).await,
+            Work::Status(st) => self.inner.portals.show_status(st).await,
+            Work::WindowTopic => self.inner.portals.window_topic(citizen).await,
+            Work::Command(c) => self.inner.admin.run_command(c).await,
+            Work::BotSend(b) => self.inner.news.bot_send(item, *b).await,
+            Work::NewIdentity { phone, bsuid } => {
+                self.inner
+                    .portals
+                    .adopt_identity(citizen, phone, bsuid)
+                    .await
+            }
+            Work::StaffLeft { user, event_id } => {
+                self.inner.portals.staff_left(citizen, &user, &event_id)
+            }
             Work::AdminNotice { text, txn_id } => {
-                let room_id = self.ensure_admin_room().await?;
+                let room_id = self.inner.admin_room.ensure().await?;
                 let n = NoticeWork {
                     room_id,
                     html: None,
@@ -303,10 +313,18 @@ impl Bridge {
                 queued_at,
                 event_id,
             } => {
-                let Some(wamid) = self.read_target(citizen, wamid, typing, event_id)? else {
+                let Some(wamid) = self
+                    .inner
+                    .portals
+                    .read_target(citizen, wamid, typing, event_id)?
+                else {
                     return Ok(Step::Done(vec![]));
                 };
-                Ok(self.mark_read(&wamid, typing, queued_at).await)
+                Ok(self
+                    .inner
+                    .portals
+                    .mark_read(&wamid, typing, queued_at)
+                    .await)
             }
             Work::Notice(n) => {
                 let mut content = crate::convert::notice(&n.text, n.reply_to.as_deref());

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::bridge::Bridge;
-use crate::bridge::engine::command::{Answer, Call, Command, Run};
+use crate::bridge::engine::command::{Answer, Call, Command, Run, usage};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::CommandWork;
 use crate::bridge::engine::item::Reply;
+use crate::bridge::news::News;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::convert::outbound::{Outbound, check_media, staff_to_outbound};
 use crate::keywords;
@@ -22,14 +22,10 @@ struct Preview {
     excluded: BTreeMap<String, u64>,
 }
 
-impl Bridge {
-    pub(in crate::bridge) fn usage(&self, p: &Parsed) -> Reply {
-        Reply::text(self.t("cmd_usage", &[("usage", &p.spec.usage())]))
-    }
-
+impl News {
     /// A configured topic, or `None` for "all"; `Err` with the reply for an unknown one.
     pub(in crate::bridge) fn topic_arg(&self, word: &str) -> Result<Option<String>, Reply> {
-        let cfg = &self.inner.config.raw.subscriptions;
+        let cfg = &self.parts.config.raw.subscriptions;
         let folded = keywords::fold(word);
         if keywords::ALL.contains(&folded.as_str()) {
             return Ok(None);
@@ -52,7 +48,7 @@ impl Bridge {
         let mut cursor: Option<String> = None;
         loop {
             let page =
-                self.inner
+                self.parts
                     .store
                     .audience_page(b.topic.as_deref(), cursor.as_deref(), 1024)?;
             let Some(last) = page.last().cloned() else {
@@ -78,7 +74,7 @@ impl Bridge {
         let Some(id) = &c.reply_to else {
             return Ok(Ok(None));
         };
-        let event = self.inner.matrix.event(&c.room_id, id).await?;
+        let event = self.parts.matrix.event(&c.room_id, id).await?;
         let Some(m) = crate::matrix::types::staff_message(&event) else {
             return Ok(Ok(None));
         };
@@ -89,7 +85,7 @@ impl Bridge {
             return Ok(Ok(None));
         }
         if let Err(refusal) = check_media(media.kind, &media.mime, media.size) {
-            let why = refusal.text(&self.inner.texts);
+            let why = refusal.text(&self.parts.texts);
             return Ok(Err(Reply::text(self.t("not_sent", &[("reason", &why)]))));
         }
         Ok(Ok(Some(Attachment {
@@ -111,13 +107,13 @@ impl Bridge {
             .map(|(w, t)| (w, t.trim()))
             .unwrap_or((args, ""));
         if word.is_empty() || text.is_empty() {
-            return Ok(self.usage(p));
+            return Ok(usage(&self.parts.texts, p));
         }
         let topic = match self.topic_arg(word) {
             Ok(t) => t,
             Err(reply) => return Ok(reply),
         };
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let mut b = Broadcast {
             id: store.next_broadcast_id()?,
             topic,
@@ -153,11 +149,11 @@ impl Bridge {
     /// The draft's preview for the admins: audience inside and outside the window, how the
     /// outside is reached, who is left out and why, the time it takes, the attachment.
     fn draft_text(&self, b: &Broadcast, pv: &Preview) -> String {
-        let cfg = &self.inner.config.raw.broadcast;
+        let cfg = &self.parts.config.raw.broadcast;
         let outside_how = if cfg.template.is_empty() {
             self.t("bc_outside_skip", &[])
         } else {
-            let name = &self.inner.config.raw.templates[&cfg.template].name;
+            let name = &self.parts.config.raw.templates[&cfg.template].name;
             self.t("bc_outside_template", &[("template", name)])
         };
         let excluded: Vec<String> = pv
@@ -201,7 +197,7 @@ impl Bridge {
         );
         match &b.attachment {
             Some(a) => {
-                let raw = &self.inner.config.raw;
+                let raw = &self.parts.config.raw;
                 let with_media = raw
                     .broadcast
                     .media_templates
@@ -225,10 +221,10 @@ impl Bridge {
     fn find(&self, p: &Parsed) -> Result<Result<Broadcast, Reply>, Failure> {
         let arg = p.args.trim().trim_start_matches('#');
         let Ok(id) = arg.parse::<u64>() else {
-            return Ok(Err(self.usage(p)));
+            return Ok(Err(usage(&self.parts.texts, p)));
         };
         Ok(self
-            .inner
+            .parts
             .store
             .broadcast(id)?
             .ok_or_else(|| Reply::text(self.t("bc_not_found", &[("id", arg)]))))
@@ -241,11 +237,11 @@ impl Bridge {
             .trim_start_matches('#')
             .parse::<u64>()
             .ok()
-            .map(|id| self.inner.store.broadcast(id))
+            .map(|id| self.parts.store.broadcast(id))
             .transpose()?
             .flatten()
         else {
-            return Ok(self.usage(p));
+            return Ok(usage(&self.parts.texts, p));
         };
         let id = b.id.to_string();
         if !matches!(b.state, BroadcastState::Sending | BroadcastState::Done) {
@@ -277,7 +273,7 @@ impl Bridge {
                 self.t("bc_not_draft", &[("id", &id), ("state", &state)]),
             ));
         }
-        if self.inner.config.raw.broadcast.require_second_approver && b.created_by == c.sender {
+        if self.parts.config.raw.broadcast.require_second_approver && b.created_by == c.sender {
             return Ok(Reply::text(
                 self.t("bc_second", &[("id", &id), ("by", &b.created_by)]),
             ));
@@ -287,7 +283,7 @@ impl Bridge {
         b.state = BroadcastState::Sending;
         b.approved_by = Some(c.sender.clone());
         b.started_at = Some(self.now_secs());
-        self.inner.store.commit(vec![Store::broadcast_op(&b)])?;
+        self.parts.store.commit(vec![Store::broadcast_op(&b)])?;
         self.run_broadcast(b.id);
         Ok(Reply::text(
             self.t("bc_started", &[("id", &id), ("by", &c.sender)]),
@@ -324,7 +320,7 @@ impl Bridge {
     }
 
     fn list_broadcasts(&self) -> Result<Reply, Failure> {
-        let all = self.inner.store.broadcasts()?;
+        let all = self.parts.store.broadcasts()?;
         if all.is_empty() {
             return Ok(Reply::text(self.t("bc_none", &[])));
         }
@@ -341,7 +337,7 @@ impl Bridge {
                     self.state_text(b.state),
                     format!("{sent}/{}", b.audience),
                     b.created_by.clone(),
-                    self.inner.config.local_stamp(b.created_at),
+                    self.parts.config.local_stamp(b.created_at),
                     text,
                 ]
             })
@@ -358,24 +354,24 @@ impl Bridge {
     }
 }
 
-fn broadcast<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn broadcast<'a>(b: &'a News, call: Call<'a>) -> Answer<'a> {
     Box::pin(b.draft(call.p, call.c))
 }
 
-fn approve<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn approve<'a>(b: &'a News, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.approve(call.p, call.c) })
 }
 
-fn cancel<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn cancel<'a>(b: &'a News, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.cancel(call.p, call.c) })
 }
 
-fn broadcasts<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
+fn broadcasts<'a>(b: &'a News, _call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.list_broadcasts() })
 }
 
 /// The broadcast life cycle.
-pub(in crate::bridge) static COMMANDS: [Command; 4] = [
+pub(in crate::bridge) static COMMANDS: [Command<News>; 4] = [
     Command {
         spec: CommandSpec {
             name: "broadcast",

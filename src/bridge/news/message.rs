@@ -2,13 +2,13 @@
 //! attachment, the text as its caption), outside it the configured template with the text as
 //! its parameter (and the attachment in a media template's header when one is configured).
 
-use crate::bridge::Bridge;
+use crate::bridge::news::News;
 use crate::bridge::news::pace::template_parameter;
 use crate::bridge::news::sender::Mode;
 use crate::store::Broadcast;
 use crate::whatsapp::message::{Component, Language, Media, Message, Parameter, Template};
 
-impl Bridge {
+impl News {
     /// The Graph message for a recipient.
     pub(in crate::bridge) fn broadcast_message(&self, b: &Broadcast, mode: Mode) -> Message {
         match mode {
@@ -20,7 +20,7 @@ impl Bridge {
                 None => Message::text(b.text.clone(), true),
             },
             Mode::Template => {
-                let raw = &self.inner.config.raw;
+                let raw = &self.parts.config.raw;
                 let body = Component {
                     part: "body".into(),
                     parameters: vec![Parameter::Text {

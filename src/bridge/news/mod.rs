@@ -9,3 +9,57 @@ pub(in crate::bridge) mod report;
 pub(in crate::bridge) mod sender;
 pub(in crate::bridge) mod subscribe;
 pub(in crate::bridge) mod subscriber_commands;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::bridge::engine::admin_room::AdminRoom;
+use crate::bridge::engine::lent::Parts;
+use crate::bridge::portal::Portals;
+
+/// The news service's handle: the shared parts it uses, the admin room (reports), the
+/// portals (where a recipient is reached), and the subscription lock and running senders.
+/// Cheap to clone: a broadcast's sender runs as its own task with a clone.
+#[derive(Clone)]
+pub(in crate::bridge) struct News {
+    /// The shared parts (config, store, clients, texts, clock, lifetime, wake).
+    parts: Parts,
+    admin_room: Arc<AdminRoom>,
+    portals: Arc<Portals>,
+    /// Held while a subscription is read and rewritten (router, commands, broadcasts).
+    subs_lock: Arc<Mutex<()>>,
+    /// Broadcasts whose sender runs.
+    broadcasts_running: Arc<Mutex<HashSet<u64>>>,
+}
+
+impl News {
+    pub(in crate::bridge) fn new(
+        p: &Parts,
+        admin_room: Arc<AdminRoom>,
+        portals: Arc<Portals>,
+    ) -> News {
+        News {
+            parts: p.clone(),
+            admin_room,
+            portals,
+            subs_lock: Arc::default(),
+            broadcasts_running: Arc::default(),
+        }
+    }
+
+    /// Subscriptions change only under this lock: the router holds it over a batch.
+    pub(in crate::bridge) fn subscriptions_lock(&self) -> MutexGuard<'_, ()> {
+        self.subs_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.parts.texts.get(key, args)
+    }
+
+    /// Unix seconds now, by the bridge's clock.
+    fn now_secs(&self) -> u64 {
+        self.parts.clock.unix()
+    }
+}

@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tracing::{info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
+use crate::bridge::news::News;
 use crate::bridge::news::pace::tag;
 use crate::bridge::news::sender::{INTERNAL, Mode, bump};
 use crate::ids::CitizenKey;
 use crate::store::{Broadcast, BroadcastState, Store, StoreError};
 
-impl Bridge {
+impl News {
     /// Recipients left `sending` by a crash: their tag's status says Meta got them; without
     /// one within `broadcast.resolve_wait_secs` (counted from now, whatever happened before)
     /// they are uncertain — perhaps sent before the crash — and are not sent again.
@@ -23,8 +23,8 @@ impl Bridge {
         &self,
         b: &mut Broadcast,
     ) -> Result<(), Failure> {
-        let store = &self.inner.store;
-        let wait = Duration::from_secs(self.inner.config.raw.broadcast.resolve_wait_secs);
+        let store = &self.parts.store;
+        let wait = Duration::from_secs(self.parts.config.raw.broadcast.resolve_wait_secs);
         let started = Instant::now();
         loop {
             let mut open = 0;
@@ -60,7 +60,12 @@ impl Bridge {
             if open == 0 {
                 return Ok(());
             }
-            if self.sleep_or_shutdown(Duration::from_millis(500)).await {
+            if self
+                .parts
+                .life
+                .sleep_or_shutdown(Duration::from_millis(500))
+                .await
+            {
                 return Err(Failure::transient("shutting down"));
             }
         }
@@ -69,7 +74,7 @@ impl Bridge {
     /// An admin's decision to send the uncertain recipients again: they go back to
     /// `deferred`, and the broadcast to `sending` (its sender picks them up). How many.
     pub(in crate::bridge) fn resend_uncertain(&self, b: &mut Broadcast) -> Result<usize, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let uncertain = store.recipients_in(b.id, "unknown")?;
         if uncertain.is_empty() {
             return Ok(0);
@@ -118,7 +123,7 @@ impl Bridge {
             crate::ids::mask_text(&crate::bridge::engine::failure::Failure::panic(&*panic).reason);
         let why = self.t("internal_error", &[("detail", &detail)]);
         tracing::error!(broadcast = b.id, "deciding a recipient panicked: {why}");
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let body =
             serde_json::to_vec(&json!({"broadcast": b.id, "citizen": citizen})).unwrap_or_default();
         let (id, dead) = store.dead_letter_from_op(&why, &body, None);
@@ -127,7 +132,7 @@ impl Bridge {
                 "broadcast_recipient_panic",
                 &[
                     ("broadcast", &b.id.to_string()),
-                    ("who", &self.whose(citizen)),
+                    ("who", &self.admin_room.whose(citizen)),
                     ("id", &id.to_string()),
                 ],
             ),
@@ -137,7 +142,9 @@ impl Bridge {
             dead,
             store.queue_push_op(crate::bridge::engine::item::ADMIN_QUEUE, &line.to_bytes()),
         ])?;
-        self.kick(crate::bridge::engine::item::ADMIN_QUEUE.to_owned());
+        self.parts
+            .wake
+            .citizen(crate::bridge::engine::item::ADMIN_QUEUE.to_owned());
         Ok(Err(INTERNAL))
     }
 }

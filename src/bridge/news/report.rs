@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tracing::warn;
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::router::Routed;
+use crate::bridge::news::News;
 use crate::bridge::news::sender::Pace;
 use crate::matrix::txn_id;
 use crate::store::{Broadcast, BroadcastState, Store, StoreError};
@@ -62,7 +62,7 @@ pub(in crate::bridge) fn duration_text(secs: u64) -> String {
     }
 }
 
-impl Bridge {
+impl News {
     /// Router: a status of a broadcast's message, counted for its report (moved from its
     /// previous status's count), in the routing commit.
     pub(in crate::bridge) fn count_broadcast_status(
@@ -74,7 +74,7 @@ impl Bridge {
     ) -> Result<(), StoreError> {
         let mut stats = match r.stats.get(&id) {
             Some(st) => st.clone(),
-            None => self.inner.store.broadcast_stats(id)?,
+            None => self.parts.store.broadcast_stats(id)?,
         };
         if let Some(o) =
             old_status.filter(|o| Status::from((*o).to_owned()).rank().is_some_and(|r| r > 0))
@@ -167,7 +167,7 @@ impl Bridge {
         txn: &str,
         text: &str,
     ) -> Result<String, Failure> {
-        let room = self.ensure_admin_room().await?;
+        let room = self.admin_room.ensure().await?;
         let notice = json!({"msgtype": "m.notice", "body": text});
         let content = match event {
             None => notice,
@@ -179,7 +179,7 @@ impl Bridge {
             }),
         };
         let sent = self
-            .inner
+            .parts
             .matrix
             .send(None, &room, "m.room.message", txn, &content)
             .await?;
@@ -195,7 +195,7 @@ impl Bridge {
         pace: &Pace,
         last: bool,
     ) {
-        let every = Duration::from_secs(self.inner.config.raw.broadcast.progress_every_secs);
+        let every = Duration::from_secs(self.parts.config.raw.broadcast.progress_every_secs);
         if !last && p.last_edit.is_some_and(|t| t.elapsed() < every) {
             return;
         }
@@ -236,7 +236,7 @@ impl Bridge {
         {
             Ok(id) if b.progress_event.is_none() => {
                 b.progress_event = Some(id);
-                if let Err(e) = self.inner.store.commit(vec![Store::broadcast_op(b)]) {
+                if let Err(e) = self.parts.store.commit(vec![Store::broadcast_op(b)]) {
                     warn!("cannot record the progress message: {e}");
                 }
             }
@@ -249,7 +249,7 @@ impl Bridge {
     }
 
     async fn update_report(&self, b: &mut Broadcast) -> Option<BTreeMap<String, u64>> {
-        let stats = self.inner.store.broadcast_stats(b.id).ok()?;
+        let stats = self.parts.store.broadcast_stats(b.id).ok()?;
         let text = self.report_text(b, &stats);
         let txn = txn_id("bcreport", &format!("{}|{text}", b.id));
         match self
@@ -259,7 +259,7 @@ impl Bridge {
             Ok(id) => {
                 if b.report_event.is_none() {
                     b.report_event = Some(id);
-                    if let Err(e) = self.inner.store.commit(vec![Store::broadcast_op(b)]) {
+                    if let Err(e) = self.parts.store.commit(vec![Store::broadcast_op(b)]) {
                         warn!("cannot record the report message: {e}");
                     }
                 }
@@ -283,11 +283,16 @@ impl Bridge {
             if self.now_secs() > end + 24 * 3600 {
                 return Ok(());
             }
-            let stats = self.inner.store.broadcast_stats(id)?;
+            let stats = self.parts.store.broadcast_stats(id)?;
             if shown.as_ref() != Some(&stats) || b.report_event.is_none() {
                 shown = self.update_report(&mut b).await.or(shown);
             }
-            if self.sleep_or_shutdown(Duration::from_secs(2)).await {
+            if self
+                .parts
+                .life
+                .sleep_or_shutdown(Duration::from_secs(2))
+                .await
+            {
                 return Ok(());
             }
         }

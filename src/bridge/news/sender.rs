@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use tracing::{info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
+use crate::bridge::news::News;
 use crate::ids::CitizenKey;
 use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError};
 use crate::whatsapp::{GraphError, Handling};
@@ -37,11 +37,10 @@ pub(in crate::bridge) enum Mode {
     Template,
 }
 
-impl Bridge {
+impl News {
     /// Starts the sender of a broadcast being sent, unless it runs already.
     pub(in crate::bridge) fn run_broadcast(&self, id: u64) {
         if !self
-            .inner
             .broadcasts_running
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -52,8 +51,7 @@ impl Bridge {
         let b = self.clone();
         tokio::spawn(async move {
             b.broadcast_forever(id).await;
-            b.inner
-                .broadcasts_running
+            b.broadcasts_running
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .remove(&id);
@@ -62,7 +60,7 @@ impl Bridge {
 
     /// Start-up: resume every broadcast that was being sent; follow recent reports.
     pub(in crate::bridge) fn resume_broadcasts(&self) {
-        match self.inner.store.broadcasts() {
+        match self.parts.store.broadcasts() {
             Ok(all) => {
                 let day = 24 * 3600;
                 for b in all {
@@ -84,7 +82,7 @@ impl Bridge {
                 Ok(()) => {
                     let again =
                         matches!(self.load(id), Ok(b) if b.state == BroadcastState::Sending);
-                    if !again || self.shutting_down() {
+                    if !again || self.parts.life.shutting_down() {
                         return;
                     }
                     continue;
@@ -94,14 +92,19 @@ impl Bridge {
                     "broadcast interrupted, resuming: {}", t.reason
                 ),
             }
-            if self.sleep_or_shutdown(Duration::from_secs(2)).await {
+            if self
+                .parts
+                .life
+                .sleep_or_shutdown(Duration::from_secs(2))
+                .await
+            {
                 return;
             }
         }
     }
 
     pub(in crate::bridge) fn load(&self, id: u64) -> Result<Broadcast, Failure> {
-        self.inner
+        self.parts
             .store
             .broadcast(id)?
             .ok_or_else(|| Failure::transient(format!("broadcast {id} vanished")))
@@ -112,7 +115,7 @@ impl Bridge {
         if b.state == BroadcastState::Sending {
             self.upload_attachment(&mut b).await?;
             self.resolve_unknown(&mut b).await?;
-            let mut pace = Pace::new(self.inner.config.raw.broadcast.messages_per_second);
+            let mut pace = Pace::new(self.parts.config.raw.broadcast.messages_per_second);
             let mut progress = crate::bridge::news::report::Progress::new(&b);
             if !self.send_audience(&mut b, &mut pace, &mut progress).await?
                 || !self.send_deferred(&mut b, &mut pace, &mut progress).await?
@@ -130,9 +133,9 @@ impl Bridge {
         let Some(a) = b.attachment.clone().filter(|a| a.media_id.is_none()) else {
             return Ok(());
         };
-        let uploaded = match self.inner.matrix.download(&a.mxc).await {
+        let uploaded = match self.parts.matrix.download(&a.mxc).await {
             Ok((bytes, _)) => {
-                self.inner
+                self.parts
                     .graph
                     .upload_media(bytes, &a.mime, &a.filename)
                     .await
@@ -156,7 +159,7 @@ impl Bridge {
             Err(e) => {
                 warn!(broadcast = b.id, "the attachment cannot be uploaded: {e}");
                 b.attachment = None;
-                let reason = e.explain(&self.inner.texts);
+                let reason = e.explain(&self.parts.texts);
                 let text = self.t(
                     "bc_attachment_failed",
                     &[("id", &b.id.to_string()), ("reason", &reason)],
@@ -165,7 +168,7 @@ impl Bridge {
                 self.post_or_edit(None, &txn, &text).await?;
             }
         }
-        self.inner.store.commit(vec![Store::broadcast_op(b)])?;
+        self.parts.store.commit(vec![Store::broadcast_op(b)])?;
         Ok(())
     }
 
@@ -175,7 +178,7 @@ impl Bridge {
         b: &Broadcast,
         citizen: &str,
     ) -> Result<Result<(CitizenKey, Mode), &'static str>, StoreError> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         if store.block(citizen)?.is_some() {
             return Ok(Err("blocked"));
         }
@@ -200,7 +203,7 @@ impl Bridge {
             portal.and_then(|p| p.last_inbound_at),
             self.now_secs() as i64,
         );
-        let has_template = !self.inner.config.raw.broadcast.template.is_empty();
+        let has_template = !self.parts.config.raw.broadcast.template.is_empty();
         Ok(match (inside, has_template) {
             (true, _) => Ok((to, Mode::FreeForm)),
             (false, true) => Ok((to, Mode::Template)),
@@ -215,11 +218,11 @@ impl Bridge {
         pace: &mut Pace,
         progress: &mut crate::bridge::news::report::Progress,
     ) -> Result<bool, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let chunk =
-            (self.inner.config.raw.broadcast.messages_per_second as usize / 5).clamp(1, 200);
+            (self.parts.config.raw.broadcast.messages_per_second as usize / 5).clamp(1, 200);
         loop {
-            if self.shutting_down() {
+            if self.parts.life.shutting_down() {
                 return Ok(false);
             }
             if self.cancel_requested(b)? {
@@ -277,7 +280,7 @@ impl Bridge {
         pace: &mut Pace,
         progress: &mut crate::bridge::news::report::Progress,
     ) -> Result<bool, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         loop {
             if self.cancel_requested(b)? {
                 return Ok(true);
@@ -295,7 +298,7 @@ impl Bridge {
                 return Ok(true);
             }
             for group in due.chunks(100) {
-                if self.shutting_down() {
+                if self.parts.life.shutting_down() {
                     return Ok(false);
                 }
                 if self.cancel_requested(b)? {
@@ -332,7 +335,12 @@ impl Bridge {
                 && due.is_empty()
             {
                 let secs = w.saturating_sub(self.now_secs()).max(1);
-                if self.sleep_or_shutdown(Duration::from_secs(secs)).await {
+                if self
+                    .parts
+                    .life
+                    .sleep_or_shutdown(Duration::from_secs(secs))
+                    .await
+                {
                     return Ok(false);
                 }
             }
@@ -350,7 +358,7 @@ impl Bridge {
         progress: &mut crate::bridge::news::report::Progress,
     ) -> Result<(), Failure> {
         ops.push(Store::broadcast_op(b));
-        self.inner.store.commit(ops)?;
+        self.parts.store.commit(ops)?;
         self.send_batch(b, batch, pace).await?;
         self.show_progress(b, progress, pace, false).await;
         Ok(())
@@ -366,7 +374,7 @@ impl Bridge {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, (_, to, mode, r)) in batch.iter().enumerate() {
             let flight = pace.slot().await;
-            let graph = self.inner.graph.clone();
+            let graph = self.parts.graph.clone();
             let message = self.broadcast_message(b, *mode);
             let (to, t) = (to.clone(), tag(b.id, r.ordinal));
             tasks.spawn(async move {
@@ -428,7 +436,7 @@ impl Bridge {
             ops.push(Store::recipient_op(b.id, &citizen, &r));
         }
         ops.push(Store::broadcast_op(b));
-        self.inner.store.commit(ops)?;
+        self.parts.store.commit(ops)?;
         for c in stopped {
             self.marketing_stopped_now(&c)?;
         }
@@ -438,7 +446,7 @@ impl Bridge {
     /// `!cancel` on a broadcast being sent leaves a mark the sender honours here.
     fn cancel_requested(&self, b: &mut Broadcast) -> Result<bool, Failure> {
         let by = self
-            .inner
+            .parts
             .store
             .meta(&format!("broadcast_cancel:{}", b.id))?;
         if let Some(by) = by {
@@ -458,9 +466,9 @@ impl Bridge {
             b.state = BroadcastState::Done;
         }
         b.finished_at = Some(self.now_secs());
-        self.inner.store.commit(vec![Store::broadcast_op(b)])?;
+        self.parts.store.commit(vec![Store::broadcast_op(b)])?;
         info!(broadcast = b.id, counts = ?b.counts, "broadcast finished");
-        let pace = Pace::new(self.inner.config.raw.broadcast.messages_per_second);
+        let pace = Pace::new(self.parts.config.raw.broadcast.messages_per_second);
         let mut p = progress.clone();
         self.show_progress(b, &mut p, &pace, true).await;
         Ok(())

@@ -8,11 +8,11 @@
 use std::sync::PoisonError;
 use tracing::{info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{BotSend, KeywordReply, NoticeWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
+use crate::bridge::news::News;
 use crate::keywords::{self, Channel, Intent, MenuTexts};
 use crate::store::{ConsentEntry, Op, QueueItem, Store, StoreError, Subscription};
 use crate::whatsapp::Handling;
@@ -22,17 +22,17 @@ fn text_message(body: String) -> Message {
     Message::text(body, true)
 }
 
-impl Bridge {
+impl News {
     /// The policy versions in force, as the ledger records them.
     pub(in crate::bridge) fn policy_version(&self) -> String {
-        let (privacy, conduct) = self.inner.config.raw.policies.versions();
+        let (privacy, conduct) = self.parts.config.raw.policies.versions();
         format!("privacy {privacy} · conduct {conduct}")
     }
 
     /// The privacy policy and the code of conduct as messages (those configured), and the
     /// line telling staff they were sent.
     fn policy_messages(&self) -> (Vec<Message>, String) {
-        let p = &self.inner.config.raw.policies;
+        let p = &self.parts.config.raw.policies;
         let (privacy, conduct) = p.versions();
         let messages: Vec<Message> = [
             ("privacy_msg", &p.privacy, privacy),
@@ -54,7 +54,7 @@ impl Bridge {
     }
 
     fn topic_names(&self) -> Vec<String> {
-        let cfg = &self.inner.config.raw.subscriptions;
+        let cfg = &self.parts.config.raw.subscriptions;
         cfg.topics.iter().map(|t| t.name.clone()).collect()
     }
 
@@ -80,7 +80,7 @@ impl Bridge {
         entry: ConsentEntry,
     ) {
         r.ops.extend(Store::subscription_ops(citizen, old, &new));
-        r.ops.push(self.inner.store.consent_op(citizen, &entry));
+        r.ops.push(self.parts.store.consent_op(citizen, &entry));
         r.subs.insert(citizen.to_owned(), Some(new));
     }
 
@@ -94,7 +94,7 @@ impl Bridge {
         channel: Channel,
         staff: Option<(&str, &str)>,
     ) -> Result<KeywordReply, StoreError> {
-        let old = r.subscription(&self.inner.store, citizen)?;
+        let old = r.subscription(&self.parts.store, citizen)?;
         let change = Change {
             citizen,
             old: old.as_ref(),
@@ -242,7 +242,7 @@ impl Bridge {
 
     /// MENU: the list message of topics, saying what the citizen follows now.
     fn menu_message(&self, current: Option<&Subscription>) -> Message {
-        let cfg = &self.inner.config.raw;
+        let cfg = &self.parts.config.raw;
         let now = match current.filter(|c| !c.topics.is_empty()) {
             None => String::new(),
             Some(c) => {
@@ -276,7 +276,7 @@ impl Bridge {
         stop: bool,
         channel: &str,
     ) -> Result<(), StoreError> {
-        let old = r.subscription(&self.inner.store, citizen)?;
+        let old = r.subscription(&self.parts.store, citizen)?;
         let mut new = old.clone().unwrap_or_default();
         if new.marketing_stopped == stop && old.is_some() {
             return Ok(());
@@ -299,7 +299,7 @@ impl Bridge {
         };
         info!(channel, stop, "marketing preference recorded");
         self.write_subscription(r, citizen, old.as_ref(), new, entry);
-        if let Some(p) = self.inner.store.portal(citizen)? {
+        if let Some(p) = self.parts.store.portal(citizen)? {
             let text = self.t(if stop { "pref_stop" } else { "pref_resume" }, &[]);
             let work = Work::Notice(NoticeWork {
                 room_id: p.room_id,
@@ -311,7 +311,7 @@ impl Bridge {
                     &format!("{citizen}|{stop}|{}", self.now_secs()),
                 ),
             });
-            r.push(&self.inner.store, citizen, &work);
+            r.push(&self.parts.store, citizen, &work);
         }
         Ok(())
     }
@@ -330,15 +330,14 @@ impl Bridge {
         change: impl FnOnce(&mut Routed) -> Result<T, E>,
     ) -> Result<T, E> {
         let _guard = self
-            .inner
             .subs_lock
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let mut r = Routed::default();
         let out = change(&mut r)?;
-        self.inner.store.commit(r.ops)?;
+        self.parts.store.commit(r.ops)?;
         for c in r.wake {
-            self.kick(c);
+            self.parts.wake.citizen(c);
         }
         Ok(out)
     }
@@ -364,16 +363,16 @@ impl Bridge {
             b.in_flight = false;
             return Ok(Step::Then(Work::BotSend(Box::new(b)), vec![]));
         }
-        let Some((_, to)) = self.recipient(&b.room_id)? else {
+        let Some((_, to)) = self.portals.recipient(&b.room_id)? else {
             return Ok(Step::Done(vec![]));
         };
         let m = b.reply.messages[b.next].clone();
         b.in_flight = true;
         let marked: Op =
             Store::queue_update_op(item, Work::BotSend(Box::new(b.clone())).to_bytes());
-        self.inner.store.commit(vec![marked])?;
+        self.parts.store.commit(vec![marked])?;
         b.in_flight = false;
-        match self.inner.graph.send(&to, &m, None).await {
+        match self.parts.graph.send(&to, &m, None).await {
             Ok(sent) => {
                 info!(wamid = %sent.id, "automatic answer sent");
                 b.next += 1;
@@ -384,7 +383,7 @@ impl Bridge {
                 );
             }
             Err(e) => {
-                b.failures.push(e.explain(&self.inner.texts));
+                b.failures.push(e.explain(&self.parts.texts));
                 b.next += 1;
             }
         }

@@ -2,19 +2,19 @@
 //! citizen's consent ledger) and `!subscribe`/`!unsubscribe` (staff, at a citizen's request,
 //! with a note in the ledger).
 
-use crate::bridge::Bridge;
-use crate::bridge::engine::command::{Answer, Call, Command, Run};
+use crate::bridge::engine::command::{Answer, Call, Command, Run, usage};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::Reply;
 use crate::bridge::engine::item::{BotSend, CommandWork, KeywordReply, Work};
+use crate::bridge::news::News;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::keywords::{self, Channel, Intent};
 
-impl Bridge {
+impl News {
     pub(in crate::bridge) fn subscribers(&self, topic: &str) -> Result<Reply, Failure> {
-        let store = &self.inner.store;
-        let cfg = &self.inner.config.raw.subscriptions;
+        let store = &self.parts.store;
+        let cfg = &self.parts.config.raw.subscriptions;
         let chosen = if topic.is_empty() {
             None
         } else {
@@ -56,7 +56,7 @@ impl Bridge {
         let who = CitizenKey::parse(citizen)
             .map(|k| k.masked())
             .unwrap_or_default();
-        let entries = self.inner.store.consents(citizen)?;
+        let entries = self.parts.store.consents(citizen)?;
         if entries.is_empty() {
             return Ok(Reply::text(self.t("consent_none", &[("who", &who)])));
         }
@@ -64,7 +64,7 @@ impl Bridge {
             .iter()
             .map(|e| {
                 vec![
-                    self.inner.config.local_stamp(e.at),
+                    self.parts.config.local_stamp(e.at),
                     e.action.clone(),
                     self.topics_text(&e.topics),
                     e.channel.clone(),
@@ -107,11 +107,11 @@ impl Bridge {
         c: &CommandWork,
         subscribe: bool,
     ) -> Result<Reply, Failure> {
-        let (target, rest) = self.target(&p.args, c)?;
+        let (target, rest) = self.portals.target(&p.args, c)?;
         let Some(citizen) = target else {
-            return Ok(self.usage(p));
+            return Ok(usage(&self.parts.texts, p));
         };
-        let (topics, note) = topics_and_note(&rest, &self.inner.config.raw.subscriptions.topics);
+        let (topics, note) = topics_and_note(&rest, &self.parts.config.raw.subscriptions.topics);
         if note.is_empty() {
             let target = if c.citizen.as_deref() == Some(citizen.as_str()) {
                 "this room".to_owned()
@@ -162,7 +162,7 @@ impl Bridge {
                 Channel::Staff,
                 Some((&c.sender, note)),
             )?;
-            if let Some(portal) = self.inner.store.portal(citizen)? {
+            if let Some(portal) = self.parts.store.portal(citizen)? {
                 let send = Work::BotSend(Box::new(BotSend {
                     room_id: portal.room_id,
                     event_id: c.event_id.clone(),
@@ -171,7 +171,7 @@ impl Bridge {
                     in_flight: false,
                     failures: vec![],
                 }));
-                r.push(&self.inner.store, citizen, &send);
+                r.push(&self.parts.store, citizen, &send);
             }
             Ok(reply)
         })
@@ -197,29 +197,29 @@ fn topics_and_note(rest: &str, known: &[crate::config::Topic]) -> (Vec<String>, 
     (topics, words.collect::<Vec<_>>().join(" "))
 }
 
-fn subscribers<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn subscribers<'a>(b: &'a News, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.subscribers(call.p.args.trim()) })
 }
 
-fn consent<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn consent<'a>(b: &'a News, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move {
-        match b.target(&call.p.args, call.c)? {
+        match b.portals.target(&call.p.args, call.c)? {
             (Some(citizen), _) => b.consent(&citizen),
-            (None, _) => Ok(b.usage(call.p)),
+            (None, _) => Ok(usage(&b.parts.texts, call.p)),
         }
     })
 }
 
-fn subscribe<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn subscribe<'a>(b: &'a News, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.staff_subscription(call.p, call.c, true) })
 }
 
-fn unsubscribe<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
+fn unsubscribe<'a>(b: &'a News, call: Call<'a>) -> Answer<'a> {
     Box::pin(async move { b.staff_subscription(call.p, call.c, false) })
 }
 
 /// Subscriptions, for staff.
-pub(in crate::bridge) static COMMANDS: [Command; 4] = [
+pub(in crate::bridge) static COMMANDS: [Command<News>; 4] = [
     Command {
         spec: CommandSpec {
             name: "subscribers",

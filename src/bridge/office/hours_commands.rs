@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::CommandWork;
@@ -143,12 +142,12 @@ impl Office {
     }
 }
 
-fn hours<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
-    Box::pin(b.inner.office.hours_command(call.p, call.c, call.is_admin))
+fn hours<'a>(b: &'a Office, call: Call<'a>) -> Answer<'a> {
+    Box::pin(b.hours_command(call.p, call.c, call.is_admin))
 }
 
 /// Office hours and emergency mode.
-pub(in crate::bridge) static COMMANDS: [Command; 1] = [Command {
+pub(in crate::bridge) static COMMANDS: [Command<Office>; 1] = [Command {
     spec: CommandSpec {
         name: "hours",
         args: "[emergency on <text> | emergency off]",

@@ -11,6 +11,7 @@ pub(in crate::bridge) mod ready_replies;
 
 use std::sync::Arc;
 
+use crate::bridge::engine::lent::Parts;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::store::Store;
@@ -24,7 +25,16 @@ pub(in crate::bridge) struct Office {
 }
 
 impl Office {
-    pub(in crate::bridge) fn new(
+    pub(in crate::bridge) fn new(p: &Parts) -> Office {
+        Office::from_parts(
+            p.config.clone(),
+            p.store.clone(),
+            p.texts.clone(),
+            p.clock.clone(),
+        )
+    }
+
+    fn from_parts(
         config: Arc<Config>,
         store: Store,
         texts: Arc<Texts>,
@@ -67,7 +77,7 @@ mod tests {
             .unwrap();
         let texts = Arc::new(config.texts());
         let clock = FixedClock::at(t);
-        let office = Office::new(Arc::new(config), Store::memory(), texts, clock.clone());
+        let office = Office::from_parts(Arc::new(config), Store::memory(), texts, clock.clone());
         (office, clock)
     }
 

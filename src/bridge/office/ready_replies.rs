@@ -3,13 +3,12 @@
 //! `!replies` (the list). They go out through the citizen's queue as if the staff member had
 //! written them, so the window, retries and failure notices apply as to any answer.
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::CommandWork;
 use crate::bridge::engine::item::Reply;
+use crate::bridge::engine::item::queue_as_staff;
 use crate::bridge::office::Office;
-use crate::bridge::portal::outbound::queue_as_staff;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 
 impl Office {
@@ -91,20 +90,20 @@ impl Office {
     }
 }
 
-fn reply<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
-    Box::pin(async move { b.inner.office.ready_reply(call.p, call.c) })
+fn reply<'a>(b: &'a Office, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.ready_reply(call.p, call.c) })
 }
 
-fn replies<'a>(b: &'a Bridge, _call: Call<'a>) -> Answer<'a> {
-    Box::pin(async move { Ok(b.inner.office.list_replies()) })
+fn replies<'a>(b: &'a Office, _call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { Ok(b.list_replies()) })
 }
 
-fn eurp<'a>(b: &'a Bridge, call: Call<'a>) -> Answer<'a> {
-    Box::pin(async move { b.inner.office.complaints_reply(call.p, call.c) })
+fn eurp<'a>(b: &'a Office, call: Call<'a>) -> Answer<'a> {
+    Box::pin(async move { b.complaints_reply(call.p, call.c) })
 }
 
 /// The ready replies.
-pub(in crate::bridge) static COMMANDS: [Command; 3] = [
+pub(in crate::bridge) static COMMANDS: [Command<Office>; 3] = [
     Command {
         spec: CommandSpec {
             name: "reply",
@@ -160,7 +159,7 @@ mod tests {
             citizen: Some(ANNA.into()),
             reply_to: None,
         };
-        let Step::Then(Work::Notice(n), ops) = bridge.run_command(c).await.unwrap() else {
+        let Step::Then(Work::Notice(n), ops) = bridge.admin().run_command(c).await.unwrap() else {
             panic!("a notice for staff")
         };
         assert!(n.text.contains("L'ufficio è aperto"), "{}", n.text);

@@ -8,11 +8,11 @@ use std::time::Duration;
 use serde_json::json;
 use tracing::{error, info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::command::{Command, Run};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{NoticeWork, StaffWork, Work};
 use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::Portals;
 use crate::bridge::portal::window;
 use crate::commands::{CommandSpec, Where, Who};
 use crate::ids::CitizenKey;
@@ -23,9 +23,9 @@ use crate::whatsapp::message::Template;
 /// How often the sweeper looks for windows that closed.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-impl Bridge {
+impl Portals {
     fn template_list(&self) -> String {
-        let t = &self.inner.config.raw.templates;
+        let t = &self.parts.config.raw.templates;
         if t.is_empty() {
             return self.t("templates_none", &[]);
         }
@@ -48,7 +48,7 @@ impl Bridge {
         held.in_flight = false;
         held.attempts = 0;
         let op = self
-            .inner
+            .parts
             .store
             .held_push_op(citizen, &Work::Staff(held).to_bytes());
         info!(event_id = %s.event_id, "held: the citizen's 24-hour window is closed");
@@ -65,7 +65,7 @@ impl Bridge {
         let Some(key) = args.first() else {
             return Err(self.template_list());
         };
-        let Some(t) = self.inner.config.raw.templates.get(key) else {
+        let Some(t) = self.parts.config.raw.templates.get(key) else {
             return Err(self.t(
                 "template_unknown",
                 &[("name", key), ("list", &self.template_list())],
@@ -110,10 +110,10 @@ impl Bridge {
             &who,
             until,
             now,
-            self.inner.config.timezone(),
-            &self.inner.texts,
+            self.parts.config.timezone(),
+            &self.parts.texts,
         );
-        self.inner
+        self.parts
             .matrix
             .set_state(
                 &portal.room_id,
@@ -127,7 +127,7 @@ impl Bridge {
     }
 
     pub(in crate::bridge) async fn window_topic(&self, citizen: &str) -> Result<Step, Failure> {
-        let Some(mut portal) = self.inner.store.portal(citizen)? else {
+        let Some(mut portal) = self.parts.store.portal(citizen)? else {
             return Ok(Step::Done(vec![]));
         };
         Ok(Step::Done(self.refresh_topic(&mut portal).await?))
@@ -139,7 +139,7 @@ impl Bridge {
         portal: &PortalRecord,
         wamid: &str,
     ) -> Result<Vec<Op>, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let held = store.held(&portal.citizen)?;
         if held.is_empty() {
             return Ok(vec![]);
@@ -167,13 +167,13 @@ impl Bridge {
     /// `WindowTopic` item (once per closing).
     pub(in crate::bridge) async fn sweep_windows_forever(&self) {
         loop {
-            if self.sleep_or_shutdown(SWEEP_EVERY).await {
+            if self.parts.life.sleep_or_shutdown(SWEEP_EVERY).await {
                 return;
             }
             let now = self.now_secs() as i64;
             let mut after: Option<String> = None;
             loop {
-                let page = match self.inner.store.portals_page(after.as_deref(), 256) {
+                let page = match self.parts.store.portals_page(after.as_deref(), 256) {
                     Ok(p) => p,
                     Err(e) => {
                         warn!("window sweep: {e}");
@@ -210,17 +210,17 @@ impl Bridge {
             citizen: &p.citizen,
             until: shown,
         };
-        if matches!(self.inner.store.seen(&mark), Ok(true)) {
+        if matches!(self.parts.store.seen(&mark), Ok(true)) {
             return;
         }
         let ops = vec![
             Store::seen_op(&mark),
-            self.inner
+            self.parts
                 .store
                 .queue_push_op(&p.citizen, &Work::WindowTopic.to_bytes()),
         ];
-        match self.inner.store.commit(ops) {
-            Ok(()) => self.kick(p.citizen.clone()),
+        match self.parts.store.commit(ops) {
+            Ok(()) => self.parts.wake.citizen(p.citizen.clone()),
             Err(e) => warn!("window sweep: {e}"),
         }
     }
@@ -228,27 +228,36 @@ impl Bridge {
     /// One admin line per portal and run of the bridge (the mark keeps it from repeating).
     fn report_sweep_panic(&self, citizen: &str) {
         let mark = Mark::SweepPanic(citizen);
-        if matches!(self.inner.store.seen(&mark), Ok(true)) {
+        if matches!(self.parts.store.seen(&mark), Ok(true)) {
             return;
         }
         let notice = Work::AdminNotice {
-            text: self.t("sweep_panic", &[("who", &self.whose(citizen))]),
+            text: self.t(
+                "sweep_panic",
+                &[(
+                    "who",
+                    &crate::bridge::engine::admin_room::whose(&self.parts.texts, citizen),
+                )],
+            ),
             txn_id: crate::matrix::txn_id("sweep-panic", citizen),
         };
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let ops = vec![
             Store::seen_op(&mark),
             store.queue_push_op(crate::bridge::engine::item::ADMIN_QUEUE, &notice.to_bytes()),
         ];
         match store.commit(ops) {
-            Ok(()) => self.kick(crate::bridge::engine::item::ADMIN_QUEUE.to_owned()),
+            Ok(()) => self
+                .parts
+                .wake
+                .citizen(crate::bridge::engine::item::ADMIN_QUEUE.to_owned()),
             Err(e) => warn!("window sweep: {e}"),
         }
     }
 }
 
 /// `!template`: a message to the citizen, sent through their queue like any staff answer.
-pub(in crate::bridge) static COMMANDS: [Command; 1] = [Command {
+pub(in crate::bridge) static COMMANDS: [Command<Portals>; 1] = [Command {
     spec: CommandSpec {
         name: "template",
         args: "<key> [parameters…]",

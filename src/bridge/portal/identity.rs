@@ -6,11 +6,11 @@
 
 use tracing::{debug, info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{CommandWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::Portals;
 use crate::ids::{CitizenKey, WaId};
 use crate::store::{PortalRecord, Store, StoreError};
 use crate::whatsapp::webhook::IdentityUpdate;
@@ -26,7 +26,7 @@ pub(in crate::bridge) fn reached_at(
         .or_else(|| CitizenKey::parse(citizen))
 }
 
-impl Bridge {
+impl Portals {
     /// A command's target: `this room` (the portal's citizen) or a number (spaces allowed),
     /// and the rest of the arguments.
     pub(in crate::bridge) fn target(
@@ -47,7 +47,7 @@ impl Bridge {
         let digits: String = num.chars().filter(char::is_ascii_digit).collect();
         let citizen = match WaId::parse(&digits).map(CitizenKey::Phone) {
             Some(k) => Some(
-                self.inner
+                self.parts
                     .store
                     .citizen_for_identity(&k.as_str())?
                     .unwrap_or_else(|| k.as_str()),
@@ -79,7 +79,7 @@ impl Bridge {
     ) -> Result<Option<String>, StoreError> {
         match r.identities.get(identity) {
             Some(c) => Ok(Some(c.clone())),
-            None => self.inner.store.citizen_for_identity(identity),
+            None => self.parts.store.citizen_for_identity(identity),
         }
     }
 
@@ -128,7 +128,7 @@ impl Bridge {
             phone: u.phone.map(|p| p.expose().to_owned()),
             bsuid: Some(bsuid),
         };
-        r.push(&self.inner.store, &citizen, &work);
+        r.push(&self.parts.store, &citizen, &work);
         Ok(())
     }
 
@@ -150,7 +150,7 @@ impl Bridge {
                 bsuid: Some(b.expose().to_owned()),
             },
         };
-        r.push(&self.inner.store, citizen, &work);
+        r.push(&self.parts.store, citizen, &work);
     }
 
     /// The worker's half: the portal's address moves to the new identity (a new number always
@@ -161,7 +161,7 @@ impl Bridge {
         phone: Option<String>,
         bsuid: Option<String>,
     ) -> Result<Step, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let Some(mut portal) = store.portal(citizen)? else {
             return Ok(Step::Done(vec![]));
         };

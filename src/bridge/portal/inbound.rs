@@ -7,10 +7,10 @@ use base64::Engine;
 use serde_json::json;
 use tracing::{info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{BotSend, CitizenWork, Work};
 use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::Portals;
 use crate::bridge::portal::media::Fetched;
 use crate::convert::{self, Attachment, Reaction, Uploaded, inbound as conv};
 use crate::ids::CitizenKey;
@@ -63,7 +63,7 @@ fn note_message(portal: &mut PortalRecord, m: &InboundMessage, now: u64) -> bool
     written
 }
 
-impl Bridge {
+impl Portals {
     /// `retried`: an earlier attempt failed, perhaps after the homeserver stored an event
     /// (see [`Self::ghost_send`]).
     pub(in crate::bridge) async fn deliver_citizen_message(
@@ -72,7 +72,7 @@ impl Bridge {
         c: CitizenWork,
         retried: bool,
     ) -> Result<Step, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let Some(key) = CitizenKey::parse(citizen) else {
             let op = store.dead_letter_op(
                 "queue item for an unreadable citizen key",
@@ -108,10 +108,7 @@ impl Bridge {
             Some(k) => Some(*k),
             None if !written => None,
             None => {
-                let auto = self
-                    .inner
-                    .office
-                    .auto_reply(&mut portal, false, m.text_body())?;
+                let auto = self.office.auto_reply(&mut portal, false, m.text_body())?;
                 if auto.is_some() {
                     ops.extend(Store::portal_ops(&portal));
                 }
@@ -143,7 +140,7 @@ impl Bridge {
     ) -> Result<Option<String>, Failure> {
         let reply_to = match &m.context.reply_to {
             Some(w) => self
-                .inner
+                .parts
                 .store
                 .event_for_wamid(w.expose())?
                 .map(|r| r.event_id),
@@ -159,7 +156,7 @@ impl Bridge {
             },
         };
         let mut events =
-            convert::citizen_to_matrix(m, reply_to.as_deref(), attachment, &self.inner.texts);
+            convert::citizen_to_matrix(m, reply_to.as_deref(), attachment, &self.parts.texts);
         if keyword {
             // Answered by the bot: staff see it as a notice, not as a question.
             for ev in events
@@ -197,7 +194,7 @@ impl Bridge {
         content: &serde_json::Value,
         retried: bool,
     ) -> Result<String, Failure> {
-        let m = &self.inner.matrix;
+        let m = &self.parts.matrix;
         let mut content = content.clone();
         content[TXN_KEY] = json!(txn);
         if retried && let Some(id) = self.event_with_txn(&portal.room_id, txn).await? {
@@ -241,7 +238,7 @@ impl Bridge {
 
     /// The event of the room's latest that carries this transaction id, if any.
     async fn event_with_txn(&self, room_id: &str, txn: &str) -> Result<Option<String>, Failure> {
-        let recent = self.inner.matrix.recent_events(room_id, 50).await?;
+        let recent = self.parts.matrix.recent_events(room_id, 50).await?;
         Ok(recent
             .iter()
             .find(|e| e["content"][TXN_KEY] == txn)
@@ -262,7 +259,7 @@ impl Bridge {
             };
             let size = vcf.len() as u64;
             let mxc = self
-                .inner
+                .parts
                 .matrix
                 .upload(
                     Some(&portal.ghost),
@@ -292,14 +289,14 @@ impl Bridge {
         r: Reaction,
         retried: bool,
     ) -> Result<Vec<Op>, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let target = match &r {
             Reaction::Add { target, .. } | Reaction::Remove { target } => target.clone(),
         };
         let key = ReactionRef::Citizen(target.expose());
         let mut ops = Vec::new();
         if let Some(old) = store.reaction(key)? {
-            self.inner
+            self.parts
                 .matrix
                 .redact(
                     Some(&portal.ghost),

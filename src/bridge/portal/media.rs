@@ -12,8 +12,8 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tracing::warn;
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
+use crate::bridge::portal::Portals;
 use crate::convert::{MediaRef, Uploaded, inbound as conv};
 use crate::store::PortalRecord;
 use crate::whatsapp::webhook::InboundMessage;
@@ -36,16 +36,16 @@ pub(in crate::bridge) enum Fetched {
     },
 }
 
-impl Bridge {
+impl Portals {
     /// The largest file passed on: `bridge.max_media_mb`, and the homeserver's own limit.
     async fn media_limit(&self) -> Result<u64, Failure> {
-        let configured = self.inner.config.raw.bridge.max_media_mb * 1_000_000;
-        let cached = *self.inner.upload_limit.lock().await;
+        let configured = self.parts.config.raw.bridge.max_media_mb * 1_000_000;
+        let cached = *self.upload_limit.lock().await;
         let homeserver = match cached {
             Some((at, limit)) if at.elapsed() < LIMIT_FOR => limit,
             _ => {
-                let limit = self.inner.matrix.upload_limit().await?;
-                *self.inner.upload_limit.lock().await = Some((Instant::now(), limit));
+                let limit = self.parts.matrix.upload_limit().await?;
+                *self.upload_limit.lock().await = Some((Instant::now(), limit));
                 limit
             }
         };
@@ -60,13 +60,12 @@ impl Bridge {
         portal: &PortalRecord,
     ) -> Result<Fetched, Failure> {
         let _slot = self
-            .inner
             .media_slots
             .acquire()
             .await
             .map_err(|_| Failure::transient("shutting down"))?;
         let limit = self.media_limit().await?;
-        let download = match self.inner.graph.open_media(&r.id, limit).await {
+        let download = match self.parts.graph.open_media(&r.id, limit).await {
             Ok(Opened::Download(d)) => d,
             Ok(Opened::TooLarge { size }) => {
                 return Ok(Fetched::TooLarge {
@@ -98,7 +97,7 @@ impl Bridge {
             Err(too_large) => return Ok(too_large),
         };
         let mxc = self
-            .inner
+            .parts
             .matrix
             .upload_body(Some(&portal.ghost), &filename, &mime, len, body)
             .await?;

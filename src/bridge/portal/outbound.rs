@@ -5,10 +5,10 @@
 
 use tracing::{error, info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::item::{CommandWork, NoticeWork, StaffWork, Work};
+use crate::bridge::engine::item::{NoticeWork, StaffWork, Work};
 use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::Portals;
 use crate::config::Signature;
 use crate::convert;
 use crate::convert::outbound::{check_media, media_message};
@@ -18,12 +18,11 @@ use crate::matrix::types::{StaffEvent, StaffKind, staff_event};
 use crate::store::{Op, PortalRecord, QueueItem, ReactionRef, Store};
 use crate::whatsapp::message::{Location, Message, Reaction};
 use crate::whatsapp::{GraphError, Handling};
-use serde_json::json;
 
 /// Failure Graph failures tolerated before the staff member is told it was not sent.
 const MAX_ATTEMPTS: u32 = 10;
 
-impl Bridge {
+impl Portals {
     fn notice_for(&self, s: &StaffWork, text: String) -> Step {
         Step::Then(
             Work::Notice(NoticeWork::reply(&s.room_id, &s.event_id, "notice", text)),
@@ -32,12 +31,12 @@ impl Bridge {
     }
 
     async fn signature(&self, sender: &str) -> Option<String> {
-        let c = &self.inner.config.raw;
+        let c = &self.parts.config.raw;
         match c.bridge.signature {
             Signature::None => None,
             Signature::Office => Some(c.office.name.clone()),
             Signature::Staff => Some(
-                self.inner
+                self.parts
                     .matrix
                     .displayname(sender)
                     .await
@@ -60,7 +59,7 @@ impl Bridge {
         &self,
         room_id: &str,
     ) -> Result<Option<(PortalRecord, CitizenKey)>, Failure> {
-        let portal = self.inner.store.portal_by_room(room_id)?;
+        let portal = self.parts.store.portal_by_room(room_id)?;
         Ok(portal.and_then(|p| p.address().map(|to| (p, to))))
     }
 
@@ -71,7 +70,7 @@ impl Bridge {
         s: &StaffWork,
         m: &MediaOut,
     ) -> Result<Result<Message, Step>, Failure> {
-        let bytes = match self.inner.matrix.download(&m.mxc).await {
+        let bytes = match self.parts.matrix.download(&m.mxc).await {
             Ok((b, _)) => b,
             Err(e) if e.is_transient() => return Err(e.into()),
             Err(e) => {
@@ -82,11 +81,11 @@ impl Bridge {
         if let Err(refusal) = check_media(m.kind, &m.mime, Some(bytes.len() as u64)) {
             return Ok(Err(self.notice_for(
                 s,
-                self.t("not_sent", &[("reason", &refusal.text(&self.inner.texts))]),
+                self.t("not_sent", &[("reason", &refusal.text(&self.parts.texts))]),
             )));
         }
         match self
-            .inner
+            .parts
             .graph
             .upload_media(bytes, &m.mime, &m.filename)
             .await
@@ -99,7 +98,7 @@ impl Bridge {
                 s,
                 self.t(
                     "not_delivered",
-                    &[("reason", &e.explain(&self.inner.texts))],
+                    &[("reason", &e.explain(&self.parts.texts))],
                 ),
             ))),
         }
@@ -110,7 +109,7 @@ impl Bridge {
         item: &QueueItem,
         s: StaffWork,
     ) -> Result<Step, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let Some(ev) = staff_event(&s.event) else {
             return Ok(Step::Done(vec![]));
         };
@@ -168,8 +167,8 @@ impl Bridge {
     /// interrupted by a restart (outcome unknown). A staff message also quiets the automatic
     /// replies for a while, whatever becomes of it.
     fn before_sending(&self, s: &StaffWork, ev: &StaffEvent) -> Result<Option<Step>, Failure> {
-        let store = &self.inner.store;
-        if !self.inner.config.is_staff(&s.sender) {
+        let store = &self.parts.store;
+        if !self.parts.config.is_staff(&s.sender) {
             if !matches!(ev, StaffEvent::Message(_)) {
                 return Ok(Some(Step::Done(vec![])));
             }
@@ -199,10 +198,10 @@ impl Bridge {
         ev: StaffEvent,
         after: &mut Vec<Op>,
     ) -> Result<Result<(Message, Option<String>), Step>, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         match ev {
             StaffEvent::Poll => {
-                let why = Refusal::Poll.text(&self.inner.texts);
+                let why = Refusal::Poll.text(&self.parts.texts);
                 Ok(Err(
                     self.notice_for(s, self.t("not_sent", &[("reason", &why)]))
                 ))
@@ -216,7 +215,7 @@ impl Bridge {
                 if store.wamid_for_event(&redacts)?.is_none() {
                     return Ok(Err(Step::Done(vec![])));
                 }
-                let why = Refusal::Delete.text(&self.inner.texts);
+                let why = Refusal::Delete.text(&self.parts.texts);
                 let mut step = self.notice_for(s, self.t("deleted_here", &[("reason", &why)]));
                 if let Step::Then(Work::Notice(n), _) = &mut step {
                     n.reply_to = None;
@@ -235,7 +234,7 @@ impl Bridge {
                 let out = match convert::staff_to_outbound(&msg, signature.as_deref()) {
                     Ok(o) => o,
                     Err(refusal) => {
-                        let why = refusal.text(&self.inner.texts);
+                        let why = refusal.text(&self.parts.texts);
                         let text = self.t("not_sent", &[("reason", &why)]);
                         return Ok(Err(self.notice_for(s, text)));
                     }
@@ -276,14 +275,14 @@ impl Bridge {
         reply_to: Option<WaMessageId>,
         after: Vec<crate::store::Op>,
     ) -> Result<Step, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         s.in_flight = true;
         store.commit(vec![Store::queue_update_op(
             item,
             Work::Staff(s.clone()).to_bytes(),
         )])?;
         let kind = message.kind();
-        match self.inner.graph.send(to, &message, reply_to.as_ref()).await {
+        match self.parts.graph.send(to, &message, reply_to.as_ref()).await {
             Ok(sent) => {
                 info!(event_id = %s.event_id, wamid = %sent.id, kind, "staff message accepted by WhatsApp");
                 let mut ops = after;
@@ -328,7 +327,7 @@ impl Bridge {
                     "not_delivered_after",
                     &[
                         ("attempts", &MAX_ATTEMPTS.to_string()),
-                        ("reason", &e.explain(&self.inner.texts)),
+                        ("reason", &e.explain(&self.parts.texts)),
                     ],
                 ),
             )),
@@ -342,41 +341,12 @@ impl Bridge {
                     &s,
                     self.t(
                         "not_delivered",
-                        &[("reason", &e.explain(&self.inner.texts))],
+                        &[("reason", &e.explain(&self.parts.texts))],
                     ),
                 ))
             }
         }
     }
-}
-
-/// The write that queues `text` to the citizen as if staff had typed it: it goes in the
-/// same commit as the command's outcome, so a crash between the two cannot send it twice.
-pub(in crate::bridge) fn queue_as_staff(
-    store: &Store,
-    citizen: &str,
-    room_id: &str,
-    c: &CommandWork,
-    text: &str,
-    now: u64,
-) -> Op {
-    let event = json!({
-        "type": "m.room.message",
-        "event_id": c.event_id,
-        "room_id": room_id,
-        "sender": c.sender,
-        "origin_server_ts": now * 1000,
-        "content": {"msgtype": "m.text", "body": text},
-    });
-    let work = Work::Staff(StaffWork {
-        event_id: c.event_id.clone(),
-        room_id: room_id.to_owned(),
-        sender: c.sender.clone(),
-        event,
-        in_flight: false,
-        attempts: 0,
-    });
-    store.queue_push_op(citizen, &work.to_bytes())
 }
 
 /// The arguments of `!template <key> [params…]`, when the staff event is one.
@@ -403,6 +373,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::bridge::Bridge;
     use crate::bridge::engine::give_up::tests::ANNA;
     use crate::clock::FixedClock;
 
@@ -443,14 +414,14 @@ mod tests {
             .unwrap();
         let item = store.queue_head(ANNA).unwrap().unwrap();
         let Ok(Step::Then(Work::Notice(n), ops)) =
-            bridge.send_staff_message(&item, s.clone()).await
+            bridge.portals().send_staff_message(&item, s.clone()).await
         else {
             panic!("held with a notice")
         };
         store.commit(ops).unwrap();
         assert_eq!(store.held(ANNA).unwrap().len(), 1, "{}", n.text);
         clock.set(at(23));
-        let sent = bridge.send_staff_message(&item, s).await;
+        let sent = bridge.portals().send_staff_message(&item, s).await;
         assert!(
             matches!(&sent, Err(f) if f.class == crate::bridge::engine::failure::Class::Transient),
             "sent to the Graph API: {:?}",

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use tracing::{debug, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::item::Work;
 use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::Portals;
 use crate::ids::WaMessageId;
 use crate::matrix::types::Ephemeral;
 use crate::store::{Mark, Store, StoreError};
@@ -18,24 +18,24 @@ use crate::store::{Mark, Store, StoreError};
 /// WhatsApp's typing indicator lasts 25 s; refresh it at most this often per room.
 const TYPING_EVERY: Duration = Duration::from_secs(20);
 
-impl Bridge {
+impl Portals {
     /// Turns a transaction's receipts and typing notices into `MarkRead` work items (with the
     /// citizen whose queue they join).
     pub(in crate::bridge) fn route_ephemeral(
         &self,
         e: Ephemeral,
     ) -> Result<Option<(String, Work)>, StoreError> {
-        if !self.inner.config.raw.bridge.mark_read {
+        if !self.parts.config.raw.bridge.mark_read {
             return Ok(None);
         }
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         match e {
             Ephemeral::Read {
                 room_id,
                 event_id,
                 user_id,
             } => {
-                if !self.inner.config.is_staff(&user_id) {
+                if !self.parts.config.is_staff(&user_id) {
                     return Ok(None);
                 }
                 let Some(portal) = store.portal_by_room(&room_id)? else {
@@ -54,7 +54,7 @@ impl Bridge {
                 )))
             }
             Ephemeral::Typing { room_id, user_ids } => {
-                if !user_ids.iter().any(|u| self.inner.config.is_staff(u)) {
+                if !user_ids.iter().any(|u| self.parts.config.is_staff(u)) {
                     return Ok(None);
                 }
                 let Some(portal) = store.portal_by_room(&room_id)? else {
@@ -62,7 +62,6 @@ impl Bridge {
                 };
                 let wamid = portal.last_inbound.unwrap_or_default();
                 let mut last = self
-                    .inner
                     .typing_sent
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner);
@@ -83,7 +82,7 @@ impl Bridge {
 
     /// Only the citizen's messages are marked read (outbound ones carry a status), once.
     fn readable(&self, wamid: &str) -> Result<bool, StoreError> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         Ok(store.status(wamid)?.is_none() && !store.seen(&Mark::Read(wamid))?)
     }
 
@@ -95,7 +94,7 @@ impl Bridge {
         typing: bool,
         event_id: Option<String>,
     ) -> Result<Option<String>, StoreError> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         if !wamid.is_empty() {
             return Ok(Some(wamid));
         }
@@ -121,7 +120,7 @@ impl Bridge {
             return Step::Done(vec![]);
         }
         let id = WaMessageId::new(wamid);
-        match self.inner.graph.mark_read(&id, typing).await {
+        match self.parts.graph.mark_read(&id, typing).await {
             Ok(()) => {
                 debug!(wamid = %id, typing, "marked read on WhatsApp");
                 Step::Done(vec![Store::seen_op(&Mark::Read(wamid))])
@@ -146,6 +145,7 @@ fn mark_read(wamid: String, typing: bool, event_id: Option<String>, now: u64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bridge::Bridge;
     use crate::store::PortalRecord;
 
     /// Staff can read a citizen's message before the worker that bridged it has recorded its
@@ -168,7 +168,11 @@ mod tests {
             user_id: staff.clone(),
         };
 
-        let (citizen, work) = bridge.route_ephemeral(read("$citizen")).unwrap().unwrap();
+        let (citizen, work) = bridge
+            .portals()
+            .route_ephemeral(read("$citizen"))
+            .unwrap()
+            .unwrap();
         assert_eq!(citizen, "p:393331234567");
         let Work::MarkRead {
             wamid, event_id, ..
@@ -180,7 +184,11 @@ mod tests {
             (wamid.as_str(), event_id.as_deref()),
             ("", Some("$citizen"))
         );
-        let target = || bridge.read_target(&citizen, wamid.clone(), false, event_id.clone());
+        let target = || {
+            bridge
+                .portals()
+                .read_target(&citizen, wamid.clone(), false, event_id.clone())
+        };
         assert_eq!(target().unwrap(), None, "not recorded yet: nothing to mark");
         store
             .commit(Store::message_ops("wamid.C", "!portal:x", "$citizen"))
@@ -195,8 +203,17 @@ mod tests {
         let mut ops = Store::message_ops("wamid.S", "!portal:x", "$staff");
         ops.push(Store::status_op("wamid.S", "sent"));
         store.commit(ops).unwrap();
-        assert!(bridge.route_ephemeral(read("$staff")).unwrap().is_none());
-        let late = bridge.read_target(&citizen, String::new(), false, Some("$staff".into()));
+        assert!(
+            bridge
+                .portals()
+                .route_ephemeral(read("$staff"))
+                .unwrap()
+                .is_none()
+        );
+        let late =
+            bridge
+                .portals()
+                .read_target(&citizen, String::new(), false, Some("$staff".into()));
         assert_eq!(late.unwrap(), None);
     }
 }

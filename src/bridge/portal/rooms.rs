@@ -6,18 +6,18 @@
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::{Class, Failure, matrix_class};
+use crate::bridge::portal::Portals;
 use crate::convert;
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixError;
 use crate::store::{PortalRecord, Store};
 
-impl Bridge {
+impl Portals {
     fn ghost_localpart(&self, key: &CitizenKey) -> String {
         format!(
             "{}{}",
-            self.inner.config.raw.appservice.ghost_prefix,
+            self.parts.config.raw.appservice.ghost_prefix,
             key.ghost_suffix()
         )
     }
@@ -25,14 +25,14 @@ impl Bridge {
     fn user_id(&self, localpart: &str) -> String {
         format!(
             "@{localpart}:{}",
-            self.inner.config.raw.homeserver.server_name
+            self.parts.config.raw.homeserver.server_name
         )
     }
 
     /// Power levels: staff talk and manage the room, the ghost only talks. The bot is the
     /// creator, which in room version 12 must not be listed (creators have unlimited power).
     fn power_levels(&self, ghost: Option<&str>) -> Value {
-        let office = &self.inner.config.raw.office;
+        let office = &self.parts.config.raw.office;
         let mut users = serde_json::Map::new();
         for s in &office.staff {
             users.insert(s.clone(), json!(50));
@@ -58,14 +58,14 @@ impl Bridge {
         mut body: Value,
     ) -> Result<String, MatrixError> {
         body["room_alias_name"] = json!(alias_local);
-        match self.inner.matrix.create_room(&body).await {
+        match self.parts.matrix.create_room(&body).await {
             Ok(id) => Ok(id),
             Err(e) if e.errcode() == Some("M_ROOM_IN_USE") => {
                 let alias = format!(
                     "#{alias_local}:{}",
-                    self.inner.config.raw.homeserver.server_name
+                    self.parts.config.raw.homeserver.server_name
                 );
-                match self.inner.matrix.resolve_alias(&alias).await? {
+                match self.parts.matrix.resolve_alias(&alias).await? {
                     Some(id) => Ok(id),
                     None => Err(e),
                 }
@@ -76,11 +76,11 @@ impl Bridge {
 
     /// The bot's space that groups the citizen rooms (created once).
     async fn ensure_space(&self) -> Result<String, MatrixError> {
-        let _guard = self.inner.space_lock.lock().await;
-        if let Ok(Some(id)) = self.inner.store.meta("space_room_id") {
+        let _guard = self.space_lock.lock().await;
+        if let Ok(Some(id)) = self.parts.store.meta("space_room_id") {
             return Ok(id);
         }
-        let raw = &self.inner.config.raw;
+        let raw = &self.parts.config.raw;
         let body = json!({
             "name": raw.bridge.space_name,
             "topic": self.t("space_topic", &[("office", &raw.office.name)]),
@@ -94,7 +94,7 @@ impl Bridge {
             .await?;
         self.invite_staff(&id, "space").await;
         if let Err(e) = self
-            .inner
+            .parts
             .store
             .commit(vec![Store::meta_op("space_room_id", &id)])
         {
@@ -111,8 +111,8 @@ impl Bridge {
         key: &CitizenKey,
         profile_name: Option<&str>,
     ) -> Result<PortalRecord, Failure> {
-        let store = &self.inner.store;
-        let raw = &self.inner.config.raw;
+        let store = &self.parts.store;
+        let raw = &self.parts.config.raw;
         let existing = store.portal(citizen)?;
         if let Some(mut p) = existing {
             if let Some(name) = profile_name
@@ -127,8 +127,8 @@ impl Bridge {
         }
         let localpart = self.ghost_localpart(key);
         let ghost = self.user_id(&localpart);
-        self.inner.matrix.register(&localpart).await?;
-        self.inner
+        self.parts.matrix.register(&localpart).await?;
+        self.parts
             .matrix
             .set_displayname(&ghost, &convert::ghost_displayname(profile_name, key))
             .await?;
@@ -144,10 +144,10 @@ impl Bridge {
             "power_level_content_override": self.power_levels(Some(&ghost)),
         });
         let room_id = {
-            let _slot = self.inner.portal_pace.slot().await;
+            let _slot = self.portal_pace.slot().await;
             self.create_or_adopt(&localpart, body.clone()).await?
         };
-        let room_id = match self.inner.matrix.join(&ghost, &room_id).await {
+        let room_id = match self.parts.matrix.join(&ghost, &room_id).await {
             Ok(()) => room_id,
             // The one repair: a room whose creation the homeserver never finished (it went
             // down mid-way) keeps its alias but cannot be joined. The alias is freed and the
@@ -155,16 +155,16 @@ impl Bridge {
             Err(e) if matrix_class(&e) == Class::Permanent => {
                 warn!("the portal's room cannot be joined ({e}); creating it again");
                 let alias = format!("#{localpart}:{server}");
-                self.inner.matrix.delete_alias(&alias).await?;
-                let _slot = self.inner.portal_pace.slot().await;
+                self.parts.matrix.delete_alias(&alias).await?;
+                let _slot = self.portal_pace.slot().await;
                 let room_id = self.create_or_adopt(&localpart, body).await?;
-                self.inner.matrix.join(&ghost, &room_id).await?;
+                self.parts.matrix.join(&ghost, &room_id).await?;
                 room_id
             }
             Err(e) => return Err(e.into()),
         };
         let staff_missing = self.invite_staff(&room_id, citizen).await;
-        self.inner
+        self.parts
             .matrix
             .set_state(&space, "m.space.child", &room_id, &json!({"via": [server]}))
             .await?;
@@ -197,14 +197,14 @@ impl Bridge {
             return Ok(());
         };
         let profile = p.profile_name.as_deref();
-        self.inner
+        self.parts
             .matrix
             .set_displayname(&p.ghost, &convert::ghost_displayname(profile, &key))
             .await?;
-        let template = &self.inner.config.raw.bridge.room_name_template;
+        let template = &self.parts.config.raw.bridge.room_name_template;
         let name = convert::room_name(template, profile, &key);
         let name = if blocked { format!("⛔ {name}") } else { name };
-        self.inner
+        self.parts
             .matrix
             .set_state(&p.room_id, "m.room.name", "", &json!({"name": name}))
             .await?;

@@ -8,11 +8,11 @@
 
 use tracing::{info, warn};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::{Class, Failure, matrix_class};
 use crate::bridge::engine::item::{NoticeWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::Portals;
 use crate::matrix::MatrixError;
 use crate::matrix::txn_id;
 use crate::matrix::types::{Membership, TxnEvent};
@@ -29,7 +29,7 @@ enum Found {
     LeftAlone,
 }
 
-impl Bridge {
+impl Portals {
     /// Invites every office member to a new room. Returns those whose invite failed, to be
     /// invited again later.
     pub(in crate::bridge) async fn invite_staff(
@@ -38,7 +38,7 @@ impl Bridge {
         subject: &str,
     ) -> Vec<String> {
         let mut failed = Vec::new();
-        for s in self.inner.config.all_staff() {
+        for s in self.parts.config.all_staff() {
             if let Err(e) = self.invite_one(room_id, &s, subject).await {
                 warn!(staff = %s, "could not invite a staff member; to be tried again: {e}");
                 failed.push(s);
@@ -60,7 +60,7 @@ impl Bridge {
                 "the invite failed (fail point)".into(),
             ));
         }
-        self.inner.matrix.invite(room_id, user).await
+        self.parts.matrix.invite(room_id, user).await
     }
 
     /// Router: a staff member left a portal (or declined or was kicked) — their citizen's
@@ -71,10 +71,10 @@ impl Bridge {
         (user, membership): (String, Membership),
         r: &mut Routed,
     ) -> Result<(), StoreError> {
-        if membership != Membership::Leave || !self.inner.config.all_staff().contains(&user) {
+        if membership != Membership::Leave || !self.parts.config.all_staff().contains(&user) {
             return Ok(());
         }
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let Some(portal) = store.portal_by_room(&ev.room_id)? else {
             return Ok(());
         };
@@ -99,7 +99,7 @@ impl Bridge {
         user: &str,
         event_id: &str,
     ) -> Result<Step, Failure> {
-        let Some(mut p) = self.inner.store.portal(citizen)? else {
+        let Some(mut p) = self.parts.store.portal(citizen)? else {
             return Ok(Step::Done(vec![]));
         };
         if p.staff_missing.iter().any(|u| u == user) {
@@ -122,7 +122,7 @@ impl Bridge {
         if portal.staff_missing.is_empty() {
             return;
         }
-        let staff = self.inner.config.all_staff();
+        let staff = self.parts.config.all_staff();
         let mut still = Vec::new();
         for user in std::mem::take(&mut portal.staff_missing) {
             let found = if staff.contains(&user) {
@@ -159,7 +159,7 @@ impl Bridge {
     /// `user`'s membership of the room, as the bot reads it.
     async fn staff_found(&self, room_id: &str, user: &str) -> Result<Found, Failure> {
         match self
-            .inner
+            .parts
             .matrix
             .state(room_id, "m.room.member", user)
             .await

@@ -6,16 +6,16 @@
 
 use tracing::{debug, info};
 
-use crate::bridge::Bridge;
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{NoticeWork, StaffWork, StatusWork, Work};
 use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::Portals;
 use crate::whatsapp::error::explain_failed_status;
 use crate::whatsapp::webhook::Status;
 
-impl Bridge {
+impl Portals {
     pub(in crate::bridge) async fn show_status(&self, st: StatusWork) -> Result<Step, Failure> {
-        let store = &self.inner.store;
+        let store = &self.parts.store;
         let Some(msg) = store.event_for_wamid(&st.wamid)? else {
             debug!("status for an unknown message; nothing to show");
             return Ok(Step::Done(vec![]));
@@ -25,13 +25,13 @@ impl Bridge {
         };
         match st.status {
             Status::Delivered => {
-                self.inner
+                self.parts
                     .matrix
                     .receipt(None, &msg.room_id, &msg.event_id)
                     .await?
             }
             Status::Read | Status::Played => {
-                self.inner
+                self.parts
                     .matrix
                     .receipt(Some(&portal.ghost), &msg.room_id, &msg.event_id)
                     .await?
@@ -42,7 +42,7 @@ impl Bridge {
                 // Accepted, then refused because the window had closed: hold it like a
                 // message written outside the window, so the citizen's reply releases it.
                 if code == 131047
-                    && let Ok(event) = self.inner.matrix.event(&msg.room_id, &msg.event_id).await
+                    && let Ok(event) = self.parts.matrix.event(&msg.room_id, &msg.event_id).await
                     && let Some(sender) = event["sender"].as_str()
                 {
                     let staff = StaffWork {
@@ -55,7 +55,7 @@ impl Bridge {
                     };
                     return Ok(self.hold(&staff, &portal.citizen));
                 }
-                let why = explain_failed_status(code, &title, &self.inner.texts);
+                let why = explain_failed_status(code, &title, &self.parts.texts);
                 let text = self.t("not_delivered", &[("reason", &why)]);
                 let notice = NoticeWork::reply(&msg.room_id, &msg.event_id, "failed", text);
                 return Ok(Step::Then(Work::Notice(notice), vec![]));
