@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::config::{Subscriptions, Topic};
+use crate::whatsapp::kind::Kind;
 
 /// The prefix of the list rows' ids, so other interactive replies are not taken for picks.
 const ROW_PREFIX: &str = "sportello:";
@@ -129,10 +130,12 @@ pub fn choice_intent(id: &str, cfg: &Subscriptions) -> Option<Intent> {
 }
 
 /// A citizen message's subscription intent: a text keyword or a pick from the list.
-pub fn intent(kind: &str, raw: &Value, cfg: &Subscriptions) -> Option<(Intent, Channel)> {
+pub fn intent(kind: &Kind, raw: &Value, cfg: &Subscriptions) -> Option<(Intent, Channel)> {
     match kind {
-        "text" => text_intent(raw["text"]["body"].as_str()?, cfg).map(|i| (i, Channel::Keyword)),
-        "interactive" => {
+        Kind::Text => {
+            text_intent(raw["text"]["body"].as_str()?, cfg).map(|i| (i, Channel::Keyword))
+        }
+        Kind::Interactive => {
             let i = &raw["interactive"];
             let id = i["list_reply"]["id"]
                 .as_str()
@@ -140,7 +143,9 @@ pub fn intent(kind: &str, raw: &Value, cfg: &Subscriptions) -> Option<(Intent, C
             choice_intent(id, cfg).map(|i| (i, Channel::List))
         }
         // Quick-reply buttons of templates carry their text as payload.
-        "button" => text_intent(raw["button"]["text"].as_str()?, cfg).map(|i| (i, Channel::List)),
+        Kind::Button => {
+            text_intent(raw["button"]["text"].as_str()?, cfg).map(|i| (i, Channel::List))
+        }
         _ => None,
     }
 }

@@ -93,7 +93,7 @@ fn message_fixtures_become_matrix_events() {
                 match u {
                     Update::Message(m) => {
                         check_message_kind(&name, &m);
-                        *kinds.entry(m.kind.clone()).or_default() += 1;
+                        *kinds.entry(m.kind.to_string()).or_default() += 1;
                     }
                     Update::Bad { reason, raw } => {
                         // Only placeholders (PHONE_NUMBER, …) or a missing sender are refused.
@@ -138,14 +138,15 @@ fn message_fixtures_become_matrix_events() {
 
 /// What each kind must become in Matrix (media as if fetched and uploaded).
 fn check_message_kind(name: &str, m: &sportello::whatsapp::webhook::InboundMessage) {
-    use sportello::convert::inbound::{MEDIA_KINDS, media_ref, reaction};
+    use sportello::convert::inbound::{media_ref, reaction};
+    use sportello::whatsapp::kind::Kind;
     let upload = Uploaded {
         mxc: "mxc://t/x".into(),
         mime: "application/octet-stream".into(),
         size: 1,
         filename: "f".into(),
     };
-    let media = (MEDIA_KINDS.contains(&m.kind.as_str()) || m.kind == "contacts").then_some(&upload);
+    let media = (m.kind.is_media() || m.kind == Kind::Contacts).then_some(&upload);
     let evs = c2m(m, None, media);
     let msgtype = |i: usize| evs[i].content["msgtype"].as_str().unwrap_or("").to_owned();
     for e in &evs {
@@ -164,7 +165,7 @@ fn check_message_kind(name: &str, m: &sportello::whatsapp::webhook::InboundMessa
             );
         }
         "sticker" if media_ref(m).is_some() => assert_eq!(evs[0].event_type, "m.sticker", "{name}"),
-        k if MEDIA_KINDS.contains(&k) && media_ref(m).is_some() => {
+        k if m.kind.is_media() && media_ref(m).is_some() => {
             let want = match k {
                 "image" => "m.image",
                 "video" => "m.video",

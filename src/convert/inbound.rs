@@ -7,16 +7,14 @@ use super::attachment::{Attachment, size_words};
 use super::{MatrixEvent, markup};
 use crate::ids::{CitizenKey, WaMessageId};
 use crate::texts::Texts;
+use crate::whatsapp::kind::Kind;
 use crate::whatsapp::webhook::InboundMessage;
-
-/// Media kinds WhatsApp delivers by id, fetched before conversion.
-pub const MEDIA_KINDS: [&str; 6] = ["image", "video", "audio", "voice", "document", "sticker"];
 
 /// What to fetch from the Graph API for a media message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaRef {
     pub id: String,
-    pub kind: String,
+    pub kind: Kind,
     pub mime: Option<String>,
     /// As in the webhook: base64 (sometimes hex).
     pub sha256: Option<String>,
@@ -33,10 +31,10 @@ pub struct Uploaded {
 }
 
 pub fn media_ref(msg: &InboundMessage) -> Option<MediaRef> {
-    if !MEDIA_KINDS.contains(&msg.kind.as_str()) {
+    if !msg.kind.is_media() {
         return None;
     }
-    let o = msg.raw.get(&msg.kind)?;
+    let o = msg.raw.get(msg.kind.as_str())?;
     Some(MediaRef {
         id: o.get("id")?.as_str()?.to_owned(),
         kind: msg.kind.clone(),
@@ -82,7 +80,7 @@ pub enum Reaction {
 }
 
 pub fn reaction(msg: &InboundMessage) -> Option<Reaction> {
-    if msg.kind != "reaction" {
+    if msg.kind != Kind::Reaction {
         return None;
     }
     let r = msg.raw.get("reaction")?;
@@ -281,14 +279,13 @@ pub fn citizen_to_matrix(
     t: &Texts,
 ) -> Vec<MatrixEvent> {
     let raw = &msg.raw;
-    let kind = msg.kind.as_str();
-    let obj = raw.get(kind).cloned().unwrap_or(Value::Null);
+    let obj = raw.get(msg.kind.as_str()).cloned().unwrap_or(Value::Null);
     let one = |c: Value| vec![("m.room.message", c)];
-    let mut events: Vec<(&'static str, Value)> = match kind {
-        "text" => one(text(msg.text_body().unwrap_or("").to_owned())),
-        k if MEDIA_KINDS.contains(&k) => vec![media_event(k, &obj, attachment, t)],
-        "location" => one(location(&obj, t)),
-        "contacts" => {
+    let mut events: Vec<(&'static str, Value)> = match &msg.kind {
+        Kind::Text => one(text(msg.text_body().unwrap_or("").to_owned())),
+        k if k.is_media() => vec![media_event(k.as_str(), &obj, attachment, t)],
+        Kind::Location => one(location(&obj, t)),
+        Kind::Contacts => {
             let mut v = one(text(contacts_card(msg, t)));
             if let Attachment::Uploaded(m) = attachment {
                 v.push((
@@ -299,18 +296,18 @@ pub fn citizen_to_matrix(
             }
             v
         }
-        "interactive" => one(text(interactive_choice(&obj, t))),
-        "button" => one(text(t.get(
+        Kind::Interactive => one(text(interactive_choice(&obj, t))),
+        Kind::Button => one(text(t.get(
             "tapped",
             &[(
                 "text",
                 s(&obj, &["text"]).or(s(&obj, &["payload"])).unwrap_or("?"),
             )],
         ))),
-        "order" => one(notice(order(&obj, t))),
-        "system" => one(notice(system(msg, &obj, t))),
-        "reaction" => vec![],
-        _ => one(notice(unsupported(raw, kind, &obj, t))),
+        Kind::Order => one(notice(order(&obj, t))),
+        Kind::System => one(notice(system(msg, &obj, t))),
+        Kind::Reaction => vec![],
+        other => one(notice(unsupported(raw, other.as_str(), &obj, t))),
     };
     if let Some((_, first)) = events.first_mut() {
         mark_first(first, msg, reply_to, t);

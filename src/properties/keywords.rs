@@ -16,7 +16,7 @@ proptest! {
         let _ = text_intent(&raw, &cfg);
         let _ = choice_intent(&raw, &cfg);
         for kind in ["text", "interactive", "button"] {
-            let _ = intent(kind, &json!({kind: v.clone(), "type": kind}), &cfg);
+            let _ = intent(&crate::whatsapp::kind::Kind::parse(kind), &json!({kind: v.clone(), "type": kind}), &cfg);
         }
     }
 

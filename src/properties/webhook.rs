@@ -213,7 +213,7 @@ proptest! {
                 let _ = conv::contacts_vcf(&m);
                 let events = convert::citizen_to_matrix(&m, None, None.into(), &texts);
                 // Only a reaction without a target shows nothing (there is nothing to show).
-                prop_assert!(!events.is_empty() || m.kind == "reaction", "{}", m.kind);
+                prop_assert!(!events.is_empty() || m.kind == crate::whatsapp::kind::Kind::Reaction, "{}", m.kind);
             }
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod kind;
 pub mod message;
 pub mod signature;
 pub mod webhook;

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
+use crate::whatsapp::kind::Kind;
 
 #[derive(Debug, Deserialize)]
 struct Notification {
@@ -45,8 +46,8 @@ pub struct InboundMessage {
     pub bsuid: Option<Bsuid>,
     pub profile_name: Option<String>,
     pub timestamp: Option<i64>,
-    /// `text`, `image`, …, `unsupported`: whatever Meta said.
-    pub kind: String,
+    /// `text`, `image`, …: whatever Meta said (an unknown kind kept by name).
+    pub kind: Kind,
     pub context: Context,
     /// The whole message object as received.
     pub raw: Value,
@@ -71,7 +72,7 @@ impl InboundMessage {
     /// the new number of `user_changed_number` (`wa_id`, or `new_wa_id` in older payloads) or
     /// the new business-scoped id of `user_changed_user_id`.
     pub fn identity_change(&self) -> Option<CitizenKey> {
-        if self.kind != "system" {
+        if self.kind != Kind::System {
             return None;
         }
         let s = self.raw.get("system")?;
@@ -381,7 +382,7 @@ fn parse_message(m: &Value, contacts: &[Value]) -> Update {
             .and_then(|p| str_field(p, "name"))
             .map(str::to_owned),
         timestamp: int_or_string(m.get("timestamp")),
-        kind: kind.to_owned(),
+        kind: Kind::parse(kind),
         context: Context {
             reply_to: str_field(&ctx, "id").map(WaMessageId::new),
             forwarded: ctx

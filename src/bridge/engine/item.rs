@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::ids::{Bsuid, WaId, WaMessageId};
 use crate::store::{Op, Store};
+use crate::whatsapp::kind::Kind;
 use crate::whatsapp::webhook::{Context, InboundMessage};
 
 /// The queue key of the admin room's commands and notices (never a citizen key: no `p:`/`b:`).
@@ -110,7 +111,7 @@ pub struct CitizenWork {
     pub bsuid: Option<String>,
     pub profile_name: Option<String>,
     pub timestamp: Option<i64>,
-    pub kind: String,
+    pub kind: Kind,
     pub reply_to: Option<String>,
     #[serde(default)]
     pub forwarded: bool,

@@ -15,6 +15,7 @@ use crate::bridge::portal::media::Fetched;
 use crate::convert::{self, Attachment, Reaction, Uploaded, inbound as conv};
 use crate::ids::CitizenKey;
 use crate::store::{Op, PortalRecord, ReactionRef, Store};
+use crate::whatsapp::kind::Kind;
 use crate::whatsapp::webhook::InboundMessage;
 
 /// The content key under which a ghost's event carries its transaction id.
@@ -54,7 +55,7 @@ fn note_message(portal: &mut PortalRecord, m: &InboundMessage, now: u64) -> bool
     if portal.bsuid.is_none() {
         portal.bsuid = m.bsuid.as_ref().map(|b| b.expose().to_owned());
     }
-    let written = m.kind != "system";
+    let written = m.kind != Kind::System;
     let at = m.timestamp.unwrap_or(now as i64);
     if written && portal.last_inbound_at.is_none_or(|prev| at >= prev) {
         portal.last_inbound = Some(m.id.expose().to_owned());
@@ -253,7 +254,7 @@ impl Portals {
         m: &InboundMessage,
         portal: &PortalRecord,
     ) -> Result<Fetched, Failure> {
-        if m.kind == "contacts" {
+        if m.kind == Kind::Contacts {
             let Some((filename, vcf)) = conv::contacts_vcf(m) else {
                 return Ok(Fetched::Missing);
             };

@@ -89,7 +89,7 @@ impl Portals {
         let filename = r
             .filename
             .clone()
-            .unwrap_or_else(|| conv::default_filename(&r.kind, &mime));
+            .unwrap_or_else(|| conv::default_filename(r.kind.as_str(), &mime));
         let expected = r.sha256.clone().or(download.info.sha256.clone());
         let response = download.response;
         let (len, body, seen) = match upload_body(response, limit).await? {
