@@ -2,7 +2,7 @@
 //! `sending` resolved by their callback tags — nobody gets it twice; the uncertain ones only
 //! when an admin says so.
 
-use sportello::store::{Broadcast, BroadcastState, RecipientSend, Store, now_secs};
+use sportello::store::{Broadcast, BroadcastState, RecipientSend, RecipientState, Store, now_secs};
 
 use crate::harness::broadcast::{
     Kind, assert_exactly_once, broadcast_sends, key, news_toml, number, report, seed_ops, seeded,
@@ -104,7 +104,7 @@ async fn interrupted_sends_are_resolved_by_their_tags() {
         for i in 0..2 {
             let r = RecipientSend {
                 ordinal: i as u64,
-                state: "sending".into(),
+                state: RecipientState::Sending,
                 wamid: None,
                 detail: None,
                 attempts: 0,

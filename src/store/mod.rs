@@ -6,6 +6,7 @@
 //!
 //! Everything the bridge acknowledges is committed here first (see ARCHITECTURE.md).
 
+mod buckets;
 pub mod kv;
 mod news;
 mod portals;
@@ -18,6 +19,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
+pub use buckets::{Bucket, RecipientState, Skip};
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
 pub use news::{Attachment, Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
 pub use portals::{MessageRef, PortalRecord, ReactionRef};

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Op, R, Store, StoreError};
+use crate::store::buckets::RecipientState;
 
 /// citizen key → JSON [`Subscription`].
 pub(super) const SUBS: &str = "citizen_subscription";
@@ -71,6 +72,9 @@ pub enum BroadcastState {
     Sending,
     Done,
     Cancelled,
+    /// A state a later version wrote: shown as such, never sent or resumed.
+    #[serde(other)]
+    Unknown,
 }
 
 /// A broadcast: the draft staff approved, and the sender's progress.
@@ -97,7 +101,8 @@ pub struct Broadcast {
     /// The next recipient's number in this broadcast (its callback tag).
     #[serde(default)]
     pub next_ordinal: u64,
-    /// What the sender did: `sent`, `skipped:<why>`, `failed:<code> <title>`, `unknown`.
+    /// What the sender did, by [`Bucket`](crate::store::Bucket) (its keys are written only
+    /// in `buckets.rs`).
     #[serde(default)]
     pub counts: BTreeMap<String, u64>,
     #[serde(default)]
@@ -127,8 +132,7 @@ pub struct Attachment {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RecipientSend {
     pub ordinal: u64,
-    /// `sending`, `sent`, `failed`, `deferred`, `unknown`.
-    pub state: String,
+    pub state: RecipientState,
     #[serde(default)]
     pub wamid: Option<String>,
     #[serde(default)]
@@ -335,11 +339,15 @@ impl Store {
 
     /// The broadcast's recipients in `state`, read page by page (only those are kept: after
     /// a crash or throttling they are few).
-    pub fn recipients_in(&self, id: u64, state: &str) -> R<Vec<(String, RecipientSend)>> {
+    pub fn recipients_in(
+        &self,
+        id: u64,
+        state: &RecipientState,
+    ) -> R<Vec<(String, RecipientSend)>> {
         let mut out = Vec::new();
         self.each(BC_SEND, &id.to_be_bytes(), |k, v| {
             let r: RecipientSend = parse(v)?;
-            if r.state == state {
+            if r.state == *state {
                 out.push((String::from_utf8_lossy(&k[8..]).into_owned(), r));
             }
             Ok(())

@@ -199,3 +199,21 @@ fn mark_and_reaction_keys_keep_their_stored_format() {
     );
     assert_eq!(s.reaction(ReactionRef::Staff("wamid.C")).unwrap(), None);
 }
+
+/// A broadcast state written by a later version reads as `Unknown` instead of failing the
+/// whole broadcast record; the known ones keep their stored names.
+#[test]
+fn a_broadcast_state_of_a_later_version_reads_as_unknown() {
+    use crate::store::BroadcastState;
+    let state: BroadcastState = serde_json::from_str("\"paused\"").unwrap();
+    assert_eq!(state, BroadcastState::Unknown);
+    for (s, name) in [
+        (BroadcastState::Draft, "\"draft\""),
+        (BroadcastState::Sending, "\"sending\""),
+        (BroadcastState::Done, "\"done\""),
+        (BroadcastState::Cancelled, "\"cancelled\""),
+    ] {
+        assert_eq!(serde_json::to_string(&s).unwrap(), name);
+        assert_eq!(serde_json::from_str::<BroadcastState>(name).unwrap(), s);
+    }
+}

@@ -209,6 +209,11 @@ pub(super) const NEWS: &[(&str, &str, &str)] = &[
     ("bc_state_done", "completato", "done"),
     ("bc_state_cancelled", "annullato", "cancelled"),
     (
+        "bc_state_unknown",
+        "in uno stato sconosciuto (scritto da una versione più recente)",
+        "in an unknown state (written by a newer version)",
+    ),
+    (
         "bc_progress",
         "📢 Invio #{id} ({topic}) {bar} {done}/{total} · non inviati {failed} · {rate} msg/s · mancano circa {left}",
         "📢 Broadcast #{id} ({topic}) {bar} {done}/{total} · failures {failed} · {rate} msg/s · about {left} left",

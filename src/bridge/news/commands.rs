@@ -13,13 +13,14 @@ use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::convert::outbound::{Outbound, check_media, staff_to_outbound};
 use crate::keywords;
 use crate::store::{Attachment, Broadcast, BroadcastState, Store};
+use crate::store::{Bucket, Skip};
 
 /// What a broadcast's audience looks like right now.
 #[derive(Default)]
 struct Preview {
     inside: u64,
     outside: u64,
-    excluded: BTreeMap<String, u64>,
+    excluded: BTreeMap<Skip, u64>,
 }
 
 impl News {
@@ -58,7 +59,7 @@ impl News {
                 match self.eligibility(b, citizen)? {
                     Ok((_, crate::bridge::news::sender::Mode::FreeForm)) => p.inside += 1,
                     Ok((_, crate::bridge::news::sender::Mode::Template)) => p.outside += 1,
-                    Err(why) => *p.excluded.entry(why.to_owned()).or_default() += 1,
+                    Err(why) => *p.excluded.entry(why).or_default() += 1,
                 }
             }
             cursor = Some(last);
@@ -159,7 +160,7 @@ impl News {
         let excluded: Vec<String> = pv
             .excluded
             .iter()
-            .map(|(why, n)| format!("{} {n}", self.t(&format!("skip_{why}"), &[])))
+            .map(|(why, n)| format!("{} {n}", self.t(&format!("skip_{}", why.name()), &[])))
             .collect();
         let excluded = if excluded.is_empty() {
             self.t("none", &[])
@@ -329,7 +330,7 @@ impl News {
             .rev()
             .take(50)
             .map(|b| {
-                let sent = b.counts.get("sent").copied().unwrap_or(0);
+                let sent = b.count(&Bucket::Sent);
                 let text: String = b.text.chars().take(60).collect();
                 vec![
                     format!("#{}", b.id),

@@ -11,9 +11,10 @@ use tracing::{info, warn};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::news::News;
 use crate::bridge::news::pace::tag;
-use crate::bridge::news::sender::{INTERNAL, Mode, bump};
+use crate::bridge::news::sender::{Mode, NotSent};
 use crate::ids::CitizenKey;
 use crate::store::{Broadcast, BroadcastState, Store, StoreError};
+use crate::store::{Bucket, RecipientState};
 
 impl News {
     /// Recipients left `sending` by a crash: their tag's status says Meta got them; without
@@ -29,25 +30,25 @@ impl News {
         loop {
             let mut open = 0;
             let mut ops = Vec::new();
-            for (citizen, mut r) in store.recipients_in(b.id, "sending")? {
+            for (citizen, mut r) in store.recipients_in(b.id, &RecipientState::Sending)? {
                 if let Some(wamid) = store.tag_wamid(&tag(b.id, r.ordinal))? {
                     info!(
                         broadcast = b.id,
                         "an interrupted send reached WhatsApp; not resent"
                     );
                     ops.push(Store::broadcast_wamid_op(&wamid, b.id));
-                    r.state = "sent".into();
+                    r.state = RecipientState::Sent;
                     r.wamid = Some(wamid);
-                    bump(b, "sent");
-                    bump(b, "sent_after_restart");
+                    b.bump(Bucket::Sent);
+                    b.bump(Bucket::SentAfterRestart);
                     ops.push(Store::recipient_op(b.id, &citizen, &r));
                 } else if started.elapsed() >= wait {
                     warn!(
                         broadcast = b.id,
                         "an interrupted send has no status: uncertain, not resent"
                     );
-                    r.state = "unknown".into();
-                    bump(b, "unknown");
+                    r.state = RecipientState::Uncertain;
+                    b.bump(Bucket::Uncertain);
                     ops.push(Store::recipient_op(b.id, &citizen, &r));
                 } else {
                     open += 1;
@@ -75,26 +76,22 @@ impl News {
     /// `deferred`, and the broadcast to `sending` (its sender picks them up). How many.
     pub(in crate::bridge) fn resend_uncertain(&self, b: &mut Broadcast) -> Result<usize, Failure> {
         let store = &self.parts.store;
-        let uncertain = store.recipients_in(b.id, "unknown")?;
+        let uncertain = store.recipients_in(b.id, &RecipientState::Uncertain)?;
         if uncertain.is_empty() {
             return Ok(0);
         }
         let mut ops = Vec::new();
         for (citizen, mut r) in uncertain.iter().cloned() {
-            r.state = "deferred".into();
+            r.state = RecipientState::Deferred;
             r.retry_at = 0;
             r.detail = Some("resend_uncertain".into());
             ops.push(Store::recipient_op(b.id, &citizen, &r));
         }
         let n = uncertain.len() as u64;
-        let left = b
-            .counts
-            .get("unknown")
-            .copied()
-            .unwrap_or(0)
-            .saturating_sub(n);
-        b.counts.insert("unknown".into(), left);
-        *b.counts.entry("resent_uncertain".into()).or_default() += n;
+        let left = b.count(&Bucket::Uncertain).saturating_sub(n);
+        b.set_count(&Bucket::Uncertain, left);
+        let resent = b.count(&Bucket::ResentUncertain) + n;
+        b.set_count(&Bucket::ResentUncertain, resent);
         b.state = BroadcastState::Sending;
         b.finished_at = None;
         ops.push(Store::broadcast_op(b));
@@ -104,19 +101,19 @@ impl News {
     }
 
     /// [`Self::eligibility`] under supervision: a panic while deciding one recipient fails
-    /// that recipient alone (`Err(INTERNAL)`: the caller records it as failed, so it is not
+    /// that recipient alone (`NotSent::Internal`: the caller records it as failed, so it is not
     /// tried again) with a dead letter and a line for the admins; never the sender.
     pub(in crate::bridge) fn decide(
         &self,
         b: &Broadcast,
         citizen: &str,
-    ) -> Result<Result<(CitizenKey, Mode), &'static str>, StoreError> {
+    ) -> Result<Result<(CitizenKey, Mode), NotSent>, StoreError> {
         let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::failpoint::hit("broadcast.recipient", citizen.as_bytes());
             self.eligibility(b, citizen)
         }));
         let panic = match decided {
-            Ok(decision) => return decision,
+            Ok(decision) => return decision.map(|d| d.map_err(NotSent::Skip)),
             Err(panic) => panic,
         };
         let detail =
@@ -145,6 +142,6 @@ impl News {
         self.parts
             .wake
             .citizen(crate::bridge::engine::item::ADMIN_QUEUE.to_owned());
-        Ok(Err(INTERNAL))
+        Ok(Err(NotSent::Internal))
     }
 }

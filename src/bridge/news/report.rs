@@ -14,6 +14,7 @@ use crate::bridge::engine::router::Routed;
 use crate::bridge::news::News;
 use crate::bridge::news::sender::Pace;
 use crate::matrix::txn_id;
+use crate::store::Bucket;
 use crate::store::{Broadcast, BroadcastState, Store, StoreError};
 use crate::whatsapp::webhook::{Status, StatusUpdate};
 
@@ -39,11 +40,8 @@ impl Progress {
 
 /// Recipients dealt with so far (sent, failed, excluded, unknown).
 fn done(b: &Broadcast) -> u64 {
-    b.counts
-        .iter()
-        .filter(|(k, _)| {
-            *k == "sent" || *k == "unknown" || k.starts_with("failed:") || k.starts_with("skipped:")
-        })
+    b.buckets()
+        .filter(|(k, _)| k.is_final())
         .map(|(_, v)| v)
         .sum()
 }
@@ -83,7 +81,7 @@ impl News {
             *n = n.saturating_sub(1);
         }
         let bucket = match (s.error(), &s.status) {
-            (Some((code, title)), Status::Failed) => format!("failed:{code} {title}"),
+            (Some((code, title)), Status::Failed) => Bucket::failed_key(&format!("{code} {title}")),
             (_, Status::Played) => Status::Read.to_string(),
             (_, other) => other.to_string(),
         };
@@ -100,6 +98,7 @@ impl News {
                 BroadcastState::Sending => "bc_state_sending",
                 BroadcastState::Done => "bc_state_done",
                 BroadcastState::Cancelled => "bc_state_cancelled",
+                BroadcastState::Unknown => "bc_state_unknown",
             },
             &[],
         )
@@ -115,12 +114,12 @@ impl News {
         b: &Broadcast,
         stats: &BTreeMap<String, u64>,
     ) -> String {
-        let c = |k: &str| b.counts.get(k).copied().unwrap_or(0);
+        let c = |k: Bucket| b.count(&k);
         let s = |k: &str| stats.get(k).copied().unwrap_or(0);
         let mut failed: BTreeMap<String, u64> = BTreeMap::new();
-        for (k, v) in b.counts.iter().chain(stats.iter()) {
-            if let Some(reason) = k.strip_prefix("failed:") {
-                *failed.entry(reason.to_owned()).or_default() += v;
+        for (k, v) in b.buckets().chain(Bucket::of(stats)) {
+            if let Bucket::Failed(reason) = k {
+                *failed.entry(reason).or_default() += v;
             }
         }
         let list = |m: Vec<String>| {
@@ -132,11 +131,13 @@ impl News {
         };
         let failed = list(failed.iter().map(|(r, n)| format!("{r} ×{n}")).collect());
         let skipped = list(
-            b.counts
-                .iter()
-                .filter_map(|(k, v)| {
-                    let why = k.strip_prefix("skipped:")?;
-                    Some(format!("{} {v}", self.t(&format!("skip_{why}"), &[])))
+            b.buckets()
+                .filter_map(|(k, v)| match k {
+                    Bucket::Skipped(why) => Some(format!(
+                        "{} {v}",
+                        self.t(&format!("skip_{}", why.name()), &[])
+                    )),
+                    _ => None,
                 })
                 .collect(),
         );
@@ -147,15 +148,15 @@ impl News {
                 ("id", &n(b.id)),
                 ("topic", &self.topic_label(b)),
                 ("state", &self.state_text(b.state)),
-                ("sent", &n(c("sent"))),
+                ("sent", &n(c(Bucket::Sent))),
                 ("total", &n(b.audience.max(done(b)))),
-                ("free", &n(c("free_form"))),
-                ("template", &n(c("template"))),
+                ("free", &n(c(Bucket::FreeForm))),
+                ("template", &n(c(Bucket::Template))),
                 ("delivered", &n(s("delivered") + s("read"))),
                 ("read", &n(s("read"))),
                 ("failed", &failed),
                 ("skipped", &skipped),
-                ("unknown", &n(c("unknown"))),
+                ("unknown", &n(c(Bucket::Uncertain))),
             ],
         )
     }
@@ -207,9 +208,8 @@ impl News {
         let rate = (d.saturating_sub(p.done_at_start)) as f64 / elapsed;
         let left = (total.saturating_sub(d)) as f64 / pace.rate();
         let failed: u64 = b
-            .counts
-            .iter()
-            .filter(|(k, _)| k.starts_with("failed:") || *k == "unknown")
+            .buckets()
+            .filter(|(k, _)| matches!(k, Bucket::Failed(_) | Bucket::Uncertain))
             .map(|(_, v)| v)
             .sum();
         let n = |v: u64| v.to_string();

@@ -19,6 +19,7 @@ use crate::bridge::engine::failure::Failure;
 use crate::bridge::news::News;
 use crate::ids::CitizenKey;
 use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError};
+use crate::store::{Bucket, RecipientState, Skip};
 use crate::whatsapp::{GraphError, Handling};
 
 use crate::bridge::news::message::mode_name;
@@ -26,6 +27,13 @@ use crate::bridge::news::pace::{Outcome, classify, tag};
 
 /// The reason of a recipient whose decision panicked (see `decide`).
 pub(in crate::bridge) const INTERNAL: &str = "internal_error";
+
+/// Why a recipient gets nothing: a reason to skip them, or a panic while deciding (failed,
+/// never tried again).
+pub(in crate::bridge) enum NotSent {
+    Skip(Skip),
+    Internal,
+}
 pub(in crate::bridge) use crate::bridge::news::pace::{Pace, parse_tag};
 
 /// How a recipient gets the broadcast.
@@ -177,27 +185,27 @@ impl News {
         &self,
         b: &Broadcast,
         citizen: &str,
-    ) -> Result<Result<(CitizenKey, Mode), &'static str>, StoreError> {
+    ) -> Result<Result<(CitizenKey, Mode), Skip>, StoreError> {
         let store = &self.parts.store;
         if store.block(citizen)?.is_some() {
-            return Ok(Err("blocked"));
+            return Ok(Err(Skip::Blocked));
         }
         let Some(sub) = store.subscription(citizen)? else {
-            return Ok(Err("unsubscribed"));
+            return Ok(Err(Skip::Unsubscribed));
         };
         let follows = match &b.topic {
             Some(t) => sub.topics.contains(t),
             None => !sub.topics.is_empty(),
         };
         if !follows {
-            return Ok(Err("unsubscribed"));
+            return Ok(Err(Skip::Unsubscribed));
         }
         if sub.marketing_stopped {
-            return Ok(Err("marketing_stopped"));
+            return Ok(Err(Skip::MarketingStopped));
         }
         let portal = store.portal(citizen)?;
         let Some(to) = crate::bridge::portal::identity::reached_at(portal.as_ref(), citizen) else {
-            return Ok(Err("no_number"));
+            return Ok(Err(Skip::NoNumber));
         };
         let inside = crate::bridge::portal::window::is_open(
             portal.and_then(|p| p.last_inbound_at),
@@ -207,7 +215,7 @@ impl News {
         Ok(match (inside, has_template) {
             (true, _) => Ok((to, Mode::FreeForm)),
             (false, true) => Ok((to, Mode::Template)),
-            (false, false) => Err("outside_window"),
+            (false, false) => Err(Skip::OutsideWindow),
         })
     }
 
@@ -239,10 +247,10 @@ impl News {
                     continue;
                 }
                 match self.decide(b, &citizen)? {
-                    Err(INTERNAL) => {
+                    Err(NotSent::Internal) => {
                         let r = RecipientSend {
                             ordinal: b.next_ordinal,
-                            state: "failed".into(),
+                            state: RecipientState::Failed,
                             wamid: None,
                             detail: Some(INTERNAL.into()),
                             attempts: 0,
@@ -250,12 +258,12 @@ impl News {
                         };
                         b.next_ordinal += 1;
                         ops.push(Store::recipient_op(b.id, &citizen, &r));
-                        bump(b, &format!("failed:{INTERNAL}"));
+                        b.bump(Bucket::Failed(INTERNAL.into()));
                     }
                     Ok((to, mode)) => {
                         let r = RecipientSend {
                             ordinal: b.next_ordinal,
-                            state: "sending".into(),
+                            state: RecipientState::Sending,
                             wamid: None,
                             detail: Some(mode_name(mode).into()),
                             attempts: 0,
@@ -265,7 +273,7 @@ impl News {
                         ops.push(Store::recipient_op(b.id, &citizen, &r));
                         batch.push((citizen, to, mode, r));
                     }
-                    Err(why) => bump(b, &format!("skipped:{why}")),
+                    Err(NotSent::Skip(why)) => b.bump(Bucket::Skipped(why)),
                 }
             }
             b.cursor = Some(last);
@@ -287,7 +295,7 @@ impl News {
             }
             let mut due = Vec::new();
             let mut waiting: Option<u64> = None;
-            for (citizen, r) in store.recipients_in(b.id, "deferred")? {
+            for (citizen, r) in store.recipients_in(b.id, &RecipientState::Deferred)? {
                 if r.retry_at <= self.now_secs() {
                     due.push((citizen, r));
                 } else {
@@ -308,24 +316,24 @@ impl News {
                 let mut ops = Vec::new();
                 for (citizen, r) in group {
                     match self.decide(b, citizen)? {
-                        Err(INTERNAL) => {
+                        Err(NotSent::Internal) => {
                             let mut r = r.clone();
-                            r.state = "failed".into();
+                            r.state = RecipientState::Failed;
                             r.detail = Some(INTERNAL.into());
                             ops.push(Store::recipient_op(b.id, citizen, &r));
-                            bump(b, &format!("failed:{INTERNAL}"));
+                            b.bump(Bucket::Failed(INTERNAL.into()));
                         }
                         Ok((to, mode)) => {
                             let mut r = r.clone();
-                            r.state = "sending".into();
+                            r.state = RecipientState::Sending;
                             ops.push(Store::recipient_op(b.id, citizen, &r));
                             batch.push((citizen.clone(), to, mode, r));
                         }
-                        Err(why) => {
+                        Err(NotSent::Skip(why)) => {
                             let mut r = r.clone();
-                            r.state = format!("skipped:{why}");
+                            r.state = RecipientState::Skipped(why);
                             ops.push(Store::recipient_op(b.id, citizen, &r));
-                            bump(b, &format!("skipped:{why}"));
+                            b.bump(Bucket::Skipped(why));
                         }
                     }
                 }
@@ -402,10 +410,13 @@ impl News {
             match outcome {
                 Outcome::Sent(wamid) => {
                     pace.ok();
-                    bump(b, "sent");
-                    bump(b, mode_name(mode));
+                    b.bump(Bucket::Sent);
+                    b.bump(match mode {
+                        Mode::FreeForm => Bucket::FreeForm,
+                        Mode::Template => Bucket::Template,
+                    });
                     ops.push(Store::broadcast_wamid_op(&wamid, b.id));
-                    r.state = "sent".into();
+                    r.state = RecipientState::Sent;
                     r.wamid = Some(wamid);
                 }
                 Outcome::Later {
@@ -416,21 +427,21 @@ impl News {
                     if throttled {
                         pace.throttled();
                     }
-                    r.state = "deferred".into();
+                    r.state = RecipientState::Deferred;
                     r.retry_at = self.now_secs() + after;
                     r.detail = Some(why);
                 }
                 Outcome::Failed { code, why } => {
-                    bump(b, &format!("failed:{code} {why}"));
+                    b.bump(Bucket::Failed(format!("{code} {why}")));
                     if code == 131050 {
                         stopped.push(citizen.clone());
                     }
-                    r.state = "failed".into();
+                    r.state = RecipientState::Failed;
                     r.detail = Some(format!("{code} {why}"));
                 }
                 Outcome::Unknown => {
-                    bump(b, "unknown");
-                    r.state = "unknown".into();
+                    b.bump(Bucket::Uncertain);
+                    r.state = RecipientState::Uncertain;
                 }
             }
             ops.push(Store::recipient_op(b.id, &citizen, &r));
@@ -473,8 +484,4 @@ impl News {
         self.show_progress(b, &mut p, &pace, true).await;
         Ok(())
     }
-}
-
-pub(in crate::bridge) fn bump(b: &mut Broadcast, key: &str) {
-    *b.counts.entry(key.to_owned()).or_default() += 1;
 }
