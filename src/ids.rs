@@ -87,7 +87,11 @@ impl fmt::Display for Bsuid {
 /// Who a portal belongs to: the phone number when Meta gave one the first time we saw the
 /// citizen, otherwise their BSUID. Later sightings under the other id are mapped to the same
 /// key by the store's alias table, so a citizen keeps one room.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Stored (and serialised) in its store form, `p:<digits>` or `b:<bsuid>`; a malformed one
+/// does not deserialise.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum CitizenKey {
     Phone(WaId),
     Bsuid(Bsuid),
@@ -151,6 +155,20 @@ impl CitizenKey {
                 .filter(|w| w.expose() == s)
                 .map(CitizenKey::Phone)
         }
+    }
+}
+
+impl TryFrom<String> for CitizenKey {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<CitizenKey, String> {
+        CitizenKey::parse(&s).ok_or_else(|| "not a citizen key".to_owned())
+    }
+}
+
+impl From<CitizenKey> for String {
+    fn from(k: CitizenKey) -> String {
+        k.as_str()
     }
 }
 
@@ -239,6 +257,18 @@ fn mask_digit_runs(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A citizen key is stored in its store form; a malformed one is refused without
+    /// quoting it (it may hold a number).
+    #[test]
+    fn citizen_keys_serialise_in_their_store_form() {
+        let k = CitizenKey::parse("p:393331234567").unwrap();
+        assert_eq!(serde_json::to_string(&k).unwrap(), "\"p:393331234567\"");
+        let back: CitizenKey = serde_json::from_str("\"b:US.13491208655302741918\"").unwrap();
+        assert_eq!(back.as_str(), "b:US.13491208655302741918");
+        let bad = serde_json::from_str::<CitizenKey>("\"x:393331234567\"").unwrap_err();
+        assert!(!bad.to_string().contains("3331234567"), "{bad}");
+    }
 
     #[test]
     fn wa_id_parse_and_mask() {

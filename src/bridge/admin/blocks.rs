@@ -48,7 +48,7 @@ impl Admin {
     async fn about_citizen(
         &self,
         call: Call<'_>,
-    ) -> Result<Result<(String, String), Reply>, Failure> {
+    ) -> Result<Result<(CitizenKey, String), Reply>, Failure> {
         let (target, rest) = self.portals.target(&call.p.args, call.c)?;
         Ok(match target {
             Some(citizen) => Ok((citizen, rest)),
@@ -57,8 +57,8 @@ impl Admin {
     }
 
     /// Meta's Block API, when Meta allows it (the citizen wrote in the last 24 hours).
-    async fn meta_block(&self, citizen: &str, block: bool) -> Result<String, Failure> {
-        let portal = self.parts.store.portal(citizen)?;
+    async fn meta_block(&self, citizen: &CitizenKey, block: bool) -> Result<String, Failure> {
+        let portal = self.parts.store.portal(&citizen.as_str())?;
         let now = self.now_secs() as i64;
         let phone = match crate::bridge::portal::identity::reached_at(portal.as_ref(), citizen) {
             Some(CitizenKey::Phone(p)) => Some(p.expose().to_owned()),
@@ -116,10 +116,8 @@ impl Admin {
 
     /// Sends the code of conduct as if the staff member wrote it: through the citizen's queue,
     /// so the window, holding, retries and failure notices apply as to any answer.
-    async fn warn(&self, citizen: &str, c: &CommandWork) -> Result<Reply, Failure> {
-        let who = CitizenKey::parse(citizen)
-            .map(|k| k.masked())
-            .unwrap_or_default();
+    async fn warn(&self, key: &CitizenKey, c: &CommandWork) -> Result<Reply, Failure> {
+        let (citizen, who) = (&key.as_str(), key.masked());
         let policies = &self.parts.config.raw.policies;
         if policies.code_of_conduct.trim().is_empty() {
             return Ok(Reply::text(self.t("warn_none", &[])));
@@ -142,14 +140,12 @@ impl Admin {
         })
     }
 
-    async fn block(&self, citizen: &str, reason: &str, by: &str) -> Result<Reply, Failure> {
-        let who = CitizenKey::parse(citizen)
-            .map(|k| k.masked())
-            .unwrap_or_default();
+    async fn block(&self, key: &CitizenKey, reason: &str, by: &str) -> Result<Reply, Failure> {
+        let (citizen, who) = (&key.as_str(), key.masked());
         if self.parts.store.block(citizen)?.is_some() {
             return Ok(Reply::text(self.t("block_already", &[("who", &who)])));
         }
-        let meta = self.meta_block(citizen, true).await?;
+        let meta = self.meta_block(key, true).await?;
         let record = BlockRecord {
             reason: reason.to_owned(),
             by: by.to_owned(),
@@ -173,14 +169,12 @@ impl Admin {
         )))
     }
 
-    async fn unblock(&self, citizen: &str, by: &str) -> Result<Reply, Failure> {
-        let who = CitizenKey::parse(citizen)
-            .map(|k| k.masked())
-            .unwrap_or_default();
+    async fn unblock(&self, key: &CitizenKey, by: &str) -> Result<Reply, Failure> {
+        let (citizen, who) = (&key.as_str(), key.masked());
         if self.parts.store.block(citizen)?.is_none() {
             return Ok(Reply::text(self.t("unblock_not_blocked", &[("who", &who)])));
         }
-        let meta = self.meta_block(citizen, false).await?;
+        let meta = self.meta_block(key, false).await?;
         self.parts.store.commit(vec![Store::unblock_op(citizen)])?;
         info!(citizen = %who, "citizen unblocked");
         self.mark_portal(citizen, false, self.t("portal_unblocked", &[("by", by)]))

@@ -53,9 +53,8 @@ impl Admin {
                 "admin".into()
             } else {
                 c.citizen
-                    .as_deref()
-                    .and_then(CitizenKey::parse)
-                    .map(|k| k.masked())
+                    .as_ref()
+                    .map(CitizenKey::masked)
                     .unwrap_or_default()
             },
             command: mask_text(c.body.trim()),

@@ -8,8 +8,7 @@ use tracing::info;
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::item::ADMIN_QUEUE;
-use crate::bridge::engine::item::{NoticeWork, Work};
-use crate::ids::CitizenKey;
+use crate::bridge::engine::item::{NoticeWork, Queue, Work};
 use crate::matrix::txn_id;
 use crate::store::{Origin, QueueItem, Store, StoreError};
 
@@ -24,19 +23,19 @@ impl Bridge {
     /// `why` is already masked.
     pub(in crate::bridge) fn give_up(
         &self,
-        citizen: &str,
+        queue: &Queue,
         item: &QueueItem,
         why: &str,
     ) -> Result<(), StoreError> {
         let store = &self.inner.store;
         let work = Work::from_bytes(&item.body).ok();
         let origin = Origin::Queue {
-            citizen: citizen.to_owned(),
+            citizen: queue.key(),
         };
         let (id, dead) = store.dead_letter_from_op(why, &item.body, Some(origin));
         let id = id.to_string();
         let mut ops = vec![dead, Store::failing_clear_op(item)];
-        let explained = work.as_ref().and_then(|w| self.explain_where(citizen, w));
+        let explained = work.as_ref().and_then(|w| self.explain_where(queue, w));
         match &explained {
             Some(e) => {
                 let what = self.t(e.what_key, &[]);
@@ -59,14 +58,12 @@ impl Bridge {
         // One line for the admins, unless the admin room itself is what fails.
         let admin_fails = match &work {
             Some(Work::AdminNotice { .. }) => true,
-            Some(Work::Notice(_)) => citizen == ADMIN_QUEUE,
+            Some(Work::Notice(_)) => *queue == Queue::Admin,
             _ => false,
         };
         let admin_line = !admin_fails;
         if admin_line {
-            let who = CitizenKey::parse(citizen)
-                .map(|k| k.masked())
-                .unwrap_or_else(|| citizen.to_owned());
+            let who = queue.to_string();
             let what_key = explained.as_ref().map_or("what_other", |e| e.what_key);
             let what = self.t(what_key, &[]);
             let line = Work::AdminNotice {
@@ -80,7 +77,7 @@ impl Bridge {
         }
         store.commit(ops)?;
         info!(dead_letter = %id, "item given up");
-        if admin_line && citizen != ADMIN_QUEUE {
+        if admin_line && *queue != Queue::Admin {
             self.kick(ADMIN_QUEUE.to_owned());
         }
         Ok(())
@@ -88,11 +85,11 @@ impl Bridge {
 
     /// The room where staff wait for this item's outcome (none for a notice: its failure is
     /// reported only to the admins, so a failing room cannot make notices without end).
-    fn explain_where(&self, citizen: &str, work: &Work) -> Option<Explained> {
+    fn explain_where(&self, queue: &Queue, work: &Work) -> Option<Explained> {
         let portal_room = || {
             self.inner
                 .store
-                .portal(citizen)
+                .portal(&queue.key())
                 .ok()
                 .flatten()
                 .map(|p| p.room_id)
@@ -171,7 +168,7 @@ pub(in crate::bridge) mod tests {
         let item = staff_item(&store);
         for attempt in 1..=2 {
             let retry = bridge.retry_or_give_up(
-                ANNA,
+                &Queue::parse(ANNA),
                 &item,
                 Failure::transient("the homeserver answered HTTP 502 for 393331234567"),
             );
@@ -191,7 +188,7 @@ pub(in crate::bridge) mod tests {
             last_error: "502".into(),
         };
         store.commit(vec![Store::failing_op(&item, &old)]).unwrap();
-        let retry = bridge.retry_or_give_up(ANNA, &item, Failure::transient("502"));
+        let retry = bridge.retry_or_give_up(&Queue::parse(ANNA), &item, Failure::transient("502"));
         assert!(matches!(retry, crate::bridge::engine::worker::Retry::Now));
         let dead = store.dead_letters(10).unwrap();
         assert_eq!(dead.len(), 1);
@@ -229,7 +226,7 @@ pub(in crate::bridge) mod tests {
             message: "too large".into(),
         });
         assert!(matches!(
-            bridge.retry_or_give_up(ANNA, &item, f),
+            bridge.retry_or_give_up(&Queue::parse(ANNA), &item, f),
             crate::bridge::engine::worker::Retry::Now
         ));
         assert_eq!(store.dead_letters(10).unwrap().len(), 1);
@@ -254,10 +251,14 @@ pub(in crate::bridge) mod tests {
             .commit(vec![store.queue_push_op(ANNA, &notice.to_bytes())])
             .unwrap();
         let item = store.queue_head(ANNA).unwrap().unwrap();
-        bridge.give_up(ANNA, &item, "M_FORBIDDEN").unwrap();
+        bridge
+            .give_up(&Queue::parse(ANNA), &item, "M_FORBIDDEN")
+            .unwrap();
         assert!(head(&store, ANNA).is_none(), "no notice about the notice");
         let admin = store.queue_head(ADMIN_QUEUE).unwrap().unwrap();
-        bridge.give_up(ADMIN_QUEUE, &admin, "M_FORBIDDEN").unwrap();
+        bridge
+            .give_up(&Queue::Admin, &admin, "M_FORBIDDEN")
+            .unwrap();
         assert!(
             head(&store, ADMIN_QUEUE).is_none(),
             "no line about the line"

@@ -4,13 +4,63 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{Bsuid, WaId, WaMessageId};
+use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
 use crate::store::{Op, Store};
 use crate::whatsapp::kind::Kind;
 use crate::whatsapp::webhook::{Context, InboundMessage};
 
 /// The queue key of the admin room's commands and notices (never a citizen key: no `p:`/`b:`).
 pub(in crate::bridge) const ADMIN_QUEUE: &str = "admin";
+
+/// Whose queue: a citizen's, or the admin room's. Read once from its store key
+/// ([`Queue::parse`]); the worker and the features it calls hold the typed key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(in crate::bridge) enum Queue {
+    Admin,
+    Citizen(CitizenKey),
+    /// A key that is neither (a damaged store): its items are given up, never lost silently.
+    Unreadable(String),
+}
+
+impl Queue {
+    /// The queue a store key names.
+    pub(in crate::bridge) fn parse(key: &str) -> Queue {
+        if key == ADMIN_QUEUE {
+            return Queue::Admin;
+        }
+        CitizenKey::parse(key)
+            .map(Queue::Citizen)
+            .unwrap_or_else(|| Queue::Unreadable(key.to_owned()))
+    }
+
+    /// Its store key.
+    pub(in crate::bridge) fn key(&self) -> String {
+        match self {
+            Queue::Admin => ADMIN_QUEUE.to_owned(),
+            Queue::Citizen(c) => c.as_str(),
+            Queue::Unreadable(key) => key.clone(),
+        }
+    }
+
+    /// The citizen whose queue it is.
+    pub(in crate::bridge) fn citizen(&self) -> Option<&CitizenKey> {
+        match self {
+            Queue::Citizen(c) => Some(c),
+            Queue::Admin | Queue::Unreadable(_) => None,
+        }
+    }
+}
+
+/// Masked: the citizen's number hidden, the admin room's queue by its key.
+impl std::fmt::Display for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Queue::Admin => f.write_str(ADMIN_QUEUE),
+            Queue::Citizen(c) => write!(f, "{c}"),
+            Queue::Unreadable(_) => f.write_str("?"),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "work", rename_all = "snake_case")]
@@ -89,7 +139,7 @@ pub struct CommandWork {
     pub sender: String,
     pub body: String,
     /// The portal's citizen when typed in a citizen's room.
-    pub citizen: Option<String>,
+    pub citizen: Option<CitizenKey>,
     /// The event the command replies to (an attachment for `!broadcast`).
     #[serde(default)]
     pub reply_to: Option<String>,
@@ -255,4 +305,28 @@ pub(in crate::bridge) fn queue_as_staff(
         attempts: 0,
     });
     store.queue_push_op(citizen, &work.to_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A queue's key is read once: the admin room's, a citizen's, or one a damaged store holds
+    /// (kept as it is, so its items can be given up); shown masked.
+    #[test]
+    fn queue_keys_read_back_and_show_masked() {
+        let anna = Queue::parse("p:393331234567");
+        assert_eq!(anna.key(), "p:393331234567");
+        assert_eq!(anna.to_string(), "+39•••4567");
+        assert!(anna.citizen().is_some());
+        assert_eq!(Queue::parse(ADMIN_QUEUE), Queue::Admin);
+        assert_eq!(Queue::Admin.key(), ADMIN_QUEUE);
+        let odd = Queue::parse("p:39333x");
+        assert_eq!(odd, Queue::Unreadable("p:39333x".into()));
+        assert_eq!(
+            (odd.key().as_str(), odd.to_string().as_str()),
+            ("p:39333x", "?")
+        );
+        assert!(odd.citizen().is_none());
+    }
 }

@@ -8,6 +8,7 @@ use tracing::{debug, info, warn};
 use crate::bridge::Bridge;
 use crate::bridge::engine::item::{ADMIN_QUEUE, CommandWork, StaffWork, Work};
 use crate::bridge::engine::router::Routed;
+use crate::ids::CitizenKey;
 use crate::matrix::types::{TxnEvent, member_change, parse_ephemeral, parse_transaction};
 use crate::store::{InboxEntry, Mark, StoreError};
 
@@ -89,7 +90,7 @@ impl Bridge {
                 && !crate::bridge::admin::commands::command(p.spec).is_staff_message()
             {
                 info!(event_id = %ev.event_id, command = p.spec.name, "portal command queued");
-                let work = command_work(ev, body, Some(portal.citizen.clone()));
+                let work = command_work(ev, body, CitizenKey::parse(&portal.citizen));
                 r.push(store, &portal.citizen, &Work::Command(work));
                 return Ok(());
             }
@@ -134,7 +135,7 @@ fn is_text(ev: &TxnEvent) -> bool {
 }
 
 /// The command `body` of the staff event `ev`, as a queue item.
-fn command_work(ev: TxnEvent, body: String, citizen: Option<String>) -> CommandWork {
+fn command_work(ev: TxnEvent, body: String, citizen: Option<CitizenKey>) -> CommandWork {
     let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
         .as_str()
         .map(str::to_owned);

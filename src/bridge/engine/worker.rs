@@ -15,8 +15,8 @@ use tracing::{Instrument, error, info_span, warn};
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::failure::{Class, Failure};
-use crate::bridge::engine::item::{NoticeWork, Work};
-use crate::ids::{CitizenKey, mask_text};
+use crate::bridge::engine::item::{NoticeWork, Queue, Work};
+use crate::ids::mask_text;
 use crate::store::{Failing, Op, QueueItem, Store, StoreError};
 
 /// The outcome of processing one item (short-lived: one per item, so not boxed).
@@ -55,21 +55,18 @@ pub(in crate::bridge) enum Retry {
 
 impl Bridge {
     /// Makes sure the citizen's worker runs (it stops by itself when the queue is empty).
-    pub(in crate::bridge) fn kick(&self, citizen: String) {
+    /// `key` is the queue's store key, read here once into a [`Queue`].
+    pub(in crate::bridge) fn kick(&self, key: String) {
+        let queue = Queue::parse(&key);
         let mut running = self
             .inner
             .running
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if running.insert(citizen.clone()) {
+        if running.insert(key.clone()) {
             let b = self.clone();
-            let masked = CitizenKey::parse(&citizen)
-                .map(|k| k.masked())
-                .unwrap_or_default();
-            tokio::spawn(
-                async move { b.work_loop(citizen).await }
-                    .instrument(info_span!("portal", citizen = %masked)),
-            );
+            let span = info_span!("portal", citizen = %queue);
+            tokio::spawn(async move { b.work_loop(key, queue).await }.instrument(span));
         }
     }
 
@@ -99,31 +96,31 @@ impl Bridge {
             .remove(citizen);
     }
 
-    async fn work_loop(&self, citizen: String) {
+    async fn work_loop(&self, key: String, queue: Queue) {
         let mut backoff = Backoff {
             next: Backoff::FIRST,
             max: Duration::from_secs(self.inner.config.raw.bridge.retry_max_secs),
         };
         loop {
             if self.shutting_down() {
-                return self.stop_worker(&citizen);
+                return self.stop_worker(&key);
             }
-            let item = match self.head_or_stop(&citizen) {
+            let item = match self.head_or_stop(&key) {
                 None => return,
                 Some(Ok(item)) => item,
                 Some(Err(e)) => {
                     error!("cannot read the queue: {e}");
                     if self.sleep_or_shutdown(backoff.next()).await {
-                        return self.stop_worker(&citizen);
+                        return self.stop_worker(&key);
                     }
                     continue;
                 }
             };
             // At most `bridge.max_busy_workers` items at once, over every queue.
             let Ok(_busy) = self.inner.busy.acquire().await else {
-                return self.stop_worker(&citizen);
+                return self.stop_worker(&key);
             };
-            let handled = self.supervised(&citizen, &item).await;
+            let handled = self.supervised(&queue, &item).await;
             let commit = match handled {
                 Ok(Step::Done(mut ops)) => {
                     backoff.reset();
@@ -135,7 +132,7 @@ impl Bridge {
                     ops.push(Store::queue_update_op(&item, next.to_bytes()));
                     self.commit_and_wake(ops)
                 }
-                Err(f) => match self.retry_or_give_up(&citizen, &item, f) {
+                Err(f) => match self.retry_or_give_up(&queue, &item, f) {
                     Retry::Now => {
                         backoff.reset();
                         Ok(())
@@ -145,7 +142,7 @@ impl Bridge {
                             .sleep_or_shutdown(delay.unwrap_or_else(|| backoff.next()))
                             .await
                         {
-                            return self.stop_worker(&citizen);
+                            return self.stop_worker(&key);
                         }
                         Ok(())
                     }
@@ -154,7 +151,7 @@ impl Bridge {
             if let Err(e) = commit {
                 error!("cannot record the outcome, retrying: {e}");
                 if self.sleep_or_shutdown(backoff.next()).await {
-                    return self.stop_worker(&citizen);
+                    return self.stop_worker(&key);
                 }
             }
         }
@@ -186,9 +183,9 @@ impl Bridge {
 
     /// Handles one item under the supervisor: a panic is this item's failure, not the
     /// worker's end.
-    async fn supervised(&self, citizen: &str, item: &QueueItem) -> Result<Step, Failure> {
+    async fn supervised(&self, queue: &Queue, item: &QueueItem) -> Result<Step, Failure> {
         match Work::from_bytes(&item.body) {
-            Ok(work) => AssertUnwindSafe(self.process(citizen, item, work))
+            Ok(work) => AssertUnwindSafe(self.process(queue, item, work))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|panic| Err(Failure::panic(&*panic))),
@@ -212,7 +209,7 @@ impl Bridge {
     /// clock), or given up — permanent, or transient for longer than `bridge.give_up_after`.
     pub(in crate::bridge) fn retry_or_give_up(
         &self,
-        citizen: &str,
+        queue: &Queue,
         item: &QueueItem,
         f: Failure,
     ) -> Retry {
@@ -243,7 +240,7 @@ impl Bridge {
         };
         if let Some(why) = give_up {
             error!("an item was given up and kept as a dead letter: {why}");
-            return match self.give_up(citizen, item, &why) {
+            return match self.give_up(queue, item, &why) {
                 Ok(()) => Retry::Now,
                 Err(e) => {
                     error!("cannot record the dead letter, retrying: {e}");
@@ -269,32 +266,37 @@ impl Bridge {
 
     async fn process(
         &self,
-        citizen: &str,
+        queue: &Queue,
         item: &crate::store::QueueItem,
         work: Work,
     ) -> Result<Step, Failure> {
         crate::failpoint::hit("worker.item", &item.body);
+        let citizen = || {
+            queue
+                .citizen()
+                .ok_or_else(|| Failure::permanent("queue item for an unreadable citizen key"))
+        };
         match work {
             Work::Citizen(c) => {
                 let retried = matches!(self.inner.store.failing(item), Ok(Some(_)));
                 self.inner
                     .portals
-                    .deliver_citizen_message(citizen, c, retried)
+                    .deliver_citizen_message(citizen()?, c, retried)
                     .await
             }
             Work::Staff(s) => self.inner.portals.send_staff_message(item, s).await,
             Work::Status(st) => self.inner.portals.show_status(st).await,
-            Work::WindowTopic => self.inner.portals.window_topic(citizen).await,
+            Work::WindowTopic => self.inner.portals.window_topic(citizen()?).await,
             Work::Command(c) => self.inner.admin.run_command(c).await,
             Work::BotSend(b) => self.inner.news.bot_send(item, *b).await,
             Work::NewIdentity { phone, bsuid } => {
                 self.inner
                     .portals
-                    .adopt_identity(citizen, phone, bsuid)
+                    .adopt_identity(citizen()?, phone, bsuid)
                     .await
             }
             Work::StaffLeft { user, event_id } => {
-                self.inner.portals.staff_left(citizen, &user, &event_id)
+                self.inner.portals.staff_left(citizen()?, &user, &event_id)
             }
             Work::AdminNotice { text, txn_id } => {
                 let room_id = self.inner.admin_room.ensure().await?;
@@ -313,10 +315,10 @@ impl Bridge {
                 queued_at,
                 event_id,
             } => {
-                let Some(wamid) = self
-                    .inner
-                    .portals
-                    .read_target(citizen, wamid, typing, event_id)?
+                let Some(wamid) =
+                    self.inner
+                        .portals
+                        .read_target(citizen()?, wamid, typing, event_id)?
                 else {
                     return Ok(Step::Done(vec![]));
                 };

@@ -204,7 +204,9 @@ impl News {
             return Ok(Err(Skip::MarketingStopped));
         }
         let portal = store.portal(citizen)?;
-        let Some(to) = crate::bridge::portal::identity::reached_at(portal.as_ref(), citizen) else {
+        let to = CitizenKey::parse(citizen)
+            .and_then(|key| crate::bridge::portal::identity::reached_at(portal.as_ref(), &key));
+        let Some(to) = to else {
             return Ok(Err(Skip::NoNumber));
         };
         let inside = crate::bridge::portal::window::is_open(

@@ -52,11 +52,9 @@ impl News {
         })
     }
 
-    pub(in crate::bridge) fn consent(&self, citizen: &str) -> Result<Reply, Failure> {
-        let who = CitizenKey::parse(citizen)
-            .map(|k| k.masked())
-            .unwrap_or_default();
-        let entries = self.parts.store.consents(citizen)?;
+    pub(in crate::bridge) fn consent(&self, citizen: &CitizenKey) -> Result<Reply, Failure> {
+        let who = citizen.masked();
+        let entries = self.parts.store.consents(&citizen.as_str())?;
         if entries.is_empty() {
             return Ok(Reply::text(self.t("consent_none", &[("who", &who)])));
         }
@@ -113,7 +111,7 @@ impl News {
         };
         let (topics, note) = topics_and_note(&rest, &self.parts.config.raw.subscriptions.topics);
         if note.is_empty() {
-            let target = if c.citizen.as_deref() == Some(citizen.as_str()) {
+            let target = if c.citizen.as_ref() == Some(&citizen) {
                 "this room".to_owned()
             } else {
                 "+39…".to_owned()
@@ -128,10 +126,8 @@ impl News {
         } else {
             Intent::Unsubscribe(topics)
         };
-        let reply = self.change_for_staff(&citizen, intent, c, &note)?;
-        let who = CitizenKey::parse(&citizen)
-            .map(|k| k.masked())
-            .unwrap_or_default();
+        let reply = self.change_for_staff(&citizen.as_str(), intent, c, &note)?;
+        let who = citizen.masked();
         let said = reply
             .messages
             .first()

@@ -10,6 +10,7 @@ use crate::bridge::engine::item::Reply;
 use crate::bridge::engine::item::queue_as_staff;
 use crate::bridge::office::Office;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
+use crate::ids::CitizenKey;
 
 impl Office {
     /// The complaints redirect, as the automatic reply and `!eurp` send it.
@@ -64,9 +65,10 @@ impl Office {
 
     /// Queues `text` to the citizen of the command's room, in the commit of the reply.
     fn send_to_citizen(&self, p: &Parsed, c: &CommandWork, text: String) -> Result<Reply, Failure> {
+        let citizen = c.citizen.as_ref().map(CitizenKey::as_str);
         let (Some(citizen), Some(portal)) = (
-            c.citizen.as_deref(),
-            match c.citizen.as_deref() {
+            citizen.as_deref(),
+            match &citizen {
                 Some(ci) => self.store.portal(ci)?,
                 None => None,
             },
@@ -156,7 +158,7 @@ mod tests {
             room_id: "!portal:x".into(),
             sender: "@mario:comune.example.it".into(),
             body: "!reply orari".into(),
-            citizen: Some(ANNA.into()),
+            citizen: CitizenKey::parse(ANNA),
             reply_to: None,
         };
         let Step::Then(Work::Notice(n), ops) = bridge.admin().run_command(c).await.unwrap() else {

@@ -126,8 +126,11 @@ impl Portals {
         Ok(Store::portal_ops(portal))
     }
 
-    pub(in crate::bridge) async fn window_topic(&self, citizen: &str) -> Result<Step, Failure> {
-        let Some(mut portal) = self.parts.store.portal(citizen)? else {
+    pub(in crate::bridge) async fn window_topic(
+        &self,
+        citizen: &CitizenKey,
+    ) -> Result<Step, Failure> {
+        let Some(mut portal) = self.parts.store.portal(&citizen.as_str())? else {
             return Ok(Step::Done(vec![]));
         };
         Ok(Step::Done(self.refresh_topic(&mut portal).await?))

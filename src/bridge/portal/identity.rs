@@ -19,11 +19,11 @@ use crate::whatsapp::webhook::IdentityUpdate;
 /// after a change), else their key (a subscriber who never wrote has no portal).
 pub(in crate::bridge) fn reached_at(
     portal: Option<&PortalRecord>,
-    citizen: &str,
+    citizen: &CitizenKey,
 ) -> Option<CitizenKey> {
     portal
         .and_then(PortalRecord::address)
-        .or_else(|| CitizenKey::parse(citizen))
+        .or_else(|| Some(citizen.clone()))
 }
 
 impl Portals {
@@ -33,7 +33,7 @@ impl Portals {
         &self,
         args: &str,
         c: &CommandWork,
-    ) -> Result<(Option<String>, String), Failure> {
+    ) -> Result<(Option<CitizenKey>, String), Failure> {
         if let Some(rest) = args.strip_prefix("this room") {
             return Ok((c.citizen.clone(), rest.trim().to_owned()));
         }
@@ -50,7 +50,8 @@ impl Portals {
                 self.parts
                     .store
                     .citizen_for_identity(&k.as_str())?
-                    .unwrap_or_else(|| k.as_str()),
+                    .and_then(|owner| CitizenKey::parse(&owner))
+                    .unwrap_or(k),
             ),
             None => None,
         };
@@ -157,12 +158,12 @@ impl Portals {
     /// wins; a new business-scoped id replaces the old one), and the ghost and room follow.
     pub(in crate::bridge) async fn adopt_identity(
         &self,
-        citizen: &str,
+        citizen: &CitizenKey,
         phone: Option<String>,
         bsuid: Option<String>,
     ) -> Result<Step, Failure> {
         let store = &self.parts.store;
-        let Some(mut portal) = store.portal(citizen)? else {
+        let Some(mut portal) = store.portal(&citizen.as_str())? else {
             return Ok(Step::Done(vec![]));
         };
         let before = portal.address();
@@ -174,7 +175,7 @@ impl Portals {
         }
         if portal.address() != before {
             info!(room_id = %portal.room_id, "the citizen's address changed; ghost and room renamed");
-            let blocked = store.block(citizen)?.is_some();
+            let blocked = store.block(&citizen.as_str())?.is_some();
             self.name_portal(&portal, blocked).await?;
         }
         Ok(Step::Done(Store::portal_ops(&portal)))

@@ -69,22 +69,12 @@ impl Portals {
     /// (see [`Self::ghost_send`]).
     pub(in crate::bridge) async fn deliver_citizen_message(
         &self,
-        citizen: &str,
+        key: &CitizenKey,
         c: CitizenWork,
         retried: bool,
     ) -> Result<Step, Failure> {
-        let store = &self.parts.store;
-        let Some(key) = CitizenKey::parse(citizen) else {
-            let op = store.dead_letter_op(
-                "queue item for an unreadable citizen key",
-                &serde_json::to_vec(&c.raw).unwrap_or_default(),
-            );
-            return Ok(Step::Done(vec![op]));
-        };
         let m = c.to_inbound();
-        let mut portal = self
-            .ensure_portal(citizen, &key, m.profile_name.as_deref())
-            .await?;
+        let mut portal = self.ensure_portal(key, m.profile_name.as_deref()).await?;
         let written = note_message(&mut portal, &m, self.now_secs());
         if written {
             self.invite_back(&mut portal).await;

@@ -11,6 +11,7 @@ use tracing::{debug, warn};
 use crate::bridge::engine::item::Work;
 use crate::bridge::engine::worker::Step;
 use crate::bridge::portal::Portals;
+use crate::ids::CitizenKey;
 use crate::ids::WaMessageId;
 use crate::matrix::types::Ephemeral;
 use crate::store::{Mark, Store, StoreError};
@@ -89,7 +90,7 @@ impl Portals {
     /// The message a `MarkRead` item is about, found now when the router could not yet.
     pub(in crate::bridge) fn read_target(
         &self,
-        citizen: &str,
+        citizen: &CitizenKey,
         wamid: String,
         typing: bool,
         event_id: Option<String>,
@@ -100,7 +101,9 @@ impl Portals {
         }
         let found = match event_id {
             Some(ev) => store.wamid_for_event(&ev)?,
-            None if typing => store.portal(citizen)?.and_then(|p| p.last_inbound),
+            None if typing => store
+                .portal(&citizen.as_str())?
+                .and_then(|p| p.last_inbound),
             None => None,
         };
         match found {
@@ -174,6 +177,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(citizen, "p:393331234567");
+        let key = CitizenKey::parse(&citizen).unwrap();
         let Work::MarkRead {
             wamid, event_id, ..
         } = work
@@ -187,7 +191,7 @@ mod tests {
         let target = || {
             bridge
                 .portals()
-                .read_target(&citizen, wamid.clone(), false, event_id.clone())
+                .read_target(&key, wamid.clone(), false, event_id.clone())
         };
         assert_eq!(target().unwrap(), None, "not recorded yet: nothing to mark");
         store
@@ -210,10 +214,9 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        let late =
-            bridge
-                .portals()
-                .read_target(&citizen, String::new(), false, Some("$staff".into()));
+        let late = bridge
+            .portals()
+            .read_target(&key, String::new(), false, Some("$staff".into()));
         assert_eq!(late.unwrap(), None);
     }
 }

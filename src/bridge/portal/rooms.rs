@@ -107,10 +107,10 @@ impl Portals {
     /// The citizen's portal, created on first use. Also keeps the ghost's name current.
     pub(in crate::bridge) async fn ensure_portal(
         &self,
-        citizen: &str,
         key: &CitizenKey,
         profile_name: Option<&str>,
     ) -> Result<PortalRecord, Failure> {
+        let citizen = &key.as_str();
         let store = &self.parts.store;
         let raw = &self.parts.config.raw;
         let existing = store.portal(citizen)?;
@@ -193,7 +193,7 @@ impl Portals {
         p: &PortalRecord,
         blocked: bool,
     ) -> Result<(), Failure> {
-        let Some(key) = crate::bridge::portal::identity::reached_at(Some(p), &p.citizen) else {
+        let Some(key) = p.address().or_else(|| CitizenKey::parse(&p.citizen)) else {
             return Ok(());
         };
         let profile = p.profile_name.as_deref();

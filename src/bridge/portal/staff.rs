@@ -13,6 +13,7 @@ use crate::bridge::engine::item::{NoticeWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
 use crate::bridge::portal::Portals;
+use crate::ids::CitizenKey;
 use crate::matrix::MatrixError;
 use crate::matrix::txn_id;
 use crate::matrix::types::{Membership, TxnEvent};
@@ -95,11 +96,11 @@ impl Portals {
     /// Worker: notes that `user` left the citizen's room and tells whoever is still in it.
     pub(in crate::bridge) fn staff_left(
         &self,
-        citizen: &str,
+        citizen: &CitizenKey,
         user: &str,
         event_id: &str,
     ) -> Result<Step, Failure> {
-        let Some(mut p) = self.parts.store.portal(citizen)? else {
+        let Some(mut p) = self.parts.store.portal(&citizen.as_str())? else {
             return Ok(Step::Done(vec![]));
         };
         if p.staff_missing.iter().any(|u| u == user) {
