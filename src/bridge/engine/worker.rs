@@ -328,22 +328,21 @@ impl Bridge {
                     .mark_read(&wamid, typing, queued_at)
                     .await)
             }
-            Work::Notice(n) => {
-                let mut content = crate::convert::notice(&n.text, n.reply_to.as_deref());
-                if let Some(html) = &n.html {
-                    content["format"] = serde_json::json!("org.matrix.custom.html");
-                    content["formatted_body"] = serde_json::json!(html);
-                }
-                match self
-                    .inner
-                    .matrix
-                    .send(None, &n.room_id, "m.room.message", &n.txn_id, &content)
-                    .await
-                {
-                    Ok(_) => Ok(Step::Done(vec![])),
-                    Err(e) => Err(e.into()),
-                }
-            }
+            Work::Notice(n) => self.post_notice(&n).await,
         }
+    }
+
+    /// A notice of the bridge's in its room, as the bot.
+    async fn post_notice(&self, n: &NoticeWork) -> Result<Step, Failure> {
+        let mut content = crate::convert::notice(&n.text, n.reply_to.as_deref());
+        if let Some(html) = &n.html {
+            content["format"] = serde_json::json!("org.matrix.custom.html");
+            content["formatted_body"] = serde_json::json!(html);
+        }
+        self.inner
+            .matrix
+            .send(None, &n.room_id, "m.room.message", &n.txn_id, &content)
+            .await?;
+        Ok(Step::Done(vec![]))
     }
 }
