@@ -2,10 +2,11 @@
 //! [topics], CANCELLAMI [topics], STOP, MENU — case and accents ignored, Italian and English)
 //! or a pick from the MENU list message; and the list message itself. Pure: no I/O.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::config::{Subscriptions, Topic};
 use crate::whatsapp::kind::Kind;
+use crate::whatsapp::message::{Body, Interactive, ListAction, Row, Section};
 
 /// The prefix of the list rows' ids, so other interactive replies are not taken for picks.
 const ROW_PREFIX: &str = "sportello:";
@@ -173,35 +174,50 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 /// The `interactive` object of the MENU list message (≤ 10 rows, as WhatsApp requires).
-pub fn menu(cfg: &Subscriptions, t: &MenuTexts) -> Value {
-    let rows: Vec<Value> = cfg
+pub fn menu(cfg: &Subscriptions, t: &MenuTexts) -> Interactive {
+    let row = |id: String, title: &str, description: &str| Row {
+        id,
+        title: cut(title, 24),
+        description: cut(description, 72),
+    };
+    let topics = cfg
         .topics
         .iter()
         .take(8)
         .map(|topic| {
-            json!({
-                "id": format!("{ROW_PREFIX}sub:{}", topic.name),
-                "title": cut(&topic.name, 24),
-                "description": cut(&topic.description, 72),
-            })
+            row(
+                format!("{ROW_PREFIX}sub:{}", topic.name),
+                &topic.name,
+                &topic.description,
+            )
         })
         .collect();
-    json!({
-        "type": "list",
-        "body": {"text": cut(&t.body, 1024)},
-        "action": {
-            "button": cut(&t.button, 20),
-            "sections": [
-                {"title": cut(&t.section_topics, 24), "rows": rows},
-                {"title": cut(&t.section_other, 24), "rows": [
-                    {"id": format!("{ROW_PREFIX}sub:*"), "title": cut(&t.all, 24),
-                     "description": cut(&t.all_description, 72)},
-                    {"id": format!("{ROW_PREFIX}unsub:*"), "title": cut(&t.unsubscribe_all, 24),
-                     "description": cut(&t.unsubscribe_description, 72)},
-                ]},
+    let other = vec![
+        row(format!("{ROW_PREFIX}sub:*"), &t.all, &t.all_description),
+        row(
+            format!("{ROW_PREFIX}unsub:*"),
+            &t.unsubscribe_all,
+            &t.unsubscribe_description,
+        ),
+    ];
+    Interactive::List {
+        body: Body {
+            text: cut(&t.body, 1024),
+        },
+        action: ListAction {
+            button: cut(&t.button, 20),
+            sections: vec![
+                Section {
+                    title: cut(&t.section_topics, 24),
+                    rows: topics,
+                },
+                Section {
+                    title: cut(&t.section_other, 24),
+                    rows: other,
+                },
             ],
         },
-    })
+    }
 }
 
 #[cfg(test)]
@@ -278,7 +294,8 @@ mod tests {
             unsubscribe_all: "Cancellami da tutto".into(),
             unsubscribe_description: "y".into(),
         };
-        let m = menu(&c, &t);
+        let m = serde_json::to_value(menu(&c, &t)).unwrap();
+        assert_eq!(m["type"], "list", "{m}");
         let rows: usize = m["action"]["sections"]
             .as_array()
             .unwrap()

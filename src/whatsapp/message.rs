@@ -37,10 +37,45 @@ pub enum Message {
     Template {
         template: Template,
     },
-    /// An interactive message (the news MENU's list), as its object.
+    /// An interactive message (the news MENU's list).
     Interactive {
-        interactive: Value,
+        interactive: Interactive,
     },
+}
+
+/// An interactive message's object: the list kind is the one the office sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Interactive {
+    /// A list: a button that opens sections of rows to pick one from (at most 10 rows; a
+    /// row's title up to 24 characters, its description up to 72).
+    List { body: Body, action: ListAction },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Body {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListAction {
+    /// The button's label (up to 20 characters).
+    pub button: String,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub title: String,
+    pub rows: Vec<Row>,
+}
+
+/// A pick: its `id` comes back in the citizen's `list_reply`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub description: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,10 +286,42 @@ mod tests {
     fn stored_messages_read_back() {
         for v in [
             json!({"type": "text", "text": {"body": "Iscritto a: eventi", "preview_url": true}}),
-            json!({"type": "interactive", "interactive": {"type": "list", "body": {"text": "Scegli"}}}),
+            json!({"type": "interactive", "interactive": {"type": "list", "body": {"text": "Scegli"},
+                "action": {"button": "Liste", "sections": [{"title": "Notizie", "rows": [
+                    {"id": "sportello:sub:eventi", "title": "eventi", "description": "Feste e mercati"}]}]}}}),
         ] {
             let m: Message = serde_json::from_value(v.clone()).unwrap();
             assert_eq!(m.to_json(), v);
+        }
+    }
+
+    /// Meta's documented list message reads as the typed list, and the list writes back the
+    /// body and action Meta shows (header and footer are not sent by the office).
+    #[test]
+    fn metas_list_message_is_the_typed_list() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "../shared/fixtures/whatsapp-cloud/send_requests/meta_openapi_send_list_message.json",
+        );
+        let Ok(body) = std::fs::read_to_string(&path) else {
+            eprintln!("skipped: {} is not here", path.display());
+            return;
+        };
+        let doc: Value = serde_json::from_str(&body).unwrap();
+        let m: Message = serde_json::from_value(doc.clone()).unwrap();
+        let Message::Interactive {
+            interactive: Interactive::List { action, .. },
+        } = &m
+        else {
+            panic!("{m:?}")
+        };
+        assert_eq!(action.sections.len(), 2);
+        assert_eq!(action.sections[1].rows[0].id, "<LIST_SECTION_2_ROW_1_ID>");
+        let back = m.to_json();
+        for part in ["type", "body", "action"] {
+            assert_eq!(
+                back["interactive"][part], doc["interactive"][part],
+                "{part}"
+            );
         }
     }
 }
