@@ -8,6 +8,7 @@
 
 mod buckets;
 pub mod kv;
+mod meta;
 mod news;
 mod portals;
 mod retention;
@@ -21,6 +22,7 @@ use std::sync::{
 
 pub use buckets::{Bucket, RecipientState, Skip};
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
+pub use meta::Meta;
 pub use news::{Attachment, Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
 pub use portals::{MessageRef, PortalRecord, ReactionRef};
 pub use retention::{Pruned, RETENTION};
@@ -28,7 +30,7 @@ use serde::{Deserialize, Serialize};
 pub use trouble::{DeadLetter, Failing, Origin, QueueSummary};
 
 /// `name` → value: `space_room_id`, `schema_version`.
-const META: &str = "meta";
+pub(super) const META: &str = "meta";
 /// seq (u64 BE) → source byte + raw body, as received.
 const INBOX: &str = "inbox_rawbody";
 /// `w:<wamid>` | `e:<event id>` | `s:<wamid>:<status>` → unix seconds first seen.
@@ -447,19 +449,6 @@ impl Store {
 
     pub fn held_delete_op(item: &QueueItem) -> Op {
         Op::delete(HELD, item.key.clone())
-    }
-
-    // ---- meta
-
-    pub fn meta(&self, name: &str) -> R<Option<String>> {
-        Ok(self
-            .kv
-            .get(META, name.as_bytes())?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-
-    pub fn meta_op(name: &str, value: &str) -> Op {
-        Op::put(META, name.as_bytes(), value.as_bytes())
     }
 }
 

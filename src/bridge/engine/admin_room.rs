@@ -13,7 +13,7 @@ use crate::bridge::engine::lent::Lifetime;
 use crate::config::Config;
 use crate::ids::CitizenKey;
 use crate::matrix::{MatrixClient, MatrixError};
-use crate::store::Store;
+use crate::store::{Meta, Store};
 use crate::texts::Texts;
 
 /// The admin room's handle.
@@ -64,7 +64,7 @@ pub(in crate::bridge) fn whose(texts: &Texts, key: &str) -> String {
 
 impl AdminRoom {
     pub(in crate::bridge) fn id(&self) -> Option<String> {
-        self.store.meta("admin_room_id").ok().flatten()
+        self.store.meta(Meta::AdminRoomId).ok().flatten()
     }
 
     /// Creates (or adopts) the admin room; retried by the caller until it works.
@@ -113,7 +113,7 @@ impl AdminRoom {
         };
         if let Err(e) = self
             .store
-            .commit(vec![Store::meta_op("admin_room_id", &id)])
+            .commit(vec![Store::meta_op(Meta::AdminRoomId, &id)])
         {
             warn!("could not record the admin room: {e}");
         }

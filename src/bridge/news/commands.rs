@@ -12,6 +12,7 @@ use crate::bridge::news::News;
 use crate::commands::{CommandSpec, Parsed, Where, Who, html_table};
 use crate::convert::outbound::{Outbound, check_media, staff_to_outbound};
 use crate::keywords;
+use crate::store::Meta;
 use crate::store::{Attachment, Broadcast, BroadcastState, Store};
 use crate::store::{Bucket, Skip};
 
@@ -307,10 +308,7 @@ impl News {
                 }
             }
             BroadcastState::Sending => Reply {
-                ops: vec![Store::meta_op(
-                    &format!("broadcast_cancel:{}", b.id),
-                    &c.sender,
-                )],
+                ops: vec![Store::meta_op(Meta::BroadcastCancel(b.id), &c.sender)],
                 ..Reply::text(self.t("bc_stopping", &[("id", &id)]))
             },
             s => {

@@ -18,6 +18,7 @@ use tracing::{info, warn};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::news::News;
 use crate::ids::CitizenKey;
+use crate::store::Meta;
 use crate::store::{Broadcast, BroadcastState, RecipientSend, Store, StoreError};
 use crate::store::{Bucket, RecipientState, Skip};
 use crate::whatsapp::{GraphError, Handling};
@@ -458,10 +459,7 @@ impl News {
 
     /// `!cancel` on a broadcast being sent leaves a mark the sender honours here.
     fn cancel_requested(&self, b: &mut Broadcast) -> Result<bool, Failure> {
-        let by = self
-            .parts
-            .store
-            .meta(&format!("broadcast_cancel:{}", b.id))?;
+        let by = self.parts.store.meta(Meta::BroadcastCancel(b.id))?;
         if let Some(by) = by {
             b.state = BroadcastState::Cancelled;
             b.cancelled_by = Some(by);

@@ -11,6 +11,7 @@ use crate::bridge::engine::item::Reply;
 use crate::bridge::office::Office;
 use crate::commands::{CommandSpec, Parsed, Where, Who};
 use crate::hours::{week_lines, when_text};
+use crate::store::Meta;
 use crate::store::Store;
 
 /// The emergency mode, as stored under `meta/emergency`.
@@ -25,7 +26,7 @@ impl Office {
     pub(in crate::bridge) fn emergency(&self) -> Result<Option<Emergency>, Failure> {
         Ok(self
             .store
-            .meta("emergency")?
+            .meta(Meta::Emergency)?
             .filter(|v| !v.is_empty())
             .and_then(|v| serde_json::from_str(&v).ok()))
     }
@@ -46,7 +47,7 @@ impl Office {
             let rest = rest.trim();
             if rest == "off" {
                 return Ok(Reply {
-                    ops: vec![Store::meta_op("emergency", "")],
+                    ops: vec![Store::meta_op(Meta::Emergency, "")],
                     ..Reply::text(self.t("hours_emergency_off", &[]))
                 });
             }
@@ -65,7 +66,7 @@ impl Office {
             };
             let json = serde_json::to_string(&e).expect("serialisable");
             return Ok(Reply {
-                ops: vec![Store::meta_op("emergency", &json)],
+                ops: vec![Store::meta_op(Meta::Emergency, &json)],
                 ..Reply::text(self.t("hours_emergency_on", &[("text", text)]))
             });
         }

@@ -11,6 +11,7 @@ use crate::bridge::portal::Portals;
 use crate::convert;
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixError;
+use crate::store::Meta;
 use crate::store::{PortalRecord, Store};
 
 impl Portals {
@@ -77,7 +78,7 @@ impl Portals {
     /// The bot's space that groups the citizen rooms (created once).
     async fn ensure_space(&self) -> Result<String, MatrixError> {
         let _guard = self.space_lock.lock().await;
-        if let Ok(Some(id)) = self.parts.store.meta("space_room_id") {
+        if let Ok(Some(id)) = self.parts.store.meta(Meta::SpaceRoomId) {
             return Ok(id);
         }
         let raw = &self.parts.config.raw;
@@ -96,7 +97,7 @@ impl Portals {
         if let Err(e) = self
             .parts
             .store
-            .commit(vec![Store::meta_op("space_room_id", &id)])
+            .commit(vec![Store::meta_op(Meta::SpaceRoomId, &id)])
         {
             warn!("could not record the space: {e}");
         }
