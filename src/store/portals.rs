@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Op, R, Store, StoreError};
+use crate::ids::CitizenKey;
 
 /// citizen key → JSON [`PortalRecord`].
 const PORTALS: &str = "citizen_portal";
@@ -47,7 +48,8 @@ impl ReactionRef<'_> {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PortalRecord {
-    pub citizen: String,
+    /// Whose portal it is (stored in its store form).
+    pub citizen: CitizenKey,
     pub room_id: String,
     pub ghost: String,
     pub profile_name: Option<String>,
@@ -85,9 +87,9 @@ fn welcomed_default() -> bool {
 
 impl PortalRecord {
     /// A new portal: its room and ghost, nothing known yet about the citizen's messages.
-    pub fn new(citizen: &str, room_id: &str, ghost: &str) -> PortalRecord {
+    pub fn new(citizen: &CitizenKey, room_id: &str, ghost: &str) -> PortalRecord {
         PortalRecord {
-            citizen: citizen.to_owned(),
+            citizen: citizen.clone(),
             room_id: room_id.to_owned(),
             ghost: ghost.to_owned(),
             profile_name: None,
@@ -171,10 +173,10 @@ impl Store {
         vec![
             Op::put(
                 PORTALS,
-                p.citizen.as_bytes(),
+                p.citizen.as_str().into_bytes(),
                 serde_json::to_vec(p).expect("serialisable"),
             ),
-            Op::put(ROOMS, p.room_id.as_bytes(), p.citizen.as_bytes()),
+            Op::put(ROOMS, p.room_id.as_bytes(), p.citizen.as_str().into_bytes()),
         ]
     }
 

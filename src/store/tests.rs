@@ -1,5 +1,9 @@
 use super::*;
 
+fn key(k: &str) -> crate::ids::CitizenKey {
+    crate::ids::CitizenKey::parse(k).expect("a citizen key")
+}
+
 #[tokio::test]
 async fn queues_keep_order_per_citizen_and_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,7 +73,7 @@ fn portals_and_message_map() {
     let p = PortalRecord {
         profile_name: Some("Anna".into()),
         phone: Some("39333".into()),
-        ..PortalRecord::new("p:39333", "!r:x", "@whatsapp_39333:x")
+        ..PortalRecord::new(&key("p:39333"), "!r:x", "@whatsapp_39333:x")
     };
     s.commit(Store::portal_ops(&p)).unwrap();
     assert_eq!(s.portal_by_room("!r:x").unwrap(), Some(p.clone()));
@@ -101,7 +105,7 @@ fn audiences_and_portals_are_paged() {
         };
         ops.extend(Store::subscription_ops(&c, None, &sub(topics)));
         ops.extend(Store::portal_ops(&PortalRecord::new(
-            &c,
+            &key(&c),
             &format!("!r{i}:x"),
             &format!("@g{i}:x"),
         )));
@@ -142,8 +146,8 @@ fn audiences_and_portals_are_paged() {
     loop {
         let p = s.portals_page(after.as_deref(), 10).unwrap();
         let Some(last) = p.last() else { break };
-        after = Some(last.citizen.clone());
-        seen.extend(p.into_iter().map(|p| p.citizen));
+        after = Some(last.citizen.as_str());
+        seen.extend(p.into_iter().map(|p| p.citizen.as_str()));
     }
     assert_eq!(seen.len(), 25);
 }

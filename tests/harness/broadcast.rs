@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
+use sportello::ids::CitizenKey;
 use sportello::store::{BlockRecord, PortalRecord, Store, Subscription, now_secs};
 
 use super::news::{Admin, seed};
@@ -71,7 +72,11 @@ pub fn seed_ops(kinds: &[Kind]) -> Vec<sportello::store::Op> {
             ops.extend(Store::portal_ops(&PortalRecord {
                 phone: Some(number(i)),
                 last_inbound_at: Some(now_secs() as i64 - 3600),
-                ..PortalRecord::new(&key(i), &format!("!seeded{i}:comune.test"), &ghost)
+                ..PortalRecord::new(
+                    &CitizenKey::parse(&key(i)).expect("a citizen key"),
+                    &format!("!seeded{i}:comune.test"),
+                    &ghost,
+                )
             }));
         }
         if *kind == Kind::Blocked {

@@ -137,7 +137,11 @@ pub(in crate::bridge) mod tests {
         // moves the queues (it runs in a Tokio runtime for the kicks).
         let (_, rx) = tokio::sync::watch::channel(true);
         let bridge = Bridge::new(raw.validate().unwrap(), store.clone(), rx);
-        let portal = PortalRecord::new(ANNA, "!portal:x", "@ghost:x");
+        let portal = PortalRecord::new(
+            &crate::ids::CitizenKey::parse(ANNA).unwrap(),
+            "!portal:x",
+            "@ghost:x",
+        );
         store.commit(Store::portal_ops(&portal)).unwrap();
         (bridge, store)
     }

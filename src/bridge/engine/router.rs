@@ -262,7 +262,9 @@ impl Bridge {
     fn status_citizen(&self, s: &StatusUpdate) -> Result<Option<String>, StoreError> {
         let store = &self.inner.store;
         if let Some(m) = store.event_for_wamid(s.id.expose())? {
-            return Ok(store.portal_by_room(&m.room_id)?.map(|p| p.citizen));
+            return Ok(store
+                .portal_by_room(&m.room_id)?
+                .map(|p| p.citizen.as_str()));
         }
         let ids = [
             s.recipient.clone().map(CitizenKey::Phone),

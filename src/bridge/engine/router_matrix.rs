@@ -90,8 +90,8 @@ impl Bridge {
                 && !crate::bridge::admin::commands::command(p.spec).is_staff_message()
             {
                 info!(event_id = %ev.event_id, command = p.spec.name, "portal command queued");
-                let work = command_work(ev, body, CitizenKey::parse(&portal.citizen));
-                r.push(store, &portal.citizen, &Work::Command(work));
+                let work = command_work(ev, body, Some(portal.citizen.clone()));
+                r.push(store, &portal.citizen.as_str(), &Work::Command(work));
                 return Ok(());
             }
         }
@@ -104,7 +104,7 @@ impl Bridge {
             in_flight: false,
             attempts: 0,
         });
-        r.push(store, &portal.citizen, &work);
+        r.push(store, &portal.citizen.as_str(), &work);
         Ok(())
     }
 

@@ -94,7 +94,11 @@ mod tests {
     #[test]
     fn out_of_hours_reply_at_a_pinned_moment() {
         let (office, clock) = office_at(rome(2026, 12, 3, 17, 30));
-        let mut portal = PortalRecord::new("p:393331234567", "!r:x", "@g:x");
+        let mut portal = PortalRecord::new(
+            &crate::ids::CitizenKey::parse("p:393331234567").unwrap(),
+            "!r:x",
+            "@g:x",
+        );
         let first = reply_text(&office, &mut portal, "Buongiorno, è aperto l'ufficio?")
             .expect("welcome and closed notice");
         assert!(first.contains("Benvenuto"), "{first}");

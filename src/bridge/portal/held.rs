@@ -103,9 +103,7 @@ impl Portals {
         if !stale {
             return Ok(vec![]);
         }
-        let who = CitizenKey::parse(&portal.citizen)
-            .map(|k| k.masked())
-            .unwrap_or_default();
+        let who = portal.citizen.masked();
         let topic = window::topic(
             &who,
             until,
@@ -143,7 +141,7 @@ impl Portals {
         wamid: &str,
     ) -> Result<Vec<Op>, Failure> {
         let store = &self.parts.store;
-        let held = store.held(&portal.citizen)?;
+        let held = store.held(&portal.citizen.as_str())?;
         if held.is_empty() {
             return Ok(vec![]);
         }
@@ -158,10 +156,10 @@ impl Portals {
             reply_to: None,
             txn_id: txn_id("release", wamid),
         });
-        let mut ops = vec![store.queue_push_op(&portal.citizen, &notice.to_bytes())];
+        let mut ops = vec![store.queue_push_op(&portal.citizen.as_str(), &notice.to_bytes())];
         for item in held {
             ops.push(Store::held_delete_op(&item));
-            ops.push(store.queue_push_op(&portal.citizen, &item.body));
+            ops.push(store.queue_push_op(&portal.citizen.as_str(), &item.body));
         }
         Ok(ops)
     }
@@ -184,7 +182,7 @@ impl Portals {
                     }
                 };
                 let Some(last) = page.last() else { break };
-                after = Some(last.citizen.clone());
+                after = Some(last.citizen.as_str());
                 self.sweep_page(page, now);
             }
         }
@@ -195,12 +193,12 @@ impl Portals {
     fn sweep_page(&self, portals: Vec<crate::store::PortalRecord>, now: i64) {
         for p in portals {
             let swept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crate::failpoint::hit("sweeper.portal", p.citizen.as_bytes());
+                crate::failpoint::hit("sweeper.portal", p.citizen.as_str().as_bytes());
                 self.sweep_portal(&p, now)
             }));
             if swept.is_err() {
                 error!("the window sweep panicked on a portal; it is skipped");
-                self.report_sweep_panic(&p.citizen);
+                self.report_sweep_panic(&p.citizen.as_str());
             }
         }
     }
@@ -210,7 +208,7 @@ impl Portals {
             return;
         };
         let mark = Mark::WindowClosed {
-            citizen: &p.citizen,
+            citizen: &p.citizen.as_str(),
             until: shown,
         };
         if matches!(self.parts.store.seen(&mark), Ok(true)) {
@@ -220,10 +218,10 @@ impl Portals {
             Store::seen_op(&mark),
             self.parts
                 .store
-                .queue_push_op(&p.citizen, &Work::WindowTopic.to_bytes()),
+                .queue_push_op(&p.citizen.as_str(), &Work::WindowTopic.to_bytes()),
         ];
         match self.parts.store.commit(ops) {
-            Ok(()) => self.parts.wake.citizen(p.citizen.clone()),
+            Ok(()) => self.parts.wake.citizen(p.citizen.as_str()),
             Err(e) => warn!("window sweep: {e}"),
         }
     }

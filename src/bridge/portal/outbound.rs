@@ -119,7 +119,7 @@ impl Portals {
         let Some((portal, to)) = self.recipient(&s.room_id)? else {
             return Ok(self.notice_for(&s, self.t("no_number", &[])));
         };
-        if store.block(&portal.citizen)?.is_some() {
+        if store.block(&portal.citizen.as_str())?.is_some() {
             return Ok(self.notice_for(&s, self.t("blocked_refused", &[])));
         }
         // `!template <key> [params…]`: an approved template, accepted at any time.
@@ -145,7 +145,7 @@ impl Portals {
             && !crate::bridge::portal::window::is_open(portal.last_inbound_at, now)
         {
             if matches!(ev, StaffEvent::Message(_)) {
-                return Ok(self.hold(&s, &portal.citizen));
+                return Ok(self.hold(&s, &portal.citizen.as_str()));
             }
             // Reactions and their removal only make sense now; say so instead of holding.
             return Ok(self.notice_for(&s, self.t("reaction_window_closed", &[])));
@@ -299,7 +299,7 @@ impl Portals {
             Err(e) if e.code() == Some(131047) && kind != "template" => {
                 // The window closed (our clock and Meta's disagree, or the citizen blocked
                 // the office): hold it like any message outside the window.
-                Ok(self.hold(&s, &portal.citizen))
+                Ok(self.hold(&s, &portal.citizen.as_str()))
             }
             Err(e) => self.send_failed(s, &e),
         }
@@ -394,7 +394,7 @@ mod tests {
         let portal = PortalRecord {
             phone: Some("393331234567".into()),
             last_inbound_at: Some(wrote),
-            ..PortalRecord::new(ANNA, "!portal:x", "@ghost:x")
+            ..PortalRecord::new(&CitizenKey::parse(ANNA).unwrap(), "!portal:x", "@ghost:x")
         };
         store.commit(Store::portal_ops(&portal)).unwrap();
         let s = StaffWork {

@@ -50,7 +50,7 @@ impl Portals {
                     None => (String::new(), Some(event_id)),
                 };
                 Ok(Some((
-                    portal.citizen,
+                    portal.citizen.as_str(),
                     mark_read(wamid, false, event_id, self.now_secs()),
                 )))
             }
@@ -74,7 +74,7 @@ impl Portals {
                 }
                 last.insert(room_id, Instant::now());
                 Ok(Some((
-                    portal.citizen,
+                    portal.citizen.as_str(),
                     mark_read(wamid, true, None, self.now_secs()),
                 )))
             }
@@ -163,7 +163,11 @@ mod tests {
         let store = Store::memory();
         let (_tx, rx) = tokio::sync::watch::channel(false);
         let bridge = Bridge::new(raw.validate().unwrap(), store.clone(), rx);
-        let portal = PortalRecord::new("p:393331234567", "!portal:x", "@ghost:x");
+        let portal = PortalRecord::new(
+            &CitizenKey::parse("p:393331234567").unwrap(),
+            "!portal:x",
+            "@ghost:x",
+        );
         store.commit(Store::portal_ops(&portal)).unwrap();
         let read = |event_id: &str| Ephemeral::Read {
             room_id: "!portal:x".into(),

@@ -180,7 +180,7 @@ impl Portals {
                 _ => None,
             },
             staff_missing,
-            ..PortalRecord::new(citizen, &room_id, &ghost)
+            ..PortalRecord::new(key, &room_id, &ghost)
         };
         store.commit(Store::portal_ops(&p))?;
         info!(room_id = %p.room_id, "portal created");
@@ -194,7 +194,7 @@ impl Portals {
         p: &PortalRecord,
         blocked: bool,
     ) -> Result<(), Failure> {
-        let Some(key) = p.address().or_else(|| CitizenKey::parse(&p.citizen)) else {
+        let Some(key) = p.address().or_else(|| Some(p.citizen.clone())) else {
             return Ok(());
         };
         let profile = p.profile_name.as_deref();

@@ -89,7 +89,7 @@ impl Portals {
             user,
             event_id: ev.event_id.clone(),
         };
-        r.push(store, &portal.citizen, &work);
+        r.push(store, &portal.citizen.as_str(), &work);
         Ok(())
     }
 
@@ -134,7 +134,7 @@ impl Portals {
             match found {
                 Ok(Found::Present | Found::LeftAlone) => {}
                 Ok(Found::Away) => match self
-                    .invite_one(&portal.room_id, &user, &portal.citizen)
+                    .invite_one(&portal.room_id, &user, &portal.citizen.as_str())
                     .await
                 {
                     Ok(()) => {

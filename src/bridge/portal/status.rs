@@ -53,7 +53,7 @@ impl Portals {
                         in_flight: false,
                         attempts: 0,
                     };
-                    return Ok(self.hold(&staff, &portal.citizen));
+                    return Ok(self.hold(&staff, &portal.citizen.as_str()));
                 }
                 let why = explain_failed_status(code, &title, &self.parts.texts);
                 let text = self.t("not_delivered", &[("reason", &why)]);

@@ -15,6 +15,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
+use sportello::ids::CitizenKey;
 use sportello::store::{PortalRecord, Store, Subscription, now_secs};
 use sportello_testkit::measure::{peak_rss_mib, rss_mib, status_mib};
 use sportello_testkit::{Stack, StackOptions};
@@ -156,7 +157,11 @@ async fn main() -> anyhow::Result<()> {
                     ops.extend(Store::portal_ops(&PortalRecord {
                         phone: Some(number),
                         last_inbound_at: Some(now_secs() as i64 - 600),
-                        ..PortalRecord::new(&key, &format!("!bench{i}:comune.test"), &ghost)
+                        ..PortalRecord::new(
+                            &CitizenKey::parse(&key).expect("a citizen key"),
+                            &format!("!bench{i}:comune.test"),
+                            &ghost,
+                        )
                     }));
                 }
             }
