@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use sportello::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
-use sportello::whatsapp::{GraphClient, GraphError, Handling};
+use sportello::whatsapp::{GraphClient, GraphError, Handling, TokenState};
 use sportello_simulator::{Failure, SimConfig, Simulator};
 
 async fn setup(token: Option<&str>) -> (Simulator, GraphClient) {
@@ -102,4 +102,32 @@ async fn errors_are_typed_and_classified() {
     let e = gone.send_text(&to, "x", None).await.unwrap_err();
     assert!(matches!(e, GraphError::Unreachable(_)), "{e:?}");
     assert_eq!(e.handling(), Handling::Retry);
+}
+
+/// The client notes what Meta last said of the token: accepted by any answered call,
+/// refused by 190, and left as it was by a failure that says nothing of it.
+#[tokio::test]
+async fn the_client_notes_whether_meta_accepts_the_token() {
+    let (sim, g) = setup(None).await;
+    assert_eq!(g.token_state(), TokenState::Unknown);
+    g.check().await.unwrap();
+    assert_eq!(g.token_state(), TokenState::Accepted);
+    sim.revoke_token(true);
+    let to = CitizenKey::Phone(WaId::parse("393331234567").unwrap());
+    let refused = g.send_text(&to, "Buongiorno", None).await.unwrap_err();
+    assert!(refused.refuses_token(), "{refused}");
+    assert!(matches!(
+        g.token_state(),
+        TokenState::Refused { code: 190, .. }
+    ));
+    sim.fail_next(Failure::service_unavailable());
+    sim.revoke_token(false);
+    let busy = g.send_text(&to, "Buongiorno", None).await.unwrap_err();
+    assert!(!busy.refuses_token(), "{busy}");
+    assert!(
+        matches!(g.token_state(), TokenState::Refused { .. }),
+        "a 503 says nothing of the token"
+    );
+    g.check().await.unwrap();
+    assert_eq!(g.token_state(), TokenState::Accepted);
 }

@@ -184,8 +184,7 @@ async fn block_users(
     headers: &HeaderMap,
     body: &Value,
 ) -> Response {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
-    let response = if auth != Some(&format!("Bearer {}", sim.cfg.access_token)) {
+    let response = if !sim.token_ok(headers) {
         graph_error(sim, 401, 190, "Invalid OAuth access token", "")
     } else if pnid != sim.cfg.phone_number_id {
         graph_error(
@@ -316,8 +315,7 @@ async fn answer(
     body: &Value,
     failure: Option<Failure>,
 ) -> Response {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
-    if auth != Some(&format!("Bearer {}", sim.cfg.access_token)) {
+    if !sim.token_ok(headers) {
         return graph_error(
             sim,
             401,

@@ -126,6 +126,9 @@ struct State {
     random_failures: Option<(u32, Vec<Failure>, u64)>,
     /// How many random failures were answered.
     random_failed: usize,
+    /// The access token was revoked (as when an admin removes the system user's token, or it
+    /// expires): every call is refused with 190 until it is restored.
+    token_revoked: bool,
 }
 
 /// A running simulator. Clone freely: all clones share state.
@@ -152,6 +155,18 @@ impl Simulator {
             let _ = axum::serve(listener, app).await;
         });
         Ok(sim)
+    }
+
+    /// Revokes the access token (`true`) or restores it: Meta then answers 190 to every call.
+    pub fn revoke_token(&self, revoked: bool) {
+        self.state.lock().unwrap().token_revoked = revoked;
+    }
+
+    /// Whether a request carries the valid access token.
+    pub(crate) fn token_ok(&self, headers: &axum::http::HeaderMap) -> bool {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+        auth == Some(&format!("Bearer {}", self.cfg.access_token))
+            && !self.state.lock().unwrap().token_revoked
     }
 
     pub fn config(&self) -> &SimConfig {

@@ -34,8 +34,23 @@ pub(crate) fn router(sim: Simulator) -> Router {
 }
 
 fn authorised(sim: &Simulator, headers: &HeaderMap) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok())
-        == Some(&format!("Bearer {}", sim.cfg.access_token))
+    sim.token_ok(headers)
+}
+
+/// `GET /{version}/{phone-number-id}`: the business number, as Meta describes it (the
+/// fields Meta returns by default; `fields=` narrows what a real Graph API sends, and the
+/// simulator answers them all).
+fn phone_number(sim: &Simulator) -> Response {
+    Json(json!({
+        "verified_name": "URP Comune di Prova",
+        "code_verification_status": "VERIFIED",
+        "display_phone_number": sim.cfg.display_phone_number,
+        "quality_rating": "GREEN",
+        "platform_type": "CLOUD_API",
+        "throughput": {"level": "STANDARD"},
+        "id": sim.cfg.phone_number_id,
+    }))
+    .into_response()
 }
 
 fn not_found() -> Response {
@@ -53,6 +68,9 @@ async fn lookup(
 ) -> Response {
     if !authorised(&sim, &headers) {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190, "fbtrace_id": "AsimAuth"}}))).into_response();
+    }
+    if id == sim.cfg.phone_number_id {
+        return phone_number(&sim);
     }
     let Some(m) = sim.media(&id) else {
         return not_found();

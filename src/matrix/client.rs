@@ -437,6 +437,22 @@ impl MatrixClient {
             .map(|_| ())
     }
 
+    /// Who the homeserver says the bot is: proves it answers and takes the as_token.
+    pub async fn whoami(&self, bot: &str) -> Result<String, MatrixError> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                "/_matrix/client/v3/account/whoami",
+                Some(bot),
+                None,
+            )
+            .await?;
+        Ok(v.get("user_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned())
+    }
+
     /// Asks the homeserver to ping the appservice (proves both directions).
     pub async fn ping(&self, appservice_id: &str, txn: &str) -> Result<u64, MatrixError> {
         let path = format!("/_matrix/client/v1/appservice/{}/ping", enc(appservice_id));

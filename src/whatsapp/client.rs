@@ -1,6 +1,7 @@
 //! The Graph API client: the base URL and version come from config, so tests and the demo
 //! point it at the simulator. Each call returns the decoded success body or a [`GraphError`].
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -15,6 +16,17 @@ pub struct GraphClient {
     base: String,
     phone_number_id: String,
     token: String,
+    /// What Meta last said of the token, shared by every clone.
+    token_state: Arc<Mutex<TokenState>>,
+}
+
+/// What Meta last said of the access token: accepted (any call that succeeded) or refused
+/// (190 and the other token and permission codes); unknown until a call got an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenState {
+    Unknown,
+    Accepted,
+    Refused { code: i64, message: String },
 }
 
 /// Media metadata from `GET /{version}/{media-id}`.
@@ -65,11 +77,58 @@ impl GraphClient {
             base: format!("{}/{}", base_url.trim_end_matches('/'), version),
             phone_number_id: phone_number_id.to_owned(),
             token: token.to_owned(),
+            token_state: Arc::new(Mutex::new(TokenState::Unknown)),
         }
+    }
+
+    /// What Meta said of the token at the last call it answered.
+    pub fn token_state(&self) -> TokenState {
+        self.token_state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Notes what an answer says of the token (a failure that is not about it says nothing).
+    fn note<T>(&self, result: &Result<T, GraphError>) {
+        let state = match result {
+            Ok(_) => TokenState::Accepted,
+            Err(e @ GraphError::Api { code, .. }) if e.refuses_token() => TokenState::Refused {
+                code: *code,
+                message: e.to_string(),
+            },
+            Err(_) => return,
+        };
+        *self
+            .token_state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = state;
+    }
+
+    /// Reads the office's phone number (`GET /{phone-number-id}`): proves that Meta answers
+    /// and accepts the token, and notes it.
+    pub async fn check(&self) -> Result<(), GraphError> {
+        let url = format!(
+            "{}/{}?fields=id,display_phone_number,quality_rating",
+            self.base, self.phone_number_id
+        );
+        let result = match self.get_bytes(&url).await {
+            Ok((status, _)) if (200..300).contains(&status) => Ok(()),
+            Ok((status, bytes)) => Err(GraphError::from_body(status, &bytes)),
+            Err(e) => Err(e),
+        };
+        self.note(&result);
+        result
     }
 
     /// Sends a request (with the token) and decodes the JSON answer or the Graph error.
     async fn post_request(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+        let result = self.answer(req).await;
+        self.note(&result);
+        result
+    }
+
+    async fn answer(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
         let res = req
             .bearer_auth(&self.token)
             .send()

@@ -83,6 +83,12 @@ impl GraphError {
         }
     }
 
+    /// Meta refused the access token or its permissions (190, 0, 3, 10, 200–299): nothing
+    /// goes out until an admin renews it.
+    pub fn refuses_token(&self) -> bool {
+        matches!(self, GraphError::Api { code, .. } if matches!(code, 190 | 0 | 3 | 10 | 200..=299))
+    }
+
     pub fn handling(&self) -> Handling {
         match self {
             GraphError::Api {

@@ -8,5 +8,5 @@ pub mod message;
 pub mod signature;
 pub mod webhook;
 
-pub use client::{GraphClient, MediaDownload, Opened, Sent};
+pub use client::{GraphClient, MediaDownload, Opened, Sent, TokenState};
 pub use error::{GraphError, Handling};
