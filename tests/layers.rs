@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const FEATURES: [&str; 5] = ["engine", "portal", "news", "office", "admin"];
+const FEATURES: [&str; 6] = ["engine", "portal", "news", "office", "admin", "health"];
 
 /// `module → allowed targets`, from the block between the `layers` markers.
 fn rules(architecture: &str) -> BTreeMap<String, Vec<String>> {
@@ -30,7 +30,8 @@ fn rules(architecture: &str) -> BTreeMap<String, Vec<String>> {
 
 /// The bridge's fields that hold a feature's handle: reaching one (`self.inner.news`) is a
 /// use of that feature, as much as an import is.
-const HANDLES: [(&str, &str); 4] = [
+const HANDLES: [(&str, &str); 5] = [
+    ("health", "health"),
     ("portals", "portal"),
     ("news", "news"),
     ("office", "office"),

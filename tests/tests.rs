@@ -14,6 +14,7 @@ mod faults;
 mod fixtures;
 mod flood;
 mod graph_client;
+mod health;
 mod hours;
 mod identity;
 mod kinds;

@@ -11,6 +11,7 @@
 
 mod admin;
 mod engine;
+mod health;
 mod news;
 mod office;
 mod portal;
@@ -27,6 +28,8 @@ use tracing::{error, info, warn};
 use crate::bridge::admin::{Admin, Features};
 use crate::bridge::engine::admin_room::AdminRoom;
 use crate::bridge::engine::lent::{Lifetime, Parts, Wake};
+use crate::bridge::health::Health;
+pub use crate::bridge::health::{Part, Readiness};
 use crate::bridge::news::News;
 use crate::bridge::office::Office;
 use crate::bridge::portal::Portals;
@@ -44,6 +47,7 @@ pub struct Tasks {
     pub admin_room: tokio::task::JoinHandle<()>,
     pub stall_watch: tokio::task::JoinHandle<()>,
     pub prune: tokio::task::JoinHandle<()>,
+    pub graph_check: tokio::task::JoinHandle<()>,
 }
 
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
@@ -76,6 +80,7 @@ struct Inner {
     portals: Arc<Portals>,
     news: News,
     admin: Arc<Admin>,
+    health: Arc<Health>,
 }
 
 /// Every command staff can type, as declared by the features (for the parser's properties).
@@ -127,6 +132,7 @@ impl Bridge {
                 texts.clone(),
             ));
             let office = Arc::new(Office::new(&parts));
+            let health = Arc::new(Health::new(&parts));
             let portals = Arc::new(Portals::new(&parts, office.clone()));
             let news = News::new(&parts, admin_room.clone(), portals.clone());
             let admin = Arc::new(Admin::new(
@@ -153,6 +159,7 @@ impl Bridge {
                 portals,
                 news,
                 admin,
+                health,
             }
         });
         Bridge { inner }
@@ -202,15 +209,22 @@ impl Bridge {
         let life = self.inner.life.clone();
         let portals = self.inner.portals.clone();
         let b = self.clone();
+        let health = self.inner.health.clone();
         let watch = self.clone();
         let prune = self.clone();
         Tasks {
+            graph_check: tokio::spawn(async move { health.check_graph_forever().await }),
             prune: tokio::spawn(async move { prune.prune_forever().await }),
             stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
             router: tokio::spawn(async move { b.route_forever().await }),
             sweeper: tokio::spawn(async move { portals.sweep_windows_forever().await }),
             admin_room: tokio::spawn(async move { admin_room.admin_room_forever(&life).await }),
         }
+    }
+
+    /// Whether the bridge is ready, part by part (for `/_matrix/mau/ready`).
+    pub async fn readiness(&self) -> Readiness {
+        self.inner.health.readiness().await
     }
 
     /// Is this user id one of the bridge's ghosts with a portal?

@@ -3,6 +3,7 @@
 
 mod appservice;
 mod error;
+mod health;
 mod webhook;
 
 use axum::{
@@ -26,6 +27,8 @@ pub fn router(bridge: Bridge) -> Router {
         .route("/_matrix/app/v1/ping", post(appservice::ping))
         .route(&webhook_path, get(webhook::verify).post(webhook::receive))
         .route("/health", get(|| async { "ok" }))
+        .route("/_matrix/mau/live", get(health::live))
+        .route("/_matrix/mau/ready", get(health::ready))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // The span names the route, not the URI: user ids in URIs carry phone numbers.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

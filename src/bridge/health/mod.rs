@@ -1,0 +1,115 @@
+//! Health, as an administrator's probes see it: whether the bridge is ready, part by part —
+//! the store can be read, the homeserver answers the bot, Meta accepted the access token at
+//! the last call it answered — in words that name no citizen. The Graph API is asked
+//! (`GET /{phone-number-id}`) at start and then every few minutes, so an idle bridge still
+//! learns of a revoked token; every send in between tells the same.
+//!
+//! [`Health`] is the feature's handle: the shared parts, nothing else.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tracing::{info, warn};
+
+use crate::bridge::engine::lent::Parts;
+use crate::matrix::MatrixError;
+use crate::store::Meta;
+use crate::whatsapp::TokenState;
+
+/// How often the Graph API is asked while nothing else is sent.
+const GRAPH_EVERY: Duration = Duration::from_secs(300);
+/// A probe waits this long for the homeserver.
+const HOMESERVER_WAIT: Duration = Duration::from_secs(5);
+
+pub(in crate::bridge) struct Health {
+    parts: Parts,
+}
+
+/// One part of the bridge: `ok`, or what fails, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "detail")]
+pub enum Part {
+    Ok,
+    Failing(String),
+}
+
+/// Whether the bridge is ready, and each part's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub store: Part,
+    pub homeserver: Part,
+    pub whatsapp: Part,
+}
+
+impl Health {
+    pub(in crate::bridge) fn new(parts: &Parts) -> Health {
+        Health {
+            parts: parts.clone(),
+        }
+    }
+
+    /// Each part, checked now (the token: as Meta last answered).
+    pub(in crate::bridge) async fn readiness(&self) -> Readiness {
+        let store = match self.parts.store.meta(Meta::AdminRoomId) {
+            Ok(_) => Part::Ok,
+            Err(e) => Part::Failing(format!("the store cannot be read: {e}")),
+        };
+        let bot = &self.parts.config.bot_user_id;
+        let homeserver =
+            match tokio::time::timeout(HOMESERVER_WAIT, self.parts.matrix.whoami(bot)).await {
+                Ok(Ok(_)) => Part::Ok,
+                Ok(Err(e)) => Part::Failing(homeserver_words(&e)),
+                Err(_) => Part::Failing(format!(
+                    "the homeserver did not answer within {} s",
+                    HOMESERVER_WAIT.as_secs()
+                )),
+            };
+        let whatsapp = match self.parts.graph.token_state() {
+            TokenState::Accepted => Part::Ok,
+            TokenState::Refused { code, .. } => Part::Failing(format!(
+                "Meta refuses the access token (error {code}): renew whatsapp.access_token \
+                 (a system user's token in Meta Business Settings) and restart the bridge"
+            )),
+            TokenState::Unknown => Part::Failing(
+                "the Graph API has not answered yet: is whatsapp.api_base_url reachable?".into(),
+            ),
+        };
+        Readiness {
+            ready: [&store, &homeserver, &whatsapp]
+                .iter()
+                .all(|p| **p == Part::Ok),
+            store,
+            homeserver,
+            whatsapp,
+        }
+    }
+
+    /// Asks the Graph API at start and every few minutes (the answer is noted by the client).
+    pub(in crate::bridge) async fn check_graph_forever(&self) {
+        let mut was = TokenState::Unknown;
+        loop {
+            match self.parts.graph.check().await {
+                Ok(()) => {}
+                Err(e) => warn!("the Graph API check failed: {e}"),
+            }
+            let now = self.parts.graph.token_state();
+            if now != was && now == TokenState::Accepted {
+                info!("the Graph API accepts the access token");
+            }
+            was = now;
+            if self.parts.life.sleep_or_shutdown(GRAPH_EVERY).await {
+                return;
+            }
+        }
+    }
+}
+
+fn homeserver_words(e: &MatrixError) -> String {
+    match e {
+        MatrixError::Unreachable(why) => format!("the homeserver cannot be reached: {why}"),
+        MatrixError::Api {
+            status, errcode, ..
+        } => format!("the homeserver refuses the bot: {errcode} (HTTP {status})"),
+    }
+}
