@@ -20,6 +20,7 @@ pub mod http;
 pub mod ids;
 pub mod keywords;
 pub mod matrix;
+pub mod metrics;
 #[cfg(test)]
 mod properties;
 pub mod registration;
@@ -46,14 +47,20 @@ pub async fn run(
     let tasks = bridge.start();
     let app = http::router(bridge.clone());
     info!(addr = %listener.local_addr()?, "listening for Synapse and Meta");
-    let server = tokio::spawn(async move {
-        let mut rx = stop_rx;
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.wait_for(|v| *v).await;
-            })
-            .await
-    });
+    let server = serve(listener, app, stop_rx.clone());
+    // Metrics on their own listener, when configured: never on the webhook's port.
+    let metrics = match bridge.config().raw.metrics.addr() {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            info!(addr = %listener.local_addr()?, "serving Prometheus metrics at /metrics");
+            Some(serve(
+                listener,
+                http::metrics_router(bridge.clone()),
+                stop_rx.clone(),
+            ))
+        }
+        None => None,
+    };
     let b = bridge.clone();
     let ping = tokio::spawn(async move {
         if b.ping_homeserver().await.is_ok() {
@@ -85,6 +92,10 @@ pub async fn run(
     server
         .await
         .map_err(|e| RunError::Io(std::io::Error::other(e)))??;
+    if let Some(m) = metrics {
+        m.await
+            .map_err(|e| RunError::Io(std::io::Error::other(e)))??;
+    }
     // Workers finish the call they are in (a Graph send is never cut in half), then stop; the
     // store is released only when the last of them is gone, so wait for the longest call
     // (a Graph send, or a homeserver call of up to 30 s).
@@ -95,6 +106,21 @@ pub async fn run(
         warn!("some citizens' workers did not stop in time; their items resume at the next start");
     }
     Ok(())
+}
+
+/// Serves `app` on `listener` until the stop signal.
+fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|v| *v).await;
+            })
+            .await
+    })
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,7 @@ mod hours;
 mod identity;
 mod kinds;
 mod layers;
+mod metrics;
 mod news;
 mod portal;
 mod resilience;

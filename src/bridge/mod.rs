@@ -36,6 +36,7 @@ use crate::bridge::portal::Portals;
 use crate::config::Config;
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixClient;
+use crate::metrics::Metrics;
 use crate::store::{Source, Store, StoreError};
 use crate::whatsapp::GraphClient;
 
@@ -81,6 +82,8 @@ struct Inner {
     news: News,
     admin: Arc<Admin>,
     health: Arc<Health>,
+    /// What Prometheus scrapes.
+    metrics: Arc<Metrics>,
 }
 
 /// Every command staff can type, as declared by the features (for the parser's properties).
@@ -103,14 +106,17 @@ impl Bridge {
     ) -> Bridge {
         let config = Arc::new(config);
         let raw = &config.raw;
-        let matrix = MatrixClient::new(&raw.homeserver.url, &raw.appservice.as_token);
+        let metrics = Arc::new(Metrics::new());
+        let matrix = MatrixClient::new(&raw.homeserver.url, &raw.appservice.as_token)
+            .with_metrics(metrics.clone());
         let graph = GraphClient::new(
             &raw.whatsapp.api_base_url,
             &raw.whatsapp.api_version,
             &raw.whatsapp.phone_number_id,
             &raw.whatsapp.access_token,
             Duration::from_secs(raw.whatsapp.request_timeout_secs),
-        );
+        )
+        .with_metrics(metrics.clone());
         let texts = Arc::new(config.texts());
         let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
         let (life, gone) = Lifetime::new(shutdown);
@@ -124,6 +130,7 @@ impl Bridge {
                 clock: clock.clone(),
                 life: life.clone(),
                 wake: Wake::new(me.clone()),
+                metrics: metrics.clone(),
             };
             let admin_room = Arc::new(AdminRoom::new(
                 config.clone(),
@@ -160,6 +167,7 @@ impl Bridge {
                 news,
                 admin,
                 health,
+                metrics,
             }
         });
         Bridge { inner }
@@ -220,6 +228,17 @@ impl Bridge {
             sweeper: tokio::spawn(async move { portals.sweep_windows_forever().await }),
             admin_room: tokio::spawn(async move { admin_room.admin_room_forever(&life).await }),
         }
+    }
+
+    /// The metrics, for the HTTP edge to count deliveries.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The metrics in Prometheus's text format, the store's gauges read just now.
+    pub fn metrics_text(&self) -> String {
+        self.inner.health.refresh_gauges();
+        self.inner.metrics.encode()
     }
 
     /// Whether the bridge is ready, part by part (for `/_matrix/mau/ready`).

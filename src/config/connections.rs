@@ -33,6 +33,43 @@ pub struct Appservice {
     pub ghost_prefix: String,
 }
 
+/// `[metrics]`: Prometheus metrics, off unless `bind` is set; never on the webhook's port.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    /// Address and port of the metrics listener (`/metrics`), e.g. 127.0.0.1:9464; empty: off.
+    #[serde(default)]
+    pub bind: String,
+}
+
+impl Metrics {
+    /// Where to listen, when metrics are on.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        self.bind.parse().ok()
+    }
+
+    /// What is wrong with `[metrics]` (one sentence each).
+    pub fn problems(&self, appservice_bind: &str) -> Vec<String> {
+        if self.bind.is_empty() {
+            return vec![];
+        }
+        match self.bind.parse::<SocketAddr>() {
+            Err(_) => vec![format!(
+                "metrics.bind must be an address and port such as 127.0.0.1:9464 (it is \"{}\"), or empty for no metrics.",
+                self.bind
+            )],
+            Ok(a)
+                if appservice_bind
+                    .parse::<SocketAddr>()
+                    .is_ok_and(|b| b.port() == a.port()) =>
+            {
+                vec!["metrics.bind must not use appservice.bind's port: metrics are never served where Meta and Synapse call.".into()]
+            }
+            Ok(_) => vec![],
+        }
+    }
+}
+
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WhatsApp {

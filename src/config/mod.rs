@@ -80,6 +80,9 @@ pub struct RawConfig {
     /// Replacements for the built-in texts, by key (see src/texts.rs).
     #[serde(default)]
     pub texts: std::collections::BTreeMap<String, String>,
+    /// Prometheus metrics, on their own listener.
+    #[serde(default)]
+    pub metrics: connections::Metrics,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -196,6 +199,7 @@ impl RawConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut p = self.homeserver.problems();
         p.extend(self.appservice.problems());
+        p.extend(self.metrics.problems(&self.appservice.bind));
         p.extend(self.whatsapp.problems());
         p.extend(self.office_problems());
         p.extend(self.bridge.problems());

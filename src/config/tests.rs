@@ -131,3 +131,36 @@ fn media_templates_name_a_header_kind_and_a_template() {
     );
     assert!(with("{}").is_empty(), "{:?}", with("{}"));
 }
+
+/// Metrics are off by default, on their own listener when set, and never on the port where
+/// Meta and Synapse call.
+#[test]
+fn metrics_listen_apart_from_the_webhook() {
+    let with = |bind: &str| {
+        // The starter's `[metrics]` has the only empty `bind`.
+        let toml = crate::config::valid_test_toml()
+            .replace("\nbind = \"\"", &format!("\nbind = \"{bind}\""));
+        RawConfig::from_toml(&toml, "t", |_| None).unwrap()
+    };
+    let off = RawConfig::from_toml(&crate::config::valid_test_toml(), "t", |_| None).unwrap();
+    assert_eq!(off.metrics.addr(), None);
+    assert!(off.problems().is_empty());
+    let on = with("127.0.0.1:9464");
+    assert_eq!(on.metrics.addr(), Some("127.0.0.1:9464".parse().unwrap()));
+    assert!(on.problems().is_empty(), "{:?}", on.problems());
+    let port = off.appservice.bind.rsplit(':').next().unwrap().to_owned();
+    let same = with(&format!("0.0.0.0:{port}"));
+    assert!(
+        same.problems()
+            .iter()
+            .any(|p| p.contains("metrics.bind must not use")),
+        "{:?}",
+        same.problems()
+    );
+    assert!(
+        with("9464")
+            .problems()
+            .iter()
+            .any(|p| p.contains("metrics.bind must be"))
+    );
+}

@@ -41,10 +41,23 @@ pub async fn transaction(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, HttpError> {
-    check_token(&bridge, &headers, uri.query())?;
+    let started = std::time::Instant::now();
+    let result = persist(&bridge, &txn_id, &uri, &headers, &body).await;
+    super::observe(&bridge, "matrix", started, &result);
+    result
+}
+
+async fn persist(
+    bridge: &Bridge,
+    txn_id: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Json<Value>, HttpError> {
+    check_token(bridge, headers, uri.query())?;
     let span = info_span!("transaction", txn_id = %txn_id);
     // Only check it is a JSON object with events; the router reads it in full later.
-    let v: Value = serde_json::from_slice(&body).map_err(|e| HttpError::BadJson(e.to_string()))?;
+    let v: Value = serde_json::from_slice(body).map_err(|e| HttpError::BadJson(e.to_string()))?;
     let count = |k: &str| {
         v.get(k)
             .and_then(Value::as_array)
@@ -58,7 +71,7 @@ pub async fn transaction(
         return Ok(Json(json!({})));
     }
     bridge
-        .ingest(Source::Matrix, &body)
+        .ingest(Source::Matrix, body)
         .instrument(span.clone())
         .await?;
     span.in_scope(|| debug!(events, "transaction persisted"));

@@ -32,6 +32,19 @@ pub enum HttpError {
     Store(#[from] crate::store::StoreError),
 }
 
+impl HttpError {
+    /// Why a delivery was refused, as a metric label.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            HttpError::MissingToken | HttpError::WrongToken => "token",
+            HttpError::Signature(_) => "signature",
+            HttpError::Store(_) => "store",
+            HttpError::BadJson(_) => "body",
+            HttpError::NotFound | HttpError::VerifyToken => "other",
+        }
+    }
+}
+
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let matrix = |status: StatusCode, errcode: &str, msg: &str| {

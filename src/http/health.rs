@@ -11,6 +11,17 @@ pub(super) async fn live() -> impl IntoResponse {
     Json(json!({"ok": true}))
 }
 
+/// The Prometheus text format, with the store's gauges read just now.
+pub(super) async fn metrics(State(bridge): State<Bridge>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        bridge.metrics_text(),
+    )
+}
+
 pub(super) async fn ready(State(bridge): State<Bridge>) -> impl IntoResponse {
     let r = bridge.readiness().await;
     let status = if r.ready {

@@ -13,10 +13,47 @@ use axum::{
 };
 use tower_http::trace::TraceLayer;
 
+use std::time::Instant;
+
 use crate::bridge::Bridge;
+use crate::metrics::{RefusedLabels, SourceLabel};
 
 /// Meta's payloads are at most 3 MB; Synapse's transactions are smaller.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Counts a delivery: received, and refused (why) or answered (how fast).
+fn observe<T>(
+    bridge: &Bridge,
+    source: &'static str,
+    started: Instant,
+    result: &Result<T, error::HttpError>,
+) {
+    let m = bridge.metrics();
+    m.webhooks_received
+        .get_or_create(&SourceLabel { source })
+        .inc();
+    match result {
+        Ok(_) => m
+            .webhook_ack_seconds
+            .get_or_create(&SourceLabel { source })
+            .observe(started.elapsed().as_secs_f64()),
+        Err(e) => {
+            m.webhooks_refused
+                .get_or_create(&RefusedLabels {
+                    source,
+                    reason: e.reason(),
+                })
+                .inc();
+        }
+    }
+}
+
+/// The metrics listener's router: `/metrics` only.
+pub fn metrics_router(bridge: Bridge) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .with_state(bridge)
+}
 
 pub fn router(bridge: Bridge) -> Router {
     let webhook_path = bridge.config().raw.whatsapp.webhook_path.clone();

@@ -43,15 +43,26 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, HttpError> {
+    let started = std::time::Instant::now();
+    let result = persist(&bridge, &headers, &body).await;
+    super::observe(&bridge, "whatsapp", started, &result);
+    result
+}
+
+async fn persist(
+    bridge: &Bridge,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<StatusCode, HttpError> {
     let sig = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     verify_signature(
         bridge.config().raw.whatsapp.app_secret.as_bytes(),
         sig,
-        &body,
+        body,
     )?;
-    let seq = bridge.ingest(Source::WhatsApp, &body).await?;
+    let seq = bridge.ingest(Source::WhatsApp, body).await?;
     let _span = info_span!("webhook", seq).entered();
     info!(bytes = body.len(), "webhook persisted");
     Ok(StatusCode::OK)

@@ -1,10 +1,13 @@
 //! The bridge's client-server calls to the homeserver, made with the appservice token and,
 //! to act as a ghost, identity assertion (`?user_id=`). Knows nothing of WhatsApp.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
+
+use crate::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatrixError {
@@ -36,12 +39,14 @@ impl MatrixError {
 
 #[derive(Clone)]
 pub struct MatrixClient {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
+    pub(super) token: String,
+    /// Where requests are counted, when metrics are kept.
+    metrics: Option<Arc<Metrics>>,
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
 }
 
@@ -55,16 +60,24 @@ impl MatrixClient {
                 .expect("TLS backend available"),
             base: base_url.trim_end_matches('/').to_owned(),
             token: as_token.to_owned(),
+            metrics: None,
         }
     }
 
-    async fn call(
+    /// Counts every request (result, errcode, latency) in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    pub(super) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
         as_user: Option<&str>,
         body: Option<&Value>,
     ) -> Result<Value, MatrixError> {
+        let started = std::time::Instant::now();
         let mut url = format!("{}{}", self.base, path);
         if let Some(u) = as_user {
             url.push(if url.contains('?') { '&' } else { '?' });
@@ -75,34 +88,50 @@ impl MatrixClient {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let res = req
-            .send()
-            .await
-            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
-        let status = res.status().as_u16();
-        let bytes = res
-            .bytes()
-            .await
-            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
-        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if (200..300).contains(&status) {
-            return Ok(v);
+        let result = answer(req).await;
+        if let Some(m) = &self.metrics {
+            let (outcome, errcode) = match &result {
+                Ok(_) => ("ok", ""),
+                Err(MatrixError::Api { errcode, .. }) => ("error", errcode.as_str()),
+                Err(MatrixError::Unreachable(_)) => ("unreachable", ""),
+            };
+            m.homeserver(outcome, errcode, started.elapsed());
         }
-        Err(MatrixError::Api {
-            status,
-            errcode: v
-                .get("errcode")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_owned(),
-            message: v
-                .get("error")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-        })
+        result
     }
+}
 
+/// Sends a request and reads the JSON answer or the homeserver's error.
+async fn answer(req: reqwest::RequestBuilder) -> Result<Value, MatrixError> {
+    let res = req
+        .send()
+        .await
+        .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
+    let status = res.status().as_u16();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        return Ok(v);
+    }
+    Err(MatrixError::Api {
+        status,
+        errcode: v
+            .get("errcode")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned(),
+        message: v
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
+impl MatrixClient {
     /// Registers a ghost (`M_USER_IN_USE` counts as done).
     pub async fn register(&self, localpart: &str) -> Result<(), MatrixError> {
         let body = json!({"type": "m.login.application_service", "username": localpart, "inhibit_login": true});
@@ -264,115 +293,6 @@ impl MatrixClient {
         self.call(reqwest::Method::PUT, &path, None, Some(content))
             .await
             .map(|_| ())
-    }
-
-    /// Uploads media (as `as_user`); returns its `mxc://` URI.
-    pub async fn upload(
-        &self,
-        as_user: Option<&str>,
-        filename: &str,
-        mime: &str,
-        bytes: Vec<u8>,
-    ) -> Result<String, MatrixError> {
-        let len = bytes.len() as u64;
-        self.upload_body(as_user, filename, mime, len, reqwest::Body::from(bytes))
-            .await
-    }
-
-    /// Uploads a body of `len` bytes (a stream passes through without being held whole;
-    /// Synapse wants the length up front).
-    pub async fn upload_body(
-        &self,
-        as_user: Option<&str>,
-        filename: &str,
-        mime: &str,
-        len: u64,
-        body: reqwest::Body,
-    ) -> Result<String, MatrixError> {
-        let mut url = format!(
-            "{}/_matrix/media/v3/upload?filename={}",
-            self.base,
-            enc(filename)
-        );
-        if let Some(u) = as_user {
-            url.push_str(&format!("&user_id={}", enc(u)));
-        }
-        let res = self
-            .http
-            .post(&url)
-            .bearer_auth(&self.token)
-            .header(reqwest::header::CONTENT_TYPE, mime)
-            .header(reqwest::header::CONTENT_LENGTH, len)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
-        let status = res.status().as_u16();
-        let v: Value = res.json().await.unwrap_or(Value::Null);
-        match v.get("content_uri").and_then(Value::as_str) {
-            Some(uri) if (200..300).contains(&status) => Ok(uri.to_owned()),
-            _ => Err(MatrixError::Api {
-                status,
-                errcode: v["errcode"].as_str().unwrap_or("?").to_owned(),
-                message: v["error"].as_str().unwrap_or("upload failed").to_owned(),
-            }),
-        }
-    }
-
-    /// The largest upload the homeserver accepts (`m.upload.size`; `None` if it sets none).
-    pub async fn upload_limit(&self) -> Result<Option<u64>, MatrixError> {
-        let v = self
-            .call(
-                reqwest::Method::GET,
-                "/_matrix/client/v1/media/config",
-                None,
-                None,
-            )
-            .await?;
-        Ok(v.get("m.upload.size").and_then(Value::as_u64))
-    }
-
-    /// Downloads media through the authenticated media API; returns bytes and content type.
-    pub async fn download(&self, mxc: &str) -> Result<(Vec<u8>, Option<String>), MatrixError> {
-        let Some((server, id)) = mxc.strip_prefix("mxc://").and_then(|r| r.split_once('/')) else {
-            return Err(MatrixError::Api {
-                status: 400,
-                errcode: "M_INVALID_PARAM".into(),
-                message: format!("not an mxc URI: {mxc}"),
-            });
-        };
-        let url = format!(
-            "{}/_matrix/client/v1/media/download/{}/{}",
-            self.base,
-            enc(server),
-            enc(id)
-        );
-        let res = self
-            .http
-            .get(&url)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
-        let status = res.status().as_u16();
-        let ctype = res
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = res
-            .bytes()
-            .await
-            .map_err(|e| MatrixError::Unreachable(e.to_string()))?;
-        if !(200..300).contains(&status) {
-            let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            return Err(MatrixError::Api {
-                status,
-                errcode: v["errcode"].as_str().unwrap_or("?").to_owned(),
-                message: v["error"].as_str().unwrap_or("download failed").to_owned(),
-            });
-        }
-        Ok((bytes.to_vec(), ctype))
     }
 
     /// Redacts an event (as `as_user`); the same `txn_id` redacts once.

@@ -2,6 +2,7 @@
 //! of incoming transactions. Knows nothing of WhatsApp.
 
 pub mod client;
+mod media;
 pub mod types;
 
 pub use client::{MatrixClient, MatrixError};

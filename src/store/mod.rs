@@ -447,6 +447,11 @@ impl Store {
             .collect())
     }
 
+    /// How many answers are held, over every citizen.
+    pub fn held_count(&self) -> R<usize> {
+        Ok(self.kv.scan(HELD, b"", usize::MAX)?.len())
+    }
+
     pub fn held_delete_op(item: &QueueItem) -> Op {
         Op::delete(HELD, item.key.clone())
     }

@@ -92,6 +92,11 @@ impl Store {
             .collect()
     }
 
+    /// How many dead letters are kept.
+    pub fn dead_letter_count(&self) -> R<usize> {
+        Ok(self.kv.scan(DEAD, b"", usize::MAX)?.len())
+    }
+
     pub fn dead_letter(&self, seq: u64) -> R<Option<DeadLetter>> {
         self.kv
             .get(DEAD, &seq.to_be_bytes())?

@@ -2,12 +2,13 @@
 //! point it at the simulator. Each call returns the decoded success body or a [`GraphError`].
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::error::GraphError;
 use crate::ids::{CitizenKey, WaMessageId};
+use crate::metrics::Metrics;
 use crate::whatsapp::message::Message;
 
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct GraphClient {
     token: String,
     /// What Meta last said of the token, shared by every clone.
     token_state: Arc<Mutex<TokenState>>,
+    /// Where requests are counted, when metrics are kept.
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// What Meta last said of the access token: accepted (any call that succeeded) or refused
@@ -78,7 +81,14 @@ impl GraphClient {
             phone_number_id: phone_number_id.to_owned(),
             token: token.to_owned(),
             token_state: Arc::new(Mutex::new(TokenState::Unknown)),
+            metrics: None,
         }
+    }
+
+    /// Counts every request (result, Meta's error code, latency) in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// What Meta said of the token at the last call it answered.
@@ -89,8 +99,19 @@ impl GraphClient {
             .clone()
     }
 
-    /// Notes what an answer says of the token (a failure that is not about it says nothing).
-    fn note<T>(&self, result: &Result<T, GraphError>) {
+    /// Notes what an answer says of the token (a failure that is not about it says nothing),
+    /// and counts the request.
+    fn note<T>(&self, result: &Result<T, GraphError>, started: Instant) {
+        if let Some(m) = &self.metrics {
+            let (outcome, code) = match result {
+                Ok(_) => ("ok", None),
+                Err(GraphError::Api { code, .. }) => ("error", Some(*code)),
+                Err(GraphError::Unreachable(_)) => ("unreachable", None),
+                Err(GraphError::Timeout) => ("timeout", None),
+                Err(_) => ("error", None),
+            };
+            m.graph(outcome, code, started.elapsed());
+        }
         let state = match result {
             Ok(_) => TokenState::Accepted,
             Err(e @ GraphError::Api { code, .. }) if e.refuses_token() => TokenState::Refused {
@@ -112,19 +133,21 @@ impl GraphClient {
             "{}/{}?fields=id,display_phone_number,quality_rating",
             self.base, self.phone_number_id
         );
+        let started = Instant::now();
         let result = match self.get_bytes(&url).await {
             Ok((status, _)) if (200..300).contains(&status) => Ok(()),
             Ok((status, bytes)) => Err(GraphError::from_body(status, &bytes)),
             Err(e) => Err(e),
         };
-        self.note(&result);
+        self.note(&result, started);
         result
     }
 
     /// Sends a request (with the token) and decodes the JSON answer or the Graph error.
     async fn post_request(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+        let started = Instant::now();
         let result = self.answer(req).await;
-        self.note(&result);
+        self.note(&result, started);
         result
     }
 

@@ -14,6 +14,7 @@ use crate::bridge::{Bridge, Inner};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::matrix::MatrixClient;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::texts::Texts;
 use crate::whatsapp::GraphClient;
@@ -103,4 +104,5 @@ pub(in crate::bridge) struct Parts {
     pub clock: SharedClock,
     pub life: Lifetime,
     pub wake: Wake,
+    pub metrics: Arc<Metrics>,
 }

@@ -13,6 +13,7 @@ use tracing::{info, warn};
 
 use crate::bridge::engine::lent::Parts;
 use crate::matrix::MatrixError;
+use crate::metrics::ListLabel;
 use crate::store::Meta;
 use crate::whatsapp::TokenState;
 
@@ -82,6 +83,36 @@ impl Health {
             store,
             homeserver,
             whatsapp,
+        }
+    }
+
+    /// Sets the gauges that describe the store (queues, dead letters, held answers,
+    /// subscriptions), just before a scrape; a part that cannot be read keeps its last value.
+    pub(in crate::bridge) fn refresh_gauges(&self) {
+        let (store, m) = (&self.parts.store, &self.parts.metrics);
+        if let Ok(queues) = store.queue_overview() {
+            let now = self.parts.clock.unix();
+            let items: usize = queues.iter().map(|q| q.items).sum();
+            let oldest = queues.iter().map(|q| q.head_queued_at).min();
+            m.queued_items.set(items as i64);
+            m.queues_waiting.set(queues.len() as i64);
+            m.oldest_queued_seconds
+                .set(oldest.map_or(0, |t| now.saturating_sub(t)) as i64);
+        }
+        if let Ok(n) = store.dead_letter_count() {
+            m.dead_letters.set(n as i64);
+        }
+        if let Ok(n) = store.held_count() {
+            m.held_answers.set(n as i64);
+        }
+        for topic in &self.parts.config.raw.subscriptions.topics {
+            if let Ok(n) = store.topic_count(&topic.name) {
+                m.subscriptions
+                    .get_or_create(&ListLabel {
+                        list: topic.name.clone(),
+                    })
+                    .set(n as i64);
+            }
         }
     }
 

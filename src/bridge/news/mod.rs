@@ -54,6 +54,25 @@ impl News {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// One more in a broadcast's `bucket`, and in the metrics when it is an outcome.
+    fn count(&self, b: &mut crate::store::Broadcast, bucket: crate::store::Bucket) {
+        use crate::store::Bucket;
+        let outcome = match &bucket {
+            Bucket::Sent => Some("sent"),
+            Bucket::Failed(_) => Some("failed"),
+            Bucket::Uncertain => Some("uncertain"),
+            _ => None,
+        };
+        if let Some(kind) = outcome {
+            self.parts
+                .metrics
+                .broadcast_sends
+                .get_or_create(&crate::metrics::KindLabel { kind })
+                .inc();
+        }
+        b.bump(bucket);
+    }
+
     fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
         self.parts.texts.get(key, args)
     }

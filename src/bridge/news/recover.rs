@@ -39,8 +39,8 @@ impl News {
                     ops.push(Store::broadcast_wamid_op(&wamid, b.id));
                     r.state = RecipientState::Sent;
                     r.wamid = Some(wamid);
-                    b.bump(Bucket::Sent);
-                    b.bump(Bucket::SentAfterRestart);
+                    self.count(b, Bucket::Sent);
+                    self.count(b, Bucket::SentAfterRestart);
                     ops.push(Store::recipient_op(b.id, &citizen, &r));
                 } else if started.elapsed() >= wait {
                     warn!(
@@ -48,7 +48,7 @@ impl News {
                         "an interrupted send has no status: uncertain, not resent"
                     );
                     r.state = RecipientState::Uncertain;
-                    b.bump(Bucket::Uncertain);
+                    self.count(b, Bucket::Uncertain);
                     ops.push(Store::recipient_op(b.id, &citizen, &r));
                 } else {
                     open += 1;

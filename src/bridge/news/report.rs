@@ -206,6 +206,10 @@ impl News {
         let total = b.audience.max(d);
         let elapsed = p.started.elapsed().as_secs_f64().max(0.001);
         let rate = (d.saturating_sub(p.done_at_start)) as f64 / elapsed;
+        self.parts
+            .metrics
+            .broadcast_rate
+            .set(if last { 0.0 } else { rate });
         let left = (total.saturating_sub(d)) as f64 / pace.rate();
         let failed: u64 = b
             .buckets()

@@ -29,6 +29,16 @@ use crate::bridge::news::pace::{Outcome, classify, tag};
 /// The reason of a recipient whose decision panicked (see `decide`).
 pub(in crate::bridge) const INTERNAL: &str = "internal_error";
 
+impl Mode {
+    /// The count a send in this mode adds to.
+    fn bucket(self) -> Bucket {
+        match self {
+            Mode::FreeForm => Bucket::FreeForm,
+            Mode::Template => Bucket::Template,
+        }
+    }
+}
+
 /// Why a recipient gets nothing: a reason to skip them, or a panic while deciding (failed,
 /// never tried again).
 pub(in crate::bridge) enum NotSent {
@@ -261,7 +271,7 @@ impl News {
                         };
                         b.next_ordinal += 1;
                         ops.push(Store::recipient_op(b.id, &citizen, &r));
-                        b.bump(Bucket::Failed(INTERNAL.into()));
+                        self.count(b, Bucket::Failed(INTERNAL.into()));
                     }
                     Ok((to, mode)) => {
                         let r = RecipientSend {
@@ -276,7 +286,7 @@ impl News {
                         ops.push(Store::recipient_op(b.id, &citizen, &r));
                         batch.push((citizen, to, mode, r));
                     }
-                    Err(NotSent::Skip(why)) => b.bump(Bucket::Skipped(why)),
+                    Err(NotSent::Skip(why)) => self.count(b, Bucket::Skipped(why)),
                 }
             }
             b.cursor = Some(last);
@@ -324,7 +334,7 @@ impl News {
                             r.state = RecipientState::Failed;
                             r.detail = Some(INTERNAL.into());
                             ops.push(Store::recipient_op(b.id, citizen, &r));
-                            b.bump(Bucket::Failed(INTERNAL.into()));
+                            self.count(b, Bucket::Failed(INTERNAL.into()));
                         }
                         Ok((to, mode)) => {
                             let mut r = r.clone();
@@ -336,7 +346,7 @@ impl News {
                             let mut r = r.clone();
                             r.state = RecipientState::Skipped(why);
                             ops.push(Store::recipient_op(b.id, citizen, &r));
-                            b.bump(Bucket::Skipped(why));
+                            self.count(b, Bucket::Skipped(why));
                         }
                     }
                 }
@@ -413,11 +423,8 @@ impl News {
             match outcome {
                 Outcome::Sent(wamid) => {
                     pace.ok();
-                    b.bump(Bucket::Sent);
-                    b.bump(match mode {
-                        Mode::FreeForm => Bucket::FreeForm,
-                        Mode::Template => Bucket::Template,
-                    });
+                    self.count(b, Bucket::Sent);
+                    self.count(b, mode.bucket());
                     ops.push(Store::broadcast_wamid_op(&wamid, b.id));
                     r.state = RecipientState::Sent;
                     r.wamid = Some(wamid);
@@ -435,7 +442,7 @@ impl News {
                     r.detail = Some(why);
                 }
                 Outcome::Failed { code, why } => {
-                    b.bump(Bucket::Failed(format!("{code} {why}")));
+                    self.count(b, Bucket::Failed(format!("{code} {why}")));
                     if code == 131050 {
                         stopped.push(citizen.clone());
                     }
@@ -443,7 +450,7 @@ impl News {
                     r.detail = Some(format!("{code} {why}"));
                 }
                 Outcome::Unknown => {
-                    b.bump(Bucket::Uncertain);
+                    self.count(b, Bucket::Uncertain);
                     r.state = RecipientState::Uncertain;
                 }
             }

@@ -58,12 +58,28 @@ impl Office {
         if let (true, Some(e)) = (d.emergency, &emergency) {
             parts.push(self.t("auto_emergency", &[("text", &e.text)]));
         }
-        if let (true, Some(t)) = (d.complaint, self.complaints_text()) {
-            parts.push(t);
-            portal.complaint_told = Some(today);
-        }
+        let complained = match (d.complaint, self.complaints_text()) {
+            (true, Some(t)) => {
+                parts.push(t);
+                portal.complaint_told = Some(today);
+                true
+            }
+            _ => false,
+        };
         if d.closed || d.emergency {
             portal.closed_told = period;
+        }
+        let told = [
+            (d.welcome, "welcome"),
+            (d.closed, "closed"),
+            (d.emergency && emergency.is_some(), "emergency"),
+            (complained, "complaint"),
+        ];
+        for (_, kind) in told.iter().filter(|(on, _)| *on) {
+            self.metrics
+                .auto_replies
+                .get_or_create(&crate::metrics::KindLabel { kind })
+                .inc();
         }
         let text = parts.join("\n\n");
         Ok(Some(KeywordReply {

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::bridge::engine::lent::Parts;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::texts::Texts;
 
@@ -22,16 +23,21 @@ pub(in crate::bridge) struct Office {
     store: Store,
     texts: Arc<Texts>,
     clock: SharedClock,
+    /// Automatic replies are counted here.
+    metrics: Arc<Metrics>,
 }
 
 impl Office {
     pub(in crate::bridge) fn new(p: &Parts) -> Office {
-        Office::from_parts(
-            p.config.clone(),
-            p.store.clone(),
-            p.texts.clone(),
-            p.clock.clone(),
-        )
+        Office {
+            metrics: p.metrics.clone(),
+            ..Office::from_parts(
+                p.config.clone(),
+                p.store.clone(),
+                p.texts.clone(),
+                p.clock.clone(),
+            )
+        }
     }
 
     fn from_parts(
@@ -45,6 +51,7 @@ impl Office {
             store,
             texts,
             clock,
+            metrics: Arc::new(Metrics::new()),
         }
     }
 

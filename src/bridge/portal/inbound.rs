@@ -90,6 +90,7 @@ impl Portals {
             .await?;
         if let Some(event_id) = &first {
             info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
+            self.parts.metrics.bridged("to_matrix", m.kind.as_str());
             ops.extend(Store::message_ops(m.id.expose(), &portal.room_id, event_id));
         }
         if crate::bridge::portal::window::is_open(portal.last_inbound_at, self.now_secs() as i64) {

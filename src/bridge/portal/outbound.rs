@@ -285,6 +285,7 @@ impl Portals {
         match self.parts.graph.send(to, &message, reply_to.as_ref()).await {
             Ok(sent) => {
                 info!(event_id = %s.event_id, wamid = %sent.id, kind, "staff message accepted by WhatsApp");
+                self.parts.metrics.bridged("to_whatsapp", kind);
                 let mut ops = after;
                 if kind != "reaction" {
                     ops.extend(Store::message_ops(
