@@ -81,7 +81,7 @@ pub async fn run(
         tasks.admin_room,
         tasks.stall_watch,
         tasks.prune,
-        tasks.graph_check,
+        tasks.health,
     ] {
         if let Err(e) = t.await
             && !e.is_cancelled()

@@ -95,3 +95,66 @@ async fn ready_names_the_failing_part_and_recovers() {
     })
     .await;
 }
+
+/// The admin room is told once when Meta refuses the token and once when it accepts it again,
+/// and once when the homeserver stops answering and once when it is back — in Italian here,
+/// as the office reads it — and nothing more while a condition lasts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_room_is_told_once_per_condition_and_change() {
+    let mut stack = crate::harness::stack_with(crate::harness::StackOptions {
+        language: "it".into(),
+        extra_toml: "[alerts]\nunreachable_minutes = 0\ncheck_seconds = 1\n".into(),
+        ..Default::default()
+    })
+    .await;
+    let anna = crate::harness::Staff::login(&stack.synapse.url, "anna").await;
+    let admin_room = anna.room_for_alias("#whatsapp_admin:comune.test").await;
+    anna.accept_invite(&admin_room).await;
+    let alerts = |anna: &crate::harness::Staff, room: matrix_sdk::ruma::OwnedRoomId| {
+        let client = anna.client.clone();
+        async move {
+            crate::harness::Staff { client }
+                .messages(&room)
+                .await
+                .into_iter()
+                .filter_map(|e| e["content"]["body"].as_str().map(str::to_owned))
+                .filter(|b| b.starts_with("⚠️") || b.starts_with("✅"))
+                .collect::<Vec<_>>()
+        }
+    };
+
+    stack.sim.revoke_token(true);
+    let told = eventually("the refused token to be told", || async {
+        let a = alerts(&anna, admin_room.clone()).await;
+        (!a.is_empty()).then_some(a)
+    })
+    .await;
+    assert!(told[0].contains("whatsapp.access_token"), "{told:?}");
+    // Several rounds later, still once.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    stack.sim.revoke_token(false);
+    let told = eventually("the renewed token to be told", || async {
+        let a = alerts(&anna, admin_room.clone()).await;
+        (a.len() >= 2).then_some(a)
+    })
+    .await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[1].contains("accetta di nuovo"), "{told:?}");
+
+    // The homeserver stops answering for a few rounds: told when it is back (the notice
+    // waits in the admin room's queue), with its end.
+    let synapse = &mut stack.synapse;
+    tokio::task::block_in_place(|| synapse.stop());
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    tokio::task::block_in_place(|| stack.synapse.resume()).unwrap();
+    let told = eventually("the homeserver's outage to be told", || async {
+        let a = alerts(&anna, admin_room.clone()).await;
+        (a.len() >= 4).then_some(a)
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let told_later = alerts(&anna, admin_room.clone()).await;
+    assert_eq!(told_later, told, "nothing more once it is over");
+    assert!(told[2].contains("server Matrix non risponde"), "{told:?}");
+    assert!(told[3].contains("risponde di nuovo"), "{told:?}");
+}

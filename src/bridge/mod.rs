@@ -48,7 +48,7 @@ pub struct Tasks {
     pub admin_room: tokio::task::JoinHandle<()>,
     pub stall_watch: tokio::task::JoinHandle<()>,
     pub prune: tokio::task::JoinHandle<()>,
-    pub graph_check: tokio::task::JoinHandle<()>,
+    pub health: tokio::task::JoinHandle<()>,
 }
 
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
@@ -221,7 +221,7 @@ impl Bridge {
         let watch = self.clone();
         let prune = self.clone();
         Tasks {
-            graph_check: tokio::spawn(async move { health.check_graph_forever().await }),
+            health: tokio::spawn(async move { health.watch_forever().await }),
             prune: tokio::spawn(async move { prune.prune_forever().await }),
             stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
             router: tokio::spawn(async move { b.route_forever().await }),

@@ -33,6 +33,34 @@ pub struct Appservice {
     pub ghost_prefix: String,
 }
 
+/// `[alerts]`: what the admin room is told about the bridge's own health.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    /// Meta or the homeserver unreachable this long (minutes) is told in the admin room.
+    #[serde(default = "d_unreachable")]
+    pub unreachable_minutes: u64,
+    /// How often Meta and the homeserver are asked (seconds).
+    #[serde(default = "d_check")]
+    pub check_seconds: u64,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Alerts {
+            unreachable_minutes: d_unreachable(),
+            check_seconds: d_check(),
+        }
+    }
+}
+
+fn d_unreachable() -> u64 {
+    10
+}
+fn d_check() -> u64 {
+    60
+}
+
 /// `[metrics]`: Prometheus metrics, off unless `bind` is set; never on the webhook's port.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

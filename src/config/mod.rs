@@ -83,6 +83,9 @@ pub struct RawConfig {
     /// Prometheus metrics, on their own listener.
     #[serde(default)]
     pub metrics: connections::Metrics,
+    /// Alerts in the admin room about the bridge's own health.
+    #[serde(default)]
+    pub alerts: connections::Alerts,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

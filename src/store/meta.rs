@@ -15,6 +15,8 @@ pub enum Meta {
     Emergency,
     /// Who asked to stop a broadcast being sent.
     BroadcastCancel(u64),
+    /// Whether the admins were told a condition started ("on") and not yet that it ended.
+    Alert(&'static str),
 }
 
 impl Meta {
@@ -24,6 +26,7 @@ impl Meta {
             Meta::SpaceRoomId => "space_room_id".into(),
             Meta::Emergency => "emergency".into(),
             Meta::BroadcastCancel(id) => format!("broadcast_cancel:{id}"),
+            Meta::Alert(name) => format!("alert:{name}"),
         }
     }
 }
@@ -52,6 +55,7 @@ mod tests {
         assert_eq!(Meta::SpaceRoomId.key(), "space_room_id");
         assert_eq!(Meta::Emergency.key(), "emergency");
         assert_eq!(Meta::BroadcastCancel(7).key(), "broadcast_cancel:7");
+        assert_eq!(Meta::Alert("token").key(), "alert:token");
         let store = Store::memory();
         store
             .commit(vec![Store::meta_op(Meta::BroadcastCancel(7), "@anna:x")])

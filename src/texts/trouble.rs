@@ -4,6 +4,37 @@
 //! the main catalog.
 
 pub(super) const TROUBLE: &[(&str, &str, &str)] = &[
+    // The bridge's own health, told in the admin room.
+    (
+        "alert_token_refused",
+        "⚠️ Meta rifiuta il token di accesso di WhatsApp: nessun messaggio esce. Rinnova il token del System User (Meta Business Settings → Utenti di sistema → Genera token, con whatsapp_business_messaging), mettilo in whatsapp.access_token e riavvia il bridge. I messaggi dei cittadini continuano ad arrivare.",
+        "⚠️ Meta refuses the WhatsApp access token: no message goes out. Renew the System User's token (Meta Business Settings → System users → Generate token, with whatsapp_business_messaging), put it in whatsapp.access_token and restart the bridge. Citizens' messages still arrive.",
+    ),
+    (
+        "alert_token_ok",
+        "✅ Meta accetta di nuovo il token di accesso: i messaggi escono.",
+        "✅ Meta accepts the access token again: messages go out.",
+    ),
+    (
+        "alert_meta_down",
+        "⚠️ L'API di WhatsApp (Meta) non risponde da più di {minutes} minuti: le risposte restano in coda e partiranno quando tornerà raggiungibile.",
+        "⚠️ The WhatsApp API (Meta) has not answered for more than {minutes} minutes: answers wait in their queues and go out once it is back.",
+    ),
+    (
+        "alert_meta_up",
+        "✅ L'API di WhatsApp (Meta) risponde di nuovo.",
+        "✅ The WhatsApp API (Meta) answers again.",
+    ),
+    (
+        "alert_homeserver_down",
+        "⚠️ Il server Matrix non risponde al bridge da più di {minutes} minuti: i messaggi dei cittadini sono salvati e arriveranno nelle stanze appena torna.",
+        "⚠️ The Matrix homeserver has not answered the bridge for more than {minutes} minutes: citizens' messages are kept and reach their rooms once it is back.",
+    ),
+    (
+        "alert_homeserver_up",
+        "✅ Il server Matrix risponde di nuovo al bridge.",
+        "✅ The Matrix homeserver answers the bridge again.",
+    ),
     // A staff message that may not have gone out, or did not.
     (
         "unknown_outcome",

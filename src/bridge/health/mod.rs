@@ -1,15 +1,21 @@
 //! Health, as an administrator's probes see it: whether the bridge is ready, part by part —
 //! the store can be read, the homeserver answers the bot, Meta accepted the access token at
-//! the last call it answered — in words that name no citizen. The Graph API is asked
-//! (`GET /{phone-number-id}`) at start and then every few minutes, so an idle bridge still
-//! learns of a revoked token; every send in between tells the same.
+//! the last call it answered — in words that name no citizen — and the alerts of `alerts.rs`.
+//! Meta (`GET /{phone-number-id}`) and the homeserver are asked at start and then every
+//! `alerts.check_seconds`, so an idle bridge still learns of a revoked token; every send in
+//! between tells the same.
 //!
 //! [`Health`] is the feature's handle: the shared parts, nothing else.
 
 use std::time::Duration;
 
+mod alerts;
+
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use serde::Serialize;
-use tracing::{info, warn};
+use tracing::warn;
 
 use crate::bridge::engine::lent::Parts;
 use crate::matrix::MatrixError;
@@ -17,8 +23,6 @@ use crate::metrics::ListLabel;
 use crate::store::Meta;
 use crate::whatsapp::TokenState;
 
-/// How often the Graph API is asked while nothing else is sent.
-const GRAPH_EVERY: Duration = Duration::from_secs(300);
 /// A probe waits this long for the homeserver.
 const HOMESERVER_WAIT: Duration = Duration::from_secs(5);
 
@@ -116,20 +120,17 @@ impl Health {
         }
     }
 
-    /// Asks the Graph API at start and every few minutes (the answer is noted by the client).
-    pub(in crate::bridge) async fn check_graph_forever(&self) {
-        let mut was = TokenState::Unknown;
+    /// Asks Meta and the homeserver at start and every `alerts.check_seconds`, and tells
+    /// the admins what changed; a round that panics is logged and the watch goes on.
+    pub(in crate::bridge) async fn watch_forever(&self) {
+        let every = Duration::from_secs(self.parts.config.raw.alerts.check_seconds.max(1));
+        let mut watch = alerts::Watch::default();
         loop {
-            match self.parts.graph.check().await {
-                Ok(()) => {}
-                Err(e) => warn!("the Graph API check failed: {e}"),
+            let round = AssertUnwindSafe(self.watch_round(&mut watch)).catch_unwind();
+            if round.await.is_err() {
+                warn!("a health round panicked; the next one runs as usual");
             }
-            let now = self.parts.graph.token_state();
-            if now != was && now == TokenState::Accepted {
-                info!("the Graph API accepts the access token");
-            }
-            was = now;
-            if self.parts.life.sleep_or_shutdown(GRAPH_EVERY).await {
+            if self.parts.life.sleep_or_shutdown(every).await {
                 return;
             }
         }
