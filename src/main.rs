@@ -6,9 +6,18 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sportello::config::{self, Config, RawConfig};
 
+/// The version, and the store schema it writes: what an upgrade needs to know.
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (store schema {})",
+        env!("CARGO_PKG_VERSION"),
+        sportello::store::SCHEMA
+    )
+});
+
 #[derive(Parser)]
 #[command(
-    version,
+    version = VERSION.as_str(),
     about = "Run a public office's WhatsApp information service from Matrix"
 )]
 struct Cli {

@@ -157,3 +157,36 @@ fn shipped_registration_example_is_generated() {
         "regenerate registration.yaml (see README)"
     );
 }
+
+/// `--version` says the store schema it writes; `check` says where a mistyped key is and which
+/// key was meant, instead of letting it fall back to a default.
+#[test]
+fn version_and_a_mistyped_key() {
+    let (ok, out, _) = sportello(&["--version"], &[]);
+    assert!(ok);
+    assert_eq!(
+        out.trim(),
+        format!("sportello {} (store schema 1)", env!("CARGO_PKG_VERSION"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let cfg_s = cfg.to_str().unwrap();
+    assert!(sportello(&["init", "-c", cfg_s], &[]).0);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let typo = text.replace("retry_max_secs = 60", "retry_max_sec = 60");
+    assert_ne!(typo, text);
+    std::fs::write(&cfg, &typo).unwrap();
+    let line = typo
+        .lines()
+        .position(|l| l.starts_with("retry_max_sec ="))
+        .unwrap()
+        + 1;
+    let (ok, out, err) = sportello(&["check", "-c", cfg_s], &[]);
+    assert!(!ok, "{out}");
+    let said = format!("{out}{err}");
+    assert!(
+        said.contains(&format!("line {line}: unknown field `retry_max_sec`"))
+            && said.contains("Did you mean `retry_max_secs`?"),
+        "{said}"
+    );
+}

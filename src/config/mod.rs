@@ -10,6 +10,7 @@ mod connections;
 mod hours;
 mod messages;
 mod news;
+mod typo;
 pub use bridge::{Bridge, Signature, parse_span};
 pub use connections::{Appservice, Homeserver, WhatsApp};
 pub use hours::{AutoReply, CannedReply, ClosureConfig, Hours};
@@ -178,7 +179,7 @@ impl RawConfig {
     ) -> Result<Self, ConfigError> {
         let mut raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
-            message: e.message().to_owned(),
+            message: typo::explain(&e, text),
         })?;
         for (var, _) in SECRET_ENV {
             if let Some(v) = env(var).filter(|v| !v.is_empty()) {

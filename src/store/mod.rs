@@ -55,7 +55,9 @@ fn all_tables() -> Vec<&'static str> {
         .copied()
         .collect()
 }
-const SCHEMA_VERSION: &[u8] = b"1";
+/// The store schema this version writes (and the only one it opens).
+pub const SCHEMA: &str = "1";
+const SCHEMA_VERSION: &[u8] = SCHEMA.as_bytes();
 
 /// Where a raw inbox body came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
