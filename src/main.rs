@@ -109,12 +109,14 @@ fn real_main() -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Run { config } => {
             let c = Config::load(&config)?;
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&c.raw.log.filter)),
-                )
-                .init();
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&c.raw.log.filter));
+            let logs = tracing_subscriber::fmt().with_env_filter(filter);
+            if c.raw.log.format == "json" {
+                logs.json().init();
+            } else {
+                logs.init();
+            }
             // A panic's message may quote what it was reading (a citizen's text, a number):
             // it goes to the log masked, like every other line.
             std::panic::set_hook(Box::new(|info| {

@@ -190,3 +190,79 @@ fn version_and_a_mistyped_key() {
         "{said}"
     );
 }
+
+/// With `log.format = "json"` every line the running bridge writes is one JSON object, ready
+/// for a log collector — numbers masked as in text logs.
+#[test]
+fn json_logs_are_one_object_a_line() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let cfg_s = cfg.to_str().unwrap();
+    assert!(sportello(&["init", "-c", cfg_s], &[]).0);
+    let port = sportello_testkit::synapse::free_port();
+    let store = dir.path().join("store");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace(
+            "phone_number_id = \"\"",
+            "phone_number_id = \"106540352242922\"",
+        )
+        .replace("staff = []", "staff = [\"@mario:comune.example.it\"]")
+        .replace("127.0.0.1:29330", &format!("127.0.0.1:{port}"))
+        // Nothing answers there: the start-up check logs that it cannot reach Synapse.
+        .replace("http://127.0.0.1:8008", "http://127.0.0.1:9")
+        .replace(
+            "path = \"sportello-data\"",
+            &format!("path = {:?}", store.to_str().unwrap()),
+        )
+        .replace("format = \"text\"", "format = \"json\"");
+    std::fs::write(&cfg, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["run", "-c", cfg_s])
+        .env("SPORTELLO_WHATSAPP_ACCESS_TOKEN", "EAAGsecret")
+        .env("SPORTELLO_WHATSAPP_APP_SECRET", "appsecret123")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Should the awaited line never come, the bridge is stopped after a minute and the
+    // assertions below say what was written instead.
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        let _ = Command::new("kill").arg(&pid).status();
+    });
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        lines.push(line.unwrap());
+        let seen = |what: &str| lines.iter().any(|l| l.contains(what));
+        if seen("cannot reach") && seen("listening for Synapse and Meta") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        lines.iter().any(|l| l.contains("cannot reach")),
+        "{lines:?}"
+    );
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}"));
+        assert!(
+            v["level"].is_string() && v["fields"]["message"].is_string(),
+            "{line}"
+        );
+        assert!(
+            !line.contains("EAAGsecret") && !line.contains("appsecret123"),
+            "{line}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("listening for Synapse and Meta")),
+        "{lines:?}"
+    );
+}

@@ -21,6 +21,7 @@ mod kinds;
 mod layers;
 mod metrics;
 mod news;
+mod packaging;
 mod portal;
 mod resilience;
 mod staff_rooms;

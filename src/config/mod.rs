@@ -128,11 +128,21 @@ impl Default for Store {
 pub struct Log {
     #[serde(default = "d_filter")]
     pub filter: String,
+    /// `text` (for people) or `json` (one object a line, for log collectors).
+    #[serde(default = "d_format")]
+    pub format: String,
 }
 impl Default for Log {
     fn default() -> Self {
-        Log { filter: d_filter() }
+        Log {
+            filter: d_filter(),
+            format: d_format(),
+        }
     }
+}
+
+fn d_format() -> String {
+    "text".into()
 }
 
 fn d_lang() -> String {
@@ -204,6 +214,12 @@ impl RawConfig {
         let mut p = self.homeserver.problems();
         p.extend(self.appservice.problems());
         p.extend(self.metrics.problems(&self.appservice.bind));
+        if !["text", "json"].contains(&self.log.format.as_str()) {
+            p.push(format!(
+                "log.format must be \"text\" or \"json\" (it is \"{}\").",
+                self.log.format
+            ));
+        }
         p.extend(self.whatsapp.problems());
         p.extend(self.office_problems());
         p.extend(self.bridge.problems());
