@@ -105,11 +105,12 @@ impl Health {
     pub(in crate::bridge) async fn watch_round(&self, watch: &mut Watch) {
         let graph = self.parts.graph.check().await;
         let refused = matches!(self.parts.graph.token_state(), TokenState::Refused { .. });
-        let homeserver = self
-            .parts
-            .matrix
-            .whoami(&self.parts.config.bot_user_id)
-            .await;
+        // A homeserver that takes longer than a probe's wait is not answering.
+        let homeserver = tokio::time::timeout(
+            super::HOMESERVER_WAIT,
+            self.parts.matrix.whoami(&self.parts.config.bot_user_id),
+        )
+        .await;
         let now = self.parts.clock.unix();
         watch.note(Condition::TokenRefused, refused, now);
         watch.note(
@@ -119,7 +120,11 @@ impl Health {
         );
         watch.note(
             Condition::HomeserverUnreachable,
-            homeserver.as_ref().err().is_some_and(|e| e.is_transient()),
+            match &homeserver {
+                Ok(Ok(_)) => false,
+                Ok(Err(e)) => e.is_transient(),
+                Err(_elapsed) => true,
+            },
             now,
         );
         let minutes = self.parts.config.raw.alerts.unreachable_minutes;
