@@ -86,7 +86,7 @@ impl GraphError {
     /// Meta refused the access token or its permissions (190, 0, 3, 10, 200–299): nothing
     /// goes out until an admin renews it.
     pub fn refuses_token(&self) -> bool {
-        matches!(self, GraphError::Api { code, .. } if matches!(code, 190 | 0 | 3 | 10 | 200..=299))
+        matches!(self, GraphError::Api { code, .. } if token_code(*code))
     }
 
     pub fn handling(&self) -> Handling {
@@ -145,6 +145,11 @@ pub fn explain_failed_status(code: i64, title: &str, t: &Texts) -> String {
     )
 }
 
+/// The codes that are about the access token or its permissions.
+fn token_code(code: i64) -> bool {
+    matches!(code, 190 | 0 | 3 | 10 | 200..=299)
+}
+
 fn handling_for_code(code: i64) -> Option<Handling> {
     use Handling::*;
     Some(match code {
@@ -168,7 +173,7 @@ fn advice_for_code(code: i64, t: &Texts) -> String {
         131053 => "advice_131053",
         131056 => "advice_131056",
         130429 | 131000 | 131016 | 1 | 2 | 131057 => "advice_busy",
-        190 | 0 | 3 | 10 | 200..=299 => "advice_token",
+        c if token_code(c) => "advice_token",
         368 | 131031 | 131048 => "advice_restricted",
         _ => "advice_other",
     };

@@ -123,7 +123,7 @@ impl Admin {
                     Store::dead_letter_delete_op(d.seq),
                 ])?;
                 if citizen != ADMIN_QUEUE {
-                    self.parts.wake.citizen(citizen.clone());
+                    self.parts.wake.queue(citizen.clone());
                 }
                 Ok(Reply::text(self.t(
                     "dead_letter_requeued",

@@ -8,10 +8,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
-use crate::bridge::engine::item::ADMIN_QUEUE;
+use crate::bridge::engine::item::Queue;
 use crate::bridge::engine::lent::Lifetime;
 use crate::config::Config;
-use crate::ids::CitizenKey;
 use crate::matrix::{MatrixClient, MatrixError};
 use crate::store::{Meta, Store};
 use crate::texts::Texts;
@@ -52,14 +51,12 @@ impl AdminRoom {
     }
 }
 
-/// A citizen key, masked; the admin room's queue by name.
+/// A queue's key as the admins read it: the citizen masked, the admin room's queue by name.
 pub(in crate::bridge) fn whose(texts: &Texts, key: &str) -> String {
-    if key == ADMIN_QUEUE {
-        return texts.get("admin_queue_name", &[]);
+    match Queue::parse(key) {
+        Queue::Admin => texts.get("admin_queue_name", &[]),
+        other => other.to_string(),
     }
-    CitizenKey::parse(key)
-        .map(|k| k.masked())
-        .unwrap_or_else(|| "?".into())
 }
 
 impl AdminRoom {

@@ -77,10 +77,11 @@ impl Wake {
         Wake { bridge }
     }
 
-    /// Makes sure the citizen's worker runs.
-    pub(in crate::bridge) fn citizen(&self, citizen: String) {
+    /// Makes sure the worker of the queue with this store key (a citizen's, or the admin
+    /// room's) runs.
+    pub(in crate::bridge) fn queue(&self, key: String) {
         if let Some(inner) = self.bridge.upgrade() {
-            Bridge { inner }.kick(citizen);
+            Bridge { inner }.kick(key);
         }
     }
 

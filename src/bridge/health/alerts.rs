@@ -105,12 +105,7 @@ impl Health {
     pub(in crate::bridge) async fn watch_round(&self, watch: &mut Watch) {
         let graph = self.parts.graph.check().await;
         let refused = matches!(self.parts.graph.token_state(), TokenState::Refused { .. });
-        // A homeserver that takes longer than a probe's wait is not answering.
-        let homeserver = tokio::time::timeout(
-            super::HOMESERVER_WAIT,
-            self.parts.matrix.whoami(&self.parts.config.bot_user_id),
-        )
-        .await;
+        let homeserver = self.ask_homeserver().await;
         let now = self.parts.clock.unix();
         watch.note(Condition::TokenRefused, refused, now);
         watch.note(
@@ -120,11 +115,8 @@ impl Health {
         );
         watch.note(
             Condition::HomeserverUnreachable,
-            match &homeserver {
-                Ok(Ok(_)) => false,
-                Ok(Err(e)) => e.is_transient(),
-                Err(_elapsed) => true,
-            },
+            // A homeserver that takes longer than a probe's wait is not answering.
+            homeserver.is_none_or(|r| r.is_err_and(|e| e.is_transient())),
             now,
         );
         let minutes = self.parts.config.raw.alerts.unreachable_minutes;
@@ -158,7 +150,7 @@ impl Health {
         match store.commit(ops) {
             Ok(()) => {
                 info!(condition = c.name(), started, "admins alerted");
-                self.parts.wake.citizen(ADMIN_QUEUE.to_owned());
+                self.parts.wake.queue(ADMIN_QUEUE.to_owned());
             }
             Err(e) => warn!("could not queue an alert for the admins: {e}"),
         }

@@ -60,16 +60,14 @@ impl Health {
             Ok(_) => Part::Ok,
             Err(e) => Part::Failing(format!("the store cannot be read: {e}")),
         };
-        let bot = &self.parts.config.bot_user_id;
-        let homeserver =
-            match tokio::time::timeout(HOMESERVER_WAIT, self.parts.matrix.whoami(bot)).await {
-                Ok(Ok(_)) => Part::Ok,
-                Ok(Err(e)) => Part::Failing(homeserver_words(&e)),
-                Err(_) => Part::Failing(format!(
-                    "the homeserver did not answer within {} s",
-                    HOMESERVER_WAIT.as_secs()
-                )),
-            };
+        let homeserver = match self.ask_homeserver().await {
+            Some(Ok(())) => Part::Ok,
+            Some(Err(e)) => Part::Failing(homeserver_words(&e)),
+            None => Part::Failing(format!(
+                "the homeserver did not answer within {} s",
+                HOMESERVER_WAIT.as_secs()
+            )),
+        };
         let whatsapp = match self.parts.graph.token_state() {
             TokenState::Accepted => Part::Ok,
             TokenState::Refused { code, .. } => Part::Failing(format!(
@@ -88,6 +86,15 @@ impl Health {
             homeserver,
             whatsapp,
         }
+    }
+
+    /// Whether the homeserver answers the bot (`None`: not within [`HOMESERVER_WAIT`]).
+    async fn ask_homeserver(&self) -> Option<Result<(), MatrixError>> {
+        let bot = &self.parts.config.bot_user_id;
+        tokio::time::timeout(HOMESERVER_WAIT, self.parts.matrix.whoami(bot))
+            .await
+            .ok()
+            .map(|r| r.map(|_| ()))
     }
 
     /// Sets the gauges that describe the store (queues, dead letters, held answers,

@@ -141,7 +141,7 @@ impl News {
         ])?;
         self.parts
             .wake
-            .citizen(crate::bridge::engine::item::ADMIN_QUEUE.to_owned());
+            .queue(crate::bridge::engine::item::ADMIN_QUEUE.to_owned());
         Ok(Err(NotSent::Internal))
     }
 }

@@ -337,7 +337,7 @@ impl News {
         let out = change(&mut r)?;
         self.parts.store.commit(r.ops)?;
         for c in r.wake {
-            self.parts.wake.citizen(c);
+            self.parts.wake.queue(c);
         }
         Ok(out)
     }

@@ -221,7 +221,7 @@ impl Portals {
                 .queue_push_op(&p.citizen.as_str(), &Work::WindowTopic.to_bytes()),
         ];
         match self.parts.store.commit(ops) {
-            Ok(()) => self.parts.wake.citizen(p.citizen.as_str()),
+            Ok(()) => self.parts.wake.queue(p.citizen.as_str()),
             Err(e) => warn!("window sweep: {e}"),
         }
     }
@@ -251,7 +251,7 @@ impl Portals {
             Ok(()) => self
                 .parts
                 .wake
-                .citizen(crate::bridge::engine::item::ADMIN_QUEUE.to_owned()),
+                .queue(crate::bridge::engine::item::ADMIN_QUEUE.to_owned()),
             Err(e) => warn!("window sweep: {e}"),
         }
     }
