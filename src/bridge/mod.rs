@@ -328,6 +328,10 @@ impl Bridge {
     pub(in crate::bridge) fn admin(&self) -> &Admin {
         &self.inner.admin
     }
+
+    pub(in crate::bridge) fn health(&self) -> &Health {
+        &self.inner.health
+    }
 }
 
 fn explain_ping_failure(e: &crate::matrix::MatrixError, raw: &crate::config::RawConfig) -> String {

@@ -160,6 +160,60 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bridge::Bridge;
+
+    /// A bridge whose homeserver and Graph API both refuse connections, alerting at once.
+    fn unreachable_everything(store: &Store) -> Bridge {
+        let toml = crate::config::valid_test_toml()
+            .replace("http://127.0.0.1:8008", "http://127.0.0.1:9")
+            .replace("https://graph.facebook.com", "http://127.0.0.1:9")
+            .replace("unreachable_minutes = 10", "unreachable_minutes = 0");
+        let raw = crate::config::RawConfig::from_toml(&toml, "t", |_| None).unwrap();
+        // Shutting down from the start: the admin room's worker is not run by the test.
+        let (_, rx) = tokio::sync::watch::channel(true);
+        Bridge::new(raw.validate().unwrap(), store.clone(), rx)
+    }
+
+    fn admin_notices(store: &Store) -> usize {
+        store
+            .queue_overview()
+            .unwrap()
+            .iter()
+            .filter(|q| q.citizen == ADMIN_QUEUE)
+            .map(|q| q.items)
+            .sum()
+    }
+
+    /// Told once; a bridge started again on the same store (a new watch, nothing in memory)
+    /// does not tell it again while the outage lasts.
+    #[tokio::test]
+    async fn a_restart_does_not_repeat_an_alert() {
+        let store = Store::memory();
+        let first = unreachable_everything(&store);
+        let mut watch = Watch::default();
+        first.health().watch_round(&mut watch).await;
+        assert_eq!(
+            admin_notices(&store),
+            2,
+            "Meta and the homeserver, once each"
+        );
+        first.health().watch_round(&mut watch).await;
+        assert_eq!(
+            admin_notices(&store),
+            2,
+            "a second round tells nothing more"
+        );
+        drop(first);
+        let again = unreachable_everything(&store);
+        again.health().watch_round(&mut Watch::default()).await;
+        assert_eq!(admin_notices(&store), 2, "nor does a restart");
+        for c in [Condition::MetaUnreachable, Condition::HomeserverUnreachable] {
+            assert_eq!(
+                store.meta(Meta::Alert(c.name())).unwrap().as_deref(),
+                Some("on")
+            );
+        }
+    }
 
     /// Told once when it has lasted long enough, once when it is over, and never again in
     /// between — whatever the rounds in between see.

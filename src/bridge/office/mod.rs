@@ -116,6 +116,18 @@ mod tests {
             None,
             "told once"
         );
+        // Counted for the metrics: one welcome, one out-of-hours notice, nothing else.
+        let told = |kind| {
+            office
+                .metrics
+                .auto_replies
+                .get_or_create(&crate::metrics::KindLabel { kind })
+                .get()
+        };
+        assert_eq!(
+            (told("welcome"), told("closed"), told("emergency")),
+            (1, 1, 0)
+        );
         clock.set(rome(2026, 12, 4, 10, 0));
         assert_eq!(
             reply_text(&office, &mut portal, "Ci sono novità?"),
