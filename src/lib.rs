@@ -21,6 +21,7 @@ pub mod ids;
 pub mod keywords;
 pub mod matrix;
 pub mod metrics;
+pub mod pricing;
 #[cfg(test)]
 mod properties;
 pub mod registration;
@@ -75,6 +76,8 @@ pub async fn run(
     ping.abort();
     let _ = ping.await;
     tasks.admin_room.abort();
+    // A reading of Meta's templates is one commit at its end: cut short, it is repeated.
+    tasks.templates.abort();
     for t in [
         tasks.router,
         tasks.sweeper,
@@ -82,6 +85,7 @@ pub async fn run(
         tasks.stall_watch,
         tasks.prune,
         tasks.health,
+        tasks.templates,
     ] {
         if let Err(e) = t.await
             && !e.is_cancelled()

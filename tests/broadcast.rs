@@ -283,6 +283,7 @@ description = "Foto dal Comune: {{1}}""#;
             language: "it".into(),
             header: header.map(str::to_owned),
             body_params: 1,
+            ..Default::default()
         });
     }
     let kinds = [Kind::Inside, Kind::Outside, Kind::Inside];

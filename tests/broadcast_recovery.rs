@@ -99,6 +99,8 @@ async fn interrupted_sends_are_resolved_by_their_tags() {
             report_event: None,
             cancelled_by: None,
             attachment: None,
+            // As an earlier version stored it: the template is chosen when the sender starts.
+            template: None,
         };
         ops.push(Store::broadcast_op(&b));
         for i in 0..2 {

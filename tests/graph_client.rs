@@ -131,3 +131,48 @@ async fn the_client_notes_whether_meta_accepts_the_token() {
     g.check().await.unwrap();
     assert_eq!(g.token_state(), TokenState::Accepted);
 }
+
+/// The account's templates, page by page (Meta's cursors): all 130 read in two pages, in
+/// Meta's shape (named parameters, media header, category); a wrong account or token refused.
+#[tokio::test]
+async fn reads_every_template_of_the_account_across_pages() {
+    use sportello_simulator::templates::ApprovedTemplate;
+    let (sim, g) = setup(None).await;
+    for i in 0..130 {
+        sim.approve_template(ApprovedTemplate {
+            name: format!("avviso_{i:03}"),
+            body_params: i % 3,
+            category: if i % 2 == 0 { "UTILITY" } else { "MARKETING" }.into(),
+            header: (i == 7).then(|| "image".into()),
+            named: if i == 8 {
+                vec!["giorno".into(), "luogo".into()]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        });
+    }
+    let waba = sim.config().waba_id.clone();
+    let listed = g.templates(&waba).await.unwrap();
+    assert_eq!((listed.templates.len(), listed.unreadable), (130, 0));
+    let gets = sim
+        .recorded()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/message_templates"))
+        .count();
+    assert_eq!(gets, 2, "100 per page");
+    let t = |i: usize| &listed.templates[i];
+    assert_eq!(t(5).body_params, ["1", "2"]);
+    assert_eq!(t(7).media_header(), Some("image"));
+    assert!(t(8).named && t(8).body_params == ["giorno", "luogo"]);
+    assert_eq!(t(9).category.name(), "marketing");
+    assert!(matches!(
+        g.templates("999").await,
+        Err(GraphError::Api { code: 100, .. })
+    ));
+    sim.revoke_token(true);
+    assert!(matches!(
+        g.templates(&waba).await,
+        Err(GraphError::Api { code: 190, .. })
+    ));
+}

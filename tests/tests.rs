@@ -26,5 +26,6 @@ mod portal;
 mod resilience;
 mod staff_rooms;
 mod status;
+mod templates;
 mod webhook;
 mod window;

@@ -397,7 +397,8 @@ async fn answer(
             .get("biz_opaque_callback_data")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        tokio::spawn(async move { s.deliver_statuses(&id, &to, callback).await });
+        let pricing = sim.pricing_for(to.trim_start_matches('+'), body);
+        tokio::spawn(async move { s.deliver_statuses(&id, &to, callback, pricing).await });
     }
     Json(json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}))
         .into_response()

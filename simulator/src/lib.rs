@@ -4,10 +4,12 @@
 //! - [`graph`]: the Graph API endpoints the bridge calls, checking request shapes and
 //!   answering as Meta does, with scriptable failures;
 //! - [`webhook`]: a sender of signed webhook notifications (citizen messages, statuses),
-//!   batched, repeated or reordered on demand.
+//!   batched, repeated or reordered on demand;
+//! - [`template_api`]: the account's template list and its template webhooks.
 
 pub mod graph;
 pub mod media;
+pub mod template_api;
 pub mod templates;
 pub mod webhook;
 
@@ -126,6 +128,9 @@ struct State {
     random_failures: Option<(u32, Vec<Failure>, u64)>,
     /// How many random failures were answered.
     random_failed: usize,
+    /// When each number last wrote (Unix seconds, from the messages posted): Meta's
+    /// customer-service window, which decides what a send costs.
+    last_inbound: std::collections::HashMap<String, u64>,
     /// The access token was revoked (as when an admin removes the system user's token, or it
     /// expires): every call is refused with 190 until it is restored.
     token_revoked: bool,
@@ -150,7 +155,9 @@ impl Simulator {
             addr: listener.local_addr()?,
             http: reqwest::Client::new(),
         };
-        let app = graph::router(sim.clone()).merge(media::router(sim.clone()));
+        let app = graph::router(sim.clone())
+            .merge(media::router(sim.clone()))
+            .merge(template_api::router(sim.clone()));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -207,9 +214,14 @@ impl Simulator {
         self.state.lock().unwrap().light_log.clone()
     }
 
-    /// Approves a template: from now on template sends are checked against the approved ones.
-    pub fn approve_template(&self, t: templates::ApprovedTemplate) {
-        self.state.lock().unwrap().templates.push(t);
+    /// Adds a template to the account (approved unless its `status` says otherwise; given an
+    /// id when it has none): from now on template sends are checked against the account's.
+    pub fn approve_template(&self, mut t: templates::ApprovedTemplate) {
+        let mut st = self.state.lock().unwrap();
+        if t.id == 0 {
+            t.id = 1_000_000_000_000_000 + st.templates.len() as u64 + 1;
+        }
+        st.templates.push(t);
     }
 
     pub(crate) fn approved_templates(&self) -> Vec<templates::ApprovedTemplate> {
@@ -318,6 +330,48 @@ impl Simulator {
                 return m;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What Meta charges for a send to `to` (its status's `pricing`): a template at its
+    /// category's rate, except a utility template inside the window; anything else inside the
+    /// window is free customer service.
+    pub(crate) fn pricing_for(&self, to: &str, body: &Value) -> Value {
+        let now = crate::webhook::now();
+        let st = self.state.lock().unwrap();
+        let open = st.last_inbound.get(to).is_some_and(|t| now < t + 24 * 3600);
+        let category = (body["type"] == "template").then(|| {
+            let name = body["template"]["name"].as_str().unwrap_or("");
+            st.templates
+                .iter()
+                .find(|t| t.name == name)
+                .map_or("marketing".to_owned(), |t| t.category.to_lowercase())
+        });
+        let (kind, category) = match category {
+            Some(c) if c == "utility" && open => ("free_customer_service", c),
+            Some(c) => ("regular", c),
+            None => ("free_customer_service", "service".to_owned()),
+        };
+        serde_json::json!({"billable": kind == "regular", "pricing_model": "PMP",
+            "type": kind, "category": category})
+    }
+
+    /// Notes the citizens' messages in a notification: their window opens.
+    pub(crate) fn note_inbound(&self, notification: &Value) {
+        let mut st = self.state.lock().unwrap();
+        for entry in notification["entry"].as_array().into_iter().flatten() {
+            for change in entry["changes"].as_array().into_iter().flatten() {
+                for m in change["value"]["messages"].as_array().into_iter().flatten() {
+                    let (Some(from), Some(at)) = (
+                        m["from"].as_str(),
+                        m["timestamp"].as_str().and_then(|t| t.parse::<u64>().ok()),
+                    ) else {
+                        continue;
+                    };
+                    let last = st.last_inbound.entry(from.to_owned()).or_default();
+                    *last = (*last).max(at);
+                }
+            }
         }
     }
 

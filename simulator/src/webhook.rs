@@ -53,7 +53,7 @@ impl Citizen {
     }
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -230,6 +230,7 @@ impl Simulator {
 
     /// Signs and posts a notification as Meta would; returns the HTTP status.
     pub async fn post(&self, notification: &Value) -> u16 {
+        self.note_inbound(notification);
         let bytes = meta_bytes(notification);
         let sig = sign(&self.cfg.app_secret, &bytes);
         self.post_raw(bytes, Some(sig)).await
@@ -260,10 +261,17 @@ impl Simulator {
 
     /// Posts `sent`, `delivered`, `read`, echoing the send's `biz_opaque_callback_data`;
     /// like Meta, keeps retrying while the bridge cannot be reached (here up to 2 minutes).
-    pub(crate) async fn deliver_statuses(&self, wamid: &str, to: &str, callback: Option<String>) {
+    pub(crate) async fn deliver_statuses(
+        &self,
+        wamid: &str,
+        to: &str,
+        callback: Option<String>,
+        pricing: Value,
+    ) {
         for status in ["sent", "delivered", "read"] {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let mut n = self.status_notification(wamid, status, to);
+            n["entry"][0]["changes"][0]["value"]["statuses"][0]["pricing"] = pricing.clone();
             if let Some(c) = &callback {
                 n["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] =
                     json!(c);

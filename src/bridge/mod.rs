@@ -7,7 +7,8 @@
 //! broadcasts), `office` (hours, automatic and ready replies), `admin` (commands, permissions,
 //! audit, blocks, what is stuck). [`Bridge`] is the engine's handle; each feature has its own
 //! (`Portals`, `News`, `Office`, `Admin`), built here from the shared parts and the handles of
-//! the features it calls, and reached by the engine only in its dispatch.
+//! the features it calls, and reached by the engine only in its dispatch. `templates` (Meta's
+//! templates, kept in sync) and `health` serve the others.
 
 mod admin;
 mod engine;
@@ -15,6 +16,7 @@ mod health;
 mod news;
 mod office;
 mod portal;
+mod templates;
 
 use std::{
     collections::HashSet,
@@ -33,6 +35,7 @@ pub use crate::bridge::health::{Part, Readiness};
 use crate::bridge::news::News;
 use crate::bridge::office::Office;
 use crate::bridge::portal::Portals;
+use crate::bridge::templates::Templates;
 use crate::config::Config;
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixClient;
@@ -49,6 +52,7 @@ pub struct Tasks {
     pub stall_watch: tokio::task::JoinHandle<()>,
     pub prune: tokio::task::JoinHandle<()>,
     pub health: tokio::task::JoinHandle<()>,
+    pub templates: tokio::task::JoinHandle<()>,
 }
 
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
@@ -82,8 +86,25 @@ struct Inner {
     news: News,
     admin: Arc<Admin>,
     health: Arc<Health>,
+    templates: Arc<Templates>,
     /// What Prometheus scrapes.
     metrics: Arc<Metrics>,
+}
+
+/// The homeserver and Graph API clients, counting their requests in `metrics`.
+fn clients(config: &Config, metrics: &Arc<Metrics>) -> (MatrixClient, GraphClient) {
+    let raw = &config.raw;
+    let matrix = MatrixClient::new(&raw.homeserver.url, &raw.appservice.as_token)
+        .with_metrics(metrics.clone());
+    let graph = GraphClient::new(
+        &raw.whatsapp.api_base_url,
+        &raw.whatsapp.api_version,
+        &raw.whatsapp.phone_number_id,
+        &raw.whatsapp.access_token,
+        Duration::from_secs(raw.whatsapp.request_timeout_secs),
+    )
+    .with_metrics(metrics.clone());
+    (matrix, graph)
 }
 
 /// Every command staff can type, as declared by the features (for the parser's properties).
@@ -107,16 +128,7 @@ impl Bridge {
         let config = Arc::new(config);
         let raw = &config.raw;
         let metrics = Arc::new(Metrics::new());
-        let matrix = MatrixClient::new(&raw.homeserver.url, &raw.appservice.as_token)
-            .with_metrics(metrics.clone());
-        let graph = GraphClient::new(
-            &raw.whatsapp.api_base_url,
-            &raw.whatsapp.api_version,
-            &raw.whatsapp.phone_number_id,
-            &raw.whatsapp.access_token,
-            Duration::from_secs(raw.whatsapp.request_timeout_secs),
-        )
-        .with_metrics(metrics.clone());
+        let (matrix, graph) = clients(&config, &metrics);
         let texts = Arc::new(config.texts());
         let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
         let (life, gone) = Lifetime::new(shutdown);
@@ -140,8 +152,14 @@ impl Bridge {
             ));
             let office = Arc::new(Office::new(&parts));
             let health = Arc::new(Health::new(&parts));
-            let portals = Arc::new(Portals::new(&parts, office.clone()));
-            let news = News::new(&parts, admin_room.clone(), portals.clone());
+            let templates = Arc::new(Templates::new(&parts));
+            let portals = Arc::new(Portals::new(&parts, office.clone(), templates.clone()));
+            let news = News::new(
+                &parts,
+                admin_room.clone(),
+                portals.clone(),
+                templates.clone(),
+            );
             let admin = Arc::new(Admin::new(
                 &parts,
                 Features {
@@ -149,6 +167,7 @@ impl Bridge {
                     portals: portals.clone(),
                     news: news.clone(),
                     office,
+                    templates: templates.clone(),
                 },
             ));
             Inner {
@@ -167,6 +186,7 @@ impl Bridge {
                 news,
                 admin,
                 health,
+                templates,
                 metrics,
             }
         });
@@ -219,9 +239,11 @@ impl Bridge {
         let b = self.clone();
         let health = self.inner.health.clone();
         let watch = self.clone();
+        let templates = self.inner.templates.clone();
         let prune = self.clone();
         Tasks {
             health: tokio::spawn(async move { health.watch_forever().await }),
+            templates: tokio::spawn(async move { templates.sync_forever().await }),
             prune: tokio::spawn(async move { prune.prune_forever().await }),
             stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
             router: tokio::spawn(async move { b.route_forever().await }),

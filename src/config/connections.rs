@@ -117,6 +117,16 @@ pub struct WhatsApp {
     pub webhook_path: String,
     #[serde(default = "d_timeout")]
     pub request_timeout_secs: u64,
+    /// The WhatsApp Business Account id: with it, the templates are read from Meta.
+    #[serde(default)]
+    pub business_account_id: String,
+    /// Hours between two readings of Meta's templates (besides start-up and `!templates sync`).
+    #[serde(default = "d_template_sync")]
+    pub template_sync_hours: u64,
+}
+
+fn d_template_sync() -> u64 {
+    6
 }
 
 impl fmt::Debug for Appservice {
@@ -143,6 +153,8 @@ impl fmt::Debug for WhatsApp {
             .field("app_secret", &set(&self.app_secret))
             .field("verify_token", &set(&self.verify_token))
             .field("webhook_path", &self.webhook_path)
+            .field("business_account_id", &self.business_account_id)
+            .field("template_sync_hours", &self.template_sync_hours)
             .finish()
     }
 }

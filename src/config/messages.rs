@@ -37,11 +37,18 @@ impl Policies {
 pub struct Template {
     /// The template's name at Meta.
     pub name: String,
-    /// Its language code, exactly as approved (`it`, `en_US`, …).
+    /// Its language code, exactly as approved (`it`, `en_US`, …). May be left out when the
+    /// bridge reads the templates from Meta (`whatsapp.business_account_id`): the office's
+    /// language is then chosen.
+    #[serde(default)]
     pub language: String,
-    /// How many `{{n}}` parameters its body takes.
+    /// How many `{{n}}` parameters its body takes (Meta's list, when read, says instead).
     #[serde(default)]
     pub params: usize,
+    /// `marketing`, `utility` or `authentication`, for the cost estimate when Meta's list is
+    /// not read (Meta's list, when read, says instead).
+    #[serde(default)]
+    pub category: String,
     /// What it says, for the staff listing.
     #[serde(default)]
     pub description: String,

@@ -87,6 +87,9 @@ pub struct RawConfig {
     /// Alerts in the admin room about the bridge's own health.
     #[serde(default)]
     pub alerts: connections::Alerts,
+    /// Meta's rates, for what a broadcast costs.
+    #[serde(default)]
+    pub pricing: crate::pricing::Pricing,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -231,8 +234,20 @@ impl RawConfig {
         if let Err(e) = self.hours.schedule(tz) {
             p.extend(e);
         }
-        let templates: Vec<&String> = self.templates.keys().collect();
-        p.extend(self.subscriptions.problems(&templates, &self.broadcast));
+        // With Meta's list read, a name may be a Meta template's: checked when it is used.
+        if self.whatsapp.business_account_id.trim().is_empty() {
+            let templates: Vec<&String> = self.templates.keys().collect();
+            p.extend(self.subscriptions.problems(&templates, &self.broadcast));
+        } else {
+            p.extend(
+                self.subscriptions
+                    .problems_without_templates(&self.broadcast),
+            );
+        }
+        p.extend(self.pricing.problems());
+        if self.whatsapp.template_sync_hours == 0 {
+            p.push("whatsapp.template_sync_hours must be at least 1.".into());
+        }
         p
     }
 
@@ -259,9 +274,15 @@ impl RawConfig {
             }
         }
         for (key, t) in &self.templates {
-            if t.name.trim().is_empty() || t.language.trim().is_empty() {
+            let from_meta = !self.whatsapp.business_account_id.trim().is_empty();
+            if t.name.trim().is_empty() || (t.language.trim().is_empty() && !from_meta) {
                 p.push(format!(
-                    "templates.{key} needs the template's name and language as approved at Meta."
+                    "templates.{key} needs the template's name and language as approved at Meta (the language may be left out when whatsapp.business_account_id is set)."
+                ));
+            }
+            if !["", "marketing", "utility", "authentication"].contains(&t.category.as_str()) {
+                p.push(format!(
+                    "templates.{key}.category must be \"marketing\", \"utility\" or \"authentication\"."
                 ));
             }
             if key.contains(char::is_whitespace) {

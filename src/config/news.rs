@@ -121,7 +121,28 @@ fn d_resolve() -> u64 {
 }
 
 impl Subscriptions {
+    /// The problems of the lists and broadcasts, the template names given checked against the
+    /// `[templates.…]` entries.
     pub(super) fn problems(&self, templates: &[&String], b: &Broadcast) -> Vec<String> {
+        let mut p = self.problems_without_templates(b);
+        if !b.template.is_empty() && !templates.contains(&&b.template) {
+            p.push(format!(
+                "broadcast.template = \"{}\" is not one of the [templates.…] entries.",
+                b.template
+            ));
+        }
+        for (kind, key) in &b.media_templates {
+            if !templates.contains(&key) {
+                p.push(format!(
+                    "broadcast.media_templates.{kind} = \"{key}\" is not one of the [templates.…] entries."
+                ));
+            }
+        }
+        p
+    }
+
+    /// The problems of the lists and broadcasts that do not depend on which templates exist.
+    pub(super) fn problems_without_templates(&self, b: &Broadcast) -> Vec<String> {
         let mut p = Vec::new();
         if self.topics.len() > 8 {
             p.push(format!(
@@ -149,21 +170,10 @@ impl Subscriptions {
         if b.progress_every_secs == 0 {
             p.push("broadcast.progress_every_secs must be at least 1.".into());
         }
-        if !b.template.is_empty() && !templates.contains(&&b.template) {
-            p.push(format!(
-                "broadcast.template = \"{}\" is not one of the [templates.…] entries.",
-                b.template
-            ));
-        }
-        for (kind, key) in &b.media_templates {
+        for kind in b.media_templates.keys() {
             if !["image", "video", "document"].contains(&kind.as_str()) {
                 p.push(format!(
                     "broadcast.media_templates: \"{kind}\" is not a header kind (image, video, document)."
-                ));
-            }
-            if !templates.contains(&key) {
-                p.push(format!(
-                    "broadcast.media_templates.{kind} = \"{key}\" is not one of the [templates.…] entries."
                 ));
             }
         }

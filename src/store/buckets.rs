@@ -65,6 +65,13 @@ pub enum Bucket {
     /// Refused: Meta's code and title (`131026 Message undeliverable`), or the bridge's own
     /// `internal_error`.
     Failed(String),
+    /// Delivered, as Meta priced it (its status's `pricing.type` and `category`), to a
+    /// recipient of this country calling code (`*`: another).
+    Priced {
+        kind: String,
+        category: String,
+        country: String,
+    },
     /// A key this version does not know: kept as it was, counted nowhere.
     Unknown(String),
 }
@@ -81,6 +88,11 @@ impl Bucket {
             Bucket::ResentUncertain => "resent_uncertain".into(),
             Bucket::Skipped(s) => format!("skipped:{}", s.name()),
             Bucket::Failed(why) => format!("failed:{why}"),
+            Bucket::Priced {
+                kind,
+                category,
+                country,
+            } => format!("priced:{kind}:{category}:{country}"),
             Bucket::Unknown(key) => key.clone(),
         }
     }
@@ -94,8 +106,18 @@ impl Bucket {
             "unknown" => Bucket::Uncertain,
             "resent_uncertain" => Bucket::ResentUncertain,
             k => {
+                let priced = k
+                    .strip_prefix("priced:")
+                    .and_then(|p| p.split_once(':'))
+                    .and_then(|(kind, rest)| Some((kind, rest.split_once(':')?)));
                 if let Some(why) = k.strip_prefix("failed:") {
                     Bucket::Failed(why.to_owned())
+                } else if let Some((kind, (category, country))) = priced {
+                    Bucket::Priced {
+                        kind: kind.to_owned(),
+                        category: category.to_owned(),
+                        country: country.to_owned(),
+                    }
                 } else if let Some(s) = k.strip_prefix("skipped:").and_then(Skip::parse) {
                     Bucket::Skipped(s)
                 } else {
@@ -121,6 +143,16 @@ impl Bucket {
     /// The map key of a failure counted from Meta's statuses (`failed:<code> <title>`).
     pub fn failed_key(why: &str) -> String {
         Bucket::Failed(why.to_owned()).key()
+    }
+
+    /// The map key of a delivery as Meta priced it.
+    pub fn priced_key(kind: &str, category: &str, country: &str) -> String {
+        Bucket::Priced {
+            kind: kind.to_owned(),
+            category: category.to_owned(),
+            country: country.to_owned(),
+        }
+        .key()
     }
 }
 
@@ -231,6 +263,14 @@ mod tests {
             (
                 Bucket::Failed("131026 Message undeliverable".into()),
                 "failed:131026 Message undeliverable",
+            ),
+            (
+                Bucket::Priced {
+                    kind: "regular".into(),
+                    category: "marketing".into(),
+                    country: "39".into(),
+                },
+                "priced:regular:marketing:39",
             ),
             (Bucket::Unknown("later_kind".into()), "later_kind"),
         ];

@@ -17,6 +17,8 @@ pub enum Meta {
     BroadcastCancel(u64),
     /// Whether the admins were told a condition started ("on") and not yet that it ended.
     Alert(&'static str),
+    /// The account's message templates as last read from Meta (JSON).
+    Templates,
 }
 
 impl Meta {
@@ -27,6 +29,7 @@ impl Meta {
             Meta::Emergency => "emergency".into(),
             Meta::BroadcastCancel(id) => format!("broadcast_cancel:{id}"),
             Meta::Alert(name) => format!("alert:{name}"),
+            Meta::Templates => "templates".into(),
         }
     }
 }
@@ -56,6 +59,7 @@ mod tests {
         assert_eq!(Meta::Emergency.key(), "emergency");
         assert_eq!(Meta::BroadcastCancel(7).key(), "broadcast_cancel:7");
         assert_eq!(Meta::Alert("token").key(), "alert:token");
+        assert_eq!(Meta::Templates.key(), "templates");
         let store = Store::memory();
         store
             .commit(vec![Store::meta_op(Meta::BroadcastCancel(7), "@anna:x")])

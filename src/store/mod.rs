@@ -23,7 +23,10 @@ use std::sync::{
 pub use buckets::{Bucket, RecipientState, Skip};
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
 pub use meta::Meta;
-pub use news::{Attachment, Broadcast, BroadcastState, ConsentEntry, RecipientSend, Subscription};
+pub use news::{
+    Attachment, Broadcast, BroadcastState, ConsentEntry, PinnedTemplate, RecipientSend,
+    Subscription,
+};
 pub use portals::{MessageRef, PortalRecord, ReactionRef};
 pub use retention::{Pruned, RETENTION};
 use serde::{Deserialize, Serialize};
@@ -132,6 +135,8 @@ pub enum Mark<'a> {
     WindowClosed { citizen: &'a str, until: i64 },
     /// A panic of the sweeper over a portal reported (`sweep-panic:<citizen>`).
     SweepPanic(&'a str),
+    /// A template webhook handled (`m:<fingerprint of what it says>`).
+    TemplateEvent(&'a str),
 }
 
 impl Mark<'_> {
@@ -146,6 +151,7 @@ impl Mark<'_> {
             Mark::Stalled(key) => format!("q:{}", hex::encode(key)),
             Mark::WindowClosed { citizen, until } => format!("t:{citizen}:{until}"),
             Mark::SweepPanic(c) => format!("sweep-panic:{c}"),
+            Mark::TemplateEvent(f) => format!("m:{f}"),
         }
     }
 }

@@ -114,6 +114,29 @@ pub struct Broadcast {
     /// An image, video or document sent with the text (as its caption) inside the window.
     #[serde(default)]
     pub attachment: Option<Attachment>,
+    /// The template recipients outside the window get, chosen and checked when the draft was
+    /// approved (`None`: they are skipped, or — for a broadcast approved by an earlier
+    /// version — chosen when its sender starts).
+    #[serde(default)]
+    pub template: Option<PinnedTemplate>,
+}
+
+/// A broadcast's template, as Meta knows it: what the send names and fills.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PinnedTemplate {
+    /// The name staff or the config gave (a config key or Meta's name).
+    pub key: String,
+    pub name: String,
+    pub language: String,
+    /// Its one body parameter's name, when its parameters are named.
+    #[serde(default)]
+    pub parameter_name: Option<String>,
+    /// The attachment kind its header carries (`image`, `video`, `document`).
+    #[serde(default)]
+    pub header: Option<String>,
+    /// Meta's category (`marketing`, `utility`), when known: what the estimate prices it as.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 /// A broadcast's attachment: where it is in Matrix, and its Graph media id once uploaded.

@@ -79,6 +79,10 @@ pub struct PortalRecord {
     /// next writes (see `bridge/portal/staff.rs`).
     #[serde(default)]
     pub staff_missing: Vec<String>,
+    /// When the citizen last wrote from an ad or a Page's call to action (a free entry point:
+    /// Meta charges nothing for 72 hours once the office answers within 24).
+    #[serde(default)]
+    pub entry_point_at: Option<i64>,
 }
 
 fn welcomed_default() -> bool {
@@ -103,6 +107,7 @@ impl PortalRecord {
             last_staff_at: None,
             complaint_told: None,
             staff_missing: Vec::new(),
+            entry_point_at: None,
         }
     }
 

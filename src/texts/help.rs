@@ -11,6 +11,11 @@ pub(super) const HELP: &[(&str, &str, &str)] = &[
         "list the commands you can use here",
     ),
     (
+        "help_templates",
+        "elenca i modelli WhatsApp che lo staff può inviare (nome, categoria, parametri); con sync, li rilegge subito da Meta",
+        "list the WhatsApp templates staff can send (name, category, parameters); with sync, read them from Meta now",
+    ),
+    (
         "help_template",
         "invia a questo cittadino un modello approvato (funziona anche fuori dalla finestra di 24 ore)",
         "send an approved template to this citizen (works outside the 24-hour window)",

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 mod help;
 mod news;
+mod templates;
 mod trouble;
 
 /// (key, Italian, English). Keep the placeholders of a row identical in both languages.
@@ -161,8 +162,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "templates_none",
-        "Non ci sono modelli approvati configurati (chiedi all'amministratore di aggiungere [templates.…] alla configurazione).",
-        "No approved templates are configured (ask the administrator to add [templates.…] to the config).",
+        "Non ci sono modelli approvati da inviare (li crea l'ufficio in WhatsApp Manager; con whatsapp.business_account_id il bridge li legge da Meta, altrimenti vanno aggiunti come [templates.…] alla configurazione).",
+        "There are no approved templates to send (the office creates them in WhatsApp Manager; with whatsapp.business_account_id the bridge reads them from Meta, otherwise they are added as [templates.…] to the config).",
     ),
     (
         "templates_list",
@@ -419,6 +420,7 @@ fn rows() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static
         .chain(trouble::TROUBLE)
         .chain(news::NEWS)
         .chain(help::HELP)
+        .chain(templates::TEMPLATES)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

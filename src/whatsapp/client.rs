@@ -144,11 +144,17 @@ impl GraphClient {
     }
 
     /// Sends a request (with the token) and decodes the JSON answer or the Graph error.
-    async fn post_request(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+    async fn request(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
         let started = Instant::now();
         let result = self.answer(req).await;
         self.note(&result, started);
         result
+    }
+
+    /// `GET {base}/{path}` with the token: the decoded answer or the Graph error.
+    pub(super) async fn get_json(&self, path: &str) -> Result<Value, GraphError> {
+        self.request(self.http.get(format!("{}/{}", self.base, path)))
+            .await
     }
 
     async fn answer(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
@@ -173,7 +179,7 @@ impl GraphClient {
     }
 
     async fn post(&self, path: &str, body: &Value) -> Result<Value, GraphError> {
-        self.post_request(self.http.post(self.url(path)).json(body))
+        self.request(self.http.post(self.url(path)).json(body))
             .await
     }
 
@@ -274,7 +280,7 @@ impl GraphClient {
             .text("type", mime_type.to_owned())
             .part("file", part);
         let v = self
-            .post_request(self.http.post(self.url("media")).multipart(form))
+            .request(self.http.post(self.url("media")).multipart(form))
             .await?;
         v["id"]
             .as_str()

@@ -135,10 +135,21 @@ pub struct Component {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Parameter {
-    Text { text: String },
-    Image { image: Media },
-    Video { video: Media },
-    Document { document: Media },
+    Text {
+        text: String,
+        /// The parameter's name, for a template whose parameters are named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parameter_name: Option<String>,
+    },
+    Image {
+        image: Media,
+    },
+    Video {
+        video: Media,
+    },
+    Document {
+        document: Media,
+    },
 }
 
 impl Message {
@@ -208,7 +219,10 @@ impl Template {
                 part: "body".into(),
                 parameters: texts
                     .iter()
-                    .map(|text| Parameter::Text { text: text.clone() })
+                    .map(|text| Parameter::Text {
+                        text: text.clone(),
+                        parameter_name: None,
+                    })
                     .collect(),
             });
         }

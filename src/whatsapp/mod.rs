@@ -6,6 +6,8 @@ pub mod error;
 pub mod kind;
 pub mod message;
 pub mod signature;
+pub mod status;
+pub mod templates;
 pub mod webhook;
 
 pub use client::{GraphClient, MediaDownload, Opened, Sent, TokenState};

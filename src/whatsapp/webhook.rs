@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
 use crate::whatsapp::kind::Kind;
+use crate::whatsapp::status::parse_status;
+pub use crate::whatsapp::status::{Status, StatusPricing, StatusUpdate};
+use crate::whatsapp::templates;
 
 #[derive(Debug, Deserialize)]
 struct Notification {
@@ -17,8 +20,23 @@ struct Notification {
 
 #[derive(Debug, Deserialize)]
 struct Entry {
+    /// The business account (WABA) id.
+    #[serde(default)]
+    id: Value,
     #[serde(default)]
     changes: Vec<Change>,
+}
+
+impl Entry {
+    /// Its changes, each with the account's id.
+    fn changes(self) -> impl Iterator<Item = (String, Change)> {
+        let waba = match &self.id {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        self.changes.into_iter().map(move |c| (waba.clone(), c))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,90 +116,6 @@ pub struct IdentityUpdate {
     pub current: Bsuid,
 }
 
-/// A status update about a message the business sent.
-#[derive(Debug, Clone)]
-pub struct StatusUpdate {
-    pub id: WaMessageId,
-    pub status: Status,
-    pub timestamp: Option<i64>,
-    /// The citizen it was sent to (absent on some `failed` statuses).
-    pub recipient: Option<WaId>,
-    pub recipient_bsuid: Option<Bsuid>,
-    pub errors: Vec<Value>,
-    /// `biz_opaque_callback_data` echoed from the send (broadcasts tag their sends).
-    pub callback: Option<String>,
-    pub raw: Value,
-}
-
-/// Where a message the office sent stands, as Meta's statuses say (`accepted` is the
-/// bridge's own first state: the Graph API took the send). Stored and queued as its name.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum Status {
-    Accepted,
-    Sent,
-    Delivered,
-    Read,
-    /// A voice message listened to (counted as read).
-    Played,
-    Failed,
-    /// A status Meta may add later: recorded, not acted on.
-    Unknown(String),
-}
-
-impl Status {
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Accepted => "accepted",
-            Status::Sent => "sent",
-            Status::Delivered => "delivered",
-            Status::Read => "read",
-            Status::Played => "played",
-            Status::Failed => "failed",
-            Status::Unknown(s) => s,
-        }
-    }
-
-    /// Its place in a message's life: accepted < sent < delivered < read (played) < failed;
-    /// `None` for an unknown one.
-    pub fn rank(&self) -> Option<u8> {
-        match self {
-            Status::Accepted => Some(0),
-            Status::Sent => Some(1),
-            Status::Delivered => Some(2),
-            Status::Read | Status::Played => Some(3),
-            Status::Failed => Some(4),
-            Status::Unknown(_) => None,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(s: String) -> Status {
-        match s.as_str() {
-            "accepted" => Status::Accepted,
-            "sent" => Status::Sent,
-            "delivered" => Status::Delivered,
-            "read" => Status::Read,
-            "played" => Status::Played,
-            "failed" => Status::Failed,
-            _ => Status::Unknown(s),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(s: Status) -> String {
-        s.as_str().to_owned()
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A citizen's marketing-messages setting changed in WhatsApp (`user_preferences`).
 #[derive(Debug, Clone)]
 pub struct Preference {
@@ -193,18 +127,6 @@ pub struct Preference {
     pub timestamp: Option<i64>,
 }
 
-impl StatusUpdate {
-    /// The first error's code and title (`failed` statuses).
-    pub fn error(&self) -> Option<(i64, String)> {
-        let e = self.errors.first()?;
-        let code = e.get("code").and_then(Value::as_i64)?;
-        let title = str_field(e, "title")
-            .or_else(|| str_field(e, "message"))
-            .unwrap_or_default();
-        Some((code, title.to_owned()))
-    }
-}
-
 #[derive(Debug, Clone)]
 pub enum Update {
     Message(InboundMessage),
@@ -213,6 +135,8 @@ pub enum Update {
     Preference(Preference),
     /// A `user_id_update`: the citizen's business-scoped id changed.
     IdentityUpdate(IdentityUpdate),
+    /// A template's status, quality or category changed at Meta.
+    Template(Box<crate::whatsapp::templates::TemplateEvent>),
     /// Value-level `errors[]` that belong to no message (e.g. 130429).
     Errors(Vec<Value>),
     /// A field Sportello does not handle (yet): acknowledged and logged.
@@ -237,7 +161,7 @@ pub enum ParseError {
 }
 
 /// Strings of Unix seconds, integers, or garbage (→ `None`).
-fn int_or_string(v: Option<&Value>) -> Option<i64> {
+pub(super) fn int_or_string(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -245,7 +169,7 @@ fn int_or_string(v: Option<&Value>) -> Option<i64> {
     }
 }
 
-fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+pub(super) fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
@@ -260,7 +184,11 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
         return Err(ParseError::NotNotification(format!("object is \"{o}\"")));
     }
     let mut out = Vec::new();
-    for change in n.entry.into_iter().flat_map(|e| e.changes) {
+    for (waba, change) in n.entry.into_iter().flat_map(Entry::changes) {
+        if templates::FIELDS.contains(&change.field.as_str()) {
+            out.push(template_update(&waba, change));
+            continue;
+        }
         if !["messages", "user_preferences", "user_id_update"].contains(&change.field.as_str()) {
             out.push(Update::Other {
                 field: change.field,
@@ -318,6 +246,17 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
         }
     }
     Ok(out)
+}
+
+/// A template webhook's change (the account's, not the number's: no `metadata`).
+fn template_update(waba: &str, change: Change) -> Update {
+    match templates::parse_event(waba, &change.field, &change.value) {
+        Some(event) => Update::Template(Box::new(event)),
+        None => Update::Bad {
+            reason: format!("{} without a template's name", change.field),
+            raw: change.value,
+        },
+    }
 }
 
 fn parse_message(m: &Value, contacts: &[Value]) -> Update {
@@ -432,29 +371,6 @@ fn parse_user_id_update(u: &Value) -> Update {
             raw: u.clone(),
         },
     }
-}
-
-fn parse_status(s: &Value) -> Update {
-    let (Some(id), Some(status)) = (str_field(s, "id"), str_field(s, "status")) else {
-        return Update::Bad {
-            reason: "status without id or status".into(),
-            raw: s.clone(),
-        };
-    };
-    Update::Status(StatusUpdate {
-        id: WaMessageId::new(id),
-        status: Status::from(status.to_owned()),
-        timestamp: int_or_string(s.get("timestamp")),
-        recipient: str_field(s, "recipient_id").and_then(WaId::parse),
-        recipient_bsuid: str_field(s, "recipient_user_id").and_then(Bsuid::parse),
-        errors: s
-            .get("errors")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        callback: str_field(s, "biz_opaque_callback_data").map(str::to_owned),
-        raw: s.clone(),
-    })
 }
 
 #[cfg(test)]

@@ -42,6 +42,11 @@ pub struct StackOptions {
     pub max_upload_size: String,
     /// bridge.new_portals_per_minute (high by default: tests about other things are not paced).
     pub new_portals_per_minute: u64,
+    /// Sets whatsapp.business_account_id to the simulator's: the bridge reads the templates
+    /// from it.
+    pub templates_from_meta: bool,
+    /// Templates the simulated account holds before the bridge starts.
+    pub account_templates: Vec<sportello_simulator::templates::ApprovedTemplate>,
 }
 
 impl Default for StackOptions {
@@ -61,6 +66,8 @@ impl Default for StackOptions {
             data_dir: None,
             max_upload_size: "100M".into(),
             new_portals_per_minute: 10_000,
+            templates_from_meta: false,
+            account_templates: vec![],
         }
     }
 }
@@ -85,6 +92,9 @@ pub struct Stack {
 impl Stack {
     pub async fn start(opts: StackOptions) -> anyhow::Result<Stack> {
         let sim = Simulator::start(SimConfig::default()).await?;
+        for t in &opts.account_templates {
+            sim.approve_template(t.clone());
+        }
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let hs_port = free_port();
@@ -121,6 +131,7 @@ app_secret = "{secret}"
 verify_token = "verify-me"
 webhook_path = "/whatsapp/webhook"
 request_timeout_secs = {timeout}
+{waba}
 [office]
 name = "URP Comune di Prova"
 language = "{language}"
@@ -144,6 +155,11 @@ path = "{store}"
             token = sc.access_token,
             secret = sc.app_secret,
             timeout = opts.request_timeout_secs,
+            waba = if opts.templates_from_meta {
+                format!("business_account_id = \"{}\"", sc.waba_id)
+            } else {
+                String::new()
+            },
             staff = users(&opts.staff),
             admins = users(&opts.admins),
             admin_pl = opts.admin_power_level,

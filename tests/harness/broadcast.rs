@@ -127,7 +127,12 @@ pub fn peak_per_second(times: &[SystemTime]) -> usize {
 }
 
 pub async fn report(admin: &Admin, id: u64, containing: &str) -> String {
-    let head = format!("📢 Report of broadcast #{id}");
+    bot_notice(admin, &format!("📢 Report of broadcast #{id}"), containing).await
+}
+
+/// The latest version (edits followed) of the bot's notice that starts with `head`, once it
+/// contains `containing`.
+pub async fn bot_notice(admin: &Admin, head: &str, containing: &str) -> String {
     eventually(containing, || async {
         admin
             .staff
@@ -140,7 +145,7 @@ pub async fn report(admin: &Admin, id: u64, containing: &str) -> String {
                 let body = c["m.new_content"]["body"].as_str().or(c["body"].as_str())?;
                 Some(body.to_owned())
             })
-            .rfind(|b| b.starts_with(&head))
+            .rfind(|b| b.starts_with(head))
             .filter(|b| b.contains(containing))
     })
     .await

@@ -9,6 +9,7 @@ use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::news::{News, commands as broadcasts, subscriber_commands};
 use crate::bridge::office::{Office, hours_commands, ready_replies};
 use crate::bridge::portal::{Portals, held};
+use crate::bridge::templates::{Templates, commands as template_commands};
 use crate::commands::CommandSpec;
 
 /// One command from the table, with the feature whose handle its handler takes.
@@ -18,6 +19,7 @@ pub(in crate::bridge) enum Entry {
     Portal(&'static Command<Portals>),
     News(&'static Command<News>),
     Office(&'static Command<Office>),
+    Templates(&'static Command<Templates>),
 }
 
 /// The families, in `!help`'s order.
@@ -26,8 +28,10 @@ static FAMILIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
     let portal = |f: &'static [Command<Portals>]| f.iter().map(Entry::Portal);
     let news = |f: &'static [Command<News>]| f.iter().map(Entry::News);
     let office = |f: &'static [Command<Office>]| f.iter().map(Entry::Office);
+    let templates = |f: &'static [Command<Templates>]| f.iter().map(Entry::Templates);
     admin(&room::HELP)
         .chain(portal(&held::COMMANDS))
+        .chain(templates(&template_commands::COMMANDS))
         .chain(office(&ready_replies::COMMANDS))
         .chain(admin(&blocks::BLOCKS))
         .chain(news(&subscriber_commands::COMMANDS))
@@ -45,6 +49,7 @@ impl Entry {
             Entry::Portal(c) => &c.spec,
             Entry::News(c) => &c.spec,
             Entry::Office(c) => &c.spec,
+            Entry::Templates(c) => &c.spec,
         }
     }
 
@@ -55,6 +60,7 @@ impl Entry {
             Entry::Portal(c) => matches!(c.run, Run::StaffMessage),
             Entry::News(c) => matches!(c.run, Run::StaffMessage),
             Entry::Office(c) => matches!(c.run, Run::StaffMessage),
+            Entry::Templates(c) => matches!(c.run, Run::StaffMessage),
         }
     }
 
@@ -76,6 +82,7 @@ impl Entry {
             Entry::Portal(c) => run(c, &*admin.portals, call),
             Entry::News(c) => run(c, &admin.news, call),
             Entry::Office(c) => run(c, &*admin.office, call),
+            Entry::Templates(c) => run(c, &*admin.templates, call),
         }
     }
 }
@@ -145,12 +152,13 @@ mod tests {
         assert!(pos("help") < pos("replies") && pos("replies") < pos("block"));
         assert!(pos("broadcast") < pos("hours") && pos("hours") < pos("audit"));
         assert!(
-            !plain.contains("!template"),
+            !plain.contains("!template <"),
             "portal-only, not offered here"
         );
+        assert!(plain.contains("!templates"), "listed everywhere");
         let (staff, _) = help(specs(), false, false, &describe, ["c", "w"]);
         assert!(
-            staff.contains("!template") && !staff.contains("!block"),
+            staff.contains("!template <") && !staff.contains("!block"),
             "{staff}"
         );
     }

@@ -15,6 +15,7 @@ use crate::bridge::engine::lent::Parts;
 use crate::bridge::news::News;
 use crate::bridge::office::Office;
 use crate::bridge::portal::Portals;
+use crate::bridge::templates::Templates;
 
 /// The admin feature's handle: the shared parts it uses, the admin room, and the features
 /// whose commands it runs.
@@ -25,6 +26,7 @@ pub(in crate::bridge) struct Admin {
     portals: Arc<Portals>,
     news: News,
     office: Arc<Office>,
+    templates: Arc<Templates>,
 }
 
 /// The features an admin command may reach.
@@ -33,6 +35,7 @@ pub(in crate::bridge) struct Features {
     pub portals: Arc<Portals>,
     pub news: News,
     pub office: Arc<Office>,
+    pub templates: Arc<Templates>,
 }
 
 impl Admin {
@@ -43,6 +46,7 @@ impl Admin {
             portals: f.portals,
             news: f.news,
             office: f.office,
+            templates: f.templates,
         }
     }
 

@@ -104,7 +104,8 @@ impl Bridge {
             Work::MarkRead { .. } | Work::WindowTopic | Work::StaffLeft { .. } => {
                 (portal_room()?, None, "what_other")
             }
-            Work::Notice(_) | Work::AdminNotice { .. } => return None,
+            // The admin room's own work: its failure is reported there only.
+            Work::Notice(_) | Work::AdminNotice { .. } | Work::TemplateEvent(_) => return None,
         };
         Some(Explained {
             room_id,

@@ -100,6 +100,8 @@ pub enum Work {
     /// A staff member left the citizen's room (`event_id`: their leave): noted, to invite
     /// them back when the citizen next writes.
     StaffLeft { user: String, event_id: String },
+    /// A template's status, quality or category changed at Meta: noted and told the admins.
+    TemplateEvent(Box<crate::whatsapp::templates::TemplateEvent>),
 }
 
 /// What the bot answers to a subscription keyword (decided by the router, where the

@@ -152,6 +152,7 @@ impl Bridge {
                 Update::Status(s) => self.route_status(r, s)?,
                 Update::Preference(p) => self.route_preference(r, p)?,
                 Update::IdentityUpdate(u) => self.inner.portals.route_identity_update(r, u)?,
+                Update::Template(e) => self.inner.templates.route_event(r, *e)?,
                 Update::Errors(errs) => {
                     let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
                     warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");

@@ -329,6 +329,7 @@ impl Bridge {
                     .await)
             }
             Work::Notice(n) => self.post_notice(&n).await,
+            Work::TemplateEvent(e) => self.inner.templates.on_event(&e).await,
         }
     }
 

@@ -22,6 +22,8 @@ struct Preview {
     inside: u64,
     outside: u64,
     excluded: BTreeMap<Skip, u64>,
+    /// What the sends would cost now, by the `[pricing]` table.
+    cost: crate::pricing::Estimate,
 }
 
 impl News {
@@ -46,6 +48,7 @@ impl News {
 
     /// Streams the audience and sorts it as the sender would now.
     fn preview(&self, b: &Broadcast) -> Result<Preview, Failure> {
+        let pricing = &self.parts.config.raw.pricing;
         let mut p = Preview::default();
         let mut cursor: Option<String> = None;
         loop {
@@ -58,8 +61,33 @@ impl News {
             };
             for citizen in &page {
                 match self.eligibility(b, citizen)? {
-                    Ok((_, crate::bridge::news::sender::Mode::FreeForm)) => p.inside += 1,
-                    Ok((_, crate::bridge::news::sender::Mode::Template)) => p.outside += 1,
+                    Ok((to, crate::bridge::news::sender::Mode::FreeForm)) => {
+                        p.inside += 1;
+                        p.cost
+                            .add_inside(pricing, crate::bridge::news::cost::number(&to));
+                    }
+                    Ok((to, crate::bridge::news::sender::Mode::Template)) => {
+                        p.outside += 1;
+                        let portal = self.parts.store.portal(citizen)?;
+                        let free = portal.is_some_and(|p| {
+                            crate::bridge::portal::window::free_entry_point(
+                                p.entry_point_at,
+                                p.last_staff_at,
+                                self.now_secs() as i64,
+                            )
+                        });
+                        let category = b
+                            .template
+                            .as_ref()
+                            .and_then(|t| t.category.as_deref())
+                            .unwrap_or("unknown");
+                        p.cost.add(
+                            pricing,
+                            category,
+                            crate::bridge::news::cost::number(&to),
+                            free,
+                        );
+                    }
                     Err(why) => *p.excluded.entry(why).or_default() += 1,
                 }
             }
@@ -137,10 +165,20 @@ impl News {
                 Ok(a) => a,
                 Err(reply) => return Ok(reply),
             },
+            template: None,
         };
+        // A template that cannot carry it now is said in the preview; approving checks again.
+        let template = self.choose_template(&b)?;
+        b.template = template.clone().ok().flatten();
         let pv = self.preview(&b)?;
         b.audience = pv.inside + pv.outside;
-        let text = self.draft_text(&b, &pv);
+        let mut text = self.draft_text(&b, &pv);
+        if let Err(why) = template {
+            text = format!(
+                "{text}\n{}",
+                self.t("bc_template_problem", &[("reason", &why)])
+            );
+        }
         Ok(Reply {
             text,
             html: None,
@@ -152,11 +190,9 @@ impl News {
     /// outside is reached, who is left out and why, the time it takes, the attachment.
     fn draft_text(&self, b: &Broadcast, pv: &Preview) -> String {
         let cfg = &self.parts.config.raw.broadcast;
-        let outside_how = if cfg.template.is_empty() {
-            self.t("bc_outside_skip", &[])
-        } else {
-            let name = &self.parts.config.raw.templates[&cfg.template].name;
-            self.t("bc_outside_template", &[("template", name)])
+        let outside_how = match &b.template {
+            None => self.t("bc_outside_skip", &[]),
+            Some(t) => self.t("bc_outside_template", &[("template", &t.name)]),
         };
         let excluded: Vec<String> = pv
             .excluded
@@ -197,14 +233,14 @@ impl News {
                 ("second", &second),
             ],
         );
+        let text = format!("{text}\n{}", self.cost_text(&pv.cost));
         match &b.attachment {
             Some(a) => {
-                let raw = &self.parts.config.raw;
-                let with_media = raw
-                    .broadcast
-                    .media_templates
-                    .get(crate::bridge::news::message::media_kind(&a.kind))
-                    .map(|key| raw.templates[key].name.as_str());
+                let with_media = b
+                    .template
+                    .as_ref()
+                    .filter(|t| t.header.is_some())
+                    .map(|t| t.name.as_str());
                 let vars = [
                     ("file", a.filename.as_str()),
                     ("kind", a.kind.as_str()),
@@ -279,6 +315,15 @@ impl News {
             return Ok(Reply::text(
                 self.t("bc_second", &[("id", &id), ("by", &b.created_by)]),
             ));
+        }
+        // Meta may have paused or disabled its template since the draft.
+        match self.choose_template(&b)? {
+            Ok(t) => b.template = t,
+            Err(why) => {
+                return Ok(Reply::text(
+                    self.t("bc_template_blocked", &[("id", &id), ("reason", &why)]),
+                ));
+            }
         }
         let pv = self.preview(&b)?;
         b.audience = pv.inside + pv.outside;

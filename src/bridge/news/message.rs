@@ -1,53 +1,122 @@
 //! What a broadcast recipient gets: inside the 24-hour window the text as it is (with the
-//! attachment, the text as its caption), outside it the configured template with the text as
-//! its parameter (and the attachment in a media template's header when one is configured).
+//! attachment, the text as its caption), outside it the broadcast's template with the text as
+//! its parameter (and the attachment in its header when it is a media template). Which
+//! template that is — the media template of the attachment's kind, else `broadcast.template`
+//! — is chosen and checked when the draft is made and again when it is approved: Meta must
+//! have it approved, with good quality, taking the text as its one parameter.
 
+use crate::bridge::engine::failure::Failure;
 use crate::bridge::news::News;
 use crate::bridge::news::pace::template_parameter;
 use crate::bridge::news::sender::Mode;
-use crate::store::Broadcast;
+use crate::store::{Broadcast, PinnedTemplate};
 use crate::whatsapp::message::{Component, Language, Media, Message, Parameter, Template};
 
 impl News {
+    /// The template recipients outside the window get: `Ok(None)` when none is configured,
+    /// `Err` with what is wrong when the one configured cannot carry this broadcast now.
+    pub(in crate::bridge) fn choose_template(
+        &self,
+        b: &Broadcast,
+    ) -> Result<Result<Option<PinnedTemplate>, String>, Failure> {
+        let cfg = &self.parts.config.raw.broadcast;
+        let kind = b.attachment.as_ref().map(|a| media_kind(&a.kind));
+        let (key, header) = match kind.and_then(|k| cfg.media_templates.get(k).map(|t| (t, k))) {
+            Some((key, k)) => (key, Some(k)),
+            None if cfg.template.is_empty() => return Ok(Ok(None)),
+            None => (&cfg.template, None),
+        };
+        let Some(t) = self.templates.choose(key)? else {
+            return Ok(Err(self.t("bc_template_unknown", &[("name", key)])));
+        };
+        if let Err(why) = t.usable(self.templates.synced()?, true) {
+            return Ok(Err(self.templates.unusable_text(&t, &why)));
+        }
+        // What Meta's list says it takes must fit: the attachment's header (or none) and one
+        // body parameter. A config entry Meta's list does not show is taken at its word.
+        let known = t.status.is_some();
+        let fits = t.media_header.as_deref() == header
+            && t.header_params.is_empty()
+            && t.body_params.len() == 1
+            && t.url_button_params == 0;
+        if known && !fits {
+            let want = match header {
+                Some(k) => self.t("bc_template_want_media", &[("kind", k)]),
+                None => self.t("bc_template_want_text", &[]),
+            };
+            return Ok(Err(self.t(
+                "bc_template_misfit",
+                &[
+                    ("name", key),
+                    ("want", &want),
+                    (
+                        "usage",
+                        &crate::bridge::templates::Templates::usage_line(&t),
+                    ),
+                ],
+            )));
+        }
+        Ok(Ok(Some(PinnedTemplate {
+            key: t.key.clone(),
+            name: t.name.clone(),
+            language: t.language.clone(),
+            parameter_name: t.named.then(|| t.body_params.first().cloned()).flatten(),
+            header: header.map(str::to_owned),
+            category: t.category.as_ref().map(|c| c.name().to_owned()),
+        })))
+    }
+
+    /// A broadcast approved by an earlier version (which chose the template as it sent) gets
+    /// its template when its sender starts.
+    pub(in crate::bridge) fn pin_unpinned_template(
+        &self,
+        b: &mut Broadcast,
+    ) -> Result<(), Failure> {
+        if b.template.is_none()
+            && let Ok(Some(t)) = self.choose_template(b)?
+        {
+            b.template = Some(t);
+            self.parts
+                .store
+                .commit(vec![crate::store::Store::broadcast_op(b)])?;
+        }
+        Ok(())
+    }
+
     /// The Graph message for a recipient.
     pub(in crate::bridge) fn broadcast_message(&self, b: &Broadcast, mode: Mode) -> Message {
-        match mode {
-            Mode::FreeForm => match media(b) {
-                Some((kind, mut o)) => {
-                    o.caption = Some(b.text.clone());
-                    Message::media(kind, o)
-                }
-                None => Message::text(b.text.clone(), true),
-            },
-            Mode::Template => {
-                let raw = &self.parts.config.raw;
-                let body = Component {
-                    part: "body".into(),
-                    parameters: vec![Parameter::Text {
-                        text: template_parameter(&b.text),
-                    }],
-                };
-                // With an attachment, the template whose header takes it (if there is one).
-                let with_media = media(b).and_then(|(kind, o)| {
-                    let key = raw.broadcast.media_templates.get(kind)?;
-                    let header = Component {
-                        part: "header".into(),
-                        parameters: vec![Parameter::media(kind, o)],
-                    };
-                    Some((key, vec![header, body.clone()]))
-                });
-                let (key, components) = with_media.unwrap_or((&raw.broadcast.template, vec![body]));
-                let t = &raw.templates[key];
-                Message::Template {
-                    template: Template {
-                        name: t.name.clone(),
-                        language: Language {
-                            code: t.language.clone(),
-                        },
-                        components,
-                    },
-                }
+        let free_form = || match media(b) {
+            Some((kind, mut o)) => {
+                o.caption = Some(b.text.clone());
+                Message::media(kind, o)
             }
+            None => Message::text(b.text.clone(), true),
+        };
+        let (Mode::Template, Some(t)) = (mode, &b.template) else {
+            // Only a broadcast with a template sends templates (see `eligibility`).
+            return free_form();
+        };
+        let body = Component {
+            part: "body".into(),
+            parameters: vec![Parameter::Text {
+                text: template_parameter(&b.text),
+                parameter_name: t.parameter_name.clone(),
+            }],
+        };
+        let header = media(b)
+            .filter(|(kind, _)| t.header.as_deref() == Some(*kind))
+            .map(|(kind, o)| Component {
+                part: "header".into(),
+                parameters: vec![Parameter::media(kind, o)],
+            });
+        Message::Template {
+            template: Template {
+                name: t.name.clone(),
+                language: Language {
+                    code: t.language.clone(),
+                },
+                components: header.into_iter().chain([body]).collect(),
+            },
         }
     }
 }

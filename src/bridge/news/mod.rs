@@ -2,6 +2,7 @@
 //! the paced sender, crash recovery, progress and report — with their admin commands.
 
 pub(in crate::bridge) mod commands;
+pub(in crate::bridge) mod cost;
 pub(in crate::bridge) mod message;
 pub(in crate::bridge) mod pace;
 pub(in crate::bridge) mod recover;
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crate::bridge::engine::admin_room::AdminRoom;
 use crate::bridge::engine::lent::Parts;
 use crate::bridge::portal::Portals;
+use crate::bridge::templates::Templates;
 
 /// The news service's handle: the shared parts it uses, the admin room (reports), the
 /// portals (where a recipient is reached), and the subscription lock and running senders.
@@ -26,6 +28,8 @@ pub(in crate::bridge) struct News {
     parts: Parts,
     admin_room: Arc<AdminRoom>,
     portals: Arc<Portals>,
+    /// Which template a recipient outside the window gets, and whether Meta lets it out.
+    templates: Arc<Templates>,
     /// Held while a subscription is read and rewritten (router, commands, broadcasts).
     subs_lock: Arc<Mutex<()>>,
     /// Broadcasts whose sender runs.
@@ -37,11 +41,13 @@ impl News {
         p: &Parts,
         admin_room: Arc<AdminRoom>,
         portals: Arc<Portals>,
+        templates: Arc<Templates>,
     ) -> News {
         News {
             parts: p.clone(),
             admin_room,
             portals,
+            templates,
             subs_lock: Arc::default(),
             broadcasts_running: Arc::default(),
         }

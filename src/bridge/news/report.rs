@@ -86,6 +86,25 @@ impl News {
             (_, other) => other.to_string(),
         };
         *stats.entry(bucket).or_default() += 1;
+        // Only delivered messages are charged: counted once, when one first reaches the phone,
+        // as Meta priced it (a `read` before any `delivered` carries the pricing too).
+        let delivered = Status::Delivered.rank();
+        let was = old_status.and_then(|o| Status::from(o.to_owned()).rank());
+        if let Some(p) = &s.pricing
+            && s.status.rank() >= delivered
+            && was < delivered
+        {
+            let number = s.recipient.as_ref().map(|r| r.expose().to_owned());
+            let country = self
+                .parts
+                .config
+                .raw
+                .pricing
+                .country(number.as_deref().unwrap_or(""));
+            *stats
+                .entry(Bucket::priced_key(&p.kind, &p.category, &country))
+                .or_default() += 1;
+        }
         r.ops.push(Store::broadcast_stats_op(id, &stats));
         r.stats.insert(id, stats);
         Ok(())
@@ -142,7 +161,7 @@ impl News {
                 .collect(),
         );
         let n = |v: u64| v.to_string();
-        self.t(
+        let report = self.t(
             "bc_report",
             &[
                 ("id", &n(b.id)),
@@ -158,7 +177,11 @@ impl News {
                 ("skipped", &skipped),
                 ("unknown", &n(c(Bucket::Uncertain))),
             ],
-        )
+        );
+        match self.billed_text(stats) {
+            Some(billed) => format!("{report}\n{billed}"),
+            None => report,
+        }
     }
 
     /// Posts `text` as a notice in the admin room, or edits the earlier one.

@@ -132,6 +132,7 @@ impl News {
     async fn broadcast_once(&self, id: u64) -> Result<(), Failure> {
         let mut b = self.load(id)?;
         if b.state == BroadcastState::Sending {
+            self.pin_unpinned_template(&mut b)?;
             self.upload_attachment(&mut b).await?;
             self.resolve_unknown(&mut b).await?;
             let mut pace = Pace::new(self.parts.config.raw.broadcast.messages_per_second);
@@ -178,6 +179,8 @@ impl News {
             Err(e) => {
                 warn!(broadcast = b.id, "the attachment cannot be uploaded: {e}");
                 b.attachment = None;
+                // Without it, a media template's header could not be filled.
+                b.template = self.choose_template(b)?.ok().flatten();
                 let reason = e.explain(&self.parts.texts);
                 let text = self.t(
                     "bc_attachment_failed",
@@ -224,7 +227,7 @@ impl News {
             portal.and_then(|p| p.last_inbound_at),
             self.now_secs() as i64,
         );
-        let has_template = !self.parts.config.raw.broadcast.template.is_empty();
+        let has_template = b.template.is_some();
         Ok(match (inside, has_template) {
             (true, _) => Ok((to, Mode::FreeForm)),
             (false, true) => Ok((to, Mode::Template)),

@@ -24,22 +24,12 @@ use crate::whatsapp::message::Template;
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 impl Portals {
+    /// The templates staff can send, for a notice (none listed if the list cannot be read).
     fn template_list(&self) -> String {
-        let t = &self.parts.config.raw.templates;
-        if t.is_empty() {
-            return self.t("templates_none", &[]);
-        }
-        let list: Vec<String> = t
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "!template {k}{} — {}",
-                    " <text>".repeat(v.params),
-                    v.description
-                )
-            })
-            .collect();
-        self.t("templates_list", &[("list", &list.join("\n"))])
+        self.templates.staff_list().unwrap_or_else(|e| {
+            warn!("the templates cannot be read: {}", e.reason);
+            self.t("templates_none", &[])
+        })
     }
 
     /// A staff message that cannot go out now: kept aside, with a notice saying why.
@@ -59,32 +49,55 @@ impl Portals {
         )
     }
 
-    /// `!template <key> [params…]` as the Cloud API template object, or what is wrong.
-    pub(in crate::bridge) fn template_request(&self, args: &str) -> Result<Template, String> {
+    /// `!template <name> [params…]` as the Cloud API template object, or what is wrong (a
+    /// template Meta does not have approved, one that needs an attachment, a wrong count).
+    pub(in crate::bridge) fn template_request(
+        &self,
+        args: &str,
+    ) -> Result<Result<Template, String>, Failure> {
         let args = window::split_args(args);
         let Some(key) = args.first() else {
-            return Err(self.template_list());
+            return Ok(Err(self.template_list()));
         };
-        let Some(t) = self.parts.config.raw.templates.get(key) else {
-            return Err(self.t(
+        let Some(t) = self.templates.choose(key)? else {
+            return Ok(Err(self.t(
                 "template_unknown",
                 &[("name", key), ("list", &self.template_list())],
-            ));
+            )));
         };
+        if let Err(why) = t.usable(self.templates.synced()?, false) {
+            let why = self.templates.unusable_text(&t, &why);
+            return Ok(Err(format!("{why} {}", self.template_list())));
+        }
+        if let Some(kind) = &t.media_header {
+            return Ok(Err(
+                self.t("template_media", &[("name", key), ("kind", kind)])
+            ));
+        }
+        if t.url_button_params > 0 {
+            return Ok(Err(self.t("template_url_params", &[("name", key)])));
+        }
         let params = &args[1..];
-        if params.len() != t.params {
-            return Err(self.t(
+        if params.len() != t.param_count() {
+            return Ok(Err(self.t(
                 "template_params",
                 &[
                     ("name", key),
-                    ("want", &t.params.to_string()),
+                    ("want", &t.param_count().to_string()),
                     ("got", &params.len().to_string()),
-                    ("description", &t.description),
+                    (
+                        "description",
+                        &format!(
+                            "{} — {}",
+                            crate::bridge::templates::Templates::usage_line(&t),
+                            t.description
+                        ),
+                    ),
                 ],
-            ));
+            )));
         }
         let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
-        Ok(Template::with_texts(&t.name, &t.language, &params))
+        Ok(Ok(t.message(&params, None)))
     }
 
     /// Shows the window in the topic when what it shows is out of date by an hour or more.

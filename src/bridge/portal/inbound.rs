@@ -60,6 +60,9 @@ fn note_message(portal: &mut PortalRecord, m: &InboundMessage, now: u64) -> bool
     if written && portal.last_inbound_at.is_none_or(|prev| at >= prev) {
         portal.last_inbound = Some(m.id.expose().to_owned());
         portal.last_inbound_at = Some(at);
+        if m.raw.get("referral").is_some() {
+            portal.entry_point_at = Some(at);
+        }
     }
     written
 }

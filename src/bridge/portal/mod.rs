@@ -20,6 +20,7 @@ use std::time::Instant;
 use crate::bridge::engine::lent::Parts;
 use crate::bridge::engine::pace::PortalPace;
 use crate::bridge::office::Office;
+use crate::bridge::templates::Templates;
 
 /// The portals' handle: the shared parts they use, the office (asked for the automatic reply
 /// to a citizen's message), and what only portals keep.
@@ -27,6 +28,8 @@ pub(in crate::bridge) struct Portals {
     /// The shared parts (config, store, clients, texts, clock, lifetime, wake).
     parts: Parts,
     office: Arc<Office>,
+    /// The templates `!template` chooses from (and a held answer's notice lists).
+    templates: Arc<Templates>,
     /// When a typing indicator was last sent, per portal room.
     typing_sent: Mutex<HashMap<String, Instant>>,
     /// Serialises the creation of the space.
@@ -40,11 +43,16 @@ pub(in crate::bridge) struct Portals {
 }
 
 impl Portals {
-    pub(in crate::bridge) fn new(p: &Parts, office: Arc<Office>) -> Portals {
+    pub(in crate::bridge) fn new(
+        p: &Parts,
+        office: Arc<Office>,
+        templates: Arc<Templates>,
+    ) -> Portals {
         let raw = &p.config.raw;
         Portals {
             parts: p.clone(),
             office,
+            templates,
             typing_sent: Mutex::new(HashMap::new()),
             space_lock: tokio::sync::Mutex::new(()),
             portal_pace: PortalPace::new(raw.bridge.new_portals_per_minute as usize),

@@ -124,7 +124,7 @@ impl Portals {
         }
         // `!template <key> [params…]`: an approved template, accepted at any time.
         if let Some(args) = template_args(&ev) {
-            return match self.template_request(&args) {
+            return match self.template_request(&args)? {
                 Ok(tpl) => {
                     self.send_marked(
                         item,

@@ -1,6 +1,7 @@
 //! WhatsApp's 24-hour customer-service window: free-form messages only within 24 hours of
 //! the citizen's last message; outside it, only approved templates. Pure functions of the
-//! last message time and `now`; the topic text shows staff where they stand.
+//! last message time and `now`; the topic text shows staff where they stand. Also the free
+//! entry point (72 hours after a citizen came from an ad and was answered), for cost estimates.
 
 use chrono::{TimeZone, Utc};
 
@@ -16,6 +17,22 @@ pub fn until(last_inbound_at: Option<i64>) -> Option<i64> {
 
 pub fn is_open(last_inbound_at: Option<i64>, now: i64) -> bool {
     until(last_inbound_at).is_some_and(|u| now < u)
+}
+
+/// A free entry point's length (from an ad or a Page's call to action), once the office has
+/// answered within 24 hours.
+pub const ENTRY_POINT_SECS: i64 = 72 * 3600;
+
+/// Whether messages to the citizen are free because they came from an ad: the office
+/// answered after their message, and 72 hours have not passed since it. Counted from the
+/// citizen's message, not the answer, so it never says free when Meta would charge.
+pub fn free_entry_point(entry_point_at: Option<i64>, last_staff_at: Option<i64>, now: i64) -> bool {
+    match (entry_point_at, last_staff_at) {
+        (Some(ad), Some(answer)) => {
+            answer >= ad && answer < ad + WINDOW_SECS && now < ad + ENTRY_POINT_SECS
+        }
+        _ => false,
+    }
 }
 
 /// The room topic for a citizen (`who` is masked) given the window's end.
@@ -74,6 +91,31 @@ mod tests {
         assert!(is_open(Some(t), t + WINDOW_SECS - 1));
         assert!(!is_open(Some(t), t + WINDOW_SECS));
         assert!(!is_open(None, t));
+    }
+
+    #[test]
+    fn free_entry_point_edges() {
+        let ad = 1_700_000_000;
+        let answered = Some(ad + 3600);
+        assert!(free_entry_point(
+            Some(ad),
+            answered,
+            ad + ENTRY_POINT_SECS - 1
+        ));
+        assert!(!free_entry_point(Some(ad), answered, ad + ENTRY_POINT_SECS));
+        assert!(
+            !free_entry_point(Some(ad), None, ad + 60),
+            "not answered yet"
+        );
+        assert!(
+            !free_entry_point(Some(ad), Some(ad + WINDOW_SECS), ad + WINDOW_SECS + 1),
+            "answered too late"
+        );
+        assert!(
+            !free_entry_point(Some(ad), Some(ad - 1), ad + 60),
+            "answer before the ad"
+        );
+        assert!(!free_entry_point(None, answered, ad));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use sportello_simulator::templates::ApprovedTemplate;
 use sportello_simulator::webhook::Citizen;
 use sportello_testkit::{Stack, StackOptions};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -38,14 +39,12 @@ privacy_version = "2026-1"
 code_of_conduct = "Il servizio è per informazioni: niente insulti, niente dati sensibili."
 code_of_conduct_version = "2026-1"
 
-[templates.notizie]
-name = "notizie_comune"
-language = "it"
-params = 1
-description = "Notizie dal Comune: {{1}}"
+[templates.riprendi]
+name = "riprendi_conversazione"
+description = "Per rispondere dopo le 24 ore"
 
 [broadcast]
-template = "notizie"
+template = "notizie_comune"
 "#
         .into(),
         language: "it".into(),
@@ -53,6 +52,9 @@ template = "notizie"
         max_upload_size: "100M".into(),
         new_portals_per_minute: 60,
         admin_power_level: 0,
+        // The templates are read from the simulated account, as from Meta: `!templates`.
+        templates_from_meta: true,
+        account_templates: demo_templates(),
         autoreply: "complaints_url = \"https://comune.example.it/segnalazioni\"\nemergency_numbers = \"112\"".into(),
     })
     .await?;
@@ -63,6 +65,7 @@ template = "notizie"
          \n  Use any Matrix client (Element Desktop: 'Edit' the homeserver, enter {hs}).\n\
          \nType a line and press Enter: it arrives as a WhatsApp message from {name} (+{num}).\n\
          Lines starting with '/as <number> <name>' switch citizen. Staff answers are printed here.\n\
+         '/meta <event> <template>' sends Meta's template webhook (PAUSED, REINSTATED, DISABLED, RED, GREEN).\n\
          Ctrl-C stops everything and deletes the demo's data.\n",
         hs = stack.synapse.url,
         name = citizen.name.clone().unwrap_or_default(),
@@ -100,6 +103,16 @@ template = "notizie"
                     citizen = Citizen::phone(&number, &name);
                     println!("Now writing as {name} (+{number}).");
                 }
+                Ok(Some(line)) if line.starts_with("/meta ") => {
+                    let mut parts = line[6..].split_whitespace();
+                    let (event, name) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                    let n = match event {
+                        "RED" => stack.sim.change_template_quality(name, "it", "GREEN", "RED"),
+                        "GREEN" => stack.sim.change_template_quality(name, "it", "RED", "GREEN"),
+                        e => stack.sim.change_template_status(name, "it", e, None),
+                    };
+                    println!("(Meta's webhook for {name}: HTTP {})", stack.sim.post(&n).await);
+                }
                 Ok(Some(line)) if !line.trim().is_empty() => {
                     let n = stack.sim.notification(&[&citizen], vec![stack.sim.text(&citizen, &line)]);
                     let status = stack.sim.post(&n).await;
@@ -119,4 +132,23 @@ template = "notizie"
     printer.abort();
     eprintln!("Stopping.");
     Ok(())
+}
+
+/// The simulated account's templates: what an office has approved in WhatsApp Manager.
+fn demo_templates() -> Vec<ApprovedTemplate> {
+    vec![
+        ApprovedTemplate {
+            name: "notizie_comune".into(),
+            body_params: 1,
+            body: "Notizie dal Comune: {{1}}".into(),
+            ..Default::default()
+        },
+        ApprovedTemplate {
+            name: "riprendi_conversazione".into(),
+            category: "UTILITY".into(),
+            body_params: 1,
+            body: "Buongiorno, l'URP ha una risposta per lei: {{1}}".into(),
+            ..Default::default()
+        },
+    ]
 }
