@@ -1,4 +1,5 @@
-//! The `sportello` command: init, registration, check, run. A thin shell around the library.
+//! The `sportello` command: init, registration, check, run, backup. A thin shell around the
+//! library.
 
 use std::path::PathBuf;
 
@@ -51,6 +52,14 @@ enum Command {
     Run {
         #[arg(short, long, default_value = "config.toml")]
         config: PathBuf,
+    },
+    /// Write a consistent copy of the store to FILE: made by the running bridge, or from the
+    /// store itself when the bridge is stopped. Restore it as the store's sportello.redb.
+    Backup {
+        #[arg(short, long, default_value = "config.toml")]
+        config: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
     },
 }
 
@@ -107,6 +116,7 @@ fn real_main() -> anyhow::Result<std::process::ExitCode> {
                 return Ok(std::process::ExitCode::FAILURE);
             }
         }
+        Command::Backup { config, output } => backup_command(&config, &output)?,
         Command::Run { config } => {
             let c = Config::load(&config)?;
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -136,6 +146,73 @@ fn real_main() -> anyhow::Result<std::process::ExitCode> {
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `sportello backup`: the copy, and a line saying what was written.
+fn backup_command(config: &std::path::Path, output: &std::path::Path) -> anyhow::Result<()> {
+    let c = Config::load(config)?;
+    let (entries, how) = tokio::runtime::Runtime::new()?.block_on(backup(&c, output))?;
+    let schema = sportello::store::SCHEMA;
+    println!(
+        "Wrote {} ({entries} entries, store schema {schema}) {how}.",
+        output.display()
+    );
+    Ok(())
+}
+
+/// Copies the store to `output`: asks the running bridge (it holds the store's lock), or,
+/// when nothing answers on its listener, copies the stopped store itself.
+async fn backup(c: &Config, output: &std::path::Path) -> anyhow::Result<(u64, &'static str)> {
+    if output.exists() {
+        anyhow::bail!("{} exists; choose a new file", output.display());
+    }
+    let mut addr = c.bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let asked = reqwest::Client::new()
+        .post(format!("http://{addr}/_sportello/backup"))
+        .bearer_auth(&c.raw.appservice.as_token)
+        .send()
+        .await;
+    let mut res = match asked {
+        Ok(res) => res,
+        Err(e) if e.is_connect() => {
+            let store = &c.raw.store.path;
+            if !store.join("sportello.redb").exists() {
+                anyhow::bail!("no store at {}", store.display());
+            }
+            let kv = sportello::store::RedbKv::open(store, &[])
+                .context("the bridge does not answer, and its store cannot be opened")?;
+            let n = sportello::store::Kv::copy_to(&kv, output)?;
+            return Ok((n, "from the stopped bridge's store"));
+        }
+        Err(e) => return Err(e).context(format!("asking the bridge at {addr}")),
+    };
+    if !res.status().is_success() {
+        let status = res.status();
+        anyhow::bail!(
+            "the bridge refused: {status} {}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+    let entries = res
+        .headers()
+        .get("x-sportello-entries")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // Written under another name, renamed once complete: a cut copy never looks whole.
+    let part = output.with_extension("part");
+    let mut f = tokio::fs::File::create(&part)
+        .await
+        .with_context(|| format!("cannot write {}", part.display()))?;
+    while let Some(chunk) = res.chunk().await? {
+        tokio::io::AsyncWriteExt::write_all(&mut f, &chunk).await?;
+    }
+    f.sync_all().await?;
+    tokio::fs::rename(&part, output).await?;
+    Ok((entries, "by the running bridge"))
 }
 
 /// Ctrl-C or SIGTERM.

@@ -166,7 +166,7 @@ fn version_and_a_mistyped_key() {
     assert!(ok);
     assert_eq!(
         out.trim(),
-        format!("sportello {} (store schema 1)", env!("CARGO_PKG_VERSION"))
+        format!("sportello {} (store schema 2)", env!("CARGO_PKG_VERSION"))
     );
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
@@ -197,27 +197,8 @@ fn version_and_a_mistyped_key() {
 fn json_logs_are_one_object_a_line() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.toml");
+    let (cfg, _store) = runnable_config(dir.path(), "format = \"json\"");
     let cfg_s = cfg.to_str().unwrap();
-    assert!(sportello(&["init", "-c", cfg_s], &[]).0);
-    let port = sportello_testkit::synapse::free_port();
-    let store = dir.path().join("store");
-    let text = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace(
-            "phone_number_id = \"\"",
-            "phone_number_id = \"106540352242922\"",
-        )
-        .replace("staff = []", "staff = [\"@mario:comune.example.it\"]")
-        .replace("127.0.0.1:29330", &format!("127.0.0.1:{port}"))
-        // Nothing answers there: the start-up check logs that it cannot reach Synapse.
-        .replace("http://127.0.0.1:8008", "http://127.0.0.1:9")
-        .replace(
-            "path = \"sportello-data\"",
-            &format!("path = {:?}", store.to_str().unwrap()),
-        )
-        .replace("format = \"text\"", "format = \"json\"");
-    std::fs::write(&cfg, text).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
         .args(["run", "-c", cfg_s])
         .env("SPORTELLO_WHATSAPP_ACCESS_TOKEN", "EAAGsecret")
@@ -265,4 +246,59 @@ fn json_logs_are_one_object_a_line() {
             .any(|l| l.contains("listening for Synapse and Meta")),
         "{lines:?}"
     );
+}
+
+/// A config the bridge runs with, in `dir` (a free port, its store in `dir/store`, no Synapse
+/// answering), with `log` as its `[log]` format line; the config's and the store's paths.
+fn runnable_config(dir: &std::path::Path, log: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let cfg = dir.join("config.toml");
+    assert!(sportello(&["init", "-c", cfg.to_str().unwrap()], &[]).0);
+    let port = sportello_testkit::synapse::free_port();
+    let store = dir.join("store");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace(
+            "phone_number_id = \"\"",
+            "phone_number_id = \"106540352242922\"",
+        )
+        .replace("staff = []", "staff = [\"@mario:comune.example.it\"]")
+        .replace("127.0.0.1:29330", &format!("127.0.0.1:{port}"))
+        // Nothing answers there: the start-up check logs that it cannot reach Synapse.
+        .replace("http://127.0.0.1:8008", "http://127.0.0.1:9")
+        .replace(
+            "path = \"sportello-data\"",
+            &format!("path = {:?}", store.to_str().unwrap()),
+        )
+        .replace("format = \"text\"", log);
+    std::fs::write(&cfg, text).unwrap();
+    (cfg, store)
+}
+
+/// A store written by a newer version: `run` stops at once with what to do, and the store is
+/// left as it was.
+#[test]
+fn a_newer_store_is_refused_at_start() {
+    use sportello::store::{Kv, Op, RedbKv};
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, store) = runnable_config(dir.path(), "format = \"text\"");
+    {
+        let kv = RedbKv::open(&store, &["meta"]).unwrap();
+        kv.commit(vec![Op::put("meta", &b"schema_version"[..], &b"99"[..])])
+            .unwrap();
+    }
+    let (ok, out, err) = sportello(
+        &["run", "-c", cfg.to_str().unwrap()],
+        &[
+            ("SPORTELLO_WHATSAPP_ACCESS_TOKEN", "EAAGsecret"),
+            ("SPORTELLO_WHATSAPP_APP_SECRET", "appsecret123"),
+        ],
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("written by a newer Sportello (store schema 99)")
+            && err.contains("Run the newer version again"),
+        "{err}"
+    );
+    let kv = RedbKv::open(&store, &[]).unwrap();
+    assert_eq!(kv.get("meta", b"schema_version").unwrap().unwrap(), b"99");
 }

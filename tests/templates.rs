@@ -241,6 +241,25 @@ async fn templates_come_from_meta_and_their_changes_reach_the_admins() {
 
     // A restart reads the list again: a template added meanwhile is offered.
     stack.stop_bridge().await;
+    // Meanwhile: each send's status keeps what Meta charges for it.
+    let wamid = stack
+        .sim
+        .accepted()
+        .into_iter()
+        .find(|r| r.body["type"] == "template")
+        .map(|r| r.response["messages"][0]["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    {
+        let store = sportello::store::Store::open(&stack.config.raw.store.path).unwrap();
+        let status = store.status_record(&wamid).unwrap().unwrap();
+        assert_eq!(
+            status.pricing,
+            Some(sportello::store::Priced {
+                kind: "regular".into(),
+                category: "marketing".into()
+            })
+        );
+    }
     stack.sim.approve_template(ApprovedTemplate {
         name: "chiusura_uffici".into(),
         category: "UTILITY".into(),

@@ -6,6 +6,7 @@ mod harness;
 
 mod admin;
 mod appservice;
+mod backup;
 mod broadcast;
 mod broadcast_recovery;
 mod cli;

@@ -252,6 +252,11 @@ impl Bridge {
         }
     }
 
+    /// A consistent copy of the store, as it is now, in a new redb file (`sportello backup`).
+    pub fn backup_to(&self, file: &std::path::Path) -> Result<u64, StoreError> {
+        self.inner.store.backup_to(file)
+    }
+
     /// The metrics, for the HTTP edge to count deliveries.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics

@@ -17,6 +17,16 @@ use crate::store::Source;
 
 /// Checks `Authorization: Bearer <hs_token>` (or the legacy `access_token` query parameter).
 fn check_token(bridge: &Bridge, headers: &HeaderMap, query: Option<&str>) -> Result<(), HttpError> {
+    check_bearer(headers, query, &bridge.config().raw.appservice.hs_token)
+}
+
+/// Checks `Authorization: Bearer <expected>` (or an `access_token` query parameter), in
+/// constant time.
+pub(super) fn check_bearer(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    expected: &str,
+) -> Result<(), HttpError> {
     let from_header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -26,8 +36,7 @@ fn check_token(bridge: &Bridge, headers: &HeaderMap, query: Option<&str>) -> Res
     let Some(given) = from_header.or(from_query) else {
         return Err(HttpError::MissingToken);
     };
-    let expected = bridge.config().raw.appservice.hs_token.as_bytes();
-    if bool::from(given.as_bytes().ct_eq(expected)) {
+    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
     } else {
         Err(HttpError::WrongToken)

@@ -1,7 +1,9 @@
 //! The HTTP edge, the only user of axum: the appservice API for Synapse and the webhook for
-//! Meta, on one listener. Handlers verify, persist and answer; the bridge does the rest.
+//! Meta, on one listener (with the health probes and the store backup `sportello backup` asks
+//! for). Handlers verify, persist and answer; the bridge does the rest.
 
 mod appservice;
+mod backup;
 mod error;
 mod health;
 mod webhook;
@@ -66,6 +68,7 @@ pub fn router(bridge: Bridge) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/_matrix/mau/live", get(health::live))
         .route("/_matrix/mau/ready", get(health::ready))
+        .route("/_sportello/backup", post(backup::backup))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // The span names the route, not the URI: user ids in URIs carry phone numbers.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

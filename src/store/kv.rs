@@ -87,6 +87,67 @@ pub trait Kv: Send + Sync + 'static {
     fn scan_back(&self, table: &'static str, limit: usize) -> Result<Entries, StoreError>;
     /// Applies all operations atomically; durable on disk when it returns.
     fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError>;
+    /// Writes every table as it is at one instant (commits made meanwhile are not in it) into a
+    /// new redb file at `file`, which must not exist; the number of entries copied.
+    fn copy_to(&self, file: &Path) -> Result<u64, StoreError>;
+}
+
+/// A copy being written: a new redb file and its one write transaction.
+struct CopyWriter<'f> {
+    file: &'f Path,
+    txn: redb::WriteTransaction,
+    entries: u64,
+}
+
+impl<'f> CopyWriter<'f> {
+    fn error(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::new(format!(
+            "cannot write the copy {}: {e}",
+            self.file.display()
+        ))
+    }
+
+    fn create(file: &'f Path) -> Result<Self, StoreError> {
+        let error = |e: &dyn std::fmt::Display| {
+            StoreError::new(format!("cannot write the copy {}: {e}", file.display()))
+        };
+        if file.exists() {
+            return Err(error(&"it exists already"));
+        }
+        let db = redb::Builder::new().create(file).map_err(|e| error(&e))?;
+        let txn = db.begin_write().map_err(|e| error(&e))?;
+        Ok(CopyWriter {
+            file,
+            txn,
+            entries: 0,
+        })
+    }
+
+    /// Writes a table's entries.
+    fn table(
+        &mut self,
+        name: &str,
+        entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>>,
+    ) -> Result<(), StoreError> {
+        let mut t = self.txn.open_table(def(name)).map_err(|e| self.error(e))?;
+        for entry in entries {
+            let (k, v) = entry?;
+            t.insert(k.as_slice(), v.as_slice())
+                .map_err(|e| StoreError::new(format!("cannot write the copy: {e}")))?;
+            self.entries += 1;
+        }
+        Ok(())
+    }
+
+    /// Commits the copy (durable when it returns); the number of entries.
+    fn finish(self) -> Result<u64, StoreError> {
+        let n = self.entries;
+        let file = self.file;
+        self.txn.commit().map_err(|e| {
+            StoreError::new(format!("cannot write the copy {}: {e}", file.display()))
+        })?;
+        Ok(n)
+    }
 }
 
 /// redb's page cache: bounds the store's memory whatever the number of citizens.
@@ -249,6 +310,29 @@ impl Kv for RedbKv {
             txn.commit().map_err(StoreError::new)
         })
     }
+
+    fn copy_to(&self, file: &Path) -> Result<u64, StoreError> {
+        use redb::TableHandle;
+        self.with_db(|db| {
+            // One read transaction: a snapshot, whatever commits meanwhile.
+            let txn = db.begin_read().map_err(StoreError::new)?;
+            let names: Vec<String> = txn
+                .list_tables()
+                .map_err(StoreError::new)?
+                .map(|h| h.name().to_owned())
+                .collect();
+            let mut copy = CopyWriter::create(file)?;
+            for name in &names {
+                let t = txn.open_table(def(name)).map_err(StoreError::new)?;
+                let items = t.iter().map_err(StoreError::new)?.map(|item| {
+                    let (k, v) = item.map_err(StoreError::new)?;
+                    Ok((k.value().to_vec(), v.value().to_vec()))
+                });
+                copy.table(name, items)?;
+            }
+            copy.finish()
+        })
+    }
 }
 
 /// In-memory backend: same semantics, nothing survives the process.
@@ -311,6 +395,15 @@ impl Kv for MemoryKv {
             };
         }
         Ok(())
+    }
+
+    fn copy_to(&self, file: &Path) -> Result<u64, StoreError> {
+        let t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut copy = CopyWriter::create(file)?;
+        for (name, m) in t.iter() {
+            copy.table(name, m.iter().map(|(k, v)| Ok((k.clone(), v.clone()))))?;
+        }
+        copy.finish()
     }
 }
 

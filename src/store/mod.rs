@@ -9,6 +9,7 @@
 mod buckets;
 pub mod kv;
 mod meta;
+mod migrate;
 mod news;
 mod portals;
 mod retention;
@@ -27,7 +28,7 @@ pub use news::{
     Attachment, Broadcast, BroadcastState, ConsentEntry, PinnedTemplate, RecipientSend,
     Subscription,
 };
-pub use portals::{MessageRef, PortalRecord, ReactionRef};
+pub use portals::{MessageRef, PortalRecord, Priced, ReactionRef, StatusRecord};
 pub use retention::{Pruned, RETENTION};
 use serde::{Deserialize, Serialize};
 pub use trouble::{DeadLetter, Failing, Origin, QueueSummary};
@@ -58,9 +59,7 @@ fn all_tables() -> Vec<&'static str> {
         .copied()
         .collect()
 }
-/// The store schema this version writes (and the only one it opens).
-pub const SCHEMA: &str = "1";
-const SCHEMA_VERSION: &[u8] = SCHEMA.as_bytes();
+pub use migrate::SCHEMA;
 
 /// Where a raw inbox body came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,26 +197,27 @@ type R<T> = Result<T, StoreError>;
 
 impl Store {
     /// Opens (or creates) the redb file in `dir`.
+    /// Opens (or creates) the redb file in `dir`, upgrading an older store (after copying it
+    /// as it was next to it) and refusing a newer one.
     pub fn open(dir: &std::path::Path) -> R<Store> {
-        Store::with_kv(Arc::new(RedbKv::open(dir, &all_tables())?))
+        let kv = Arc::new(RedbKv::open(dir, &all_tables())?);
+        migrate::upgrade(&*kv, Some(dir), now_secs())?;
+        Store::with_kv(kv)
     }
 
     pub fn memory() -> Store {
-        Store::with_kv(Arc::new(MemoryKv::default())).expect("memory store")
+        let kv = Arc::new(MemoryKv::default());
+        migrate::upgrade(&*kv, None, now_secs()).expect("memory store");
+        Store::with_kv(kv).expect("memory store")
+    }
+
+    /// A consistent copy of the whole store, as it is now, in a new redb file at `file` (which
+    /// must not exist): a backup while the bridge runs. The number of entries copied.
+    pub fn backup_to(&self, file: &std::path::Path) -> R<u64> {
+        self.kv.copy_to(file)
     }
 
     fn with_kv(kv: Arc<dyn Kv>) -> R<Store> {
-        match kv.get(META, b"schema_version")? {
-            None => kv.commit(vec![Op::put(META, &b"schema_version"[..], SCHEMA_VERSION)])?,
-            Some(v) if v == SCHEMA_VERSION => {}
-            Some(v) => {
-                return Err(StoreError::new(format!(
-                    "the store has schema version {} but this Sportello knows only {}",
-                    String::from_utf8_lossy(&v),
-                    String::from_utf8_lossy(SCHEMA_VERSION)
-                )));
-            }
-        }
         // Sequence numbers are wall-clock nanoseconds made strictly increasing, and never
         // below anything already stored, so keys keep their order across restarts.
         let mut max = 0;

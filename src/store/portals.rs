@@ -46,6 +46,27 @@ impl ReactionRef<'_> {
     }
 }
 
+/// The latest status of a message the office sent (schema 2; schema 1 kept the name and the
+/// time as bytes, see `migrate.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusRecord {
+    pub status: String,
+    /// When it was recorded (Unix seconds): statuses are kept 30 days from it.
+    pub at: u64,
+    /// What Meta charges for the message, as its statuses said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Priced>,
+}
+
+/// A status's `pricing`: its `type` (`regular` is charged) and `category`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Priced {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub category: String,
+}
+
+/// A citizen's portal: their room and ghost, and what the bridge knows of their messages.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PortalRecord {
     /// Whose portal it is (stored in its store form).
@@ -219,18 +240,30 @@ impl Store {
 
     // ---- outbound status
 
+    /// The latest status's name of a message the office sent.
     pub fn status(&self, wamid: &str) -> R<Option<String>> {
-        Ok(self.kv.get(STATUS, wamid.as_bytes())?.map(|v| {
-            let status = v.split(|b| *b == 0).next().unwrap_or_default();
-            String::from_utf8_lossy(status).into_owned()
-        }))
+        Ok(self.status_record(wamid)?.map(|r| r.status))
     }
 
-    pub fn status_op(wamid: &str, status: &str) -> Op {
-        let mut v = status.as_bytes().to_vec();
-        v.push(0);
-        v.extend_from_slice(&super::now_secs().to_be_bytes());
-        Op::put(STATUS, wamid.as_bytes(), v)
+    /// The latest status of a message the office sent, with when and Meta's pricing.
+    pub fn status_record(&self, wamid: &str) -> R<Option<StatusRecord>> {
+        self.kv
+            .get(STATUS, wamid.as_bytes())?
+            .map(|v| serde_json::from_slice(&v).map_err(StoreError::corrupt))
+            .transpose()
+    }
+
+    pub fn status_op(wamid: &str, status: &str, pricing: Option<Priced>) -> Op {
+        let record = StatusRecord {
+            status: status.to_owned(),
+            at: super::now_secs(),
+            pricing,
+        };
+        Op::put(
+            STATUS,
+            wamid.as_bytes(),
+            serde_json::to_vec(&record).unwrap_or_default(),
+        )
     }
 
     // ---- reactions

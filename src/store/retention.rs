@@ -1,7 +1,7 @@
 //! Nothing grows forever: what the store prunes, and after how long. Each table is walked in
 //! pages (one commit per page), so a sweep never holds much in memory or blocks for long.
 
-use super::portals::{MSG_MX, MSG_WA, STATUS};
+use super::portals::{MSG_MX, MSG_WA, STATUS, StatusRecord};
 use super::trouble::DEAD;
 use super::{DeadLetter, MessageRef, Op, R, SEEN, Store};
 
@@ -51,13 +51,8 @@ impl Store {
                 old.then(Vec::new)
             })?,
             statuses: self.prune_table(STATUS, |_, v| {
-                // Records from before times were kept have none: kept.
-                let at = v
-                    .iter()
-                    .position(|b| *b == 0)
-                    .and_then(|i| be_secs(&v[i + 1..]));
-                let old = at.is_some_and(|t| t < cutoff(RETENTION.statuses));
-                old.then(Vec::new)
+                let r: StatusRecord = serde_json::from_slice(v).ok()?;
+                (r.at < cutoff(RETENTION.statuses)).then(Vec::new)
             })?,
             messages: self.prune_table(MSG_WA, |_, v| {
                 let r: MessageRef = serde_json::from_slice(v).ok()?;
@@ -117,11 +112,9 @@ mod tests {
         let mut ops = vec![
             mark("w:old", now - 9 * day),
             mark("w:recent", now - 6 * day),
-            // A status from before times were kept: kept.
-            Op::put(STATUS, &b"wamid.legacy"[..], &b"read"[..]),
         ];
         ops.extend(Store::message_ops("wamid.new", "!r", "$new"));
-        ops.push(Store::status_op("wamid.new", "delivered"));
+        ops.push(Store::status_op("wamid.new", "delivered", None));
         let old_ref = MessageRef {
             room_id: "!r".into(),
             event_id: "$old".into(),
@@ -133,10 +126,16 @@ mod tests {
             serde_json::to_vec(&old_ref).unwrap(),
         ));
         ops.push(Op::put(MSG_MX, &b"$old"[..], &b"wamid.old"[..]));
-        let mut status = b"sent".to_vec();
-        status.push(0);
-        status.extend_from_slice(&(now - 31 * day).to_be_bytes());
-        ops.push(Op::put(STATUS, &b"wamid.old"[..], status));
+        let old_status = StatusRecord {
+            status: "sent".into(),
+            at: now - 31 * day,
+            pricing: None,
+        };
+        ops.push(Op::put(
+            STATUS,
+            &b"wamid.old"[..],
+            serde_json::to_vec(&old_status).unwrap(),
+        ));
         let (_, dead) = store.dead_letter_from_op("x", b"{}", None);
         ops.push(dead);
         store.commit(ops).unwrap();
@@ -161,10 +160,6 @@ mod tests {
         assert_eq!(
             store.status("wamid.new").unwrap().as_deref(),
             Some("delivered")
-        );
-        assert_eq!(
-            store.status("wamid.legacy").unwrap().as_deref(),
-            Some("read")
         );
         assert_eq!(store.status("wamid.old").unwrap(), None);
         // Ninety-one days later the dead letter goes too.

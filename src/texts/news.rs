@@ -134,13 +134,18 @@ pub(super) const NEWS: &[(&str, &str, &str)] = &[
     ),
     (
         "bc_draft",
-        "Bozza #{id} — lista: {topic}\nDestinatari ora: {audience} ({inside} nella finestra di 24 ore: messaggio libero; {outside} fuori: {outside_how}). Esclusi ora: {excluded}.\nTempo stimato: {eta} a {rate} messaggi al secondo.\nTesto:\n{text}\n\nPer inviare: !approve {id} · per annullare: !cancel {id}{second}",
-        "Draft #{id} — list: {topic}\nRecipients now: {audience} ({inside} inside the 24-hour window: free-form message; {outside} outside: {outside_how}). Excluded now: {excluded}.\nEstimated time: {eta} at {rate} messages per second.\nText:\n{text}\n\nTo send: !approve {id} · to discard: !cancel {id}{second}",
+        "Bozza #{id} — lista: {topic}\nDestinatari ora: {audience} ({inside} nella finestra di 24 ore: messaggio libero; {outside} fuori: {outside_how}). Esclusi ora: {excluded}.\nTempo stimato: {eta} a {rate} messaggi al secondo.\n{cost}\nTesto:\n{text}\n\nPer inviare: !approve {id} · per annullare: !cancel {id}{second}",
+        "Draft #{id} — list: {topic}\nRecipients now: {audience} ({inside} inside the 24-hour window: free-form message; {outside} outside: {outside_how}). Excluded now: {excluded}.\nEstimated time: {eta} at {rate} messages per second.\n{cost}\nText:\n{text}\n\nTo send: !approve {id} · to discard: !cancel {id}{second}",
     ),
     (
         "bc_outside_template",
         "modello «{template}» con il testo come parametro",
         "template \"{template}\" with the text as its parameter",
+    ),
+    (
+        "bc_outside_blocked",
+        "saltati: il modello non può essere usato ora (vedi sotto)",
+        "skipped: the template cannot be used now (see below)",
     ),
     (
         "bc_outside_skip",

@@ -176,6 +176,22 @@ impl Bridge {
         Ok(())
     }
 
+    /// Meta refused a marketing message because the citizen stopped them (131050): their
+    /// subscription notes it, as a `user_preferences` stop would.
+    fn marketing_refused(&self, r: &mut Routed, s: &StatusUpdate) -> Result<(), StoreError> {
+        if s.error().map(|e| e.0) != Some(131050) {
+            return Ok(());
+        }
+        // A subscriber may never have written (no identity yet): their key is the number.
+        let phone_key = s.recipient.clone().map(|p| CitizenKey::Phone(p).as_str());
+        if let Some(c) = self.status_citizen(s)?.or(phone_key) {
+            self.inner
+                .news
+                .apply_marketing(r, &c, true, "error_131050")?;
+        }
+        Ok(())
+    }
+
     /// Keeps one monotonic status per outbound wamid (`sent` < `delivered` < `read`,
     /// `failed` terminal) and queues what staff should see behind the citizen's other work.
     fn route_status(&self, r: &mut Routed, s: StatusUpdate) -> Result<(), StoreError> {
@@ -212,19 +228,12 @@ impl Bridge {
         if new <= old {
             return Ok(());
         }
+        let pricing = pricing_of(store, &s)?;
         r.ops
-            .push(Store::status_op(s.id.expose(), s.status.as_str()));
+            .push(Store::status_op(s.id.expose(), s.status.as_str(), pricing));
         r.statuses
             .insert(s.id.expose().to_owned(), s.status.to_string());
-        if s.error().map(|e| e.0) == Some(131050) {
-            // A subscriber may never have written (no identity yet): their key is the number.
-            let phone_key = s.recipient.clone().map(|p| CitizenKey::Phone(p).as_str());
-            if let Some(c) = self.status_citizen(&s)?.or(phone_key) {
-                self.inner
-                    .news
-                    .apply_marketing(r, &c, true, "error_131050")?;
-            }
-        }
+        self.marketing_refused(r, &s)?;
         let broadcast = match s
             .callback
             .as_deref()
@@ -365,4 +374,17 @@ impl Bridge {
         }
         Ok(())
     }
+}
+
+/// What Meta charges for a message, from this status or an earlier one (a `read` may not say).
+fn pricing_of(store: &Store, s: &StatusUpdate) -> Result<Option<crate::store::Priced>, StoreError> {
+    Ok(match &s.pricing {
+        Some(p) => Some(crate::store::Priced {
+            kind: p.kind.clone(),
+            category: p.category.clone(),
+        }),
+        None => store
+            .status_record(s.id.expose())?
+            .and_then(|old| old.pricing),
+    })
 }

@@ -172,7 +172,7 @@ impl News {
         b.template = template.clone().ok().flatten();
         let pv = self.preview(&b)?;
         b.audience = pv.inside + pv.outside;
-        let mut text = self.draft_text(&b, &pv);
+        let mut text = self.draft_text(&b, &pv, template.is_err());
         if let Err(why) = template {
             text = format!(
                 "{text}\n{}",
@@ -188,9 +188,10 @@ impl News {
 
     /// The draft's preview for the admins: audience inside and outside the window, how the
     /// outside is reached, who is left out and why, the time it takes, the attachment.
-    fn draft_text(&self, b: &Broadcast, pv: &Preview) -> String {
+    fn draft_text(&self, b: &Broadcast, pv: &Preview, template_blocked: bool) -> String {
         let cfg = &self.parts.config.raw.broadcast;
         let outside_how = match &b.template {
+            None if template_blocked => self.t("bc_outside_blocked", &[]),
             None => self.t("bc_outside_skip", &[]),
             Some(t) => self.t("bc_outside_template", &[("template", &t.name)]),
         };
@@ -231,9 +232,9 @@ impl News {
                 ("rate", &n(u64::from(cfg.messages_per_second))),
                 ("text", &b.text),
                 ("second", &second),
+                ("cost", &self.cost_text(&pv.cost)),
             ],
         );
-        let text = format!("{text}\n{}", self.cost_text(&pv.cost));
         match &b.attachment {
             Some(a) => {
                 let with_media = b

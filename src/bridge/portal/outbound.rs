@@ -294,7 +294,7 @@ impl Portals {
                         &s.event_id,
                     ));
                 }
-                ops.push(Store::status_op(sent.id.expose(), "accepted"));
+                ops.push(Store::status_op(sent.id.expose(), "accepted", None));
                 Ok(Step::Done(ops))
             }
             Err(e) if e.code() == Some(131047) && kind != "template" => {

@@ -209,7 +209,7 @@ mod tests {
 
         // A staff message (it has a status) is never marked read, found early or late.
         let mut ops = Store::message_ops("wamid.S", "!portal:x", "$staff");
-        ops.push(Store::status_op("wamid.S", "sent"));
+        ops.push(Store::status_op("wamid.S", "sent", None));
         store.commit(ops).unwrap();
         assert!(
             bridge

@@ -45,6 +45,12 @@ description = "Per rispondere dopo le 24 ore"
 
 [broadcast]
 template = "notizie_comune"
+
+# Example rates only, to show the estimate: copy Meta's current ones for a real office.
+[pricing]
+currency = "EUR"
+marketing = { "39" = 0.0572, "*" = 0.0600 }
+utility = { "39" = 0.0248, "*" = 0.0300 }
 "#
         .into(),
         language: "it".into(),
@@ -81,10 +87,25 @@ template = "notizie_comune"
                     .as_str()
                     .or(r.body["recipient"].as_str())
                     .unwrap_or("?");
-                let text = r.body["text"]["body"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| r.body.to_string());
+                let template = &r.body["template"];
+                let text = match r.body["text"]["body"].as_str() {
+                    Some(t) => t.to_owned(),
+                    None if template.is_object() => {
+                        let params: Vec<&str> = template["components"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .flat_map(|c| c["parameters"].as_array().into_iter().flatten())
+                            .filter_map(|p| p["text"].as_str())
+                            .collect();
+                        format!(
+                            "[template {}] {}",
+                            template["name"].as_str().unwrap_or("?"),
+                            params.join(" | ")
+                        )
+                    }
+                    None => r.body.to_string(),
+                };
                 println!("→ WhatsApp to +{to}: {text}");
             }
             seen = sent.len();
