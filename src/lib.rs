@@ -76,8 +76,11 @@ pub async fn run(
     ping.abort();
     let _ = ping.await;
     tasks.admin_room.abort();
-    // A reading of Meta's templates is one commit at its end: cut short, it is repeated.
+    // A reading of Meta's templates is one commit at its end, a health round a question and
+    // at most one commit: cut short (rather than waited for, up to a request's timeout),
+    // each is repeated at the next start.
     tasks.templates.abort();
+    tasks.health.abort();
     for t in [
         tasks.router,
         tasks.sweeper,

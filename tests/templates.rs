@@ -8,7 +8,9 @@ use sportello_simulator::templates::ApprovedTemplate;
 
 use crate::harness::broadcast::{Kind, bot_notice, seed_ops};
 use crate::harness::news::{Admin, seed};
-use crate::harness::{BOT, Citizen, StackOptions, citizen_writes, eventually, stack_with};
+use crate::harness::{
+    BOT, Citizen, StackOptions, bot_reply, citizen_writes, eventually, stack_with,
+};
 
 fn account() -> Vec<ApprovedTemplate> {
     vec![
@@ -127,9 +129,24 @@ async fn templates_come_from_meta_and_their_changes_reach_the_admins() {
         assert!(list.contains(expected), "{expected:?} in {list}");
     }
 
-    // A broadcast by Meta's name: its one named parameter carries the text.
-    let text = "**È** aperto l'ufficio anagrafe, sabato 🎉";
-    let draft = admin.say(&format!("broadcast eventi {text}")).await;
+    // A broadcast by Meta's name: its one named parameter carries the text, typed in Element
+    // with Markdown (bold reaches WhatsApp as its own markup).
+    let typed = admin
+        .staff
+        .send(
+            &admin.room,
+            json!({"msgtype": "m.text",
+                "body": "broadcast eventi **È** aperto l'ufficio anagrafe, sabato 🎉",
+                "format": "org.matrix.custom.html",
+                "formatted_body": "broadcast eventi <strong>È</strong> aperto l'ufficio anagrafe, sabato 🎉"}),
+        )
+        .await;
+    let draft = bot_reply(&admin.staff, &admin.room, typed.as_str()).await["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let text = "*È* aperto l'ufficio anagrafe, sabato 🎉";
+    assert!(draft.contains(text), "{draft}");
     assert!(
         draft.contains("notizie_comune") && !draft.contains("⚠️"),
         "{draft}"

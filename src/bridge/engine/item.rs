@@ -145,6 +145,10 @@ pub struct CommandWork {
     /// The event the command replies to (an attachment for `!broadcast`).
     #[serde(default)]
     pub reply_to: Option<String>,
+    /// The line as Element formatted it (`formatted_body`), when it did: a broadcast's text
+    /// keeps its bold and italics in WhatsApp's markup.
+    #[serde(default)]
+    pub html: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -139,6 +139,10 @@ fn command_work(ev: TxnEvent, body: String, citizen: Option<CitizenKey>) -> Comm
     let reply_to = ev.raw["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
         .as_str()
         .map(str::to_owned);
+    let content = &ev.raw["content"];
+    let html = (content["format"] == "org.matrix.custom.html")
+        .then(|| content["formatted_body"].as_str().map(str::to_owned))
+        .flatten();
     CommandWork {
         event_id: ev.event_id,
         room_id: ev.room_id,
@@ -146,5 +150,6 @@ fn command_work(ev: TxnEvent, body: String, citizen: Option<CitizenKey>) -> Comm
         body,
         citizen,
         reply_to,
+        html,
     }
 }

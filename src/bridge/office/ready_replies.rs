@@ -160,6 +160,7 @@ mod tests {
             body: "!reply orari".into(),
             citizen: CitizenKey::parse(ANNA),
             reply_to: None,
+            html: None,
         };
         let Step::Then(Work::Notice(n), ops) = bridge.admin().run_command(c).await.unwrap() else {
             panic!("a notice for staff")
