@@ -16,6 +16,7 @@ mod fixtures;
 mod flood;
 mod graph_client;
 mod health;
+mod helpdesk;
 mod hours;
 mod identity;
 mod kinds;

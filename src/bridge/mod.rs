@@ -13,6 +13,7 @@
 mod admin;
 mod engine;
 mod health;
+mod helpdesk;
 mod news;
 mod office;
 mod portal;
@@ -32,6 +33,7 @@ use crate::bridge::engine::admin_room::AdminRoom;
 use crate::bridge::engine::lent::{Lifetime, Parts, Wake};
 use crate::bridge::health::Health;
 pub use crate::bridge::health::{Part, Readiness};
+use crate::bridge::helpdesk::Helpdesk;
 use crate::bridge::news::News;
 use crate::bridge::office::Office;
 use crate::bridge::portal::Portals;
@@ -153,7 +155,13 @@ impl Bridge {
             let office = Arc::new(Office::new(&parts));
             let health = Arc::new(Health::new(&parts));
             let templates = Arc::new(Templates::new(&parts));
-            let portals = Arc::new(Portals::new(&parts, office.clone(), templates.clone()));
+            let helpdesk = Arc::new(Helpdesk::new(&parts));
+            let portals = Arc::new(Portals::new(
+                &parts,
+                office.clone(),
+                templates.clone(),
+                helpdesk.clone(),
+            ));
             let news = News::new(
                 &parts,
                 admin_room.clone(),
@@ -168,6 +176,7 @@ impl Bridge {
                     news: news.clone(),
                     office,
                     templates: templates.clone(),
+                    helpdesk,
                 },
             ));
             Inner {

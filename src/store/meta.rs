@@ -19,6 +19,8 @@ pub enum Meta {
     Alert(&'static str),
     /// The account's message templates as last read from Meta (JSON).
     Templates,
+    /// The id of a shelf's sub-space in the WhatsApp space (`to_answer`, …).
+    Shelf(&'static str),
 }
 
 impl Meta {
@@ -30,6 +32,7 @@ impl Meta {
             Meta::BroadcastCancel(id) => format!("broadcast_cancel:{id}"),
             Meta::Alert(name) => format!("alert:{name}"),
             Meta::Templates => "templates".into(),
+            Meta::Shelf(name) => format!("shelf:{name}"),
         }
     }
 }
@@ -60,6 +63,7 @@ mod tests {
         assert_eq!(Meta::BroadcastCancel(7).key(), "broadcast_cancel:7");
         assert_eq!(Meta::Alert("token").key(), "alert:token");
         assert_eq!(Meta::Templates.key(), "templates");
+        assert_eq!(Meta::Shelf("closed").key(), "shelf:closed");
         let store = Store::memory();
         store
             .commit(vec![Store::meta_op(Meta::BroadcastCancel(7), "@anna:x")])

@@ -7,6 +7,7 @@
 //! Everything the bridge acknowledges is committed here first (see ARCHITECTURE.md).
 
 mod buckets;
+mod conversations;
 pub mod kv;
 mod meta;
 mod migrate;
@@ -22,6 +23,7 @@ use std::sync::{
 };
 
 pub use buckets::{Bucket, RecipientState, Skip};
+pub use conversations::{ConvState, Conversation, ConversationEvent};
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
 pub use meta::Meta;
 pub use news::{
@@ -56,6 +58,7 @@ fn all_tables() -> Vec<&'static str> {
         .chain(portals::PORTAL_TABLES.iter())
         .chain(news::NEWS_TABLES.iter())
         .chain(trouble::TROUBLE_TABLES.iter())
+        .chain([conversations::CONVERSATIONS].iter())
         .copied()
         .collect()
 }

@@ -104,6 +104,12 @@ pub struct PortalRecord {
     /// Meta charges nothing for 72 hours once the office answers within 24).
     #[serde(default)]
     pub entry_point_at: Option<i64>,
+    /// The conversation line the room topic shows (see `bridge/helpdesk`).
+    #[serde(default)]
+    pub topic_conversation: Option<String>,
+    /// The sub-space (shelf) the room is in: `to_answer`, `in_progress`, `closed`.
+    #[serde(default)]
+    pub shelf: Option<String>,
 }
 
 fn welcomed_default() -> bool {
@@ -129,6 +135,8 @@ impl PortalRecord {
             complaint_told: None,
             staff_missing: Vec::new(),
             entry_point_at: None,
+            topic_conversation: None,
+            shelf: None,
         }
     }
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 mod help;
+mod helpdesk;
 mod news;
 mod templates;
 mod trouble;
@@ -421,6 +422,7 @@ fn rows() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static
         .chain(news::NEWS)
         .chain(help::HELP)
         .chain(templates::TEMPLATES)
+        .chain(helpdesk::HELPDESK)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -54,6 +54,30 @@ impl Staff {
         .await
     }
 
+    /// The room behind an alias, if it exists now.
+    pub async fn try_room_for_alias(&self, alias: &str) -> Option<OwnedRoomId> {
+        let alias: OwnedRoomAliasId = alias.try_into().expect("alias");
+        self.client
+            .resolve_room_alias(&alias)
+            .await
+            .ok()
+            .map(|r| r.room_id)
+    }
+
+    /// Joins `room_id` unless already in it (accepting the invite, once it came).
+    pub async fn join_once(&self, room_id: &RoomId) {
+        self.sync().await;
+        if self
+            .client
+            .joined_rooms()
+            .iter()
+            .any(|r| r.room_id() == room_id)
+        {
+            return;
+        }
+        self.accept_invite(room_id).await;
+    }
+
     /// Waits for an invite to `room_id`, accepts it.
     pub async fn accept_invite(&self, room_id: &RoomId) {
         eventually("the invite", || async {

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use crate::bridge::admin::{Admin, blocks, queues, room};
 use crate::bridge::engine::command::{Answer, Call, Command, Run};
+use crate::bridge::helpdesk::{Helpdesk, commands as helpdesk_commands};
 use crate::bridge::news::{News, commands as broadcasts, subscriber_commands};
 use crate::bridge::office::{Office, hours_commands, ready_replies};
 use crate::bridge::portal::{Portals, held};
@@ -20,6 +21,7 @@ pub(in crate::bridge) enum Entry {
     News(&'static Command<News>),
     Office(&'static Command<Office>),
     Templates(&'static Command<Templates>),
+    Helpdesk(&'static Command<Helpdesk>),
 }
 
 /// The families, in `!help`'s order.
@@ -29,7 +31,9 @@ static FAMILIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
     let news = |f: &'static [Command<News>]| f.iter().map(Entry::News);
     let office = |f: &'static [Command<Office>]| f.iter().map(Entry::Office);
     let templates = |f: &'static [Command<Templates>]| f.iter().map(Entry::Templates);
+    let helpdesk = |f: &'static [Command<Helpdesk>]| f.iter().map(Entry::Helpdesk);
     admin(&room::HELP)
+        .chain(helpdesk(&helpdesk_commands::COMMANDS))
         .chain(portal(&held::COMMANDS))
         .chain(templates(&template_commands::COMMANDS))
         .chain(office(&ready_replies::COMMANDS))
@@ -50,6 +54,7 @@ impl Entry {
             Entry::News(c) => &c.spec,
             Entry::Office(c) => &c.spec,
             Entry::Templates(c) => &c.spec,
+            Entry::Helpdesk(c) => &c.spec,
         }
     }
 
@@ -61,6 +66,7 @@ impl Entry {
             Entry::News(c) => matches!(c.run, Run::StaffMessage),
             Entry::Office(c) => matches!(c.run, Run::StaffMessage),
             Entry::Templates(c) => matches!(c.run, Run::StaffMessage),
+            Entry::Helpdesk(c) => matches!(c.run, Run::StaffMessage),
         }
     }
 
@@ -83,6 +89,7 @@ impl Entry {
             Entry::News(c) => run(c, &admin.news, call),
             Entry::Office(c) => run(c, &*admin.office, call),
             Entry::Templates(c) => run(c, &*admin.templates, call),
+            Entry::Helpdesk(c) => run(c, &*admin.helpdesk, call),
         }
     }
 }

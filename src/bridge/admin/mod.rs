@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::bridge::engine::admin_room::AdminRoom;
 use crate::bridge::engine::lent::Parts;
+use crate::bridge::helpdesk::Helpdesk;
 use crate::bridge::news::News;
 use crate::bridge::office::Office;
 use crate::bridge::portal::Portals;
@@ -27,6 +28,7 @@ pub(in crate::bridge) struct Admin {
     news: News,
     office: Arc<Office>,
     templates: Arc<Templates>,
+    helpdesk: Arc<Helpdesk>,
 }
 
 /// The features an admin command may reach.
@@ -36,6 +38,7 @@ pub(in crate::bridge) struct Features {
     pub news: News,
     pub office: Arc<Office>,
     pub templates: Arc<Templates>,
+    pub helpdesk: Arc<Helpdesk>,
 }
 
 impl Admin {
@@ -47,6 +50,7 @@ impl Admin {
             news: f.news,
             office: f.office,
             templates: f.templates,
+            helpdesk: f.helpdesk,
         }
     }
 

@@ -101,9 +101,11 @@ impl Bridge {
             Work::Citizen(_) => (portal_room()?, None, "what_citizen"),
             Work::Status(_) => (portal_room()?, None, "what_status"),
             Work::NewIdentity { .. } => (portal_room()?, None, "what_identity"),
-            Work::MarkRead { .. } | Work::WindowTopic | Work::StaffLeft { .. } => {
-                (portal_room()?, None, "what_other")
-            }
+            Work::MarkRead { .. }
+            | Work::WindowTopic
+            | Work::StaffLeft { .. }
+            | Work::Conversation(_)
+            | Work::ShowConversation => (portal_room()?, None, "what_other"),
             // The admin room's own work: its failure is reported there only.
             Work::Notice(_) | Work::AdminNotice { .. } | Work::TemplateEvent(_) => return None,
         };

@@ -100,6 +100,10 @@ pub enum Work {
     /// A staff member left the citizen's room (`event_id`: their leave): noted, to invite
     /// them back when the citizen next writes.
     StaffLeft { user: String, event_id: String },
+    /// A staff command about the citizen's conversation (`!claim`, `!close` …).
+    Conversation(crate::store::ConversationEvent),
+    /// Draw the citizen's conversation (room name, topic, state event, shelf) as stored.
+    ShowConversation,
     /// A template's status, quality or category changed at Meta: noted and told the admins.
     TemplateEvent(Box<crate::whatsapp::templates::TemplateEvent>),
 }

@@ -330,6 +330,8 @@ impl Bridge {
             }
             Work::Notice(n) => self.post_notice(&n).await,
             Work::TemplateEvent(e) => self.inner.templates.on_event(&e).await,
+            Work::Conversation(e) => self.inner.portals.conversation_event(citizen()?, e).await,
+            Work::ShowConversation => self.inner.portals.redraw_conversation(citizen()?).await,
         }
     }
 

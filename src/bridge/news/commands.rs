@@ -16,26 +16,6 @@ use crate::store::Meta;
 use crate::store::{Attachment, Broadcast, BroadcastState, Store};
 use crate::store::{Bucket, Skip};
 
-/// A `!broadcast <list> <text>` line's text in WhatsApp's markup, from the HTML Element sent
-/// (`**È** aperto` typed in Element goes as `*È* aperto`, bold on WhatsApp); `None` when the
-/// line came as plain text.
-fn formatted_text(c: &CommandWork) -> Option<String> {
-    let wa = crate::convert::markup::html_to_wa(c.html.as_deref()?);
-    let text = after_words(&wa, 2).trim();
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// `s` after its first `n` words (and the spaces after them).
-fn after_words(s: &str, n: usize) -> &str {
-    let mut rest = s.trim_start();
-    for _ in 0..n {
-        rest = rest
-            .find(char::is_whitespace)
-            .map_or("", |i| rest[i..].trim_start_matches([' ', '\t']));
-    }
-    rest
-}
-
 /// What a broadcast's audience looks like right now.
 #[derive(Default)]
 struct Preview {
@@ -167,7 +147,8 @@ impl News {
         let mut b = Broadcast {
             id: store.next_broadcast_id()?,
             topic,
-            text: formatted_text(c).unwrap_or_else(|| text.to_owned()),
+            text: crate::bridge::news::message::formatted_text(c)
+                .unwrap_or_else(|| text.to_owned()),
             created_by: c.sender.clone(),
             created_at: self.now_secs(),
             state: BroadcastState::Draft,
@@ -478,38 +459,3 @@ pub(in crate::bridge) static COMMANDS: [Command<News>; 4] = [
         run: Run::Handler(broadcasts),
     },
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn line(html: Option<&str>) -> CommandWork {
-        CommandWork {
-            event_id: "$e".into(),
-            room_id: "!admin:x".into(),
-            sender: "@anna:x".into(),
-            body: "!broadcast eventi **È** aperto".into(),
-            citizen: None,
-            reply_to: None,
-            html: html.map(str::to_owned),
-        }
-    }
-
-    /// Element's bold and italics reach WhatsApp as its own markup; new lines are kept.
-    #[test]
-    fn a_formatted_broadcast_keeps_its_markup() {
-        let c = line(Some(
-            "!broadcast eventi <strong>È</strong> aperto l'ufficio, <em>sabato</em> 🎉<br />via Roma 1",
-        ));
-        assert_eq!(
-            formatted_text(&c).as_deref(),
-            Some("*È* aperto l'ufficio, _sabato_ 🎉\nvia Roma 1")
-        );
-        assert_eq!(formatted_text(&line(None)), None);
-        assert_eq!(formatted_text(&line(Some("broadcast eventi"))), None);
-        assert_eq!(
-            after_words("  broadcast  tutti   testo  qui", 2),
-            "testo  qui"
-        );
-    }
-}

@@ -151,3 +151,61 @@ pub(in crate::bridge) fn media_kind(kind: &str) -> &'static str {
         _ => "document",
     }
 }
+
+/// A `!broadcast <list> <text>` line's text in WhatsApp's markup, from the HTML Element sent
+/// (`**È** aperto` typed in Element goes as `*È* aperto`, bold on WhatsApp); `None` when the
+/// line came as plain text.
+pub(in crate::bridge) fn formatted_text(
+    c: &crate::bridge::engine::item::CommandWork,
+) -> Option<String> {
+    let wa = crate::convert::markup::html_to_wa(c.html.as_deref()?);
+    let text = after_words(&wa, 2).trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// `s` after its first `n` words (and the spaces after them).
+fn after_words(s: &str, n: usize) -> &str {
+    let mut rest = s.trim_start();
+    for _ in 0..n {
+        rest = rest
+            .find(char::is_whitespace)
+            .map_or("", |i| rest[i..].trim_start_matches([' ', '\t']));
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::engine::item::CommandWork;
+
+    fn line(html: Option<&str>) -> CommandWork {
+        CommandWork {
+            event_id: "$e".into(),
+            room_id: "!admin:x".into(),
+            sender: "@anna:x".into(),
+            body: "!broadcast eventi **È** aperto".into(),
+            citizen: None,
+            reply_to: None,
+            html: html.map(str::to_owned),
+        }
+    }
+
+    /// Element's bold and italics reach WhatsApp as its own markup; new lines are kept.
+    #[test]
+    fn a_formatted_broadcast_keeps_its_markup() {
+        let c = line(Some(
+            "!broadcast eventi <strong>È</strong> aperto l'ufficio, <em>sabato</em> 🎉<br />via Roma 1",
+        ));
+        assert_eq!(
+            formatted_text(&c).as_deref(),
+            Some("*È* aperto l'ufficio, _sabato_ 🎉\nvia Roma 1")
+        );
+        assert_eq!(formatted_text(&line(None)), None);
+        assert_eq!(formatted_text(&line(Some("broadcast eventi"))), None);
+        assert_eq!(
+            after_words("  broadcast  tutti   testo  qui", 2),
+            "testo  qui"
+        );
+    }
+}

@@ -113,17 +113,25 @@ impl Portals {
             (Some(0), Some(_)) | (Some(_), None) => true,
             (Some(shown), Some(u)) => (u - shown).abs() >= 3600,
         };
-        if !stale {
+        let conversation = self
+            .parts
+            .store
+            .conversation(&portal.citizen.as_str())?
+            .map(|c| self.helpdesk.topic_line(&c));
+        if !stale && conversation == portal.topic_conversation {
             return Ok(vec![]);
         }
         let who = portal.citizen.masked();
-        let topic = window::topic(
+        let mut topic = window::topic(
             &who,
             until,
             now,
             self.parts.config.timezone(),
             &self.parts.texts,
         );
+        if let Some(line) = &conversation {
+            topic = format!("{topic} · {line}");
+        }
         self.parts
             .matrix
             .set_state(
@@ -134,6 +142,7 @@ impl Portals {
             )
             .await?;
         portal.topic_until = Some(until.unwrap_or(0));
+        portal.topic_conversation = conversation;
         Ok(Store::portal_ops(portal))
     }
 

@@ -10,6 +10,7 @@ use tracing::{info, warn};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{BotSend, CitizenWork, Work};
 use crate::bridge::engine::worker::Step;
+use crate::bridge::helpdesk::state::Event;
 use crate::bridge::portal::Portals;
 use crate::bridge::portal::media::Fetched;
 use crate::convert::{self, Attachment, Reaction, Uploaded, inbound as conv};
@@ -95,6 +96,10 @@ impl Portals {
             info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
             self.parts.metrics.bridged("to_matrix", m.kind.as_str());
             ops.extend(Store::message_ops(m.id.expose(), &portal.room_id, event_id));
+        }
+        // A message the citizen wrote waits for staff (a keyword the bot answers does not).
+        if written && c.keyword.is_none() {
+            ops.extend(self.note_in_conversation(&portal, Event::CitizenWrote, m.id.expose())?);
         }
         if crate::bridge::portal::window::is_open(portal.last_inbound_at, self.now_secs() as i64) {
             ops.extend(self.release_held(&portal, m.id.expose())?);

@@ -2,6 +2,7 @@
 //! staff → WhatsApp, delivery statuses, reads and typing, the 24-hour window and the answers it
 //! holds, and the staff invited to every room.
 
+pub(in crate::bridge) mod conversation;
 pub(in crate::bridge) mod held;
 pub(in crate::bridge) mod identity;
 pub(in crate::bridge) mod inbound;
@@ -19,6 +20,7 @@ use std::time::Instant;
 
 use crate::bridge::engine::lent::Parts;
 use crate::bridge::engine::pace::PortalPace;
+use crate::bridge::helpdesk::Helpdesk;
 use crate::bridge::office::Office;
 use crate::bridge::templates::Templates;
 
@@ -30,6 +32,8 @@ pub(in crate::bridge) struct Portals {
     office: Arc<Office>,
     /// The templates `!template` chooses from (and a held answer's notice lists).
     templates: Arc<Templates>,
+    /// Where each citizen's conversation stands (shown in the portal).
+    helpdesk: Arc<Helpdesk>,
     /// When a typing indicator was last sent, per portal room.
     typing_sent: Mutex<HashMap<String, Instant>>,
     /// Serialises the creation of the space.
@@ -47,12 +51,14 @@ impl Portals {
         p: &Parts,
         office: Arc<Office>,
         templates: Arc<Templates>,
+        helpdesk: Arc<Helpdesk>,
     ) -> Portals {
         let raw = &p.config.raw;
         Portals {
             parts: p.clone(),
             office,
             templates,
+            helpdesk,
             typing_sent: Mutex::new(HashMap::new()),
             space_lock: tokio::sync::Mutex::new(()),
             portal_pace: PortalPace::new(raw.bridge.new_portals_per_minute as usize),

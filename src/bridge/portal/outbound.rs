@@ -8,6 +8,7 @@ use tracing::{error, info, warn};
 use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{NoticeWork, StaffWork, Work};
 use crate::bridge::engine::worker::Step;
+use crate::bridge::helpdesk::state::Event;
 use crate::bridge::portal::Portals;
 use crate::config::Signature;
 use crate::convert;
@@ -295,6 +296,15 @@ impl Portals {
                     ));
                 }
                 ops.push(Store::status_op(sent.id.expose(), "accepted", None));
+                // The citizen got an answer. Never a reason to fail a message already sent:
+                // a store error here only leaves the conversation as it was.
+                if kind != "reaction" {
+                    match self.note_in_conversation(portal, Event::StaffAnswered, sent.id.expose())
+                    {
+                        Ok(more) => ops.extend(more),
+                        Err(e) => warn!("the conversation could not be updated: {}", e.reason),
+                    }
+                }
                 Ok(Step::Done(ops))
             }
             Err(e) if e.code() == Some(131047) && kind != "template" => {

@@ -32,7 +32,7 @@ impl Portals {
 
     /// Power levels: staff talk and manage the room, the ghost only talks. The bot is the
     /// creator, which in room version 12 must not be listed (creators have unlimited power).
-    fn power_levels(&self, ghost: Option<&str>) -> Value {
+    pub(super) fn power_levels(&self, ghost: Option<&str>) -> Value {
         let office = &self.parts.config.raw.office;
         let mut users = serde_json::Map::new();
         for s in &office.staff {
@@ -53,7 +53,7 @@ impl Portals {
     }
 
     /// Creates the room, or adopts it if a previous attempt created it (alias in use).
-    async fn create_or_adopt(
+    pub(super) async fn create_or_adopt(
         &self,
         alias_local: &str,
         mut body: Value,
@@ -76,7 +76,7 @@ impl Portals {
     }
 
     /// The bot's space that groups the citizen rooms (created once).
-    async fn ensure_space(&self) -> Result<String, MatrixError> {
+    pub(super) async fn ensure_space(&self) -> Result<String, MatrixError> {
         let _guard = self.space_lock.lock().await;
         if let Ok(Some(id)) = self.parts.store.meta(Meta::SpaceRoomId) {
             return Ok(id);
@@ -204,7 +204,16 @@ impl Portals {
             .await?;
         let template = &self.parts.config.raw.bridge.room_name_template;
         let name = convert::room_name(template, profile, &key);
-        let name = if blocked { format!("⛔ {name}") } else { name };
+        // The conversation's state first, so Element's room list shows it.
+        let state = match self.parts.store.conversation(&p.citizen.as_str())? {
+            Some(c) => self.helpdesk.prefix(&c),
+            None => String::new(),
+        };
+        let name = if blocked {
+            format!("⛔ {state}{name}")
+        } else {
+            format!("{state}{name}")
+        };
         self.parts
             .matrix
             .set_state(&p.room_id, "m.room.name", "", &json!({"name": name}))

@@ -1,0 +1,81 @@
+//! The helpdesk: each citizen's conversation is new, open, waiting or closed, and may have a
+//! staff member handling it — kept in the store (`store/conversations.rs`), changed only in
+//! the citizen's own queue (so a command and the citizen's message never write over each
+//! other), and shown with what Element already displays: a prefix in the room name, a line
+//! in the topic, a state event in the bridge's namespace, and the room's shelf among the
+//! WhatsApp space's sub-spaces (drawn by the portal, `portal/conversation.rs`). Staff drive it
+//! from the citizen's room (`commands.rs`); `!open` lists who waits for an answer.
+//!
+//! [`Helpdesk`] is the feature's handle: the shared parts, nothing else.
+
+pub(in crate::bridge) mod commands;
+pub(in crate::bridge) mod state;
+
+use crate::bridge::engine::lent::Parts;
+use crate::bridge::helpdesk::state::{Changed, Event, Shelf};
+use crate::store::{Conversation, Op, Store, StoreError};
+
+/// The state event that carries a conversation's state in its room.
+pub(in crate::bridge) const STATE_EVENT: &str = "it.sportello.conversation";
+
+pub(in crate::bridge) struct Helpdesk {
+    parts: Parts,
+}
+
+impl Helpdesk {
+    pub(in crate::bridge) fn new(p: &Parts) -> Helpdesk {
+        Helpdesk { parts: p.clone() }
+    }
+
+    fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.parts.texts.get(key, args)
+    }
+
+    /// Applies `event` to the citizen's conversation now: the change and its write. Called in
+    /// the citizen's queue only.
+    pub(in crate::bridge) fn change(
+        &self,
+        citizen: &str,
+        event: Event,
+    ) -> Result<(Changed, Op), StoreError> {
+        let old = self.parts.store.conversation(citizen)?;
+        let changed = state::apply(old.as_ref(), event, self.parts.clock.unix());
+        let op = Store::conversation_op(citizen, &changed.conversation);
+        Ok((changed, op))
+    }
+
+    /// The room name's prefix: the state in a word.
+    pub(in crate::bridge) fn prefix(&self, c: &Conversation) -> String {
+        self.t(&format!("conv_prefix_{}", c.state.name()), &[])
+    }
+
+    /// The topic's line: the state, since when, and who handles it.
+    pub(in crate::bridge) fn topic_line(&self, c: &Conversation) -> String {
+        let who = match &c.assignee {
+            Some(a) => self.t("conv_assignee", &[("who", a)]),
+            None => self.t("conv_nobody", &[]),
+        };
+        let state = self.t(&format!("conv_state_{}", c.state.name()), &[]);
+        let since = self.parts.config.local_stamp(c.since);
+        self.t(
+            "conv_topic",
+            &[("state", &state), ("since", &since), ("who", &who)],
+        )
+    }
+
+    /// A shelf's name, as its sub-space is called.
+    pub(in crate::bridge) fn shelf_name(&self, s: Shelf) -> String {
+        self.t(&format!("shelf_{}", s.name()), &[])
+    }
+
+    /// The state event's content.
+    pub(in crate::bridge) fn state_content(c: &Conversation) -> serde_json::Value {
+        serde_json::json!({
+            "state": c.state.name(),
+            "assignee": c.assignee,
+            "since": c.since,
+            "unanswered_since": c.unanswered_since,
+            "needs_answer": c.needs_answer(),
+        })
+    }
+}
