@@ -162,6 +162,30 @@ impl Schedule {
         None
     }
 
+    /// Seconds the office was open between `from` and `to` (looked at over at most 62 days
+    /// before `to`: longer waits count as that).
+    pub fn open_seconds(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
+        if to <= from {
+            return 0;
+        }
+        let from = from.max(to - Duration::days(62));
+        let first = from.with_timezone(&self.tz).date_naive();
+        let last = to.with_timezone(&self.tz).date_naive();
+        let mut total = 0;
+        let mut d = first;
+        while d <= last {
+            for (open, close) in self.ranges(d) {
+                let start = open.with_timezone(&Utc).max(from);
+                let end = close.with_timezone(&Utc).min(to);
+                if end > start {
+                    total += (end - start).num_seconds() as u64;
+                }
+            }
+            d += Duration::days(1);
+        }
+        total
+    }
+
     /// When the office next opens (now, if it is open).
     pub fn next_opening(&self, at: DateTime<Utc>) -> Option<DateTime<Tz>> {
         if self.is_open(at) {
@@ -275,6 +299,32 @@ mod tests {
             .earliest()
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    /// Office time between two instants: only the open ranges count — a message at Tuesday
+    /// 12:30 waits 30 minutes until 13:00, then nothing until 15:00; a Friday message at 12:50
+    /// has waited 15 minutes by Wednesday 9:05: the weekend, Monday 7 December (Sant'Ambrogio,
+    /// local) and Tuesday 8 (the Immacolata, national) are closed.
+    #[test]
+    fn open_seconds_count_only_office_time() {
+        let s = rome();
+        // Tuesday 1 December 2026: 9–13 and 15–17.
+        assert_eq!(
+            s.open_seconds(at(2026, 12, 1, 12, 30), at(2026, 12, 1, 14, 30)),
+            30 * 60
+        );
+        assert_eq!(
+            s.open_seconds(at(2026, 12, 1, 12, 30), at(2026, 12, 1, 15, 10)),
+            40 * 60
+        );
+        assert_eq!(
+            s.open_seconds(at(2026, 12, 1, 18, 0), at(2026, 12, 1, 8, 0)),
+            0
+        );
+        assert_eq!(
+            s.open_seconds(at(2026, 12, 4, 12, 50), at(2026, 12, 9, 9, 5)),
+            15 * 60
+        );
     }
 
     #[test]

@@ -89,6 +89,7 @@ pub async fn run(
         tasks.prune,
         tasks.health,
         tasks.templates,
+        tasks.reminders,
     ] {
         if let Err(e) = t.await
             && !e.is_cancelled()

@@ -55,6 +55,7 @@ pub struct Tasks {
     pub prune: tokio::task::JoinHandle<()>,
     pub health: tokio::task::JoinHandle<()>,
     pub templates: tokio::task::JoinHandle<()>,
+    pub reminders: tokio::task::JoinHandle<()>,
 }
 
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
@@ -89,6 +90,7 @@ struct Inner {
     admin: Arc<Admin>,
     health: Arc<Health>,
     templates: Arc<Templates>,
+    helpdesk: Arc<Helpdesk>,
     /// What Prometheus scrapes.
     metrics: Arc<Metrics>,
 }
@@ -176,7 +178,7 @@ impl Bridge {
                     news: news.clone(),
                     office,
                     templates: templates.clone(),
-                    helpdesk,
+                    helpdesk: helpdesk.clone(),
                 },
             ));
             Inner {
@@ -196,6 +198,7 @@ impl Bridge {
                 admin,
                 health,
                 templates,
+                helpdesk,
                 metrics,
             }
         });
@@ -249,10 +252,12 @@ impl Bridge {
         let health = self.inner.health.clone();
         let watch = self.clone();
         let templates = self.inner.templates.clone();
+        let helpdesk = self.inner.helpdesk.clone();
         let prune = self.clone();
         Tasks {
             health: tokio::spawn(async move { health.watch_forever().await }),
             templates: tokio::spawn(async move { templates.sync_forever().await }),
+            reminders: tokio::spawn(async move { helpdesk.remind_forever().await }),
             prune: tokio::spawn(async move { prune.prune_forever().await }),
             stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
             router: tokio::spawn(async move { b.route_forever().await }),

@@ -211,3 +211,38 @@ fn yes() -> bool {
 fn ten() -> u64 {
     10
 }
+
+/// `[helpdesk]`: reminders about citizens waiting for an answer.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelpdeskConfig {
+    /// A citizen's message unanswered for this many minutes of open office time gets a
+    /// mention of whoever handles it (or of the staff) in its room; 0: never.
+    #[serde(default = "d_remind")]
+    pub remind_after_minutes: u64,
+    /// A conversation whose 24-hour window closes within this many minutes, the citizen's
+    /// last message unanswered, gets a warning in its room; 0: never.
+    #[serde(default = "d_window_warning")]
+    pub window_warning_minutes: u64,
+    /// Remind and warn while the office is closed too.
+    #[serde(default)]
+    pub outside_hours: bool,
+}
+
+fn d_remind() -> u64 {
+    60
+}
+
+fn d_window_warning() -> u64 {
+    120
+}
+
+impl Default for HelpdeskConfig {
+    fn default() -> Self {
+        HelpdeskConfig {
+            remind_after_minutes: d_remind(),
+            window_warning_minutes: d_window_warning(),
+            outside_hours: false,
+        }
+    }
+}

@@ -13,7 +13,7 @@ mod news;
 mod typo;
 pub use bridge::{Bridge, Signature, parse_span};
 pub use connections::{Appservice, Homeserver, WhatsApp};
-pub use hours::{AutoReply, CannedReply, ClosureConfig, Hours};
+pub use hours::{AutoReply, CannedReply, ClosureConfig, HelpdeskConfig, Hours};
 pub use messages::{Policies, Template};
 pub use news::{Broadcast as BroadcastConfig, Subscriptions, Topic};
 
@@ -90,6 +90,9 @@ pub struct RawConfig {
     /// Meta's rates, for what a broadcast costs.
     #[serde(default)]
     pub pricing: crate::pricing::Pricing,
+    /// Reminders about citizens waiting for an answer.
+    #[serde(default)]
+    pub helpdesk: HelpdeskConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

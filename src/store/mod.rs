@@ -139,6 +139,10 @@ pub enum Mark<'a> {
     SweepPanic(&'a str),
     /// A template webhook handled (`m:<fingerprint of what it says>`).
     TemplateEvent(&'a str),
+    /// Staff reminded of a citizen waiting since `since` (`remind:<citizen>:<since>`).
+    Reminded { citizen: &'a str, since: u64 },
+    /// Staff warned that the window opened at `at` closes (`warn:<citizen>:<at>`).
+    WindowWarned { citizen: &'a str, at: i64 },
 }
 
 impl Mark<'_> {
@@ -154,6 +158,8 @@ impl Mark<'_> {
             Mark::WindowClosed { citizen, until } => format!("t:{citizen}:{until}"),
             Mark::SweepPanic(c) => format!("sweep-panic:{c}"),
             Mark::TemplateEvent(f) => format!("m:{f}"),
+            Mark::Reminded { citizen, since } => format!("remind:{citizen}:{since}"),
+            Mark::WindowWarned { citizen, at } => format!("warn:{citizen}:{at}"),
         }
     }
 }

@@ -80,6 +80,16 @@ pub(super) const HELPDESK: &[(&str, &str, &str)] = &[
         "Conversazioni da rispondere ({n}), dalla più vecchia:\n{list}",
         "Conversations to answer ({n}), oldest first:\n{list}",
     ),
+    (
+        "conv_remind",
+        "⏰ {who}: il cittadino aspetta una risposta da {minutes} minuti di apertura dell'ufficio.",
+        "⏰ {who}: the citizen has waited {minutes} minutes of office time for an answer.",
+    ),
+    (
+        "conv_window_closing",
+        "⏰ La finestra di 24 ore di WhatsApp si chiude il {when} (tra {minutes} minuti) e il cittadino aspetta una risposta: dopo, solo un modello approvato lo raggiunge.",
+        "⏰ WhatsApp's 24-hour window closes on {when} (in {minutes} minutes) and the citizen waits for an answer: after that, only an approved template reaches them.",
+    ),
     ("conv_head_citizen", "cittadino", "citizen"),
     ("conv_head_state", "stato", "state"),
     ("conv_head_assignee", "in carico a", "handled by"),

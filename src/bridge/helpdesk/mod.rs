@@ -9,6 +9,7 @@
 //! [`Helpdesk`] is the feature's handle: the shared parts, nothing else.
 
 pub(in crate::bridge) mod commands;
+pub(in crate::bridge) mod remind;
 pub(in crate::bridge) mod state;
 
 use crate::bridge::engine::lent::Parts;

@@ -37,13 +37,7 @@ impl Portals {
             let text = self.t("conv_mention", &[("who", &who)]);
             let html = self.t(
                 "conv_mention",
-                &[(
-                    "who",
-                    &format!(
-                        "<a href=\"https://matrix.to/#/{who}\">{}</a>",
-                        crate::convert::markup::escape(&who)
-                    ),
-                )],
+                &[("who", &crate::bridge::helpdesk::remind::pill(&who))],
             );
             let notice = Work::Notice(NoticeWork {
                 room_id: portal.room_id.clone(),

@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use crate::texts::Texts;
 
 /// The window's length after each citizen message.
-pub const WINDOW_SECS: i64 = 24 * 3600;
+pub const WINDOW_SECS: i64 = crate::whatsapp::WINDOW_SECS;
 
 /// When the window closes, if the citizen ever wrote.
 pub fn until(last_inbound_at: Option<i64>) -> Option<i64> {
