@@ -148,12 +148,7 @@ impl Bridge {
                 wake: Wake::new(me.clone()),
                 metrics: metrics.clone(),
             };
-            let admin_room = Arc::new(AdminRoom::new(
-                config.clone(),
-                store.clone(),
-                matrix.clone(),
-                texts.clone(),
-            ));
+            let admin_room = Arc::new(AdminRoom::new(&parts));
             let office = Arc::new(Office::new(&parts));
             let health = Arc::new(Health::new(&parts));
             let templates = Arc::new(Templates::new(&parts));

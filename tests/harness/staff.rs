@@ -54,6 +54,28 @@ impl Staff {
         .await
     }
 
+    /// The rooms offered to this staff member (invited or joined) that are not the WhatsApp
+    /// space or one of its shelves: the portals.
+    pub async fn portals_offered(&self) -> Vec<OwnedRoomId> {
+        self.sync().await;
+        let mut spaces = Vec::new();
+        for alias in [
+            "#whatsapp_space:comune.test",
+            "#whatsapp_shelf_to_answer:comune.test",
+            "#whatsapp_shelf_in_progress:comune.test",
+            "#whatsapp_shelf_closed:comune.test",
+        ] {
+            spaces.extend(self.try_room_for_alias(alias).await);
+        }
+        self.client
+            .invited_rooms()
+            .into_iter()
+            .chain(self.client.joined_rooms())
+            .map(|r| r.room_id().to_owned())
+            .filter(|id| !spaces.contains(id))
+            .collect()
+    }
+
     /// The room behind an alias, if it exists now.
     pub async fn try_room_for_alias(&self, alias: &str) -> Option<OwnedRoomId> {
         let alias: OwnedRoomAliasId = alias.try_into().expect("alias");

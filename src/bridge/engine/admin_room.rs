@@ -26,17 +26,12 @@ pub(in crate::bridge) struct AdminRoom {
 }
 
 impl AdminRoom {
-    pub(in crate::bridge) fn new(
-        config: Arc<Config>,
-        store: Store,
-        matrix: MatrixClient,
-        texts: Arc<Texts>,
-    ) -> AdminRoom {
+    pub(in crate::bridge) fn new(p: &crate::bridge::engine::lent::Parts) -> AdminRoom {
         AdminRoom {
-            config,
-            store,
-            matrix,
-            texts,
+            config: p.config.clone(),
+            store: p.store.clone(),
+            matrix: p.matrix.clone(),
+            texts: p.texts.clone(),
             lock: tokio::sync::Mutex::new(()),
         }
     }
