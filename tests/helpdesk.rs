@@ -195,3 +195,65 @@ async fn a_conversation_is_seen_through_its_states_in_element() {
         "only Mario's answer went to WhatsApp: commands and notes never"
     );
 }
+
+/// `!close` with a closing message and the satisfaction question configured: both go to the
+/// citizen (three reply buttons, in Meta's shape), the tap comes back as a rating shown to
+/// staff, and the conversation stays closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_thanks_the_citizen_and_asks_how_it_went() {
+    let stack = crate::harness::stack_with(crate::harness::StackOptions {
+        extra_toml: "[helpdesk]\nclosing_message = \"Grazie per averci scritto, a presto!\"\nsatisfaction = true\n".into(),
+        ..Default::default()
+    })
+    .await;
+    let sim = &stack.sim;
+    let anna = Citizen::phone("393331234567", "Anna Rossi");
+    let (mario, room) = citizen_writes(&stack, &anna, "L'ufficio tributi è aperto domani?").await;
+    mario
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "Sì, dalle 9 alle 13."}),
+        )
+        .await;
+    sim.wait_for_messages(1, crate::harness::WAIT).await;
+    command(&mario, &room, "!close Informazione data").await;
+    let sent = sim.wait_for_messages(3, crate::harness::WAIT).await;
+    assert_eq!(
+        sent[1]["text"]["body"],
+        "Grazie per averci scritto, a presto!"
+    );
+    let question = &sent[2]["interactive"];
+    assert_eq!(question["type"], "button");
+    let ids: Vec<&str> = question["action"]["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["reply"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "sportello:csat:good",
+            "sportello:csat:ok",
+            "sportello:csat:bad"
+        ]
+    );
+
+    let tap = sim.message(
+        &anna,
+        "interactive",
+        json!({"type": "button_reply", "button_reply": {"id": "sportello:csat:good", "title": "😊 Well"}}),
+    );
+    assert_eq!(sim.post(&sim.notification(&[&anna], vec![tap])).await, 200);
+    mario
+        .wait_for(&room, 1, "the rating", |e| {
+            e["sender"] == BOT && e["content"]["body"] == "⭐ The citizen's rating: 😊 Well"
+        })
+        .await;
+    let state = mario
+        .state(room.as_str(), "it.sportello.conversation", "")
+        .await
+        .unwrap();
+    assert_eq!(state["state"], "closed", "a rating does not reopen it");
+    assert_eq!(sim.accepted().len(), 3, "no automatic reply to the tap");
+}

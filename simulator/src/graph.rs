@@ -154,7 +154,8 @@ fn check_send(body: &Value) -> Result<(), String> {
                 }
             }
         }
-        "contacts" | "interactive" => {}
+        "interactive" => check_interactive(obj)?,
+        "contacts" => {}
         other => return Err(format!("unknown message type {other}")),
     }
     if let Some(ctx) = body.get("context")
@@ -402,4 +403,82 @@ async fn answer(
     }
     Json(json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}))
         .into_response()
+}
+
+/// Meta's limits on interactive messages: reply buttons (1–3, each `{"type": "reply",
+/// "reply": {"id", "title"}}`, titles of 1–20 characters, ids unique) and lists (at most 10
+/// rows), under a body text.
+fn check_interactive(obj: &Value) -> Result<(), String> {
+    if obj["body"]["text"].as_str().is_none_or(str::is_empty) {
+        return Err("interactive.body.text is required".into());
+    }
+    match obj["type"].as_str() {
+        Some("button") => {
+            let buttons = obj["action"]["buttons"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if !(1..=3).contains(&buttons.len()) {
+                return Err("interactive.action.buttons must have 1 to 3 buttons".into());
+            }
+            let mut ids = Vec::new();
+            for b in &buttons {
+                let title = b["reply"]["title"].as_str().unwrap_or("");
+                let id = b["reply"]["id"].as_str().unwrap_or("");
+                if b["type"] != "reply" || id.is_empty() || id.len() > 256 {
+                    return Err("a button needs type \"reply\" and an id".into());
+                }
+                if title.is_empty() || title.chars().count() > 20 {
+                    return Err(format!(
+                        "button title \"{title}\" must be 1 to 20 characters"
+                    ));
+                }
+                if ids.contains(&id) {
+                    return Err("button ids must be unique".into());
+                }
+                ids.push(id);
+            }
+            Ok(())
+        }
+        Some("list") => {
+            let rows: usize = obj["action"]["sections"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s["rows"].as_array().map_or(0, Vec::len))
+                .sum();
+            if rows == 0 || rows > 10 {
+                return Err("a list has 1 to 10 rows".into());
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reply buttons as Meta limits them: 1 to 3, titles up to 20 characters, ids unique.
+    #[test]
+    fn interactive_buttons_are_checked() {
+        let buttons = |titles: &[&str]| {
+            let list: Vec<Value> = titles
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, t)| json!({"type": "reply", "reply": {"id": format!("b{i}"), "title": t}}),
+                )
+                .collect();
+            json!({"type": "button", "body": {"text": "Com'è andata?"}, "action": {"buttons": list}})
+        };
+        assert!(check_interactive(&buttons(&["😊 Bene", "😐 Così così", "🙁 Male"])).is_ok());
+        assert!(check_interactive(&buttons(&[])).is_err());
+        assert!(check_interactive(&buttons(&["a", "b", "c", "d"])).is_err());
+        assert!(check_interactive(&buttons(&["un titolo troppo lungo per WhatsApp"])).is_err());
+        let mut same = buttons(&["a", "b"]);
+        same["action"]["buttons"][1]["reply"]["id"] = json!("b0");
+        assert!(check_interactive(&same).is_err());
+    }
 }

@@ -227,6 +227,12 @@ pub struct HelpdeskConfig {
     /// Remind and warn while the office is closed too.
     #[serde(default)]
     pub outside_hours: bool,
+    /// Sent to the citizen by `!close` while their window is open; empty: nothing.
+    #[serde(default)]
+    pub closing_message: String,
+    /// `!close` also asks the citizen, with three reply buttons, how it went.
+    #[serde(default)]
+    pub satisfaction: bool,
 }
 
 fn d_remind() -> u64 {
@@ -243,6 +249,8 @@ impl Default for HelpdeskConfig {
             remind_after_minutes: d_remind(),
             window_warning_minutes: d_window_warning(),
             outside_hours: false,
+            closing_message: String::new(),
+            satisfaction: false,
         }
     }
 }

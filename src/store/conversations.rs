@@ -23,7 +23,12 @@ pub enum ConversationEvent {
     Close {
         by: String,
         note: Option<String>,
+        /// The `!close` command's event (the closing messages' notice replies to it).
+        #[serde(default)]
+        event_id: Option<String>,
     },
+    /// The citizen answered the satisfaction question (`good`, `ok`, `bad`).
+    Rated(String),
     Reopen,
     Wait,
 }
@@ -75,6 +80,9 @@ pub struct Conversation {
     pub closed_by: Option<String>,
     #[serde(default)]
     pub close_note: Option<String>,
+    /// The citizen's answer to the satisfaction question, if they gave one.
+    #[serde(default)]
+    pub satisfaction: Option<String>,
 }
 
 impl Conversation {
@@ -87,6 +95,7 @@ impl Conversation {
             unanswered_since: Some(at),
             closed_by: None,
             close_note: None,
+            satisfaction: None,
         }
     }
 

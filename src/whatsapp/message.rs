@@ -50,6 +50,28 @@ pub enum Interactive {
     /// A list: a button that opens sections of rows to pick one from (at most 10 rows; a
     /// row's title up to 24 characters, its description up to 72).
     List { body: Body, action: ListAction },
+    /// Up to three reply buttons under a text (a title up to 20 characters each); the tapped
+    /// one's `id` comes back in the citizen's `button_reply`.
+    Button { body: Body, action: ButtonsAction },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ButtonsAction {
+    pub buttons: Vec<ReplyButton>,
+}
+
+/// `{"type": "reply", "reply": {"id", "title"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyButton {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub reply: ButtonReply,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ButtonReply {
+    pub id: String,
+    pub title: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

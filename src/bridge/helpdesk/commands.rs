@@ -56,7 +56,8 @@ impl Helpdesk {
             None => self.t("conv_closed", &[]),
         };
         let by = call.c.sender.clone();
-        self.queue(call, Event::Close { by, note }, said)
+        let event_id = Some(call.c.event_id.clone());
+        self.queue(call, Event::Close { by, note, event_id }, said)
     }
 
     /// `!note <text>`: stays in the room, marked internal; nothing goes to WhatsApp.

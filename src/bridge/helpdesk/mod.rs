@@ -15,6 +15,20 @@ pub(in crate::bridge) mod state;
 use crate::bridge::engine::lent::Parts;
 use crate::bridge::helpdesk::state::{Changed, Event, Shelf};
 use crate::store::{Conversation, Op, Store, StoreError};
+use crate::whatsapp::message::{
+    Body, ButtonReply, ButtonsAction, Interactive, Message, ReplyButton,
+};
+
+/// The answers to the satisfaction question, as their buttons' ids end.
+const RATINGS: [&str; 3] = ["good", "ok", "bad"];
+const RATING_PREFIX: &str = "sportello:csat:";
+
+/// The rating a citizen's message gives, when it is a tap on a satisfaction button.
+pub(in crate::bridge) fn rating_of(raw: &serde_json::Value) -> Option<&'static str> {
+    let id = raw["interactive"]["button_reply"]["id"].as_str()?;
+    let r = id.strip_prefix(RATING_PREFIX)?;
+    RATINGS.into_iter().find(|k| *k == r)
+}
 
 /// The state event that carries a conversation's state in its room.
 pub(in crate::bridge) const STATE_EVENT: &str = "it.sportello.conversation";
@@ -69,6 +83,42 @@ impl Helpdesk {
         self.t(&format!("shelf_{}", s.name()), &[])
     }
 
+    /// What `!close` sends the citizen: the closing message and the satisfaction question,
+    /// as configured (none when neither is).
+    pub(in crate::bridge) fn closing_messages(&self) -> Vec<Message> {
+        let cfg = &self.parts.config.raw.helpdesk;
+        let mut out = Vec::new();
+        if !cfg.closing_message.trim().is_empty() {
+            out.push(Message::text(cfg.closing_message.clone(), false));
+        }
+        if cfg.satisfaction {
+            let buttons = RATINGS
+                .iter()
+                .map(|r| ReplyButton {
+                    kind: "reply".into(),
+                    reply: ButtonReply {
+                        id: format!("{RATING_PREFIX}{r}"),
+                        title: self.t(&format!("csat_{r}"), &[]),
+                    },
+                })
+                .collect();
+            out.push(Message::Interactive {
+                interactive: Interactive::Button {
+                    body: Body {
+                        text: self.t("csat_question", &[]),
+                    },
+                    action: ButtonsAction { buttons },
+                },
+            });
+        }
+        out
+    }
+
+    /// A rating in words, for staff.
+    pub(in crate::bridge) fn rating_words(&self, r: &str) -> String {
+        self.t(&format!("csat_{r}"), &[])
+    }
+
     /// The state event's content.
     pub(in crate::bridge) fn state_content(c: &Conversation) -> serde_json::Value {
         serde_json::json!({
@@ -78,5 +128,36 @@ impl Helpdesk {
             "unanswered_since": c.unanswered_since,
             "needs_answer": c.needs_answer(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn only_the_satisfaction_buttons_are_ratings() {
+        let tap = |id: &str| json!({"interactive": {"type": "button_reply", "button_reply": {"id": id, "title": "😊"}}});
+        assert_eq!(rating_of(&tap("sportello:csat:good")), Some("good"));
+        assert_eq!(rating_of(&tap("sportello:csat:bad")), Some("bad"));
+        assert_eq!(rating_of(&tap("sportello:sub:eventi")), None);
+        assert_eq!(
+            rating_of(&json!({"text": {"body": "sportello:csat:good"}})),
+            None
+        );
+    }
+
+    proptest! {
+        /// Whatever a citizen's tap carries, it is one of the three ratings or none.
+        #[test]
+        fn any_tap_is_a_known_rating_or_none(id in "\\PC{0,40}") {
+            let tap = json!({"interactive": {"button_reply": {"id": format!("sportello:csat:{id}")}}});
+            if let Some(r) = rating_of(&tap) {
+                prop_assert!(RATINGS.contains(&r));
+            }
+        }
     }
 }

@@ -56,7 +56,8 @@ pub fn apply(old: Option<&Conversation>, event: Event, now: u64) -> Changed {
         }
         Event::Assign(user) => c.assignee = Some(user),
         Event::Unassign => c.assignee = None,
-        Event::Close { by, note } => {
+        Event::Rated(r) => c.satisfaction = Some(r),
+        Event::Close { by, note, .. } => {
             set_state(&mut c, ConvState::Closed);
             c.unanswered_since = None;
             c.closed_by = Some(by);
@@ -157,6 +158,7 @@ mod tests {
             Event::Close {
                 by: "@mario:x".into(),
                 note: Some("Risolto: l'ufficio è aperto sabato".into()),
+                event_id: None,
             },
             T + 600,
         )
@@ -170,6 +172,11 @@ mod tests {
         assert_eq!(reopened.conversation.since, T + 9000);
         assert_eq!(reopened.conversation.close_note, None);
         assert_eq!(reopened.mention.as_deref(), Some("@mario:x"));
+        // An answer to the satisfaction question neither reopens nor redraws.
+        let rated = step(&closed, Event::Rated("good".into()), T + 700);
+        assert_eq!(rated.conversation.state, ConvState::Closed);
+        assert_eq!(rated.conversation.satisfaction.as_deref(), Some("good"));
+        assert!(!rated.shown && rated.mention.is_none());
     }
 
     /// Staff writing first (a template to a citizen who never wrote) opens it; answering a
@@ -183,6 +190,7 @@ mod tests {
             Event::Close {
                 by: "@anna:x".into(),
                 note: None,
+                event_id: None,
             },
             T + 1,
         )

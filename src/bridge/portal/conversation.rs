@@ -9,7 +9,7 @@ use serde_json::json;
 use tracing::info;
 
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::item::{NoticeWork, Work};
+use crate::bridge::engine::item::{BotSend, KeywordReply, NoticeWork, Work};
 use crate::bridge::engine::worker::Step;
 use crate::bridge::helpdesk::state::{Event, Shelf};
 use crate::bridge::helpdesk::{Helpdesk, STATE_EVENT};
@@ -61,13 +61,72 @@ impl Portals {
         let Some(mut portal) = self.parts.store.portal(&citizen)? else {
             return Ok(Step::Done(vec![]));
         };
+        let closed_by_command = match &event {
+            Event::Close { event_id, .. } => event_id.clone(),
+            _ => None,
+        };
         let (changed, op) = self.helpdesk.change(&citizen, event)?;
         // Written first: drawing it may need a retry, and the event must not apply twice.
         self.parts.store.commit(vec![op])?;
         let ops = self
             .show_conversation(&mut portal, &changed.conversation)
             .await?;
-        Ok(Step::Done(ops))
+        match closed_by_command {
+            Some(event_id) => Ok(self.closing(&portal, &event_id, ops)),
+            None => Ok(Step::Done(ops)),
+        }
+    }
+
+    /// After `!close`: the closing message and the satisfaction question, if configured, go
+    /// to the citizen as the bot's answers (while the window is open), with a notice.
+    fn closing(&self, portal: &PortalRecord, event_id: &str, ops: Vec<Op>) -> Step {
+        let messages = self.helpdesk.closing_messages();
+        if messages.is_empty() {
+            return Step::Done(ops);
+        }
+        let now = self.now_secs() as i64;
+        if !crate::bridge::portal::window::is_open(portal.last_inbound_at, now) {
+            let text = self.t("conv_closing_window", &[]);
+            let n = NoticeWork::reply(&portal.room_id, event_id, "closing", text);
+            return Step::Then(Work::Notice(n), ops);
+        }
+        let send = BotSend {
+            room_id: portal.room_id.clone(),
+            event_id: event_id.to_owned(),
+            reply: KeywordReply {
+                notice: self.t("conv_closing_sent", &[]),
+                messages,
+                channel: "helpdesk".into(),
+            },
+            next: 0,
+            in_flight: false,
+            failures: vec![],
+        };
+        Step::Then(Work::BotSend(Box::new(send)), ops)
+    }
+
+    /// The citizen tapped a satisfaction button: kept with the conversation (which stays as
+    /// it is) and told to staff in the room.
+    pub(in crate::bridge) fn note_rating(
+        &self,
+        portal: &PortalRecord,
+        rating: &str,
+        about: &str,
+    ) -> Result<Vec<Op>, Failure> {
+        let citizen = portal.citizen.as_str();
+        let (_, op) = self
+            .helpdesk
+            .change(&citizen, Event::Rated(rating.to_owned()))?;
+        let words = self.helpdesk.rating_words(rating);
+        let notice = Work::Notice(NoticeWork {
+            room_id: portal.room_id.clone(),
+            text: self.t("csat_told", &[("rating", &words)]),
+            html: None,
+            reply_to: None,
+            txn_id: crate::matrix::txn_id("rating", about),
+        });
+        let store = &self.parts.store;
+        Ok(vec![op, store.queue_push_op(&citizen, &notice.to_bytes())])
     }
 
     /// Draws the conversation as it is stored (a queued redraw).

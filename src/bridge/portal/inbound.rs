@@ -97,16 +97,21 @@ impl Portals {
             self.parts.metrics.bridged("to_matrix", m.kind.as_str());
             ops.extend(Store::message_ops(m.id.expose(), &portal.room_id, event_id));
         }
-        // A message the citizen wrote waits for staff (a keyword the bot answers does not).
+        // A message the citizen wrote waits for staff (a keyword the bot answers does not, nor
+        // a tap on a satisfaction button).
+        let rating = crate::bridge::helpdesk::rating_of(&m.raw);
         if written && c.keyword.is_none() {
-            ops.extend(self.note_in_conversation(&portal, Event::CitizenWrote, m.id.expose())?);
+            ops.extend(match rating {
+                Some(r) => self.note_rating(&portal, r, m.id.expose())?,
+                None => self.note_in_conversation(&portal, Event::CitizenWrote, m.id.expose())?,
+            });
         }
         if crate::bridge::portal::window::is_open(portal.last_inbound_at, self.now_secs() as i64) {
             ops.extend(self.release_held(&portal, m.id.expose())?);
         }
         let reply = match c.keyword {
             Some(k) => Some(*k),
-            None if !written => None,
+            None if !written || rating.is_some() => None,
             None => {
                 let auto = self.office.auto_reply(&mut portal, false, m.text_body())?;
                 if auto.is_some() {
