@@ -146,6 +146,14 @@ impl Lines {
     }
 }
 
+/// A mention as Matrix HTML: a link Element shows as the user's pill (and notifies them of).
+pub fn pill(user: &str) -> String {
+    format!(
+        "<a href=\"https://matrix.to/#/{user}\">{}</a>",
+        escape(user)
+    )
+}
+
 /// Turns Matrix HTML (what Element sends) into WhatsApp markup and plain text. Outside
 /// `<pre>`, line breaks in the HTML source are spaces, as in a browser; only tags break lines.
 pub fn html_to_wa(html: &str) -> String {

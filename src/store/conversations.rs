@@ -123,24 +123,16 @@ impl Store {
 
     /// Every conversation that needs an answer, with its citizen key (read in pages).
     pub fn conversations_needing_answer(&self) -> R<Vec<(String, Conversation)>> {
-        const PAGE: usize = 1024;
         let mut out = Vec::new();
-        let mut start: Vec<u8> = Vec::new();
-        loop {
-            let page = self.kv.scan_from(CONVERSATIONS, b"", &start, PAGE)?;
-            for (k, v) in &page {
+        super::kv::each_page(&*self.kv, CONVERSATIONS, 1024, |page| {
+            for (k, v) in page {
                 let c: Conversation = serde_json::from_slice(v).map_err(StoreError::corrupt)?;
                 if c.needs_answer() {
                     out.push((String::from_utf8_lossy(k).into_owned(), c));
                 }
             }
-            match page.last() {
-                Some((k, _)) if page.len() == PAGE => {
-                    start = k.clone();
-                    start.push(0);
-                }
-                _ => return Ok(out),
-            }
-        }
+            Ok(())
+        })?;
+        Ok(out)
     }
 }

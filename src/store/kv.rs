@@ -92,6 +92,27 @@ pub trait Kv: Send + Sync + 'static {
     fn copy_to(&self, file: &Path) -> Result<u64, StoreError>;
 }
 
+/// Walks a whole table in key order, `page` entries at a time (nothing unbounded in memory).
+pub fn each_page(
+    kv: &dyn Kv,
+    table: &'static str,
+    page: usize,
+    mut f: impl FnMut(&Entries) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut start: Vec<u8> = Vec::new();
+    loop {
+        let entries = kv.scan_from(table, b"", &start, page)?;
+        let Some((last, _)) = entries.last() else {
+            return Ok(());
+        };
+        start = [last.as_slice(), &[0]].concat();
+        f(&entries)?;
+        if entries.len() < page {
+            return Ok(());
+        }
+    }
+}
+
 /// A copy being written: a new redb file and its one write transaction.
 struct CopyWriter<'f> {
     file: &'f Path,

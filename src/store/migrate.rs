@@ -92,12 +92,9 @@ fn version_op(v: u32) -> Op {
 /// (or, older still, the name alone); it becomes a [`StatusRecord`]. A status without a time
 /// gets `now`, so it is pruned like the others.
 fn statuses_as_records(kv: &dyn Kv, now: u64) -> R<Vec<Op>> {
-    const PAGE: usize = 1024;
     let mut ops = Vec::new();
-    let mut start: Vec<u8> = Vec::new();
-    loop {
-        let page = kv.scan_from(STATUS, b"", &start, PAGE)?;
-        for (k, v) in &page {
+    super::kv::each_page(kv, STATUS, 1024, |page| {
+        for (k, v) in page {
             if serde_json::from_slice::<StatusRecord>(v).is_ok() {
                 continue;
             }
@@ -115,14 +112,9 @@ fn statuses_as_records(kv: &dyn Kv, now: u64) -> R<Vec<Op>> {
             let json = serde_json::to_vec(&record).map_err(StoreError::corrupt)?;
             ops.push(Op::put(STATUS, k.clone(), json));
         }
-        match page.last() {
-            Some((k, _)) if page.len() == PAGE => {
-                start = k.clone();
-                start.push(0);
-            }
-            _ => return Ok(ops),
-        }
-    }
+        Ok(())
+    })?;
+    Ok(ops)
 }
 
 #[cfg(test)]

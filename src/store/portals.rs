@@ -261,16 +261,24 @@ impl Store {
             .transpose()
     }
 
-    pub fn status_op(wamid: &str, status: &str, pricing: Option<Priced>) -> Op {
-        let record = StatusRecord {
+    /// A status recorded now.
+    pub fn status_record_of(status: &str, pricing: Option<Priced>) -> StatusRecord {
+        StatusRecord {
             status: status.to_owned(),
             at: super::now_secs(),
             pricing,
-        };
+        }
+    }
+
+    pub fn status_op(wamid: &str, status: &str, pricing: Option<Priced>) -> Op {
+        Self::status_record_op(wamid, &Self::status_record_of(status, pricing))
+    }
+
+    pub fn status_record_op(wamid: &str, record: &StatusRecord) -> Op {
         Op::put(
             STATUS,
             wamid.as_bytes(),
-            serde_json::to_vec(&record).unwrap_or_default(),
+            serde_json::to_vec(record).unwrap_or_default(),
         )
     }
 

@@ -73,15 +73,9 @@ impl Store {
         expired: impl Fn(&[u8], &[u8]) -> Option<Vec<Op>>,
     ) -> R<usize> {
         let mut removed = 0;
-        let mut start: Vec<u8> = Vec::new();
-        loop {
-            let page = self.kv.scan_from(table, b"", &start, PAGE)?;
-            let Some((last, _)) = page.last() else {
-                return Ok(removed);
-            };
-            start = [last.as_slice(), &[0]].concat();
+        super::kv::each_page(&*self.kv, table, PAGE, |page| {
             let mut ops = Vec::new();
-            for (k, v) in &page {
+            for (k, v) in page {
                 if let Some(extra) = expired(k, v) {
                     ops.push(Op::delete(table, k.clone()));
                     ops.extend(extra);
@@ -91,10 +85,9 @@ impl Store {
             if !ops.is_empty() {
                 self.commit(ops)?;
             }
-            if page.len() < PAGE {
-                return Ok(removed);
-            }
-        }
+            Ok(())
+        })?;
+        Ok(removed)
     }
 }
 

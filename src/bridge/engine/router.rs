@@ -25,7 +25,7 @@ pub(in crate::bridge) struct Routed {
     pub(in crate::bridge) identities: HashMap<String, String>,
     pub subs: HashMap<String, Option<Subscription>>,
     pub(in crate::bridge) stats: HashMap<u64, BTreeMap<String, u64>>,
-    statuses: HashMap<String, String>,
+    statuses: HashMap<String, crate::store::StatusRecord>,
 }
 
 impl Routed {
@@ -209,10 +209,11 @@ impl Bridge {
             info!(wamid = %s.id, status = %s.status, "ignored unknown status");
             return Ok(());
         };
-        let old_status = match r.statuses.get(s.id.expose()) {
+        let previous = match r.statuses.get(s.id.expose()) {
             Some(st) => Some(st.clone()),
-            None => store.status(s.id.expose())?,
+            None => store.status_record(s.id.expose())?,
         };
+        let old_status = previous.as_ref().map(|p| p.status.clone());
         let old = old_status
             .as_deref()
             .and_then(|o| Status::from(o.to_owned()).rank())
@@ -228,11 +229,9 @@ impl Bridge {
         if new <= old {
             return Ok(());
         }
-        let pricing = pricing_of(store, &s)?;
-        r.ops
-            .push(Store::status_op(s.id.expose(), s.status.as_str(), pricing));
-        r.statuses
-            .insert(s.id.expose().to_owned(), s.status.to_string());
+        let record = Store::status_record_of(s.status.as_str(), pricing_of(&s, previous));
+        r.ops.push(Store::status_record_op(s.id.expose(), &record));
+        r.statuses.insert(s.id.expose().to_owned(), record);
         self.marketing_refused(r, &s)?;
         let broadcast = match s
             .callback
@@ -376,15 +375,63 @@ impl Bridge {
     }
 }
 
-/// What Meta charges for a message, from this status or an earlier one (a `read` may not say).
-fn pricing_of(store: &Store, s: &StatusUpdate) -> Result<Option<crate::store::Priced>, StoreError> {
-    Ok(match &s.pricing {
+/// What Meta charges for a message: from this status, or from an earlier one (a `read` may
+/// not say), one earlier in the same batch included.
+fn pricing_of(
+    s: &StatusUpdate,
+    previous: Option<crate::store::StatusRecord>,
+) -> Option<crate::store::Priced> {
+    match &s.pricing {
         Some(p) => Some(crate::store::Priced {
             kind: p.kind.clone(),
             category: p.category.clone(),
         }),
-        None => store
-            .status_record(s.id.expose())?
-            .and_then(|old| old.pricing),
-    })
+        None => previous.and_then(|p| p.pricing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::bridge::engine::give_up::tests::bridge;
+
+    /// A `delivered` with Meta's pricing and a `read` without it, in one webhook: the stored
+    /// status is `read`, and keeps what Meta charges.
+    #[tokio::test]
+    async fn a_status_keeps_the_pricing_of_an_earlier_one_in_the_same_batch() {
+        let (bridge, store) = bridge();
+        let status = |s: &str, pricing: Option<serde_json::Value>| {
+            let mut v = json!({"id": "wamid.P", "status": s, "timestamp": "1796170000",
+                "recipient_id": "393331234567"});
+            if let Some(p) = pricing {
+                v["pricing"] = p;
+            }
+            v
+        };
+        let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+            "field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [
+                status("delivered", Some(json!({"billable": true, "pricing_model": "PMP",
+                    "type": "regular", "category": "utility"}))),
+                status("read", None)]}}]}]});
+        let pnid = &bridge.config().raw.whatsapp.phone_number_id;
+        let mut r = Routed::default();
+        for u in webhook::parse(body.to_string().as_bytes(), pnid).unwrap() {
+            let Update::Status(s) = u else {
+                panic!("{u:?}")
+            };
+            bridge.route_status(&mut r, s).unwrap();
+        }
+        store.commit(r.ops).unwrap();
+        let record = store.status_record("wamid.P").unwrap().unwrap();
+        assert_eq!(record.status, "read");
+        assert_eq!(
+            record.pricing,
+            Some(crate::store::Priced {
+                kind: "regular".into(),
+                category: "utility".into()
+            })
+        );
+    }
 }

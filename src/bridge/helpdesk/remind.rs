@@ -87,7 +87,10 @@ impl Helpdesk {
             "conv_remind",
             &[("who", &who.join(", ")), ("minutes", &minutes)],
         );
-        let pills: Vec<String> = who.iter().map(|u| pill(u)).collect();
+        let pills: Vec<String> = who
+            .iter()
+            .map(|u| crate::convert::markup::pill(u))
+            .collect();
         let html = self.t(
             "conv_remind",
             &[("who", &pills.join(", ")), ("minutes", &minutes)],
@@ -148,14 +151,6 @@ impl Helpdesk {
             .store
             .queue_push_op(&portal.citizen.as_str(), &notice.to_bytes())
     }
-}
-
-/// A link Element shows as the user's pill (and notifies them of).
-pub(in crate::bridge) fn pill(user: &str) -> String {
-    format!(
-        "<a href=\"https://matrix.to/#/{user}\">{}</a>",
-        crate::convert::markup::escape(user)
-    )
 }
 
 fn at(secs: i64) -> DateTime<Utc> {

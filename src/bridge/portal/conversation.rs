@@ -37,7 +37,7 @@ impl Portals {
             let text = self.t("conv_mention", &[("who", &who)]);
             let html = self.t(
                 "conv_mention",
-                &[("who", &crate::bridge::helpdesk::remind::pill(&who))],
+                &[("who", &crate::convert::markup::pill(&who))],
             );
             let notice = Work::Notice(NoticeWork {
                 room_id: portal.room_id.clone(),

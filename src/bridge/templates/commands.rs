@@ -30,7 +30,7 @@ impl Templates {
     /// What `!template` lists: one line per template staff can send.
     pub(in crate::bridge) fn staff_list(&self) -> Result<String, Failure> {
         let (c, all) = self.all()?;
-        let synced = self.account().is_some() && c.synced_at.is_some();
+        let synced = self.read_from_meta(&c);
         let lines: Vec<String> = all
             .iter()
             // `!template` fills text parameters only: no attachment, no button address.
@@ -48,7 +48,7 @@ impl Templates {
     /// `!templates`: every template with its state, as a table.
     fn list(&self) -> Result<Reply, Failure> {
         let (c, all) = self.all()?;
-        let synced = self.account().is_some() && c.synced_at.is_some();
+        let synced = self.read_from_meta(&c);
         let state = match (self.account(), c.synced_at, &c.last_error) {
             (None, _, _) => self.t("tpl_from_config", &[]),
             (Some(_), _, Some(e)) => self.t(

@@ -97,7 +97,13 @@ impl Templates {
 
     /// Whether Meta's list has been read (so a template it does not show is not there).
     pub(in crate::bridge) fn synced(&self) -> Result<bool, Failure> {
-        Ok(self.account().is_some() && self.catalogue()?.synced_at.is_some())
+        Ok(self.read_from_meta(&self.catalogue()?))
+    }
+
+    /// Whether `c` is Meta's list (read with the configured account), so that a template it
+    /// does not show is not there.
+    fn read_from_meta(&self, c: &Catalogue) -> bool {
+        self.account().is_some() && c.synced_at.is_some()
     }
 
     /// Reads Meta's list and stores it; what changed. A failure is stored too, for
