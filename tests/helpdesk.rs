@@ -257,3 +257,67 @@ async fn closing_thanks_the_citizen_and_asks_how_it_went() {
     assert_eq!(state["state"], "closed", "a rating does not reopen it");
     assert_eq!(sim.accepted().len(), 3, "no automatic reply to the tap");
 }
+
+/// Two staff answer at the same moment: both answers reach the citizen and the conversation is
+/// open, handled by whoever claimed it; after a restart the citizen writing again puts it back
+/// on the shelf to answer and mentions her.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_staff_answering_at_once_and_a_restart() {
+    let mut stack = crate::harness::stack_with(crate::harness::StackOptions {
+        staff: vec!["mario".into(), "lucia".into()],
+        ..Default::default()
+    })
+    .await;
+    let anna = Citizen::phone("393331234567", "Anna Rossi");
+    let (mario, room) = citizen_writes(&stack, &anna, "C'è il mercato domenica? 🧺").await;
+    let lucia = Staff::login(&stack.synapse.url, "lucia").await;
+    lucia.accept_invite(&room).await;
+    assert_eq!(
+        command(&lucia, &room, "!claim").await,
+        "Now handled by @lucia:comune.test."
+    );
+    let (a, b) = tokio::join!(
+        mario.send(
+            &room,
+            json!({"msgtype": "m.text", "body": "Sì, in piazza Garibaldi"})
+        ),
+        lucia.send(
+            &room,
+            json!({"msgtype": "m.text", "body": "Dalle 8 alle 13, **è** confermato"})
+        )
+    );
+    assert_ne!(a, b);
+    let sent = stack.sim.wait_for_messages(2, crate::harness::WAIT).await;
+    assert_eq!(sent.len(), 2, "both answers");
+    let base = "Anna Rossi (+39•••4567)";
+    shown(
+        &mario,
+        &room,
+        &format!("🟡 Open · {base}"),
+        "open",
+        "handled by @lucia:comune.test",
+        "in_progress",
+    )
+    .await;
+
+    stack.stop_bridge().await;
+    stack.start_bridge().await.unwrap();
+    let sim = &stack.sim;
+    let n = sim.notification(&[&anna], vec![sim.text(&anna, "Perfetto, e se piove?")]);
+    assert_eq!(sim.post(&n).await, 200);
+    lucia
+        .wait_for(&room, 1, "the mention after the restart", |e| {
+            e["sender"] == BOT
+                && e["content"]["body"] == "@lucia:comune.test: the citizen wrote again."
+        })
+        .await;
+    shown(
+        &mario,
+        &room,
+        &format!("🟡 Open · {base}"),
+        "open",
+        "handled by @lucia",
+        "to_answer",
+    )
+    .await;
+}
