@@ -120,23 +120,20 @@ struct CopyWriter<'f> {
     entries: u64,
 }
 
-impl<'f> CopyWriter<'f> {
-    fn error(&self, e: impl std::fmt::Display) -> StoreError {
-        StoreError::new(format!(
-            "cannot write the copy {}: {e}",
-            self.file.display()
-        ))
-    }
+/// Why a copy could not be written.
+fn copy_error(file: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::new(format!("cannot write the copy {}: {e}", file.display()))
+}
 
+impl<'f> CopyWriter<'f> {
     fn create(file: &'f Path) -> Result<Self, StoreError> {
-        let error = |e: &dyn std::fmt::Display| {
-            StoreError::new(format!("cannot write the copy {}: {e}", file.display()))
-        };
         if file.exists() {
-            return Err(error(&"it exists already"));
+            return Err(copy_error(file, "it exists already"));
         }
-        let db = redb::Builder::new().create(file).map_err(|e| error(&e))?;
-        let txn = db.begin_write().map_err(|e| error(&e))?;
+        let db = redb::Builder::new()
+            .create(file)
+            .map_err(|e| copy_error(file, e))?;
+        let txn = db.begin_write().map_err(|e| copy_error(file, e))?;
         Ok(CopyWriter {
             file,
             txn,
@@ -150,11 +147,15 @@ impl<'f> CopyWriter<'f> {
         name: &str,
         entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>>,
     ) -> Result<(), StoreError> {
-        let mut t = self.txn.open_table(def(name)).map_err(|e| self.error(e))?;
+        let file = self.file;
+        let mut t = self
+            .txn
+            .open_table(def(name))
+            .map_err(|e| copy_error(file, e))?;
         for entry in entries {
             let (k, v) = entry?;
             t.insert(k.as_slice(), v.as_slice())
-                .map_err(|e| StoreError::new(format!("cannot write the copy: {e}")))?;
+                .map_err(|e| copy_error(file, e))?;
             self.entries += 1;
         }
         Ok(())
@@ -164,9 +165,7 @@ impl<'f> CopyWriter<'f> {
     fn finish(self) -> Result<u64, StoreError> {
         let n = self.entries;
         let file = self.file;
-        self.txn.commit().map_err(|e| {
-            StoreError::new(format!("cannot write the copy {}: {e}", file.display()))
-        })?;
+        self.txn.commit().map_err(|e| copy_error(file, e))?;
         Ok(n)
     }
 }

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -293,7 +294,7 @@ impl GraphClient {
             );
             if let Some(a) = &after {
                 path.push_str("&after=");
-                path.push_str(&urlencoding(a));
+                path.push_str(&utf8_percent_encode(a, NON_ALPHANUMERIC).to_string());
             }
             let page = self.get_json(&path).await?;
             for t in page["data"].as_array().into_iter().flatten() {
@@ -313,18 +314,6 @@ impl GraphClient {
         }
         Ok(listed)
     }
-}
-
-/// Percent-encodes a cursor for a query string.
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// What a template webhook says happened.
