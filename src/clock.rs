@@ -29,11 +29,18 @@ impl Clock for SystemClock {
 }
 
 /// A clock that shows what it is set to (tests).
+#[derive(Debug)]
 pub struct FixedClock(Mutex<DateTime<Utc>>);
 
 impl FixedClock {
     pub fn at(t: DateTime<Utc>) -> Arc<FixedClock> {
         Arc::new(FixedClock(Mutex::new(t)))
+    }
+
+    /// Moves it on by `d`.
+    pub fn advance(&self, d: chrono::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *t += d;
     }
 
     pub fn set(&self, t: DateTime<Utc>) {

@@ -42,9 +42,20 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    let clock = std::sync::Arc::new(clock::SystemClock);
+    run_with_clock(config, listener, shutdown, clock).await
+}
+
+/// [`run`] on `clock` (tests pin the time the bridge sees).
+pub async fn run_with_clock(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    clock: clock::SharedClock,
+) -> Result<(), RunError> {
     let store = Store::open(&config.raw.store.path)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let bridge = Bridge::new(config, store, stop_rx.clone());
+    let bridge = Bridge::with_clock(config, store, stop_rx.clone(), clock);
     let tasks = bridge.start();
     let app = http::router(bridge.clone());
     info!(addr = %listener.local_addr()?, "listening for Synapse and Meta");

@@ -17,6 +17,7 @@ mod flood;
 mod graph_client;
 mod health;
 mod helpdesk;
+mod helpdesk_clock;
 mod hours;
 mod identity;
 mod kinds;

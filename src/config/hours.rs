@@ -233,6 +233,13 @@ pub struct HelpdeskConfig {
     /// `!close` also asks the citizen, with three reply buttons, how it went.
     #[serde(default)]
     pub satisfaction: bool,
+    /// How often the conversations are looked at for reminders and warnings (seconds).
+    #[serde(default = "d_check")]
+    pub check_seconds: u64,
+}
+
+fn d_check() -> u64 {
+    60
 }
 
 fn d_remind() -> u64 {
@@ -251,6 +258,7 @@ impl Default for HelpdeskConfig {
             outside_hours: false,
             closing_message: String::new(),
             satisfaction: false,
+            check_seconds: d_check(),
         }
     }
 }

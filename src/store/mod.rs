@@ -9,6 +9,7 @@
 mod buckets;
 mod conversations;
 pub mod kv;
+mod ledger;
 mod meta;
 mod migrate;
 mod news;
@@ -25,6 +26,7 @@ use std::sync::{
 pub use buckets::{Bucket, RecipientState, Skip};
 pub use conversations::{ConvState, Conversation, ConversationEvent};
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
+pub use ledger::{FROM_PHONE, Tallied, Tally};
 pub use meta::Meta;
 pub use news::{
     Attachment, Broadcast, BroadcastState, ConsentEntry, PinnedTemplate, RecipientSend,
@@ -58,7 +60,7 @@ fn all_tables() -> Vec<&'static str> {
         .chain(portals::PORTAL_TABLES.iter())
         .chain(news::NEWS_TABLES.iter())
         .chain(trouble::TROUBLE_TABLES.iter())
-        .chain([conversations::CONVERSATIONS].iter())
+        .chain([conversations::CONVERSATIONS, ledger::LEDGER].iter())
         .copied()
         .collect()
 }

@@ -17,6 +17,8 @@ pub struct Retention {
     pub messages: u64,
     /// Dead letters not retried or dropped by an admin.
     pub dead_letters: u64,
+    /// The helpdesk's ledger (anonymous): `!stats` reaches back a year and a month.
+    pub ledger: u64,
 }
 
 pub const RETENTION: Retention = Retention {
@@ -24,6 +26,7 @@ pub const RETENTION: Retention = Retention {
     statuses: 30 * DAY,
     messages: 180 * DAY,
     dead_letters: 90 * DAY,
+    ledger: 400 * DAY,
 };
 
 const PAGE: usize = 1000;
@@ -35,6 +38,7 @@ pub struct Pruned {
     pub statuses: usize,
     pub messages: usize,
     pub dead_letters: usize,
+    pub ledger: usize,
 }
 
 fn be_secs(b: &[u8]) -> Option<u64> {
@@ -63,6 +67,7 @@ impl Store {
                 let d: DeadLetter = serde_json::from_slice(v).ok()?;
                 (d.received_at < cutoff(RETENTION.dead_letters)).then(Vec::new)
             })?,
+            ledger: self.prune_ledger(cutoff(RETENTION.ledger))?,
         })
     }
 
@@ -131,6 +136,8 @@ mod tests {
         ));
         let (_, dead) = store.dead_letter_from_op("x", b"{}", None);
         ops.push(dead);
+        ops.push(store.tally_op(now - 401 * day, &super::super::Tally::Opened));
+        ops.push(store.tally_op(now - 399 * day, &super::super::Tally::Opened));
         store.commit(ops).unwrap();
 
         let pruned = store.prune(now).unwrap();
@@ -140,7 +147,8 @@ mod tests {
                 marks: 1,
                 statuses: 1,
                 messages: 1,
-                dead_letters: 0
+                dead_letters: 0,
+                ledger: 1,
             }
         );
         assert!(

@@ -157,4 +157,73 @@ pub(super) const HELPDESK: &[(&str, &str, &str)] = &[
         "le conversazioni che aspettano una risposta, dalla più vecchia",
         "the conversations that need an answer, oldest first",
     ),
+    (
+        "help_stats",
+        "come va l'ufficio: conversazioni, tempi di prima risposta, soddisfazione",
+        "how the office is doing: conversations, first-response times, satisfaction",
+    ),
+    (
+        "stats_title",
+        "Come va l'ufficio, dal {from} al {to}",
+        "How the office is doing, from {from} to {to}",
+    ),
+    (
+        "stats_ledger_limit",
+        "Il registro conserva solo gli ultimi {days} giorni.",
+        "The ledger keeps the last {days} days only.",
+    ),
+    (
+        "stats_bad_period",
+        "Non capisco il periodo «{args}»: scrivi today, week, month (oggi, settimana, mese) oppure due date, come 2026-11-01..2026-11-30 o 01/11/2026..30/11/2026.",
+        "I cannot read the period \"{args}\": write today, week, month or two dates, like 2026-11-01..2026-11-30 or 01/11/2026..30/11/2026.",
+    ),
+    (
+        "stats_backwards",
+        "Il periodo finisce prima di cominciare: la prima data viene prima.",
+        "The period ends before it starts: the first date comes first.",
+    ),
+    ("stats_head_what", "voce", "measure"),
+    ("stats_head_value", "valore", "value"),
+    ("stats_opened", "nuove conversazioni", "new conversations"),
+    (
+        "stats_answered",
+        "conversazioni con risposta",
+        "conversations answered",
+    ),
+    ("stats_closed", "chiuse", "closed"),
+    (
+        "stats_waiting",
+        "aspettano una risposta ora",
+        "waiting for an answer now",
+    ),
+    (
+        "stats_first_median",
+        "prima risposta, mediana (orario d'ufficio)",
+        "first response, median (office hours)",
+    ),
+    (
+        "stats_first_p90",
+        "prima risposta, 90° percentile",
+        "first response, 90th percentile",
+    ),
+    (
+        "stats_held",
+        "risposte trattenute (finestra di 24 ore chiusa)",
+        "answers held (24-hour window closed)",
+    ),
+    ("stats_satisfaction", "soddisfazione", "satisfaction"),
+    ("stats_broadcasts", "diffusioni", "broadcasts"),
+    (
+        "stats_broadcasts_value",
+        "{n} ({sent} messaggi inviati)",
+        "{n} ({sent} messages sent)",
+    ),
+    ("stats_by_staff", "Per persona:", "By staff member:"),
+    ("stats_head_staff", "staff", "staff"),
+    ("stats_head_answers", "risposte", "answers"),
+    (
+        "stats_from_phone",
+        "app WhatsApp Business",
+        "WhatsApp Business app",
+    ),
 ];

@@ -47,6 +47,8 @@ pub struct StackOptions {
     pub templates_from_meta: bool,
     /// Templates the simulated account holds before the bridge starts.
     pub account_templates: Vec<sportello_simulator::templates::ApprovedTemplate>,
+    /// The clock the bridge reads (none: the system's); tests pin and move it.
+    pub clock: Option<std::sync::Arc<sportello::clock::FixedClock>>,
 }
 
 impl Default for StackOptions {
@@ -68,6 +70,7 @@ impl Default for StackOptions {
             new_portals_per_minute: 10_000,
             templates_from_meta: false,
             account_templates: vec![],
+            clock: None,
         }
     }
 }
@@ -86,6 +89,7 @@ pub struct Stack {
     /// The bridge's port (appservice API and webhook).
     pub port: u16,
     running: Option<Running>,
+    clock: Option<std::sync::Arc<sportello::clock::FixedClock>>,
     _store: tempfile::TempDir,
 }
 
@@ -195,6 +199,7 @@ path = "{store}"
             config_text: text,
             port,
             running: None,
+            clock: opts.clock.clone(),
             _store: store,
         };
         stack.run_bridge(listener);
@@ -204,9 +209,18 @@ path = "{store}"
     fn run_bridge(&mut self, listener: TcpListener) {
         let (stop, rx) = oneshot::channel::<()>();
         let config = self.config.clone();
-        let task = tokio::spawn(sportello::run(config, listener, async move {
-            let _ = rx.await;
-        }));
+        let clock: sportello::clock::SharedClock = match &self.clock {
+            Some(c) => c.clone(),
+            None => std::sync::Arc::new(sportello::clock::SystemClock),
+        };
+        let task = tokio::spawn(sportello::run_with_clock(
+            config,
+            listener,
+            async move {
+                let _ = rx.await;
+            },
+            clock,
+        ));
         self.running = Some(Running { stop, task });
     }
 

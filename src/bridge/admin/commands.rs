@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use crate::bridge::admin::{Admin, blocks, queues, room};
 use crate::bridge::engine::command::{Answer, Call, Command, Run};
-use crate::bridge::helpdesk::{Helpdesk, commands as helpdesk_commands};
+use crate::bridge::helpdesk::{Helpdesk, commands as helpdesk_commands, stats_command};
 use crate::bridge::news::{News, commands as broadcasts, subscriber_commands};
 use crate::bridge::office::{Office, hours_commands, ready_replies};
 use crate::bridge::portal::{Portals, held};
@@ -42,6 +42,7 @@ static FAMILIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
         .chain(news(&broadcasts::COMMANDS))
         .chain(office(&hours_commands::COMMANDS))
         .chain(admin(&queues::COMMANDS))
+        .chain(helpdesk(&stats_command::COMMANDS))
         .chain(admin(&room::AUDIT))
         .collect()
 });

@@ -1,6 +1,6 @@
 //! The retention sweep: a minute after start and then every hour, the store prunes what is
 //! older than its retention (`store::RETENTION`: dedupe marks 8 days, statuses 30, the
-//! wamid ↔ event map 180, dead letters 90), off the async threads.
+//! wamid ↔ event map 180, dead letters 90, the helpdesk's ledger 400), off the async threads.
 
 use std::time::Duration;
 
@@ -27,6 +27,7 @@ impl Bridge {
                     statuses = p.statuses,
                     messages = p.messages,
                     dead_letters = p.dead_letters,
+                    ledger = p.ledger,
                     "old records pruned"
                 ),
                 Ok(Ok(_)) => {}

@@ -11,10 +11,12 @@
 pub(in crate::bridge) mod commands;
 pub(in crate::bridge) mod remind;
 pub(in crate::bridge) mod state;
+pub(in crate::bridge) mod stats;
+pub(in crate::bridge) mod stats_command;
 
 use crate::bridge::engine::lent::Parts;
 use crate::bridge::helpdesk::state::{Changed, Event, Shelf};
-use crate::store::{Conversation, Op, Store, StoreError};
+use crate::store::{Conversation, Op, Store, StoreError, Tally};
 use crate::whatsapp::message::{
     Body, ButtonReply, ButtonsAction, Interactive, Message, ReplyButton,
 };
@@ -46,17 +48,30 @@ impl Helpdesk {
         self.parts.texts.get(key, args)
     }
 
-    /// Applies `event` to the citizen's conversation now: the change and its write. Called in
-    /// the citizen's queue only.
+    /// Applies `event` (by `by`: a staff answer's sender) to the citizen's conversation now:
+    /// the change, and its writes with what the ledger counts of it. Called in the citizen's
+    /// queue only.
     pub(in crate::bridge) fn change(
         &self,
         citizen: &str,
         event: Event,
-    ) -> Result<(Changed, Op), StoreError> {
-        let old = self.parts.store.conversation(citizen)?;
-        let changed = state::apply(old.as_ref(), event, self.parts.clock.unix());
-        let op = Store::conversation_op(citizen, &changed.conversation);
-        Ok((changed, op))
+        by: &str,
+    ) -> Result<(Changed, Vec<Op>), StoreError> {
+        let store = &self.parts.store;
+        let old = store.conversation(citizen)?;
+        let now = self.parts.clock.unix();
+        let changed = state::apply(old.as_ref(), event.clone(), now);
+        let mut ops = vec![Store::conversation_op(citizen, &changed.conversation)];
+        for t in state::tallies(old.as_ref(), &event, &changed.conversation, by) {
+            ops.push(store.tally_op(now, &t));
+        }
+        Ok((changed, ops))
+    }
+
+    /// The ledger's write for a staff answer held outside the window (by its sender).
+    pub(in crate::bridge) fn held_op(&self, by: &str) -> Op {
+        let tally = Tally::Held { by: by.to_owned() };
+        self.parts.store.tally_op(self.parts.clock.unix(), &tally)
     }
 
     /// The room name's prefix: the state in a word.

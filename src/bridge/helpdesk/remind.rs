@@ -1,4 +1,4 @@
-//! Reminders that respect office hours: every minute, each conversation that needs an answer
+//! Reminders that respect office hours: every `helpdesk.check_seconds` (a minute), each conversation that needs an answer
 //! is looked at. Unanswered for `helpdesk.remind_after_minutes` of open office time → a mention
 //! of whoever handles it (or of the staff) in its room; its 24-hour window closing within
 //! `helpdesk.window_warning_minutes` → a warning there. Once each (a mark per waiting message
@@ -14,13 +14,12 @@ use crate::bridge::helpdesk::Helpdesk;
 use crate::store::{Conversation, Mark, Op, PortalRecord, Store, StoreError};
 use crate::whatsapp::WINDOW_SECS;
 
-/// How often the conversations are looked at.
-const EVERY: Duration = Duration::from_secs(60);
-
 impl Helpdesk {
+    /// A round every `helpdesk.check_seconds`, until shutdown.
     pub(in crate::bridge) async fn remind_forever(&self) {
+        let every = Duration::from_secs(self.parts.config.raw.helpdesk.check_seconds.max(1));
         loop {
-            if self.parts.life.sleep_or_shutdown(EVERY).await {
+            if self.parts.life.sleep_or_shutdown(every).await {
                 return;
             }
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.remind_round())) {

@@ -2,7 +2,7 @@
 //! staff claim, assign, close, reopen or wait — and what the change means for the room: whether
 //! what Element shows must change, and whom to mention.
 
-use crate::store::{ConvState, Conversation};
+use crate::store::{ConvState, Conversation, Tally};
 
 pub use crate::store::ConversationEvent as Event;
 
@@ -79,6 +79,35 @@ pub fn apply(old: Option<&Conversation>, event: Event, now: u64) -> Changed {
         conversation: c,
         shown,
         mention,
+    }
+}
+
+/// What the ledger counts of the change from `old` to `new` by `event`; `by` is the staff
+/// member who answered (a staff answer's sender).
+pub fn tallies(
+    old: Option<&Conversation>,
+    event: &Event,
+    new: &Conversation,
+    by: &str,
+) -> Vec<Tally> {
+    let was = old.map(|o| o.state);
+    match event {
+        Event::CitizenWrote if new.state == ConvState::New && was != Some(ConvState::New) => {
+            vec![Tally::Opened]
+        }
+        Event::StaffAnswered => match old.and_then(|o| o.unanswered_since) {
+            Some(waited_from) => vec![Tally::Answered {
+                by: by.to_owned(),
+                waited_from,
+                first: was == Some(ConvState::New),
+            }],
+            None => vec![],
+        },
+        Event::Close { by, .. } if was != Some(ConvState::Closed) => {
+            vec![Tally::Closed { by: by.clone() }]
+        }
+        Event::Rated(r) => vec![Tally::Rated { rating: r.clone() }],
+        _ => vec![],
     }
 }
 
@@ -177,6 +206,63 @@ mod tests {
         assert_eq!(rated.conversation.state, ConvState::Closed);
         assert_eq!(rated.conversation.satisfaction.as_deref(), Some("good"));
         assert!(!rated.shown && rated.mention.is_none());
+    }
+
+    /// The ledger counts a conversation opened (first message, and again after closing), the
+    /// first answer apart from later ones with how long the citizen waited, one close, a
+    /// rating — and nothing for a second message while the citizen already waits.
+    #[test]
+    fn what_the_ledger_counts() {
+        let by = "@anna:x";
+        let run = |old: Option<&Conversation>, e: Event, at: u64| {
+            let new = apply(old, e.clone(), at).conversation;
+            let t = tallies(old, &e, &new, by);
+            (new, t)
+        };
+        let (c, t) = run(None, Event::CitizenWrote, T);
+        assert_eq!(t, vec![Tally::Opened]);
+        let (c, t) = run(Some(&c), Event::CitizenWrote, T + 5);
+        assert!(t.is_empty());
+        let (c, t) = run(Some(&c), Event::StaffAnswered, T + 60);
+        let first = Tally::Answered {
+            by: by.into(),
+            waited_from: T,
+            first: true,
+        };
+        assert_eq!(t, vec![first]);
+        let (c, t) = run(Some(&c), Event::StaffAnswered, T + 70);
+        assert!(t.is_empty(), "nobody was waiting");
+        let (c, _) = run(Some(&c), Event::CitizenWrote, T + 100);
+        let (c, t) = run(Some(&c), Event::StaffAnswered, T + 160);
+        let later = Tally::Answered {
+            by: by.into(),
+            waited_from: T + 100,
+            first: false,
+        };
+        assert_eq!(t, vec![later]);
+        let close = Event::Close {
+            by: "@mario:x".into(),
+            note: None,
+            event_id: None,
+        };
+        let (c, t) = run(Some(&c), close.clone(), T + 200);
+        assert_eq!(
+            t,
+            vec![Tally::Closed {
+                by: "@mario:x".into()
+            }]
+        );
+        let (c, t) = run(Some(&c), close, T + 210);
+        assert!(t.is_empty(), "closing a closed one counts once");
+        let (c, t) = run(Some(&c), Event::Rated("good".into()), T + 220);
+        assert_eq!(
+            t,
+            vec![Tally::Rated {
+                rating: "good".into()
+            }]
+        );
+        let (_, t) = run(Some(&c), Event::CitizenWrote, T + 9000);
+        assert_eq!(t, vec![Tally::Opened]);
     }
 
     /// Staff writing first (a template to a citizen who never wrote) opens it; answering a

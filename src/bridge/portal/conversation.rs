@@ -18,18 +18,19 @@ use crate::ids::CitizenKey;
 use crate::store::{Conversation, Meta, Op, PortalRecord, Store};
 
 impl Portals {
-    /// The writes that note `event` in the portal's conversation, with the redraw (and a
-    /// mention of the assignee) queued after it in the citizen's queue.
+    /// The writes that note `event` (by `by`: a staff answer's sender) in the portal's
+    /// conversation, with the redraw (and a mention of the assignee) queued after it in the
+    /// citizen's queue.
     pub(in crate::bridge) fn note_in_conversation(
         &self,
         portal: &PortalRecord,
         event: Event,
+        by: &str,
         about: &str,
     ) -> Result<Vec<Op>, Failure> {
         let citizen = portal.citizen.as_str();
-        let (changed, op) = self.helpdesk.change(&citizen, event)?;
+        let (changed, mut ops) = self.helpdesk.change(&citizen, event, by)?;
         let store = &self.parts.store;
-        let mut ops = vec![op];
         if changed.shown {
             ops.push(store.queue_push_op(&citizen, &Work::ShowConversation.to_bytes()));
         }
@@ -65,9 +66,9 @@ impl Portals {
             Event::Close { event_id, .. } => event_id.clone(),
             _ => None,
         };
-        let (changed, op) = self.helpdesk.change(&citizen, event)?;
+        let (changed, ops) = self.helpdesk.change(&citizen, event, "")?;
         // Written first: drawing it may need a retry, and the event must not apply twice.
-        self.parts.store.commit(vec![op])?;
+        self.parts.store.commit(ops)?;
         let ops = self
             .show_conversation(&mut portal, &changed.conversation)
             .await?;
@@ -114,9 +115,9 @@ impl Portals {
         about: &str,
     ) -> Result<Vec<Op>, Failure> {
         let citizen = portal.citizen.as_str();
-        let (_, op) = self
+        let (_, mut ops) = self
             .helpdesk
-            .change(&citizen, Event::Rated(rating.to_owned()))?;
+            .change(&citizen, Event::Rated(rating.to_owned()), "")?;
         let words = self.helpdesk.rating_words(rating);
         let notice = Work::Notice(NoticeWork {
             room_id: portal.room_id.clone(),
@@ -125,8 +126,8 @@ impl Portals {
             reply_to: None,
             txn_id: crate::matrix::txn_id("rating", about),
         });
-        let store = &self.parts.store;
-        Ok(vec![op, store.queue_push_op(&citizen, &notice.to_bytes())])
+        ops.push(self.parts.store.queue_push_op(&citizen, &notice.to_bytes()));
+        Ok(ops)
     }
 
     /// Draws the conversation as it is stored (a queued redraw).

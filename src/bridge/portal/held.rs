@@ -37,15 +37,17 @@ impl Portals {
         let mut held = s.clone();
         held.in_flight = false;
         held.attempts = 0;
-        let op = self
-            .parts
-            .store
-            .held_push_op(citizen, &Work::Staff(held).to_bytes());
+        let ops = vec![
+            self.parts
+                .store
+                .held_push_op(citizen, &Work::Staff(held).to_bytes()),
+            self.helpdesk.held_op(&s.sender),
+        ];
         info!(event_id = %s.event_id, "held: the citizen's 24-hour window is closed");
         let text = self.t("held", &[("templates", &self.template_list())]);
         Step::Then(
             Work::Notice(NoticeWork::reply(&s.room_id, &s.event_id, "held", text)),
-            vec![op],
+            ops,
         )
     }
 

@@ -103,7 +103,9 @@ impl Portals {
         if written && c.keyword.is_none() {
             ops.extend(match rating {
                 Some(r) => self.note_rating(&portal, r, m.id.expose())?,
-                None => self.note_in_conversation(&portal, Event::CitizenWrote, m.id.expose())?,
+                None => {
+                    self.note_in_conversation(&portal, Event::CitizenWrote, "", m.id.expose())?
+                }
             });
         }
         if crate::bridge::portal::window::is_open(portal.last_inbound_at, self.now_secs() as i64) {

@@ -299,7 +299,8 @@ impl Portals {
                 // The citizen got an answer. Never a reason to fail a message already sent:
                 // a store error here only leaves the conversation as it was.
                 if kind != "reaction" {
-                    match self.note_in_conversation(portal, Event::StaffAnswered, sent.id.expose())
+                    let about = sent.id.expose();
+                    match self.note_in_conversation(portal, Event::StaffAnswered, &s.sender, about)
                     {
                         Ok(more) => ops.extend(more),
                         Err(e) => warn!("the conversation could not be updated: {}", e.reason),

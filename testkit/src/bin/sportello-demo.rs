@@ -62,6 +62,7 @@ utility = { "39" = 0.0248, "*" = 0.0300 }
         templates_from_meta: true,
         account_templates: demo_templates(),
         autoreply: "complaints_url = \"https://comune.example.it/segnalazioni\"\nemergency_numbers = \"112\"".into(),
+        clock: None,
     })
     .await?;
     let mut citizen = Citizen::phone("393331234567", "Anna Rossi");
