@@ -367,3 +367,38 @@ fn c2m(
         &sportello::texts::Texts::default(),
     )
 }
+
+/// Coexistence's webhooks (history chunks, their media, contacts, the app's sync answers and
+/// a disconnection) parse into updates; none is taken for another number. The refusal's
+/// example is a bare `value` (Meta shows no envelope): it is checked wrapped, in the unit
+/// tests of `whatsapp/coexistence.rs`.
+#[test]
+fn coexistence_fixtures_parse() {
+    let Some(dir) = fixtures() else { return };
+    let mut kinds = std::collections::BTreeSet::new();
+    for (name, body) in files(&dir, "coexistence") {
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        if v.get("entry").is_none() {
+            continue; // a bare value, or an API answer
+        }
+        let updates =
+            parse(&body, &phone_number_id(&body)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!updates.is_empty(), "{name}: no updates");
+        for u in &updates {
+            assert!(
+                !matches!(u, Update::ForeignNumber | Update::Bad { .. }),
+                "{name}: {u:?}"
+            );
+            kinds.insert(
+                format!("{u:?}")
+                    .split(['(', ' ', '{'])
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+    }
+    for k in ["History", "HistoryMedia", "ContactSync", "Message"] {
+        assert!(kinds.contains(k), "no {k} among {kinds:?}");
+    }
+}

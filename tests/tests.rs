@@ -10,6 +10,7 @@ mod backup;
 mod broadcast;
 mod broadcast_recovery;
 mod cli;
+mod coexistence;
 mod durability;
 mod faults;
 mod fixtures;

@@ -7,6 +7,7 @@
 //!   batched, repeated or reordered on demand;
 //! - [`template_api`]: the account's template list and its template webhooks.
 
+pub mod coexistence;
 pub mod graph;
 pub mod media;
 pub mod template_api;

@@ -149,23 +149,29 @@ impl Simulator {
 
     /// A `messages` notification carrying these message objects from these citizens.
     pub fn notification(&self, from: &[&Citizen], messages: Vec<Value>) -> Value {
+        let contacts: Vec<Value> = from.iter().map(|c| c.contact()).collect();
+        self.envelope(
+            "messages",
+            json!({"contacts": contacts, "messages": messages}),
+        )
+    }
+
+    /// A notification of one change of `field` for the number: `items` (an object) joined to
+    /// the value's `messaging_product` and `metadata`.
+    pub(crate) fn envelope(&self, field: &str, items: Value) -> Value {
+        let mut value = json!({
+            "messaging_product": "whatsapp",
+            "metadata": {
+                "display_phone_number": self.cfg.display_phone_number,
+                "phone_number_id": self.cfg.phone_number_id,
+            },
+        });
+        if let (Some(v), Value::Object(extra)) = (value.as_object_mut(), items) {
+            v.extend(extra);
+        }
         json!({
             "object": "whatsapp_business_account",
-            "entry": [{
-                "id": self.cfg.waba_id,
-                "changes": [{
-                    "value": {
-                        "messaging_product": "whatsapp",
-                        "metadata": {
-                            "display_phone_number": self.cfg.display_phone_number,
-                            "phone_number_id": self.cfg.phone_number_id,
-                        },
-                        "contacts": from.iter().map(|c| c.contact()).collect::<Vec<_>>(),
-                        "messages": messages,
-                    },
-                    "field": "messages"
-                }]
-            }]
+            "entry": [{"id": self.cfg.waba_id, "changes": [{"value": value, "field": field}]}]
         })
     }
 

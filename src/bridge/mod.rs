@@ -8,9 +8,11 @@
 //! audit, blocks, what is stuck). [`Bridge`] is the engine's handle; each feature has its own
 //! (`Portals`, `News`, `Office`, `Admin`), built here from the shared parts and the handles of
 //! the features it calls, and reached by the engine only in its dispatch. `templates` (Meta's
-//! templates, kept in sync) and `health` serve the others.
+//! templates, kept in sync) and `health` serve the others; `helpdesk` keeps each conversation's
+//! state; `coexistence` brings in what the office does on the WhatsApp Business app.
 
 mod admin;
+mod coexistence;
 mod engine;
 mod health;
 mod helpdesk;
@@ -29,6 +31,7 @@ use tokio::sync::{Notify, watch};
 use tracing::{error, info, warn};
 
 use crate::bridge::admin::{Admin, Features};
+use crate::bridge::coexistence::Coexistence;
 use crate::bridge::engine::admin_room::AdminRoom;
 use crate::bridge::engine::lent::{Lifetime, Parts, Wake};
 use crate::bridge::health::Health;
@@ -91,6 +94,7 @@ struct Inner {
     health: Arc<Health>,
     templates: Arc<Templates>,
     helpdesk: Arc<Helpdesk>,
+    coexistence: Arc<Coexistence>,
     /// What Prometheus scrapes.
     metrics: Arc<Metrics>,
 }
@@ -159,6 +163,7 @@ impl Bridge {
                 templates.clone(),
                 helpdesk.clone(),
             ));
+            let coexistence = Arc::new(Coexistence::new(&parts, portals.clone()));
             let news = News::new(
                 &parts,
                 admin_room.clone(),
@@ -194,6 +199,7 @@ impl Bridge {
                 health,
                 templates,
                 helpdesk,
+                coexistence,
                 metrics,
             }
         });

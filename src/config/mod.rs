@@ -6,12 +6,14 @@ use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf};
 
 mod bridge;
+mod coexistence;
 mod connections;
 mod hours;
 mod messages;
 mod news;
 mod typo;
 pub use bridge::{Bridge, Signature, parse_span};
+pub use coexistence::{COEXISTENCE_MPS, Coexistence};
 pub use connections::{Appservice, Homeserver, WhatsApp};
 pub use hours::{AutoReply, CannedReply, ClosureConfig, HelpdeskConfig, Hours};
 pub use messages::{Policies, Template};
@@ -93,6 +95,9 @@ pub struct RawConfig {
     /// Reminders about citizens waiting for an answer.
     #[serde(default)]
     pub helpdesk: HelpdeskConfig,
+    /// The number also on the WhatsApp Business app.
+    #[serde(default)]
+    pub coexistence: Coexistence,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -392,6 +397,17 @@ impl Config {
             .hours
             .schedule(self.timezone())
             .expect("checked by validate")
+    }
+
+    /// The broadcast pace: `broadcast.messages_per_second`, at most Meta's throughput for a
+    /// coexistence number when the number is on the WhatsApp Business app too.
+    pub fn broadcast_pace(&self) -> u32 {
+        let mps = self.raw.broadcast.messages_per_second;
+        if self.raw.coexistence.enabled {
+            mps.min(COEXISTENCE_MPS)
+        } else {
+            mps
+        }
     }
 
     /// Staff and admins, each once, in config order.

@@ -164,3 +164,20 @@ fn metrics_listen_apart_from_the_webhook() {
             .any(|p| p.contains("metrics.bind must be"))
     );
 }
+
+/// A coexistence number's broadcasts go at most 20 a second, whatever is configured above it.
+#[test]
+fn coexistence_caps_the_broadcast_pace() {
+    let with = |coexistence: bool, mps: u32| {
+        let mut c = RawConfig::from_toml(&good(), "t", |_| None)
+            .unwrap()
+            .validate()
+            .unwrap();
+        c.raw.coexistence.enabled = coexistence;
+        c.raw.broadcast.messages_per_second = mps;
+        c.broadcast_pace()
+    };
+    assert_eq!(with(false, 80), 80);
+    assert_eq!(with(true, 80), 20);
+    assert_eq!(with(true, 10), 10);
+}

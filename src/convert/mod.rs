@@ -2,6 +2,7 @@
 //! Later message families (media, location, contacts, interactive) get a file each.
 
 pub mod attachment;
+pub mod echo;
 pub mod inbound;
 pub mod markup;
 pub mod outbound;

@@ -258,12 +258,30 @@ impl MatrixClient {
         txn_id: &str,
         content: &Value,
     ) -> Result<String, MatrixError> {
-        let path = format!(
+        self.send_at(as_user, room_id, event_type, txn_id, content, None)
+            .await
+    }
+
+    /// [`Self::send`] with the event's timestamp set to `ts_ms` (Unix milliseconds; the
+    /// appservice `ts` parameter), for messages imported from the past.
+    pub async fn send_at(
+        &self,
+        as_user: Option<&str>,
+        room_id: &str,
+        event_type: &str,
+        txn_id: &str,
+        content: &Value,
+        ts_ms: Option<i64>,
+    ) -> Result<String, MatrixError> {
+        let mut path = format!(
             "/_matrix/client/v3/rooms/{}/send/{}/{}",
             enc(room_id),
             enc(event_type),
             enc(txn_id)
         );
+        if let Some(ts) = ts_ms {
+            path.push_str(&format!("?ts={ts}"));
+        }
         let v = self
             .call(reqwest::Method::PUT, &path, as_user, Some(content))
             .await?;
@@ -303,13 +321,38 @@ impl MatrixClient {
         event_id: &str,
         txn_id: &str,
     ) -> Result<(), MatrixError> {
+        self.redact_with(as_user, room_id, event_id, txn_id, json!({}))
+            .await
+    }
+
+    /// Redacts an event as the bot, saying why.
+    pub async fn redact_because(
+        &self,
+        room_id: &str,
+        event_id: &str,
+        txn_id: &str,
+        reason: &str,
+    ) -> Result<(), MatrixError> {
+        let body = json!({ "reason": reason });
+        self.redact_with(None, room_id, event_id, txn_id, body)
+            .await
+    }
+
+    async fn redact_with(
+        &self,
+        as_user: Option<&str>,
+        room_id: &str,
+        event_id: &str,
+        txn_id: &str,
+        body: Value,
+    ) -> Result<(), MatrixError> {
         let path = format!(
             "/_matrix/client/v3/rooms/{}/redact/{}/{}",
             enc(room_id),
             enc(event_id),
             enc(txn_id)
         );
-        self.call(reqwest::Method::PUT, &path, as_user, Some(&json!({})))
+        self.call(reqwest::Method::PUT, &path, as_user, Some(&body))
             .await
             .map(|_| ())
     }

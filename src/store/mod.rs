@@ -7,6 +7,7 @@
 //! Everything the bridge acknowledges is committed here first (see ARCHITECTURE.md).
 
 mod buckets;
+mod coexistence;
 mod conversations;
 pub mod kv;
 mod ledger;
@@ -61,6 +62,7 @@ fn all_tables() -> Vec<&'static str> {
         .chain(news::NEWS_TABLES.iter())
         .chain(trouble::TROUBLE_TABLES.iter())
         .chain([conversations::CONVERSATIONS, ledger::LEDGER].iter())
+        .chain(coexistence::COEXISTENCE_TABLES.iter())
         .copied()
         .collect()
 }

@@ -110,6 +110,10 @@ pub struct PortalRecord {
     /// The sub-space (shelf) the room is in: `to_answer`, `in_progress`, `closed`.
     #[serde(default)]
     pub shelf: Option<String>,
+    /// `profile_name` came from the office phone's contacts, not from the citizen's WhatsApp
+    /// profile (which replaces it when it comes).
+    #[serde(default)]
+    pub named_by_contacts: bool,
 }
 
 fn welcomed_default() -> bool {
@@ -137,6 +141,7 @@ impl PortalRecord {
             entry_point_at: None,
             topic_conversation: None,
             shelf: None,
+            named_by_contacts: false,
         }
     }
 

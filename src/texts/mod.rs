@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+mod coexistence;
 mod help;
 mod helpdesk;
 mod news;
@@ -423,6 +424,7 @@ fn rows() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static
         .chain(help::HELP)
         .chain(templates::TEMPLATES)
         .chain(helpdesk::HELPDESK)
+        .chain(coexistence::COEXISTENCE)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

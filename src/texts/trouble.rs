@@ -205,6 +205,16 @@ pub(super) const TROUBLE: &[(&str, &str, &str)] = &[
         "record the citizen's new number",
     ),
     (
+        "what_echo",
+        "mostrare qui un messaggio inviato dall'app WhatsApp Business",
+        "show here a message sent from the WhatsApp Business app",
+    ),
+    (
+        "what_history",
+        "importare qui la cronologia della chat dall'app WhatsApp Business",
+        "import here the chat history from the WhatsApp Business app",
+    ),
+    (
         "what_other",
         "completare un'operazione per questa stanza",
         "complete a task for this room",

@@ -2,6 +2,7 @@
 //! errors. Knows nothing of Matrix.
 
 pub mod client;
+pub mod coexistence;
 pub mod error;
 pub mod kind;
 pub mod message;

@@ -9,7 +9,7 @@ use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
 use crate::whatsapp::kind::Kind;
 use crate::whatsapp::status::parse_status;
 pub use crate::whatsapp::status::{Status, StatusPricing, StatusUpdate};
-use crate::whatsapp::templates;
+use crate::whatsapp::{coexistence, templates};
 
 #[derive(Debug, Deserialize)]
 struct Notification {
@@ -139,6 +139,16 @@ pub enum Update {
     Template(Box<crate::whatsapp::templates::TemplateEvent>),
     /// Value-level `errors[]` that belong to no message (e.g. 130429).
     Errors(Vec<Value>),
+    /// Coexistence: something the office sent, edited or deleted in the WhatsApp Business app.
+    Echo(Box<coexistence::Echo>),
+    /// Coexistence: a chunk of the chat history shared at onboarding.
+    History(Box<coexistence::HistoryChunk>),
+    /// Coexistence: the media of history placeholders, under their ids.
+    HistoryMedia(Vec<coexistence::HistoryMessage>),
+    /// Coexistence: the history was not shared (the phone's owner turned it off).
+    HistoryRefused(coexistence::HistoryRefusal),
+    /// Coexistence: a contact of the phone's address book.
+    ContactSync(coexistence::ContactSync),
     /// A field Sportello does not handle (yet): acknowledged and logged.
     Other {
         field: String,
@@ -189,7 +199,10 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
             out.push(template_update(&waba, change));
             continue;
         }
-        if !["messages", "user_preferences", "user_id_update"].contains(&change.field.as_str()) {
+        let coexisting = coexistence::FIELDS.contains(&change.field.as_str());
+        if !coexisting
+            && !["messages", "user_preferences", "user_id_update"].contains(&change.field.as_str())
+        {
             out.push(Update::Other {
                 field: change.field,
             });
@@ -202,6 +215,10 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
             .and_then(Value::as_str);
         if pnid.is_some_and(|p| p != phone_number_id) {
             out.push(Update::ForeignNumber);
+            continue;
+        }
+        if coexisting {
+            out.extend(coexistence::parse(&change.field, &value));
             continue;
         }
         for p in value

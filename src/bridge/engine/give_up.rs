@@ -99,15 +99,21 @@ impl Bridge {
             Work::Command(c) => (c.room_id.clone(), Some(c.event_id.clone()), "what_command"),
             Work::BotSend(b) => (b.room_id.clone(), Some(b.event_id.clone()), "what_bot"),
             Work::Citizen(_) => (portal_room()?, None, "what_citizen"),
+            Work::Echo(_) => (portal_room()?, None, "what_echo"),
+            Work::History(_) => (portal_room()?, None, "what_history"),
             Work::Status(_) => (portal_room()?, None, "what_status"),
             Work::NewIdentity { .. } => (portal_room()?, None, "what_identity"),
             Work::MarkRead { .. }
             | Work::WindowTopic
             | Work::StaffLeft { .. }
             | Work::Conversation(_)
-            | Work::ShowConversation => (portal_room()?, None, "what_other"),
+            | Work::ShowConversation
+            | Work::ContactName { .. } => (portal_room()?, None, "what_other"),
             // The admin room's own work: its failure is reported there only.
-            Work::Notice(_) | Work::AdminNotice { .. } | Work::TemplateEvent(_) => return None,
+            Work::Notice(_)
+            | Work::AdminNotice { .. }
+            | Work::TemplateEvent(_)
+            | Work::HistoryComplete => return None,
         };
         Some(Explained {
             room_id,

@@ -106,6 +106,57 @@ pub enum Work {
     ShowConversation,
     /// A template's status, quality or category changed at Meta: noted and told the admins.
     TemplateEvent(Box<crate::whatsapp::templates::TemplateEvent>),
+    /// Coexistence: something the office did for this citizen in the WhatsApp Business app.
+    Echo(Box<EchoWork>),
+    /// Coexistence: part of this citizen's shared history, posted in order with its times.
+    History(Box<HistoryWork>),
+    /// Coexistence: the last chunk of the shared history came; the history is shared out to
+    /// the citizens' queues (in the admin room's queue).
+    HistoryComplete,
+    /// Coexistence: the office's phone knows this citizen by `name`.
+    ContactName { name: String },
+}
+
+/// What the office did in the WhatsApp Business app.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case", tag = "what")]
+pub enum EchoItem {
+    /// A message sent: its object as Meta gives it.
+    Message { raw: Value },
+    /// One of its messages edited: the new message object.
+    Edit { original: String, raw: Value },
+    /// One of its messages deleted.
+    Revoke { original: String },
+}
+
+/// A message echo, queued for the citizen it went to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EchoWork {
+    pub wamid: String,
+    #[serde(default)]
+    pub timestamp: Option<i64>,
+    pub item: EchoItem,
+}
+
+/// The extent of a citizen's imported history, told first in their room.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct HistoryExtent {
+    pub count: usize,
+    /// The first and the last message's time (Unix seconds).
+    pub from: i64,
+    pub to: i64,
+}
+
+/// Messages of a citizen's shared history, posted in order from `next` (kept, so a crash or a
+/// retry never posts one twice).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HistoryWork {
+    /// The import's first item carries its extent, for the notice.
+    #[serde(default)]
+    pub extent: Option<HistoryExtent>,
+    pub messages: Vec<crate::whatsapp::coexistence::HistoryMessage>,
+    #[serde(default)]
+    pub next: usize,
 }
 
 /// What the bot answers to a subscription keyword (decided by the router, where the

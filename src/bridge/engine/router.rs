@@ -153,6 +153,11 @@ impl Bridge {
                 Update::Preference(p) => self.route_preference(r, p)?,
                 Update::IdentityUpdate(u) => self.inner.portals.route_identity_update(r, u)?,
                 Update::Template(e) => self.inner.templates.route_event(r, *e)?,
+                Update::Echo(e) => self.inner.coexistence.route_echo(r, *e)?,
+                Update::History(h) => self.inner.coexistence.route_history(r, *h),
+                Update::HistoryMedia(m) => self.inner.coexistence.route_history_media(r, m)?,
+                Update::HistoryRefused(x) => self.inner.coexistence.route_refusal(r, x)?,
+                Update::ContactSync(c) => self.inner.coexistence.route_contact(r, c)?,
                 Update::Errors(errs) => {
                     let codes: Vec<String> = errs.iter().map(|e| e["code"].to_string()).collect();
                     warn!(codes = ?codes, "WhatsApp reported errors that belong to no message");

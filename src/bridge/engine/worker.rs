@@ -332,6 +332,35 @@ impl Bridge {
             Work::TemplateEvent(e) => self.inner.templates.on_event(&e).await,
             Work::Conversation(e) => self.inner.portals.conversation_event(citizen()?, e).await,
             Work::ShowConversation => self.inner.portals.redraw_conversation(citizen()?).await,
+            w @ (Work::Echo(_)
+            | Work::History(_)
+            | Work::HistoryComplete
+            | Work::ContactName { .. }) => self.process_coexistence(queue, item, w).await,
+        }
+    }
+
+    /// What the WhatsApp Business app brought (see `bridge/coexistence`).
+    async fn process_coexistence(
+        &self,
+        queue: &Queue,
+        item: &crate::store::QueueItem,
+        work: Work,
+    ) -> Result<Step, Failure> {
+        let coexistence = &self.inner.coexistence;
+        if let Work::HistoryComplete = work {
+            return coexistence.share_history().await;
+        }
+        let citizen = queue
+            .citizen()
+            .ok_or_else(|| Failure::permanent("queue item for an unreadable citizen key"))?;
+        match work {
+            Work::Echo(e) => {
+                let retried = matches!(self.inner.store.failing(item), Ok(Some(_)));
+                coexistence.deliver_echo(citizen, *e, retried).await
+            }
+            Work::History(h) => coexistence.import_history(citizen, item, *h).await,
+            Work::ContactName { name } => coexistence.contact_named(citizen, name).await,
+            _ => Ok(Step::Done(vec![])),
         }
     }
 

@@ -135,7 +135,7 @@ impl News {
             self.pin_unpinned_template(&mut b)?;
             self.upload_attachment(&mut b).await?;
             self.resolve_unknown(&mut b).await?;
-            let mut pace = Pace::new(self.parts.config.raw.broadcast.messages_per_second);
+            let mut pace = Pace::new(self.parts.config.broadcast_pace());
             let mut progress = crate::bridge::news::report::Progress::new(&b);
             if !self.send_audience(&mut b, &mut pace, &mut progress).await?
                 || !self.send_deferred(&mut b, &mut pace, &mut progress).await?
@@ -243,8 +243,7 @@ impl News {
         progress: &mut crate::bridge::news::report::Progress,
     ) -> Result<bool, Failure> {
         let store = &self.parts.store;
-        let chunk =
-            (self.parts.config.raw.broadcast.messages_per_second as usize / 5).clamp(1, 200);
+        let chunk = (self.parts.config.broadcast_pace() as usize / 5).clamp(1, 200);
         loop {
             if self.parts.life.shutting_down() {
                 return Ok(false);
@@ -489,7 +488,7 @@ impl News {
         b.finished_at = Some(self.now_secs());
         self.parts.store.commit(vec![Store::broadcast_op(b)])?;
         info!(broadcast = b.id, counts = ?b.counts, "broadcast finished");
-        let pace = Pace::new(self.parts.config.raw.broadcast.messages_per_second);
+        let pace = Pace::new(self.parts.config.broadcast_pace());
         let mut p = progress.clone();
         self.show_progress(b, &mut p, &pace, true).await;
         Ok(())

@@ -22,6 +22,32 @@ use crate::whatsapp::webhook::InboundMessage;
 /// The content key under which a ghost's event carries its transaction id.
 const TXN_KEY: &str = "org.sportello.txn";
 
+/// Who speaks in the room: the citizen's ghost, or the office (the bot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::bridge) enum Voice {
+    Citizen,
+    Office,
+}
+
+/// Where a send goes: its voice, and its time (Unix seconds) when it is from the past.
+#[derive(Clone, Copy, Debug)]
+pub(in crate::bridge) struct Target {
+    pub voice: Voice,
+    pub ts: Option<i64>,
+}
+
+/// How a WhatsApp message is posted (see [`Portals::post_as`]).
+#[derive(Clone, Copy, Debug)]
+pub(in crate::bridge) struct Post {
+    pub voice: Voice,
+    /// Its own time (Unix seconds): imported history.
+    pub ts: Option<i64>,
+    /// A keyword the bot answers: shown as a notice.
+    pub keyword: bool,
+    /// An earlier attempt failed (see [`Portals::send_in_room`]).
+    pub retried: bool,
+}
+
 use crate::matrix::txn_id;
 
 /// Does `expected` (base64 as in webhooks, or hex) name the SHA-256 of `bytes`?
@@ -145,6 +171,31 @@ impl Portals {
         keyword: bool,
         retried: bool,
     ) -> Result<Option<String>, Failure> {
+        let post = Post {
+            voice: Voice::Citizen,
+            ts: None,
+            keyword,
+            retried,
+        };
+        self.post_as(portal, m, post, |_| {}).await
+    }
+
+    /// Posts a WhatsApp message object in the room as `post` says (the citizen's ghost or
+    /// the office, at its own time for history), after `adjust` has seen the events (the
+    /// office's are labelled). Returns the first event. Transaction ids derive from the wamid.
+    pub(in crate::bridge) async fn post_as(
+        &self,
+        portal: &PortalRecord,
+        m: &InboundMessage,
+        post: Post,
+        adjust: impl FnOnce(&mut [convert::MatrixEvent]),
+    ) -> Result<Option<String>, Failure> {
+        let Post {
+            voice,
+            ts,
+            keyword,
+            retried,
+        } = post;
         let reply_to = match &m.context.reply_to {
             Some(w) => self
                 .parts
@@ -164,6 +215,7 @@ impl Portals {
         };
         let mut events =
             convert::citizen_to_matrix(m, reply_to.as_deref(), attachment, &self.parts.texts);
+        adjust(&mut events);
         if keyword {
             // Answered by the bot: staff see it as a notice, not as a question.
             for ev in events
@@ -180,8 +232,9 @@ impl Portals {
             } else {
                 txn_id("wa", &format!("{}#{i}", m.id.expose()))
             };
+            let to = Target { voice, ts };
             let event_id = self
-                .ghost_send(portal, ev.event_type, &txn, &ev.content, retried)
+                .send_in_room(portal, to, ev.event_type, &txn, &ev.content, retried)
                 .await?;
             first.get_or_insert(event_id);
         }
@@ -201,6 +254,24 @@ impl Portals {
         content: &serde_json::Value,
         retried: bool,
     ) -> Result<String, Failure> {
+        let to = Target {
+            voice: Voice::Citizen,
+            ts: None,
+        };
+        self.send_in_room(portal, to, event_type, txn, content, retried)
+            .await
+    }
+
+    /// [`Self::ghost_send`] as the citizen or as the office (the bot), at `to.ts` if set.
+    pub(in crate::bridge) async fn send_in_room(
+        &self,
+        portal: &PortalRecord,
+        to: Target,
+        event_type: &str,
+        txn: &str,
+        content: &serde_json::Value,
+        retried: bool,
+    ) -> Result<String, Failure> {
         let m = &self.parts.matrix;
         let mut content = content.clone();
         content[TXN_KEY] = json!(txn);
@@ -209,15 +280,12 @@ impl Portals {
             return Ok(id);
         }
         let content = &content;
-        let send = || {
-            m.send(
-                Some(&portal.ghost),
-                &portal.room_id,
-                event_type,
-                txn,
-                content,
-            )
+        let user = match to.voice {
+            Voice::Citizen => Some(portal.ghost.as_str()),
+            Voice::Office => None,
         };
+        let ts = to.ts.map(|s| s * 1000);
+        let send = || m.send_at(user, &portal.room_id, event_type, txn, content, ts);
         let sent = send().await;
         // Test-only: the homeserver stored the event but its answer never came back.
         if sent.is_ok()

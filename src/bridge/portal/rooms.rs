@@ -119,10 +119,7 @@ impl Portals {
             if let Some(name) = profile_name
                 && p.profile_name.as_deref() != Some(name)
             {
-                p.profile_name = Some(name.to_owned());
-                self.name_portal(&p, false).await?;
-                store.commit(Store::portal_ops(&p))?;
-                info!(room_id = %p.room_id, "citizen's profile name changed; ghost and room renamed");
+                self.renamed(&mut p, name).await?;
             }
             return Ok(p);
         }
@@ -185,6 +182,16 @@ impl Portals {
         store.commit(Store::portal_ops(&p))?;
         info!(room_id = %p.room_id, "portal created");
         Ok(p)
+    }
+
+    /// The citizen's profile name changed (or replaces one from the office phone's contacts).
+    async fn renamed(&self, p: &mut PortalRecord, name: &str) -> Result<(), Failure> {
+        p.profile_name = Some(name.to_owned());
+        p.named_by_contacts = false;
+        self.name_portal(p, false).await?;
+        self.parts.store.commit(Store::portal_ops(p))?;
+        info!(room_id = %p.room_id, "citizen's profile name changed; ghost and room renamed");
+        Ok(())
     }
 
     /// Names the ghost and the room after the citizen's profile name and where they are

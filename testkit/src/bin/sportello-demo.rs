@@ -51,6 +51,14 @@ template = "notizie_comune"
 currency = "EUR"
 marketing = { "39" = 0.0572, "*" = 0.0600 }
 utility = { "39" = 0.0248, "*" = 0.0300 }
+
+# The number stays on the office's phone too: `/app` and `/history` below.
+[coexistence]
+enabled = true
+
+[helpdesk]
+closing_message = "Grazie per averci scritto. Se serve altro, scriva pure qui."
+satisfaction = true
 "#
         .into(),
         language: "it".into(),
@@ -73,6 +81,8 @@ utility = { "39" = 0.0248, "*" = 0.0300 }
          \nType a line and press Enter: it arrives as a WhatsApp message from {name} (+{num}).\n\
          Lines starting with '/as <number> <name>' switch citizen. Staff answers are printed here.\n\
          '/meta <event> <template>' sends Meta's template webhook (PAUSED, REINSTATED, DISABLED, RED, GREEN).\n\
+         '/app <text>' is the office answering from the WhatsApp Business app on its phone;\n\
+         '/history' shares a short chat history of the current citizen, as at onboarding.\n\
          Ctrl-C stops everything and deletes the demo's data.\n",
         hs = stack.synapse.url,
         name = citizen.name.clone().unwrap_or_default(),
@@ -135,6 +145,14 @@ utility = { "39" = 0.0248, "*" = 0.0300 }
                     };
                     println!("(Meta's webhook for {name}: HTTP {})", stack.sim.post(&n).await);
                 }
+                Ok(Some(line)) if line.starts_with("/app ") => {
+                    let echo = stack.sim.app_text(&citizen, line[5..].trim());
+                    println!("(echo from the app: HTTP {})", stack.sim.post(&stack.sim.echoes(vec![echo])).await);
+                }
+                Ok(Some(line)) if line.trim() == "/history" => {
+                    let n = demo_history(&stack.sim, &citizen);
+                    println!("(shared history: HTTP {})", stack.sim.post(&n).await);
+                }
                 Ok(Some(line)) if !line.trim().is_empty() => {
                     let n = stack.sim.notification(&[&citizen], vec![stack.sim.text(&citizen, &line)]);
                     let status = stack.sim.post(&n).await;
@@ -154,6 +172,27 @@ utility = { "39" = 0.0248, "*" = 0.0300 }
     printer.abort();
     eprintln!("Stopping.");
     Ok(())
+}
+
+/// A week-old chat of `c` with the office on the phone, in one chunk (the sync complete).
+fn demo_history(sim: &sportello_simulator::Simulator, c: &Citizen) -> serde_json::Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let t = now - 7 * 86_400;
+    let text = |office: bool, at: u64, body: &str| {
+        sim.history_message(c, office, at, "text", serde_json::json!({"body": body}))
+    };
+    let messages = vec![
+        text(false, t, "Buongiorno, quando riapre la biblioteca?"),
+        text(
+            true,
+            t + 900,
+            "Buongiorno! Riapre lunedì alle 9, dopo i lavori 📚",
+        ),
+        text(false, t + 1000, "Grazie mille, è gentilissimo"),
+    ];
+    sim.history_chunk(0, 1, 100, &[(c, messages)])
 }
 
 /// The simulated account's templates: what an office has approved in WhatsApp Manager.
