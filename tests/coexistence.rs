@@ -302,7 +302,7 @@ async fn the_shared_history_is_imported_once_in_order_with_its_times() {
         let bodies = bot_bodies(&admin.staff.messages(&admin.room).await);
         bodies
             .iter()
-            .any(|b| b.starts_with("📥 History from the WhatsApp Business app imported: 7 messages in 2 conversations"))
+            .any(|b| b.starts_with("📥 History from the WhatsApp Business app imported (messages: 7, conversations: 2, from 21/09/2026"))
             .then_some(())
     })
     .await;
@@ -327,7 +327,7 @@ async fn the_shared_history_is_imported_once_in_order_with_its_times() {
     let (intro, rest) = imported;
     assert!(
         intro["content"]["body"].as_str().unwrap().starts_with(
-            "📥 History imported from the WhatsApp Business app: 5 messages, from 21/09/2026"
+            "📥 History imported from the WhatsApp Business app (messages: 5, from 21/09/2026"
         ),
         "{intro}"
     );

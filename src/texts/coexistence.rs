@@ -25,8 +25,8 @@ pub(super) const COEXISTENCE: &[(&str, &str, &str)] = &[
     ),
     (
         "history_intro",
-        "📥 Cronologia importata dall'app WhatsApp Business: {count} messaggi, dal {from} al {to}, con la loro data originale. Non è stato inviato nulla al cittadino.",
-        "📥 History imported from the WhatsApp Business app: {count} messages, from {from} to {to}, with their original times. Nothing was sent to the citizen.",
+        "📥 Cronologia importata dall'app WhatsApp Business (messaggi: {count}, dal {from} al {to}), con la data originale di ciascuno. Non è stato inviato nulla al cittadino.",
+        "📥 History imported from the WhatsApp Business app (messages: {count}, from {from} to {to}), each with its original time. Nothing was sent to the citizen.",
     ),
     (
         "history_placeholder",
@@ -35,8 +35,8 @@ pub(super) const COEXISTENCE: &[(&str, &str, &str)] = &[
     ),
     (
         "history_done",
-        "📥 Cronologia dall'app WhatsApp Business importata: {count} messaggi in {conversations} conversazioni, dal {from} al {to}.",
-        "📥 History from the WhatsApp Business app imported: {count} messages in {conversations} conversations, from {from} to {to}.",
+        "📥 Cronologia dall'app WhatsApp Business importata (messaggi: {count}, conversazioni: {conversations}, dal {from} al {to}).",
+        "📥 History from the WhatsApp Business app imported (messages: {count}, conversations: {conversations}, from {from} to {to}).",
     ),
     (
         "history_nothing_new",
