@@ -72,13 +72,57 @@ async fn the_phone_s_messages_edits_and_deletions_reach_the_room() {
     assert_eq!(sim.post(&sim.echoes(vec![first])).await, 200);
     let bruno_room = mario.room_for_alias(&portal_alias(&bruno)).await;
     mario.accept_invite(&bruno_room).await;
-    let n = sim.notification(&[&bruno], vec![sim.text(&bruno, "Grazie, passo domani")]);
+    let thanks = sim.text(&bruno, "Grazie, passo domani");
+    let thanks_id = thanks["id"].as_str().unwrap().to_owned();
+    let n = sim.notification(&[&bruno], vec![thanks]);
     assert_eq!(sim.post(&n).await, 200);
     mario
         .wait_for(&bruno_room, 1, "Bruno's answer", |e| {
             e["content"]["body"] == "Grazie, passo domani"
         })
         .await;
+    // On a coexistence number the citizen's own edits come too: his event is replaced.
+    let edit = sim.message(
+        &bruno,
+        "edit",
+        json!({"original_message_id": thanks_id, "message": {"type": "text", "text": {"body": "Grazie, passo *giovedì*"}}}),
+    );
+    assert_eq!(
+        sim.post(&sim.notification(&[&bruno], vec![edit])).await,
+        200
+    );
+    let replaced = mario
+        .wait_for(&bruno_room, 1, "Bruno's edit", |e| {
+            e["content"]["m.new_content"]["body"] == "Grazie, passo *giovedì*"
+        })
+        .await;
+    assert!(
+        replaced[0]["sender"]
+            .as_str()
+            .unwrap()
+            .starts_with("@whatsapp_")
+    );
+    assert_eq!(
+        replaced[0]["content"]["m.new_content"]["formatted_body"],
+        "Grazie, passo <strong>giovedì</strong>"
+    );
+    // … and his deletions: the event is redacted; neither gets an automatic reply.
+    let revoke = sim.message(&bruno, "revoke", json!({"original_message_id": thanks_id}));
+    assert_eq!(
+        sim.post(&sim.notification(&[&bruno], vec![revoke])).await,
+        200
+    );
+    crate::harness::eventually("Bruno's message redacted", || async {
+        let events = mario.messages(&bruno_room).await;
+        let gone = !events
+            .iter()
+            .any(|e| e["content"]["body"] == "Grazie, passo domani");
+        let redacted = events
+            .iter()
+            .any(|e| e["unsigned"]["redacted_because"].is_object());
+        (gone && redacted).then_some(())
+    })
+    .await;
     let carla = Citizen::phone("393333333333", "Carla");
     citizen_writes(&stack, &carla, "Salve").await;
     sim.wait_for_messages(2, WAIT).await;
@@ -134,7 +178,7 @@ async fn the_phone_s_messages_edits_and_deletions_reach_the_room() {
     );
     let edited = mario
         .wait_for(&bruno_room, 1, "the edit", |e| {
-            e["content"]["m.relates_to"]["rel_type"] == "m.replace"
+            e["sender"] == BOT && e["content"]["m.relates_to"]["rel_type"] == "m.replace"
         })
         .await;
     assert_eq!(

@@ -47,9 +47,10 @@ pub fn from_the_app(events: &mut [MatrixEvent], label: &str) {
     }
 }
 
-/// The new content of an edited message: the new text or caption, labelled; for an
-/// attachment, the `original` event's content (same file) with the new caption.
-pub fn edited(new_message: &Value, original: Option<&Value>, label: &str) -> Value {
+/// The new content of an edited message: the new text or caption (labelled, for the
+/// office's); for an attachment, the `original` event's content (same file) with the new
+/// caption.
+pub fn edited(new_message: &Value, original: Option<&Value>, label: Option<&str>) -> Value {
     let kind = new_message["type"].as_str().unwrap_or("text");
     let obj = &new_message[kind];
     let text = obj["body"]
@@ -72,7 +73,15 @@ pub fn edited(new_message: &Value, original: Option<&Value>, label: &str) -> Val
         }
         None => json!({"msgtype": "m.text", "body": text}),
     };
-    labelled(label, &mut c);
+    match label {
+        Some(label) => labelled(label, &mut c),
+        None => {
+            if let Some(h) = wa_to_html(text) {
+                c["format"] = json!("org.matrix.custom.html");
+                c["formatted_body"] = json!(h);
+            }
+        }
+    }
     c
 }
 
@@ -130,7 +139,7 @@ mod tests {
     #[test]
     fn edits_replace_text_and_captions() {
         let new = json!({"type": "text", "text": {"body": "Aperto fino alle 13, non alle 12"}});
-        let c = replacement("$orig", edited(&new, None, LABEL));
+        let c = replacement("$orig", edited(&new, None, Some(LABEL)));
         assert_eq!(c["m.relates_to"]["rel_type"], "m.replace");
         assert_eq!(
             c["m.new_content"]["body"],
@@ -139,7 +148,11 @@ mod tests {
         assert!(c["body"].as_str().unwrap().starts_with("* 📱"));
         let original = json!({"msgtype": "m.image", "body": "foto.jpg", "url": "mxc://x/y", "info": {"mimetype": "image/jpeg"}});
         let new = json!({"type": "image", "image": {"caption": "Didascalia corretta", "id": "1"}});
-        let c = edited(&new, Some(&original), LABEL);
+        let c = edited(&new, Some(&original), Some(LABEL));
+        assert_eq!(
+            edited(&new, Some(&original), None)["body"],
+            "Didascalia corretta"
+        );
         assert_eq!(
             (c["msgtype"].as_str(), c["url"].as_str()),
             (Some("m.image"), Some("mxc://x/y"))

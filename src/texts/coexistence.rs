@@ -24,6 +24,16 @@ pub(super) const COEXISTENCE: &[(&str, &str, &str)] = &[
         "🗑️ A message the bridge does not know was deleted in the WhatsApp Business app.",
     ),
     (
+        "citizen_edit_unknown",
+        "✏️ (modificato) {text}",
+        "✏️ (edited) {text}",
+    ),
+    (
+        "citizen_revoke_unknown",
+        "🗑️ Il cittadino ha cancellato un messaggio che il bridge non conosce.",
+        "🗑️ The citizen deleted a message the bridge does not know.",
+    ),
+    (
         "history_intro",
         "📥 Cronologia importata dall'app WhatsApp Business (messaggi: {count}, dal {from} al {to}), con la data originale di ciascuno. Non è stato inviato nulla al cittadino.",
         "📥 History imported from the WhatsApp Business app (messages: {count}, from {from} to {to}), each with its original time. Nothing was sent to the citizen.",

@@ -14,7 +14,7 @@ use crate::bridge::engine::item::{EchoItem, EchoWork};
 use crate::bridge::engine::worker::Step;
 use crate::bridge::helpdesk::state::Event;
 use crate::bridge::portal::inbound::{Post, Target, Voice};
-use crate::convert::echo::{edited, from_the_app, replacement};
+use crate::convert::echo::{edited, from_the_app};
 use crate::ids::CitizenKey;
 use crate::matrix::txn_id;
 use crate::store::{FROM_PHONE, Op, PortalRecord, Store};
@@ -103,21 +103,11 @@ impl Coexistence {
         let label = self.t("echo_label", &[]);
         let txn = txn_id("wa", wamid);
         let content = match self.parts.store.event_for_wamid(original)? {
-            Some(target) => {
-                let before = self
-                    .parts
-                    .matrix
-                    .event(&target.room_id, &target.event_id)
-                    .await
-                    .ok()
-                    .map(|e| e["content"].clone());
-                replacement(&target.event_id, edited(raw, before.as_ref(), &label))
-            }
+            Some(target) => self.portals.edit_of(&target, raw, Some(&label)).await,
             None => {
-                let text = edited(raw, None, "")["body"]
+                let text = edited(raw, None, None)["body"]
                     .as_str()
                     .unwrap_or_default()
-                    .trim()
                     .to_owned();
                 json!({"msgtype": "m.notice", "body": self.t("echo_edit_unknown", &[("text", &text)])})
             }

@@ -105,6 +105,9 @@ impl Portals {
     ) -> Result<Step, Failure> {
         let m = c.to_inbound();
         let mut portal = self.ensure_portal(key, m.profile_name.as_deref()).await?;
+        if let Some(step) = self.citizen_change(&portal, &m, retried).await? {
+            return Ok(step);
+        }
         let written = note_message(&mut portal, &m, self.now_secs());
         if written {
             self.invite_back(&mut portal).await;
@@ -246,7 +249,7 @@ impl Portals {
     /// answer was lost to a restart would make a second event. On a retry the room's latest
     /// events are searched for it first. The one repair: a ghost refused (it left or was
     /// kicked) rejoins and the send is tried once more; a second refusal is final.
-    async fn ghost_send(
+    pub(in crate::bridge) async fn ghost_send(
         &self,
         portal: &PortalRecord,
         event_type: &str,

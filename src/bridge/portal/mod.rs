@@ -2,6 +2,7 @@
 //! staff → WhatsApp, delivery statuses, reads and typing, the 24-hour window and the answers it
 //! holds, and the staff invited to every room.
 
+pub(in crate::bridge) mod changes;
 pub(in crate::bridge) mod conversation;
 pub(in crate::bridge) mod held;
 pub(in crate::bridge) mod identity;
