@@ -101,6 +101,7 @@ pub async fn run_with_clock(
         tasks.health,
         tasks.templates,
         tasks.reminders,
+        tasks.history_watch,
     ] {
         if let Err(e) = t.await
             && !e.is_cancelled()

@@ -59,6 +59,7 @@ pub struct Tasks {
     pub health: tokio::task::JoinHandle<()>,
     pub templates: tokio::task::JoinHandle<()>,
     pub reminders: tokio::task::JoinHandle<()>,
+    pub history_watch: tokio::task::JoinHandle<()>,
 }
 
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
@@ -254,11 +255,13 @@ impl Bridge {
         let watch = self.clone();
         let templates = self.inner.templates.clone();
         let helpdesk = self.inner.helpdesk.clone();
+        let coexistence = self.inner.coexistence.clone();
         let prune = self.clone();
         Tasks {
             health: tokio::spawn(async move { health.watch_forever().await }),
             templates: tokio::spawn(async move { templates.sync_forever().await }),
             reminders: tokio::spawn(async move { helpdesk.remind_forever().await }),
+            history_watch: tokio::spawn(async move { coexistence.watch_history_forever().await }),
             prune: tokio::spawn(async move { prune.prune_forever().await }),
             stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
             router: tokio::spawn(async move { b.route_forever().await }),

@@ -21,6 +21,9 @@ pub enum Meta {
     Templates,
     /// The id of a shelf's sub-space in the WhatsApp space (`to_answer`, …).
     Shelf(&'static str),
+    /// When the last chunk of a shared history not imported yet came (Unix seconds); empty
+    /// once it is imported.
+    HistoryChunkAt,
 }
 
 impl Meta {
@@ -33,6 +36,7 @@ impl Meta {
             Meta::Alert(name) => format!("alert:{name}"),
             Meta::Templates => "templates".into(),
             Meta::Shelf(name) => format!("shelf:{name}"),
+            Meta::HistoryChunkAt => "history_chunk_at".into(),
         }
     }
 }

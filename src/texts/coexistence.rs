@@ -49,6 +49,11 @@ pub(super) const COEXISTENCE: &[(&str, &str, &str)] = &[
         "📥 History from the WhatsApp Business app imported (messages: {count}, conversations: {conversations}, from {from} to {to}).",
     ),
     (
+        "history_unfinished",
+        "⚠️ La condivisione della cronologia dall'app WhatsApp Business non si è conclusa: l'ultima parte è arrivata {hours} ore fa. Importo ciò che è arrivato.",
+        "⚠️ The history sharing from the WhatsApp Business app did not finish: its last part came {hours} hours ago. Importing what came.",
+    ),
+    (
         "history_nothing_new",
         "📥 La cronologia dall'app WhatsApp Business è arrivata di nuovo: nessun messaggio nuovo da importare.",
         "📥 The history from the WhatsApp Business app came again: no new message to import.",

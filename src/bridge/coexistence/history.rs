@@ -14,18 +14,23 @@ use tracing::{info, warn};
 
 use crate::bridge::coexistence::Coexistence;
 use crate::bridge::engine::failure::Failure;
-use crate::bridge::engine::item::{HistoryExtent, HistoryWork, Work};
+use crate::bridge::engine::item::{ADMIN_QUEUE, HistoryExtent, HistoryWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
 use crate::bridge::portal::inbound::{Post, Target, Voice};
 use crate::convert::echo::from_the_app;
 use crate::ids::{CitizenKey, WaId};
 use crate::matrix::txn_id;
-use crate::store::{Mark, Op, PortalRecord, QueueItem, Store};
+use crate::store::{Mark, Meta, Op, PortalRecord, QueueItem, Store, StoreError};
 use crate::whatsapp::coexistence::{HistoryChunk, HistoryMessage, as_message};
 
 /// Messages per queued item.
 const BATCH: usize = 50;
+/// A history whose last chunk never came is imported this long after the latest chunk (Meta
+/// sends nothing more for an empty phase, and a sync can stop half-way).
+pub(in crate::bridge) const UNFINISHED_AFTER: u64 = 6 * 3600;
+/// How often an unfinished history is looked for.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(900);
 
 /// What one import shared out.
 #[derive(Default)]
@@ -54,6 +59,7 @@ impl Coexistence {
                 Err(e) => warn!("a kept history chunk cannot be read; skipped: {e}"),
             }
         }
+        r.ops.push(Store::meta_op(Meta::HistoryChunkAt, ""));
         let mut shared = Shared::default();
         for (phone, mut messages) in threads {
             // Stable: messages of the same second keep the order Meta gave.
@@ -91,6 +97,47 @@ impl Coexistence {
             },
             vec![],
         ))
+    }
+
+    /// Every quarter of an hour, until shutdown: an unfinished history imported.
+    pub(in crate::bridge) async fn watch_history_forever(&self) {
+        loop {
+            if self.parts.life.sleep_or_shutdown(WATCH_EVERY).await {
+                return;
+            }
+            if let Err(e) = self.history_overdue() {
+                warn!("looking for an unfinished history: {e}");
+            }
+        }
+    }
+
+    /// Chunks kept, the latest [`UNFINISHED_AFTER`] ago and no last one: the admins are told
+    /// and what came is imported. Whether it was.
+    pub(in crate::bridge) fn history_overdue(&self) -> Result<bool, StoreError> {
+        let store = &self.parts.store;
+        let Some(at) = store
+            .meta(Meta::HistoryChunkAt)?
+            .and_then(|a| a.parse::<u64>().ok())
+        else {
+            return Ok(false);
+        };
+        let now = self.parts.clock.unix();
+        if now.saturating_sub(at) < UNFINISHED_AFTER {
+            return Ok(false);
+        }
+        let hours = ((now - at) / 3600).to_string();
+        let text = self.t("history_unfinished", &[("hours", &hours)]);
+        let notice = Work::AdminNotice {
+            text,
+            txn_id: txn_id("history-unfinished", &at.to_string()),
+        };
+        store.commit(vec![
+            store.queue_push_op(ADMIN_QUEUE, &notice.to_bytes()),
+            store.queue_push_op(ADMIN_QUEUE, &Work::HistoryComplete.to_bytes()),
+            Store::meta_op(Meta::HistoryChunkAt, ""),
+        ])?;
+        self.parts.wake.queue(ADMIN_QUEUE.to_owned());
+        Ok(true)
     }
 
     /// One citizen's messages, new ones only, queued in order (a placeholder whose media
@@ -268,3 +315,7 @@ impl Coexistence {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "history_tests.rs"]
+mod tests;

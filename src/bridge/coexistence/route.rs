@@ -11,7 +11,7 @@ use crate::bridge::coexistence::Coexistence;
 use crate::bridge::engine::item::{ADMIN_QUEUE, EchoItem, EchoWork, HistoryWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::ids::CitizenKey;
-use crate::store::{Mark, Store, StoreError};
+use crate::store::{Mark, Meta, Store, StoreError};
 use crate::whatsapp::coexistence::{
     ContactSync, Echo, EchoWhat, HistoryChunk, HistoryMessage, HistoryRefusal,
 };
@@ -80,6 +80,8 @@ impl Coexistence {
         let body = serde_json::to_vec(&h).unwrap_or_default();
         r.ops
             .push(Store::history_chunk_op(h.phase, h.chunk_order, &body));
+        let now = self.parts.clock.unix().to_string();
+        r.ops.push(Store::meta_op(Meta::HistoryChunkAt, &now));
         let messages: usize = h.threads.iter().map(|t| t.messages.len()).sum();
         info!(
             phase = h.phase,
