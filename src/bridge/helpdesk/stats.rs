@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::hours::Schedule;
-use crate::store::{Tallied, Tally};
+use crate::store::{Broadcast, Bucket, Tallied, Tally};
 
 /// The period `!stats` covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,6 +173,16 @@ impl Stats {
     }
 }
 
+/// The broadcasts started in `[from, to)`: how many, and how many messages Meta accepted.
+pub fn broadcasts_in(all: &[Broadcast], from: u64, to: u64) -> (u64, u64) {
+    all.iter()
+        .filter(|b| b.started_at.is_some_and(|s| from <= s && s < to))
+        .fold((0, 0), |(n, sent), b| {
+            let s = b.count(&Bucket::Sent) + b.count(&Bucket::SentAfterRestart);
+            (n + 1, sent + s)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -283,6 +293,26 @@ mod tests {
         assert_eq!((s.staff[&anna].closed, s.staff[&anna].answers), (1, 1));
         assert_eq!((s.staff[&mario].answers, s.staff[&mario].held), (2, 1));
         assert_eq!(Figures::default().first_response(0.5), None);
+    }
+
+    /// Broadcasts count by when they started; drafts never started do not count.
+    #[test]
+    fn broadcasts_of_the_period() {
+        let b = |id: u64, started: Option<u64>, sent: u64, after_restart: u64| -> Broadcast {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "topic": null, "text": "Strada chiusa in via Roma", "created_by": "@anna:x",
+                "created_at": 1, "state": "done", "audience": 10, "started_at": started,
+                "counts": {"sent": sent, "sent_after_restart": after_restart}
+            }))
+            .unwrap()
+        };
+        let all = [
+            b(1, Some(100), 7, 1),
+            b(2, Some(300), 5, 0),
+            b(3, None, 0, 0),
+        ];
+        assert_eq!(broadcasts_in(&all, 100, 300), (1, 8));
+        assert_eq!(broadcasts_in(&all, 0, 1000), (2, 13));
     }
 
     proptest! {

@@ -10,9 +10,9 @@ use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::Reply;
 use crate::bridge::engine::stall::age_words;
 use crate::bridge::helpdesk::Helpdesk;
-use crate::bridge::helpdesk::stats::{Figures, Period, PeriodError, Stats};
+use crate::bridge::helpdesk::stats::{Figures, Period, PeriodError, Stats, broadcasts_in};
 use crate::commands::{CommandSpec, Where, Who, html_table};
-use crate::store::{Bucket, FROM_PHONE, RETENTION};
+use crate::store::{FROM_PHONE, RETENTION};
 
 /// A table: its plain-text lines and its HTML.
 struct Table {
@@ -41,14 +41,7 @@ impl Helpdesk {
         store.tallies(from, to, |t| entries.push(t))?;
         let stats = Stats::count(entries, &self.parts.config.schedule());
         let waiting = store.conversations_needing_answer()?.len();
-        let (broadcasts, sent) = store
-            .broadcasts()?
-            .iter()
-            .filter(|b| b.started_at.is_some_and(|s| from <= s && s < to))
-            .fold((0, 0), |(n, sent), b| {
-                let s = b.count(&Bucket::Sent) + b.count(&Bucket::SentAfterRestart);
-                (n + 1, sent + s)
-            });
+        let (broadcasts, sent) = broadcasts_in(&store.broadcasts()?, from, to);
         let config = &self.parts.config;
         let mut title = self.t(
             "stats_title",
