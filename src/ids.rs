@@ -231,6 +231,41 @@ pub fn mask_text(s: &str) -> String {
     out
 }
 
+/// A name from outside (a message's `type`, a status) as it may be logged or counted: Meta's
+/// are lowercase words; anything else (it could be anything a sender wrote) is `other`.
+pub fn plain_word(s: &str) -> &str {
+    let plain =
+        !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if plain { s } else { "other" }
+}
+
+/// A parser's error message without the values it quotes (serde writes `invalid type: string
+/// "Anna Rossi"` or ``invalid value: `…` ``, which may be a citizen's name or number): every
+/// quoted or backticked stretch becomes `…`, except a field's name (`missing field `entry``);
+/// then [`mask_text`].
+pub fn without_values(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[i] as char;
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let Some(end) = after.find(quote) else {
+            out.push('…');
+            rest = "";
+            break;
+        };
+        let inner = &after[..end];
+        let a_field = out.ends_with("field ") && quote == '`';
+        out.push(quote);
+        out.push_str(if a_field { inner } else { "…" });
+        out.push(quote);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    mask_text(&out)
+}
+
 fn mask_digit_runs(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();
@@ -257,6 +292,39 @@ fn mask_digit_runs(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_lose_the_values_they_quote() {
+        assert_eq!(
+            without_values(
+                "invalid type: string \"Anna Rossi 393331234567\", expected a sequence at line 1 column 40"
+            ),
+            "invalid type: string \"…\", expected a sequence at line 1 column 40"
+        );
+        assert_eq!(
+            without_values("missing field `entry` at line 1 column 2"),
+            "missing field `entry` at line 1 column 2"
+        );
+        assert_eq!(
+            without_values("invalid value: integer `393331234567`, expected u8"),
+            "invalid value: integer `…`, expected u8"
+        );
+        assert_eq!(without_values("unclosed \"Nicolò"), "unclosed …");
+        assert_eq!(
+            without_values("at 393331234567"),
+            format!("at {}", mask_digits("393331234567"))
+        );
+    }
+
+    proptest::proptest! {
+        /// Nothing between quotes survives, whatever the message.
+        #[test]
+        fn no_quoted_value_survives(name in "[A-Za-zÀ-ú' ]{3,20}", before in "[a-z :]{0,12}") {
+            let e = format!("{before}\"{name}\" and `{name}`");
+            let out = without_values(&e);
+            proptest::prop_assert!(!out.contains(&name), "{out}");
+        }
+    }
 
     /// A citizen key is stored in its store form; a malformed one is refused without
     /// quoting it (it may hold a number).

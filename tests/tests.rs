@@ -23,6 +23,7 @@ mod hours;
 mod identity;
 mod kinds;
 mod layers;
+mod log_privacy;
 mod metrics;
 mod news;
 mod packaging;

@@ -11,13 +11,17 @@ use crate::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatrixError {
-    #[error("the homeserver answered HTTP {status} {errcode}: {message}")]
+    /// The homeserver's message names users (a ghost's id carries a number): masked.
+    #[error(
+        "the homeserver answered HTTP {status} {errcode}: {}",
+        crate::ids::mask_text(message)
+    )]
     Api {
         status: u16,
         errcode: String,
         message: String,
     },
-    #[error("cannot reach the homeserver: {0}")]
+    #[error("cannot reach the homeserver: {}", crate::ids::mask_text(.0))]
     Unreachable(String),
 }
 

@@ -29,11 +29,12 @@ pub struct TxnEvent {
 /// Parses a transaction body. Events ruma cannot read are returned as `Err` items so the
 /// caller can report them without losing the rest.
 pub fn parse_transaction(body: &[u8]) -> Result<Vec<Result<TxnEvent, String>>, String> {
-    let t: Transaction = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let unreadable = |e: serde_json::Error| crate::ids::without_values(&e.to_string());
+    let t: Transaction = serde_json::from_slice(body).map_err(unreadable)?;
     Ok(t.events
         .into_iter()
         .map(|raw| {
-            let v: Value = serde_json::from_str(raw.json().get()).map_err(|e| e.to_string())?;
+            let v: Value = serde_json::from_str(raw.json().get()).map_err(unreadable)?;
             let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
             match (s("event_id"), s("room_id"), s("sender"), s("type")) {
                 (Some(event_id), Some(room_id), Some(sender), Some(event_type)) => Ok(TxnEvent {

@@ -25,8 +25,9 @@ impl StoreError {
     pub fn new(e: impl std::fmt::Display) -> Self {
         StoreError::Io(e.to_string())
     }
+    /// Without the values the decoder quotes (a stored name or number).
     pub fn corrupt(e: impl std::fmt::Display) -> Self {
-        StoreError::Corrupt(e.to_string())
+        StoreError::Corrupt(crate::ids::without_values(&e.to_string()))
     }
 }
 

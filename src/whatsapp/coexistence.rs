@@ -205,7 +205,7 @@ fn parse_echo(e: &Value, business: Option<&str>, contacts: &[&Value]) -> Update 
 fn parse_contact(s: &Value) -> Update {
     if str_field(s, "type").is_some_and(|t| t != "contact") {
         return Update::Other {
-            field: format!("smb_app_state_sync ({})", s["type"]),
+            field: "smb_app_state_sync (not a contact)".into(),
         };
     }
     let c = &s["contact"];

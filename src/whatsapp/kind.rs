@@ -72,6 +72,11 @@ impl Kind {
         }
     }
 
+    /// Its name for logs and metric labels: never anything but a plain word.
+    pub fn label(&self) -> &str {
+        crate::ids::plain_word(self.as_str())
+    }
+
     /// A file delivered by media id (fetched from the Graph API before conversion).
     pub fn is_media(&self) -> bool {
         matches!(
@@ -93,9 +98,11 @@ impl From<Kind> for String {
     }
 }
 
+/// In logs: Meta's name, or `other` for a name that is not a plain word (see
+/// [`crate::ids::plain_word`]).
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.label())
     }
 }
 

@@ -104,9 +104,10 @@ impl From<Status> for String {
     }
 }
 
+/// In logs: the status, or `other` for one that is not a plain word.
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(crate::ids::plain_word(self.as_str()))
     }
 }
 

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId};
+use crate::ids::{Bsuid, CitizenKey, WaId, WaMessageId, without_values};
 use crate::whatsapp::kind::Kind;
 use crate::whatsapp::status::parse_status;
 pub use crate::whatsapp::status::{Status, StatusPricing, StatusUpdate};
@@ -183,16 +183,37 @@ pub(super) fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-/// Splits a notification into updates for `phone_number_id` (others → `ForeignNumber`).
-pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
-    let n: Notification =
-        serde_json::from_value(v).map_err(|e| ParseError::NotNotification(e.to_string()))?;
+/// A webhook field's name as it may be logged: Meta's are `snake_case` words; anything else
+/// is not repeated.
+fn field_name(field: &str) -> String {
+    let plain = !field.is_empty()
+        && field.len() <= 64
+        && field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if plain {
+        field.to_owned()
+    } else {
+        "(not a field name)".to_owned()
+    }
+}
+
+/// The body as a notification (errors never quote its values).
+fn notification(body: &[u8]) -> Result<Notification, ParseError> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| ParseError::NotJson(without_values(&e.to_string())))?;
+    let n: Notification = serde_json::from_value(v)
+        .map_err(|e| ParseError::NotNotification(without_values(&e.to_string())))?;
     if let Some(o) = &n.object
         && o != "whatsapp_business_account"
     {
-        return Err(ParseError::NotNotification(format!("object is \"{o}\"")));
+        let o = without_values(&format!("\"{o}\""));
+        return Err(ParseError::NotNotification(format!("object is {o}")));
     }
+    Ok(n)
+}
+
+/// Splits a notification into updates for `phone_number_id` (others → `ForeignNumber`).
+pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseError> {
+    let n = notification(body)?;
     let mut out = Vec::new();
     for (waba, change) in n.entry.into_iter().flat_map(Entry::changes) {
         if templates::FIELDS.contains(&change.field.as_str()) {
@@ -204,7 +225,7 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<Vec<Update>, ParseErr
             && !["messages", "user_preferences", "user_id_update"].contains(&change.field.as_str())
         {
             out.push(Update::Other {
-                field: change.field,
+                field: field_name(&change.field),
             });
             continue;
         }

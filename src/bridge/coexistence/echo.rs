@@ -75,7 +75,7 @@ impl Coexistence {
         let mut ops = Vec::new();
         if let Some(event_id) = &first {
             info!(wamid = %m.id, %event_id, kind = %m.kind, "message from the WhatsApp Business app bridged");
-            self.parts.metrics.bridged("from_app", m.kind.as_str());
+            self.parts.metrics.bridged("from_app", m.kind.label());
             ops.extend(Store::message_ops(wamid, &portal.room_id, event_id));
         }
         // An answer, as one from Element would be: automatic replies keep quiet.

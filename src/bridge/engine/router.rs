@@ -10,7 +10,7 @@ use tracing::{debug, error, info, info_span, warn};
 
 use crate::bridge::Bridge;
 use crate::bridge::engine::item::{CitizenWork, StatusWork, Work};
-use crate::ids::CitizenKey;
+use crate::ids::{CitizenKey, plain_word};
 use crate::store::{InboxEntry, Mark, Op, Source, Store, StoreError, Subscription};
 use crate::whatsapp::webhook::{self, InboundMessage, Preference, Status, StatusUpdate, Update};
 
@@ -322,7 +322,8 @@ impl Bridge {
                     .apply_marketing(r, &citizen, false, "whatsapp_settings")
             }
             other => {
-                info!(value = other, category = %p.category, "user preference not handled; acknowledged");
+                let (value, category) = (plain_word(other), plain_word(&p.category));
+                info!(value, category, "user preference not handled; acknowledged");
                 Ok(())
             }
         }

@@ -123,7 +123,7 @@ impl Portals {
             .await?;
         if let Some(event_id) = &first {
             info!(wamid = %m.id, %event_id, kind = %m.kind, "citizen message bridged");
-            self.parts.metrics.bridged("to_matrix", m.kind.as_str());
+            self.parts.metrics.bridged("to_matrix", m.kind.label());
             ops.extend(Store::message_ops(m.id.expose(), &portal.room_id, event_id));
         }
         // A message the citizen wrote waits for staff (a keyword the bot answers does not, nor
