@@ -15,6 +15,7 @@ mod durability;
 mod faults;
 mod fixtures;
 mod flood;
+mod ghost_ids;
 mod graph_client;
 mod health;
 mod helpdesk;

@@ -296,6 +296,9 @@ impl Bridge {
         let Some(suffix) = self.ghost_suffix(user_id) else {
             return false;
         };
+        if matches!(self.inner.store.citizen_for_ghost(user_id), Ok(Some(_))) {
+            return true;
+        }
         let Some(key) = CitizenKey::from_ghost_suffix(suffix) else {
             return false;
         };

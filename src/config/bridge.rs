@@ -11,11 +11,27 @@ pub enum Signature {
     Staff,
 }
 
+/// How ghosts and portal aliases are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum GhostIds {
+    /// `@whatsapp_393331234567`: the number, readable by any user of the homeserver (the form
+    /// of installs made before hashed ids existed, so a config without the key keeps it).
+    #[default]
+    Number,
+    /// `@whatsapp_h3f9c…`: a keyed hash of the citizen, which tells nothing without the
+    /// bridge's store (new configs).
+    Hashed,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bridge {
     #[serde(default = "d_room_name")]
     pub room_name_template: String,
+    /// How ghosts and portal aliases are named (`number` when the key is absent).
+    #[serde(default)]
+    pub ghost_ids: GhostIds,
     #[serde(default = "d_signature")]
     pub signature: Signature,
     #[serde(default = "d_space")]
@@ -46,6 +62,7 @@ impl Default for Bridge {
     fn default() -> Self {
         Bridge {
             room_name_template: d_room_name(),
+            ghost_ids: GhostIds::Number,
             signature: d_signature(),
             space_name: d_space(),
             retry_max_secs: d_retry(),

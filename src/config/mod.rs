@@ -12,7 +12,7 @@ mod hours;
 mod messages;
 mod news;
 mod typo;
-pub use bridge::{Bridge, Signature, parse_span};
+pub use bridge::{Bridge, GhostIds, Signature, parse_span};
 pub use coexistence::{COEXISTENCE_MPS, Coexistence};
 pub use connections::{Appservice, Homeserver, WhatsApp};
 pub use hours::{AutoReply, CannedReply, ClosureConfig, HelpdeskConfig, Hours};

@@ -21,6 +21,8 @@ pub enum Meta {
     Templates,
     /// The id of a shelf's sub-space in the WhatsApp space (`to_answer`, …).
     Shelf(&'static str),
+    /// The key of the hashed ghost ids (hex; made once, kept with the store).
+    GhostIdKey,
     /// When the last chunk of a shared history not imported yet came (Unix seconds); empty
     /// once it is imported.
     HistoryChunkAt,
@@ -37,6 +39,7 @@ impl Meta {
             Meta::Templates => "templates".into(),
             Meta::Shelf(name) => format!("shelf:{name}"),
             Meta::HistoryChunkAt => "history_chunk_at".into(),
+            Meta::GhostIdKey => "ghost_id_key".into(),
         }
     }
 }

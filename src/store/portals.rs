@@ -11,6 +11,9 @@ use crate::ids::CitizenKey;
 const PORTALS: &str = "citizen_portal";
 /// room id → citizen key.
 const ROOMS: &str = "roomid_citizen";
+/// ghost user id → citizen key (written with every portal record; records from before it are
+/// found by the number in their ghost's id).
+const GHOSTS: &str = "ghostid_citizen";
 /// `p:<digits>` | `b:<bsuid>` → citizen key (a citizen seen under another id).
 const ALIASES: &str = "waidentity_citizen";
 /// wamid → JSON {room_id, event_id, at}.
@@ -24,8 +27,9 @@ pub(super) const STATUS: &str = "wamid_status";
 /// the reaction's event id (citizen side) or the target wamid (staff side).
 const REACTIONS: &str = "reaction_ref";
 
-pub(super) const PORTAL_TABLES: [&str; 7] =
-    [PORTALS, ROOMS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS];
+pub(super) const PORTAL_TABLES: [&str; 8] = [
+    PORTALS, ROOMS, GHOSTS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS,
+];
 
 /// A reaction the bridge remembers: the citizen's reaction to a message of the office
 /// (→ its Matrix event id), or a staff member's reaction event (→ the wamid it reacts to).
@@ -216,7 +220,16 @@ impl Store {
                 serde_json::to_vec(p).expect("serialisable"),
             ),
             Op::put(ROOMS, p.room_id.as_bytes(), p.citizen.as_str().into_bytes()),
+            Op::put(GHOSTS, p.ghost.as_bytes(), p.citizen.as_str().into_bytes()),
         ]
+    }
+
+    /// The citizen whose ghost this is, when the bridge made it.
+    pub fn citizen_for_ghost(&self, ghost: &str) -> R<Option<String>> {
+        Ok(self
+            .kv
+            .get(GHOSTS, ghost.as_bytes())?
+            .map(|c| String::from_utf8_lossy(&c).into_owned()))
     }
 
     // ---- message map

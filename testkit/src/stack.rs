@@ -47,6 +47,8 @@ pub struct StackOptions {
     pub templates_from_meta: bool,
     /// Templates the simulated account holds before the bridge starts.
     pub account_templates: Vec<sportello_simulator::templates::ApprovedTemplate>,
+    /// bridge.ghost_ids = "hashed" (else "number", the form existing installs have).
+    pub hashed_ids: bool,
     /// The clock the bridge reads (none: the system's); tests pin and move it.
     pub clock: Option<std::sync::Arc<sportello::clock::FixedClock>>,
 }
@@ -71,6 +73,7 @@ impl Default for StackOptions {
             templates_from_meta: false,
             account_templates: vec![],
             clock: None,
+            hashed_ids: false,
         }
     }
 }
@@ -143,6 +146,7 @@ staff = [{staff}]
 admins = [{admins}]
 admin_power_level = {admin_pl}
 [bridge]
+ghost_ids = "{ghost_ids}"
 signature = "{signature}"
 retry_max_secs = {retry}
 mark_read = {mark_read}
@@ -169,6 +173,7 @@ path = "{store}"
             admin_pl = opts.admin_power_level,
             autoreply = opts.autoreply,
             signature = opts.signature,
+            ghost_ids = if opts.hashed_ids { "hashed" } else { "number" },
             retry = opts.retry_max_secs,
             mark_read = opts.mark_read,
             portals_per_minute = opts.new_portals_per_minute,

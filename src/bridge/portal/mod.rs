@@ -45,6 +45,8 @@ pub(in crate::bridge) struct Portals {
     media_slots: tokio::sync::Semaphore,
     /// The homeserver's upload limit and when it was asked.
     upload_limit: tokio::sync::Mutex<Option<(Instant, Option<u64>)>>,
+    /// The key of hashed ghost ids, once read (see `rooms.rs`).
+    ghost_key: Mutex<Option<Vec<u8>>>,
 }
 
 impl Portals {
@@ -65,6 +67,7 @@ impl Portals {
             portal_pace: PortalPace::new(raw.bridge.new_portals_per_minute as usize),
             media_slots: tokio::sync::Semaphore::new(media::MEDIA_SLOTS),
             upload_limit: tokio::sync::Mutex::new(None),
+            ghost_key: Mutex::new(None),
         }
     }
 

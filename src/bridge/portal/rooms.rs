@@ -8,6 +8,7 @@ use tracing::{info, warn};
 
 use crate::bridge::engine::failure::{Class, Failure, matrix_class};
 use crate::bridge::portal::Portals;
+use crate::config::GhostIds;
 use crate::convert;
 use crate::ids::CitizenKey;
 use crate::matrix::MatrixError;
@@ -15,12 +16,47 @@ use crate::store::Meta;
 use crate::store::{PortalRecord, Store};
 
 impl Portals {
-    fn ghost_localpart(&self, key: &CitizenKey) -> String {
-        format!(
-            "{}{}",
-            self.parts.config.raw.appservice.ghost_prefix,
-            key.ghost_suffix()
-        )
+    /// The ghost's localpart (also the portal alias's): the prefix and the number (or
+    /// business-scoped id), or with `bridge.ghost_ids = "hashed"` an `h` and a keyed hash.
+    fn ghost_localpart(&self, key: &CitizenKey) -> Result<String, Failure> {
+        let prefix = &self.parts.config.raw.appservice.ghost_prefix;
+        Ok(match self.parts.config.raw.bridge.ghost_ids {
+            GhostIds::Number => format!("{prefix}{}", key.ghost_suffix()),
+            GhostIds::Hashed => format!("{prefix}h{}", self.hashed_id(key)?),
+        })
+    }
+
+    /// 20 hex digits of HMAC-SHA256(the store's ghost key, the citizen key): nobody without
+    /// the key can tell from an id whose number it is.
+    fn hashed_id(&self, key: &CitizenKey) -> Result<String, Failure> {
+        use hmac::{Hmac, Mac};
+        let secret = self.ghost_key()?;
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&secret).expect("any key length");
+        mac.update(key.as_str().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        Ok(hex::encode(&digest[..10]))
+    }
+
+    /// The ghost key, made (and committed) on first use; one lock so it is made once.
+    fn ghost_key(&self) -> Result<Vec<u8>, Failure> {
+        let mut cached = self.ghost_key.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = cached.as_ref() {
+            return Ok(k.clone());
+        }
+        let store = &self.parts.store;
+        let key = match store
+            .meta(Meta::GhostIdKey)?
+            .and_then(|h| hex::decode(h).ok())
+        {
+            Some(k) if k.len() == 32 => k,
+            _ => {
+                let k: [u8; 32] = rand::random();
+                store.commit(vec![Store::meta_op(Meta::GhostIdKey, &hex::encode(k))])?;
+                k.to_vec()
+            }
+        };
+        *cached = Some(key.clone());
+        Ok(key)
     }
 
     fn user_id(&self, localpart: &str) -> String {
@@ -123,7 +159,7 @@ impl Portals {
             }
             return Ok(p);
         }
-        let localpart = self.ghost_localpart(key);
+        let localpart = self.ghost_localpart(key)?;
         let ghost = self.user_id(&localpart);
         self.parts.matrix.register(&localpart).await?;
         self.parts
@@ -226,5 +262,56 @@ impl Portals {
             .set_state(&p.room_id, "m.room.name", "", &json!({"name": name}))
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::bridge::Bridge;
+    use crate::ids::CitizenKey;
+    use crate::store::Store;
+
+    fn bridge_on(store: &Store) -> Bridge {
+        let toml = crate::config::valid_test_toml();
+        let raw = crate::config::RawConfig::from_toml(&toml, "t", |_| None).unwrap();
+        let (_, rx) = tokio::sync::watch::channel(true);
+        Bridge::new(raw.validate().unwrap(), store.clone(), rx)
+    }
+
+    /// New configs name ghosts by a keyed hash: the same for a citizen across restarts (the
+    /// key is kept in the store), different for another, and free of the number.
+    #[tokio::test]
+    async fn hashed_ids_are_stable_distinct_and_say_nothing() {
+        let store = Store::memory();
+        let anna = CitizenKey::parse("p:393331234567").unwrap();
+        let bruno = CitizenKey::parse("p:393339876543").unwrap();
+        let first = bridge_on(&store)
+            .inner
+            .portals
+            .ghost_localpart(&anna)
+            .unwrap();
+        let again = bridge_on(&store)
+            .inner
+            .portals
+            .ghost_localpart(&anna)
+            .unwrap();
+        let other = bridge_on(&store)
+            .inner
+            .portals
+            .ghost_localpart(&bruno)
+            .unwrap();
+        assert_eq!(first, again);
+        assert_ne!(first, other);
+        assert!(
+            first.starts_with("whatsapp_h") && first.len() == 30,
+            "{first}"
+        );
+        assert!(!first.contains("4567"));
+        let elsewhere = bridge_on(&Store::memory())
+            .inner
+            .portals
+            .ghost_localpart(&anna)
+            .unwrap();
+        assert_ne!(first, elsewhere, "another install, another key");
     }
 }

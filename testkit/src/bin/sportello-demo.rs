@@ -71,6 +71,8 @@ satisfaction = true
         account_templates: demo_templates(),
         autoreply: "complaints_url = \"https://comune.example.it/segnalazioni\"\nemergency_numbers = \"112\"".into(),
         clock: None,
+        // A new install: ghosts named by a keyed hash, not by the number.
+        hashed_ids: true,
     })
     .await?;
     let mut citizen = Citizen::phone("393331234567", "Anna Rossi");

@@ -1,0 +1,121 @@
+//! Numbers out of Matrix ids: with `bridge.ghost_ids = "hashed"` a citizen's ghost and portal
+//! alias are named by a keyed hash. Staff still see the masked number in the room name; a
+//! user of the homeserver outside the office cannot learn, from the room directory, profile
+//! lookups or the user directory, whether a number wrote to the office.
+
+use serde_json::{Value, json};
+
+use crate::harness::staff::Staff;
+use crate::harness::{Citizen, StackOptions, eventually, stack_with};
+
+const NUMBER: &str = "393331234567";
+
+async fn get(hs: &str, token: &str, path: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{hs}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_outside_the_office_cannot_tell_whether_a_number_wrote() {
+    let mut stack = stack_with(StackOptions {
+        hashed_ids: true,
+        ..Default::default()
+    })
+    .await;
+    let sim = &stack.sim;
+    let anna = Citizen::phone(NUMBER, "Anna Rossi");
+    let n = sim.notification(
+        &[&anna],
+        vec![sim.text(&anna, "Buongiorno, è aperto l'URP?")],
+    );
+    assert_eq!(sim.post(&n).await, 200);
+
+    // Staff find the room by its invite, named as before.
+    let mario = Staff::login(&stack.synapse.url, "mario").await;
+    let room = eventually("the portal's invite", || async {
+        mario.portals_offered().await.into_iter().next()
+    })
+    .await;
+    mario.accept_invite(&room).await;
+    let msgs = mario
+        .wait_for(&room, 1, "Anna's message", |e| {
+            e["content"]["body"] == "Buongiorno, è aperto l'URP?"
+        })
+        .await;
+    let ghost = msgs[0]["sender"].as_str().unwrap().to_owned();
+    let local = ghost.trim_start_matches('@').split(':').next().unwrap();
+    assert!(
+        local.starts_with("whatsapp_h") && local.len() == "whatsapp_h".len() + 20,
+        "{ghost}"
+    );
+    assert!(
+        !ghost.contains("4567") && !ghost.contains("3331234"),
+        "{ghost}"
+    );
+    let name = mario.state(room.as_str(), "m.room.name", "").await.unwrap();
+    assert_eq!(name["name"], "🔴 New · Anna Rossi (+39•••4567)");
+    let alias = mario
+        .state(room.as_str(), "m.room.canonical_alias", "")
+        .await;
+    if let Some(a) = alias.and_then(|a| a["alias"].as_str().map(str::to_owned)) {
+        assert!(!a.contains("4567"), "{a}");
+    }
+
+    // Eve, a user of the homeserver outside the office, tries every lookup.
+    let eve = Staff::login(&stack.synapse.url, "eve").await;
+    let token = eve.client.access_token().unwrap();
+    let hs = stack.synapse.url.clone();
+    let alias = format!("/_matrix/client/v3/directory/room/%23whatsapp_{NUMBER}%3Acomune.test");
+    assert_eq!(get(&hs, &token, &alias).await, 404, "the number's alias");
+    let profile = format!("/_matrix/client/v3/profile/@whatsapp_{NUMBER}:comune.test");
+    assert_eq!(get(&hs, &token, &profile).await, 404, "the number's ghost");
+    for term in ["Anna", "4567", "whatsapp"] {
+        let found: Value = reqwest::Client::new()
+            .post(format!("{hs}/_matrix/client/v3/user_directory/search"))
+            .bearer_auth(&token)
+            .json(&json!({"search_term": term}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            found["results"],
+            json!([]),
+            "the user directory for {term:?}"
+        );
+    }
+    // The ghost's own profile is the office's business: its name says nothing of the number
+    // beyond the masked form staff see.
+    let path = format!("/_matrix/client/v3/profile/{}", ghost.replace('@', "%40"));
+    let profile: Value = reqwest::Client::new()
+        .get(format!("{hs}{path}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap_or(Value::Null);
+    assert!(!profile.to_string().contains("3331234567"), "{profile}");
+
+    // After a restart the same citizen keeps the same ghost and room (the key is kept).
+    stack.stop_bridge().await;
+    stack.start_bridge().await.unwrap();
+    let sim = &stack.sim;
+    let n = sim.notification(&[&anna], vec![sim.text(&anna, "Ci sono ancora?")]);
+    assert_eq!(sim.post(&n).await, 200);
+    let again = mario
+        .wait_for(&room, 1, "her second message", |e| {
+            e["content"]["body"] == "Ci sono ancora?"
+        })
+        .await;
+    assert_eq!(again[0]["sender"], ghost.as_str());
+}
