@@ -10,15 +10,24 @@ use crate::harness::{Citizen, StackOptions, eventually, stack_with};
 
 const NUMBER: &str = "393331234567";
 
-async fn get(hs: &str, token: &str, path: &str) -> u16 {
-    reqwest::Client::new()
-        .get(format!("{hs}{path}"))
-        .bearer_auth(token)
-        .send()
+/// A GET as `token`.
+async fn fetch(hs: &str, token: &str, path: &str) -> reqwest::Response {
+    let client = reqwest::Client::new();
+    let req = client.get(format!("{hs}{path}")).bearer_auth(token);
+    req.send().await.unwrap()
+}
+
+/// The JSON of a GET (null when not JSON).
+async fn get_json(hs: &str, token: &str, path: &str) -> Value {
+    fetch(hs, token, path)
         .await
-        .unwrap()
-        .status()
-        .as_u16()
+        .json()
+        .await
+        .unwrap_or(Value::Null)
+}
+
+async fn get(hs: &str, token: &str, path: &str) -> u16 {
+    fetch(hs, token, path).await.status().as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,15 +104,7 @@ async fn a_user_outside_the_office_cannot_tell_whether_a_number_wrote() {
     // The ghost's own profile is the office's business: its name says nothing of the number
     // beyond the masked form staff see.
     let path = format!("/_matrix/client/v3/profile/{}", ghost.replace('@', "%40"));
-    let profile: Value = reqwest::Client::new()
-        .get(format!("{hs}{path}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap_or(Value::Null);
+    let profile = get_json(&hs, &token, &path).await;
     assert!(!profile.to_string().contains("3331234567"), "{profile}");
 
     // After a restart the same citizen keeps the same ghost and room (the key is kept).
@@ -118,4 +119,73 @@ async fn a_user_outside_the_office_cannot_tell_whether_a_number_wrote() {
         })
         .await;
     assert_eq!(again[0]["sender"], ghost.as_str());
+}
+
+/// An install made with number ids moves with `!migrate-ids`: the room, its name and its
+/// history stay; the number's alias and ghost are gone from the homeserver's lookups; the
+/// citizen's next message comes from the hashed ghost in the same room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_ids_moves_an_existing_install() {
+    let mut stack = crate::harness::stack().await;
+    let anna = Citizen::phone(NUMBER, "Anna Rossi");
+    let (mario, room) = crate::harness::citizen_writes(&stack, &anna, "Buongiorno").await;
+    let old_ghost = format!("@whatsapp_{NUMBER}:comune.test");
+    let admin = crate::harness::news::Admin::join(&stack, "anna").await;
+    let refused = admin.say("!migrate-ids").await;
+    assert!(
+        refused.starts_with("Set bridge.ghost_ids = \"hashed\""),
+        "{refused}"
+    );
+
+    stack.stop_bridge().await;
+    stack.config.raw.bridge.ghost_ids = sportello::config::GhostIds::Hashed;
+    stack.start_bridge().await.unwrap();
+    let said = admin.say("!migrate-ids").await;
+    assert!(said.starts_with("Moving 1 citizens"), "{said}");
+    eventually("the old ghost gone from the room", || async {
+        let m = mario
+            .state(room.as_str(), "m.room.member", &old_ghost)
+            .await?;
+        (m["membership"] == "leave").then_some(())
+    })
+    .await;
+    let name = mario.state(room.as_str(), "m.room.name", "").await.unwrap();
+    assert_eq!(
+        name["name"], "🔴 New · Anna Rossi (+39•••4567)",
+        "the room keeps its name"
+    );
+
+    let eve = Staff::login(&stack.synapse.url, "eve").await;
+    let token = eve.client.access_token().unwrap();
+    let hs = stack.synapse.url.clone();
+    let alias = format!("/_matrix/client/v3/directory/room/%23whatsapp_{NUMBER}%3Acomune.test");
+    assert_eq!(get(&hs, &token, &alias).await, 404, "the number's alias");
+    let path = format!("/_matrix/client/v3/profile/{old_ghost}");
+    let profile = get_json(&hs, &token, &path).await;
+    assert!(
+        profile.get("displayname").is_none(),
+        "the old ghost's profile: {profile}"
+    );
+
+    // Anna writes again: same room, the hashed ghost.
+    let sim = &stack.sim;
+    let n = sim.notification(&[&anna], vec![sim.text(&anna, "Grazie, è chiaro")]);
+    assert_eq!(sim.post(&n).await, 200);
+    let again = mario
+        .wait_for(&room, 1, "her next message", |e| {
+            e["content"]["body"] == "Grazie, è chiaro"
+        })
+        .await;
+    let sender = again[0]["sender"].as_str().unwrap();
+    assert!(
+        sender.starts_with("@whatsapp_h") && !sender.contains("4567"),
+        "{sender}"
+    );
+    // Asked again, nothing is left to move.
+    assert!(
+        admin
+            .say("!migrate-ids")
+            .await
+            .starts_with("Moving 0 citizens")
+    );
 }

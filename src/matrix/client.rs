@@ -224,6 +224,55 @@ impl MatrixClient {
         }
     }
 
+    /// Points `alias` at `room_id` (as the bot; an alias already there is left as it is).
+    pub async fn put_alias(&self, alias: &str, room_id: &str) -> Result<(), MatrixError> {
+        let path = format!("/_matrix/client/v3/directory/room/{}", enc(alias));
+        let body = json!({ "room_id": room_id });
+        match self
+            .call(reqwest::Method::PUT, &path, None, Some(&body))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.errcode() == Some("M_UNKNOWN") || e.errcode() == Some("M_ROOM_IN_USE") => {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `user` leaves the room (done if they are not in it).
+    pub async fn leave(&self, user: &str, room_id: &str) -> Result<(), MatrixError> {
+        let path = format!("/_matrix/client/v3/rooms/{}/leave", enc(room_id));
+        match self
+            .call(reqwest::Method::POST, &path, Some(user), Some(&json!({})))
+            .await
+        {
+            Err(MatrixError::Api { status: 403, .. }) | Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deactivates one of the bridge's ghosts and erases its profile (the appservice may, for
+    /// its own users); done if it already is.
+    pub async fn deactivate(&self, user: &str) -> Result<(), MatrixError> {
+        let body = json!({ "erase": true });
+        match self
+            .call(
+                reqwest::Method::POST,
+                "/_matrix/client/v3/account/deactivate",
+                Some(user),
+                Some(&body),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(MatrixError::Api {
+                status: 401 | 403, ..
+            }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn join(&self, user: &str, room_id: &str) -> Result<(), MatrixError> {
         let path = format!("/_matrix/client/v3/rooms/{}/join", enc(room_id));
         self.call(reqwest::Method::POST, &path, Some(user), Some(&json!({})))

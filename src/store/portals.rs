@@ -224,6 +224,11 @@ impl Store {
         ]
     }
 
+    /// Forgets a ghost id (one replaced by a new ghost).
+    pub fn ghost_forget_op(ghost: &str) -> Op {
+        Op::delete(GHOSTS, ghost.as_bytes())
+    }
+
     /// The citizen whose ghost this is, when the bridge made it.
     pub fn citizen_for_ghost(&self, ghost: &str) -> R<Option<String>> {
         Ok(self

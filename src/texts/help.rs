@@ -21,6 +21,21 @@ pub(super) const HELP: &[(&str, &str, &str)] = &[
         "send an approved template to this citizen (works outside the 24-hour window)",
     ),
     (
+        "help_migrate-ids",
+        "sposta il fantasma e l'alias della stanza di ogni cittadino su identificativi cifrati (bridge.ghost_ids = \"hashed\")",
+        "move every citizen's ghost and room alias to hashed ids (bridge.ghost_ids = \"hashed\")",
+    ),
+    (
+        "ids_not_hashed",
+        "Prima imposta bridge.ghost_ids = \"hashed\" nella configurazione e riavvia il bridge: i nuovi identificativi non contengono il numero.",
+        "Set bridge.ghost_ids = \"hashed\" in the config and restart the bridge first: the new ids do not carry the number.",
+    ),
+    (
+        "ids_migrating",
+        "Spostamento avviato per {n} cittadini: ogni stanza resta com'è, il fantasma con il numero lascia il posto a uno con identificativo cifrato e il vecchio alias viene tolto.",
+        "Moving {n} citizens: each room stays as it is, the ghost carrying the number gives way to one with a hashed id, and the old alias is removed.",
+    ),
+    (
         "help_reply",
         "invia a questo cittadino una risposta pronta ([replies.<name>] nella configurazione)",
         "send this citizen a configured reply ([replies.<name>] in the config)",

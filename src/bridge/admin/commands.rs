@@ -9,7 +9,7 @@ use crate::bridge::engine::command::{Answer, Call, Command, Run};
 use crate::bridge::helpdesk::{Helpdesk, commands as helpdesk_commands, stats_command};
 use crate::bridge::news::{News, commands as broadcasts, subscriber_commands};
 use crate::bridge::office::{Office, hours_commands, ready_replies};
-use crate::bridge::portal::{Portals, held};
+use crate::bridge::portal::{Portals, ghost_ids, held};
 use crate::bridge::templates::{Templates, commands as template_commands};
 use crate::commands::CommandSpec;
 
@@ -42,6 +42,7 @@ static FAMILIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
         .chain(news(&broadcasts::COMMANDS))
         .chain(office(&hours_commands::COMMANDS))
         .chain(admin(&queues::COMMANDS))
+        .chain(portal(&ghost_ids::COMMANDS))
         .chain(helpdesk(&stats_command::COMMANDS))
         .chain(admin(&room::AUDIT))
         .collect()

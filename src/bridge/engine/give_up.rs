@@ -108,7 +108,8 @@ impl Bridge {
             | Work::StaffLeft { .. }
             | Work::Conversation(_)
             | Work::ShowConversation
-            | Work::ContactName { .. } => (portal_room()?, None, "what_other"),
+            | Work::ContactName { .. }
+            | Work::MoveGhost => (portal_room()?, None, "what_other"),
             // The admin room's own work: its failure is reported there only.
             Work::Notice(_)
             | Work::AdminNotice { .. }

@@ -115,6 +115,8 @@ pub enum Work {
     HistoryComplete,
     /// Coexistence: the office's phone knows this citizen by `name`.
     ContactName { name: String },
+    /// The citizen's ghost moves to its hashed id (`!migrate-ids`).
+    MoveGhost,
 }
 
 /// What the office did in the WhatsApp Business app.

@@ -332,6 +332,7 @@ impl Bridge {
             Work::TemplateEvent(e) => self.inner.templates.on_event(&e).await,
             Work::Conversation(e) => self.inner.portals.conversation_event(citizen()?, e).await,
             Work::ShowConversation => self.inner.portals.redraw_conversation(citizen()?).await,
+            Work::MoveGhost => self.inner.portals.move_ghost(citizen()?).await,
             w @ (Work::Echo(_)
             | Work::History(_)
             | Work::HistoryComplete

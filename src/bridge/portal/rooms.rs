@@ -18,7 +18,7 @@ use crate::store::{PortalRecord, Store};
 impl Portals {
     /// The ghost's localpart (also the portal alias's): the prefix and the number (or
     /// business-scoped id), or with `bridge.ghost_ids = "hashed"` an `h` and a keyed hash.
-    fn ghost_localpart(&self, key: &CitizenKey) -> Result<String, Failure> {
+    pub(super) fn ghost_localpart(&self, key: &CitizenKey) -> Result<String, Failure> {
         let prefix = &self.parts.config.raw.appservice.ghost_prefix;
         Ok(match self.parts.config.raw.bridge.ghost_ids {
             GhostIds::Number => format!("{prefix}{}", key.ghost_suffix()),
@@ -59,7 +59,7 @@ impl Portals {
         Ok(key)
     }
 
-    fn user_id(&self, localpart: &str) -> String {
+    pub(super) fn user_id(&self, localpart: &str) -> String {
         format!(
             "@{localpart}:{}",
             self.parts.config.raw.homeserver.server_name
