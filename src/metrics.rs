@@ -31,7 +31,8 @@ pub struct RefusedLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BridgedLabels {
-    /// `to_matrix` (a citizen's message) or `to_whatsapp` (staff's).
+    /// `to_matrix` (a citizen's message), `to_whatsapp` (staff's) or `from_app` (the office's,
+    /// sent from the WhatsApp Business app: coexistence).
     pub direction: &'static str,
     /// The WhatsApp kind (`text`, `image`, …).
     pub kind: String,
