@@ -31,6 +31,11 @@ pub(super) const HELP: &[(&str, &str, &str)] = &[
         "Set bridge.ghost_ids = \"hashed\" in the config and restart the bridge first: the new ids do not carry the number.",
     ),
     (
+        "ids_all_hashed",
+        "Nessun cittadino da spostare: tutti i fantasmi hanno già un identificativo cifrato.",
+        "No citizen to move: every ghost already has a hashed id.",
+    ),
+    (
         "ids_migrating",
         "Spostamento avviato per {n} cittadini: ogni stanza resta com'è, il fantasma con il numero lascia il posto a uno con identificativo cifrato e il vecchio alias viene tolto.",
         "Moving {n} citizens: each room stays as it is, the ghost carrying the number gives way to one with a hashed id, and the old alias is removed.",

@@ -55,6 +55,9 @@ impl Portals {
         for c in &queued {
             self.parts.wake.queue(c.clone());
         }
+        if queued.is_empty() {
+            return Ok(Reply::text(self.t("ids_all_hashed", &[])));
+        }
         let n = queued.len().to_string();
         Ok(Reply::text(self.t("ids_migrating", &[("n", &n)])))
     }
