@@ -101,6 +101,36 @@ async fn a_user_outside_the_office_cannot_tell_whether_a_number_wrote() {
             "the user directory for {term:?}"
         );
     }
+    // Inviting the number's would-be ghost to a room of hers fails just as for a number that
+    // never wrote (the homeserver asks the bridge, which knows neither).
+    let invite_status = |user: String| {
+        let (hs, token) = (hs.clone(), token.clone());
+        async move {
+            let client = reqwest::Client::new();
+            let room: Value = client
+                .post(format!("{hs}/_matrix/client/v3/createRoom"))
+                .bearer_auth(&token)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let room = room["room_id"].as_str().unwrap().replace('!', "%21");
+            let r = client
+                .post(format!("{hs}/_matrix/client/v3/rooms/{room}/invite"))
+                .bearer_auth(&token)
+                .json(&json!({"user_id": user}))
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }
+    };
+    let wrote = invite_status(format!("@whatsapp_{NUMBER}:comune.test")).await;
+    let never = invite_status("@whatsapp_393330000000:comune.test".to_owned()).await;
+    assert_eq!(wrote, never, "an invite tells them apart");
     // The ghost's own profile is the office's business: its name says nothing of the number
     // beyond the masked form staff see.
     let path = format!("/_matrix/client/v3/profile/{}", ghost.replace('@', "%40"));

@@ -299,6 +299,11 @@ impl Bridge {
         if matches!(self.inner.store.citizen_for_ghost(user_id), Ok(Some(_))) {
             return true;
         }
+        // With hashed ids a number-shaped id is never a ghost: answering for it would tell
+        // whoever asks (by inviting it, say) that the number wrote.
+        if self.inner.config.raw.bridge.ghost_ids == crate::config::GhostIds::Hashed {
+            return false;
+        }
         let Some(key) = CitizenKey::from_ghost_suffix(suffix) else {
             return false;
         };

@@ -314,4 +314,21 @@ mod tests {
             .unwrap();
         assert_ne!(first, elsewhere, "another install, another key");
     }
+
+    /// The homeserver asks the bridge whether a user in its namespace exists: with hashed
+    /// ids, only the ghosts it made; never one named by a number, even a number that wrote.
+    #[tokio::test]
+    async fn the_user_query_knows_only_the_ghosts_made() {
+        let store = Store::memory();
+        let bridge = bridge_on(&store);
+        let anna = CitizenKey::parse("p:393331234567").unwrap();
+        let server = bridge.config().raw.homeserver.server_name.clone();
+        let local = bridge.inner.portals.ghost_localpart(&anna).unwrap();
+        let ghost = format!("@{local}:{server}");
+        let portal = crate::store::PortalRecord::new(&anna, "!room:x", &ghost);
+        store.commit(Store::portal_ops(&portal)).unwrap();
+        assert!(bridge.is_known_ghost(&ghost));
+        assert!(!bridge.is_known_ghost(&format!("@whatsapp_393331234567:{server}")));
+        assert!(!bridge.is_known_ghost(&format!("@whatsapp_h0123456789abcdef0123:{server}")));
+    }
 }
