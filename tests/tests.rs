@@ -11,6 +11,7 @@ mod broadcast;
 mod broadcast_recovery;
 mod cli;
 mod coexistence;
+mod coexistence_history;
 mod durability;
 mod faults;
 mod fixtures;
