@@ -186,8 +186,11 @@ async fn unsupported_and_too_long_are_refused_before_sending() {
 /// answered. At the next start the outcome is unknown: staff are told, nothing is resent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_send_reports_instead_of_resending() {
+    // No read marks or typing: the simulator's delay must fall on the send itself, not on a
+    // mark-read call the staff message may queue before it.
     let mut stack = crate::harness::stack_with(crate::harness::StackOptions {
         request_timeout_secs: 60,
+        mark_read: false,
         ..Default::default()
     })
     .await;
