@@ -11,6 +11,7 @@ mod connections;
 mod hours;
 mod messages;
 mod news;
+mod privacy;
 mod typo;
 pub use bridge::{Bridge, GhostIds, Signature, parse_span};
 pub use coexistence::{COEXISTENCE_MPS, Coexistence};
@@ -18,6 +19,7 @@ pub use connections::{Appservice, Homeserver, WhatsApp};
 pub use hours::{AutoReply, CannedReply, ClosureConfig, HelpdeskConfig, Hours};
 pub use messages::{Policies, Template};
 pub use news::{Broadcast as BroadcastConfig, Subscriptions, Topic};
+pub use privacy::{EraseInMatrix, Privacy};
 
 const TEMPLATE: &str = include_str!("template.toml");
 
@@ -98,6 +100,9 @@ pub struct RawConfig {
     /// The number also on the WhatsApp Business app.
     #[serde(default)]
     pub coexistence: Coexistence,
+    /// Citizens' data rights: erasure, retention, the paperwork's contacts.
+    #[serde(default)]
+    pub privacy: Privacy,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

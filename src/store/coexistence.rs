@@ -6,11 +6,11 @@
 use super::{Op, R, Store};
 
 /// phase (u8) ‖ chunk order (u32 BE) → the chunk as received (JSON, owned by the bridge).
-const HISTORY_CHUNKS: &str = "phasechunk_history";
+pub(super) const HISTORY_CHUNKS: &str = "phasechunk_history";
 /// wamid → the message object that brings a placeholder's media (JSON).
-const HISTORY_MEDIA: &str = "wamid_historymedia";
+pub(super) const HISTORY_MEDIA: &str = "wamid_historymedia";
 /// number (digits) → the contact's name in the office's phone.
-const CONTACT_NAMES: &str = "phone_contactname";
+pub(super) const CONTACT_NAMES: &str = "phone_contactname";
 
 pub(super) const COEXISTENCE_TABLES: [&str; 3] = [HISTORY_CHUNKS, HISTORY_MEDIA, CONTACT_NAMES];
 

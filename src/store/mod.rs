@@ -9,12 +9,14 @@
 mod buckets;
 mod coexistence;
 mod conversations;
+mod erasure;
 pub mod kv;
 mod ledger;
 mod meta;
 mod migrate;
 mod news;
 mod portals;
+mod privacy;
 mod retention;
 mod trouble;
 
@@ -33,7 +35,9 @@ pub use news::{
     Attachment, Broadcast, BroadcastState, ConsentEntry, PinnedTemplate, RecipientSend,
     Subscription,
 };
+pub use erasure::{Found, Subject, drop_naming};
 pub use portals::{MessageRef, PortalRecord, Priced, ReactionRef, StatusRecord};
+pub use privacy::{ConsentPruned, ErasureRecord, ErasureRequest};
 pub use retention::{Pruned, RETENTION};
 use serde::{Deserialize, Serialize};
 pub use trouble::{DeadLetter, Failing, Origin, QueueSummary};
@@ -41,7 +45,7 @@ pub use trouble::{DeadLetter, Failing, Origin, QueueSummary};
 /// `name` → value: `space_room_id`, `schema_version`.
 pub(super) const META: &str = "meta";
 /// seq (u64 BE) → source byte + raw body, as received.
-const INBOX: &str = "inbox_rawbody";
+pub(super) const INBOX: &str = "inbox_rawbody";
 /// `w:<wamid>` | `e:<event id>` | `s:<wamid>:<status>` → unix seconds first seen.
 pub(super) const SEEN: &str = "seen_time";
 /// `<citizen key>` 0x00 seq (u64 BE) → work item (JSON, owned by the bridge).
@@ -63,6 +67,7 @@ fn all_tables() -> Vec<&'static str> {
         .chain(trouble::TROUBLE_TABLES.iter())
         .chain([conversations::CONVERSATIONS, ledger::LEDGER].iter())
         .chain(coexistence::COEXISTENCE_TABLES.iter())
+        .chain(privacy::PRIVACY_TABLES.iter())
         .copied()
         .collect()
 }

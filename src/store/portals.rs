@@ -8,14 +8,14 @@ use super::{Op, R, Store, StoreError};
 use crate::ids::CitizenKey;
 
 /// citizen key → JSON [`PortalRecord`].
-const PORTALS: &str = "citizen_portal";
+pub(super) const PORTALS: &str = "citizen_portal";
 /// room id → citizen key.
-const ROOMS: &str = "roomid_citizen";
+pub(super) const ROOMS: &str = "roomid_citizen";
 /// ghost user id → citizen key (written with every portal record; records from before it are
 /// found by the number in their ghost's id).
-const GHOSTS: &str = "ghostid_citizen";
+pub(super) const GHOSTS: &str = "ghostid_citizen";
 /// `p:<digits>` | `b:<bsuid>` → citizen key (a citizen seen under another id).
-const ALIASES: &str = "waidentity_citizen";
+pub(super) const ALIASES: &str = "waidentity_citizen";
 /// wamid → JSON {room_id, event_id, at}.
 pub(super) const MSG_WA: &str = "wamid_event";
 /// event id → wamid.
@@ -25,7 +25,7 @@ pub(super) const MSG_MX: &str = "eventid_wamid";
 pub(super) const STATUS: &str = "wamid_status";
 /// `c:<target wamid>` (the citizen's reaction to it) | `s:<staff reaction event id>` →
 /// the reaction's event id (citizen side) or the target wamid (staff side).
-const REACTIONS: &str = "reaction_ref";
+pub(super) const REACTIONS: &str = "reaction_ref";
 
 pub(super) const PORTAL_TABLES: [&str; 8] = [
     PORTALS, ROOMS, GHOSTS, ALIASES, MSG_WA, MSG_MX, STATUS, REACTIONS,

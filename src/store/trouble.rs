@@ -9,7 +9,7 @@ use super::{Op, QUEUE, QueueItem, R, Store, StoreError, now_secs, seq_of};
 /// id (u64 BE: 1, 2, 3 …, short enough to type in `!retry`) → JSON [`DeadLetter`].
 pub(super) const DEAD: &str = "deadletter_json";
 /// queue item key (`<citizen key>` 0x00 seq) → JSON [`Failing`]: its transient failures.
-const FAILING: &str = "queuekey_failing";
+pub(super) const FAILING: &str = "queuekey_failing";
 
 pub(super) const TROUBLE_TABLES: [&str; 2] = [DEAD, FAILING];
 
