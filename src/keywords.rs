@@ -61,6 +61,23 @@ pub fn fold(s: &str) -> String {
         .to_owned()
 }
 
+/// Whether a message contains one of `phrases` (a citizen's request, "CANCELLA I MIEI DATI"):
+/// its words, in order and together, accents, case and punctuation ignored.
+pub fn contains_phrase(text: &str, phrases: &[String]) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .map(fold)
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let have = words(text);
+    phrases
+        .iter()
+        .map(|p| words(p))
+        .filter(|p| !p.is_empty())
+        .any(|p| have.windows(p.len()).any(|w| w == p.as_slice()))
+}
+
 /// Little words people put between the keyword and the topics ("iscrivimi a eventi e bandi").
 const FILLERS: &[&str] = &[
     "a", "ad", "al", "alla", "alle", "ai", "agli", "e", "da", "dal", "dalla", "dalle", "dai", "di",

@@ -92,17 +92,7 @@ pub async fn run_with_clock(
     // each is repeated at the next start.
     tasks.templates.abort();
     tasks.health.abort();
-    for t in [
-        tasks.router,
-        tasks.sweeper,
-        tasks.admin_room,
-        tasks.stall_watch,
-        tasks.prune,
-        tasks.health,
-        tasks.templates,
-        tasks.reminders,
-        tasks.history_watch,
-    ] {
+    for t in tasks.all() {
         if let Err(e) = t.await
             && !e.is_cancelled()
         {

@@ -19,6 +19,7 @@ mod helpdesk;
 mod news;
 mod office;
 mod portal;
+pub(crate) mod privacy;
 mod templates;
 
 use std::{
@@ -40,6 +41,7 @@ use crate::bridge::helpdesk::Helpdesk;
 use crate::bridge::news::News;
 use crate::bridge::office::Office;
 use crate::bridge::portal::Portals;
+use crate::bridge::privacy::Privacy;
 use crate::bridge::templates::Templates;
 use crate::config::Config;
 use crate::ids::CitizenKey;
@@ -60,6 +62,25 @@ pub struct Tasks {
     pub templates: tokio::task::JoinHandle<()>,
     pub reminders: tokio::task::JoinHandle<()>,
     pub history_watch: tokio::task::JoinHandle<()>,
+    pub privacy: tokio::task::JoinHandle<()>,
+}
+
+impl Tasks {
+    /// Every task, to be awaited at shutdown.
+    pub fn all(self) -> [tokio::task::JoinHandle<()>; 10] {
+        [
+            self.router,
+            self.sweeper,
+            self.admin_room,
+            self.stall_watch,
+            self.prune,
+            self.health,
+            self.templates,
+            self.reminders,
+            self.history_watch,
+            self.privacy,
+        ]
+    }
 }
 
 /// The bridge handle: cheap to clone, shared by the HTTP layer and the workers.
@@ -96,6 +117,7 @@ struct Inner {
     templates: Arc<Templates>,
     helpdesk: Arc<Helpdesk>,
     coexistence: Arc<Coexistence>,
+    privacy: Arc<Privacy>,
     /// What Prometheus scrapes.
     metrics: Arc<Metrics>,
 }
@@ -114,6 +136,12 @@ fn clients(config: &Config, metrics: &Arc<Metrics>) -> (MatrixClient, GraphClien
     )
     .with_metrics(metrics.clone());
     (matrix, graph)
+}
+
+/// The export page's escaping (for its properties).
+#[cfg(test)]
+pub(crate) fn privacy_render_escape(s: &str) -> String {
+    privacy::render::esc(s)
 }
 
 /// Every command staff can type, as declared by the features (for the parser's properties).
@@ -135,11 +163,10 @@ impl Bridge {
         clock: crate::clock::SharedClock,
     ) -> Bridge {
         let config = Arc::new(config);
-        let raw = &config.raw;
         let metrics = Arc::new(Metrics::new());
         let (matrix, graph) = clients(&config, &metrics);
         let texts = Arc::new(config.texts());
-        let busy = tokio::sync::Semaphore::new(raw.bridge.max_busy_workers as usize);
+        let busy = tokio::sync::Semaphore::new(config.raw.bridge.max_busy_workers as usize);
         let (life, gone) = Lifetime::new(shutdown);
         let inner = Arc::new_cyclic(|me| {
             let parts = Parts {
@@ -165,6 +192,7 @@ impl Bridge {
                 helpdesk.clone(),
             ));
             let coexistence = Arc::new(Coexistence::new(&parts, portals.clone()));
+            let privacy = Arc::new(Privacy::new(&parts, admin_room.clone(), portals.clone()));
             let news = News::new(
                 &parts,
                 admin_room.clone(),
@@ -180,6 +208,7 @@ impl Bridge {
                     office,
                     templates: templates.clone(),
                     helpdesk: helpdesk.clone(),
+                    privacy: privacy.clone(),
                 },
             ));
             Inner {
@@ -201,6 +230,7 @@ impl Bridge {
                 templates,
                 helpdesk,
                 coexistence,
+                privacy,
                 metrics,
             }
         });
@@ -257,7 +287,9 @@ impl Bridge {
         let helpdesk = self.inner.helpdesk.clone();
         let coexistence = self.inner.coexistence.clone();
         let prune = self.clone();
+        let privacy = self.inner.privacy.clone();
         Tasks {
+            privacy: tokio::spawn(async move { privacy.sweep_forever().await }),
             health: tokio::spawn(async move { health.watch_forever().await }),
             templates: tokio::spawn(async move { templates.sync_forever().await }),
             reminders: tokio::spawn(async move { helpdesk.remind_forever().await }),

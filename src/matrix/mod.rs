@@ -3,6 +3,7 @@
 
 pub mod client;
 mod media;
+pub mod timeline;
 pub mod types;
 
 pub use client::{MatrixClient, MatrixError};

@@ -11,6 +11,7 @@ mod ids;
 mod keywords;
 mod markup;
 mod matrix;
+mod privacy;
 mod webhook;
 
 use proptest::prelude::*;

@@ -35,9 +35,32 @@ pub(super) const NOTHING_PERSONAL: [&str; 6] = [
 /// table, and that a citizen put in each of these is found there).
 #[cfg_attr(not(test), allow(dead_code))]
 pub(super) const SEARCHED: [&str; 26] = [
-    PORTALS, CONVERSATIONS, SUBS, BLOCKS, ROOMS, GHOSTS, CONTACT_NAMES, QUEUE, HELD, CONSENT,
-    FAILING, MSG_WA, BC_SEND, ALIASES, TOPICS, MSG_MX, STATUS, BC_WAMID, BC_TAGS, REACTIONS,
-    REQUESTS, DEAD, SEEN, AUDIT, HISTORY_CHUNKS, HISTORY_MEDIA,
+    PORTALS,
+    CONVERSATIONS,
+    SUBS,
+    BLOCKS,
+    ROOMS,
+    GHOSTS,
+    CONTACT_NAMES,
+    QUEUE,
+    HELD,
+    CONSENT,
+    FAILING,
+    MSG_WA,
+    BC_SEND,
+    ALIASES,
+    TOPICS,
+    MSG_MX,
+    STATUS,
+    BC_WAMID,
+    BC_TAGS,
+    REACTIONS,
+    REQUESTS,
+    DEAD,
+    SEEN,
+    AUDIT,
+    HISTORY_CHUNKS,
+    HISTORY_MEDIA,
 ];
 
 /// Whom to look for: the citizen's store key, every identity it was seen under (store form),
@@ -69,9 +92,9 @@ impl Subject {
             .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '+' | '/'))
             .collect();
         let national = |r: &str| r.bytes().all(|b| b.is_ascii_digit()) && r.len() >= 9;
-        self.raw_ids().into_iter().any(|r| {
-            text.contains(r) || (national(r) && squeezed.contains(&r[r.len() - 9..]))
-        })
+        self.raw_ids()
+            .into_iter()
+            .any(|r| text.contains(r) || (national(r) && squeezed.contains(&r[r.len() - 9..])))
             || self.room_id.as_deref().is_some_and(|r| text.contains(r))
     }
 }
@@ -84,6 +107,30 @@ pub struct Found {
     pub key: Vec<u8>,
     pub value: Vec<u8>,
     pub rewrite: Option<Vec<u8>>,
+}
+
+impl Found {
+    /// The identity (store form) an alias entry names: searched for in turn.
+    pub fn identity(&self) -> Option<String> {
+        (self.table == ALIASES).then(|| text(&self.key))
+    }
+
+    /// An item of the citizen's queue.
+    pub fn is_queued(&self) -> bool {
+        self.table == QUEUE
+    }
+
+    /// An erasure request found (the citizen asked).
+    pub fn request(&self) -> Option<super::ErasureRequest> {
+        (self.table == REQUESTS)
+            .then(|| serde_json::from_slice(&self.value).ok())
+            .flatten()
+    }
+
+    /// The table's name (what `!export` files it under).
+    pub fn section(&self) -> &'static str {
+        self.table
+    }
 }
 
 /// What the walk found, and the messages (wamids) and events it found them by.
@@ -106,6 +153,9 @@ impl Walk {
 }
 
 const PAGE: usize = 1000;
+
+/// Whether a table's entry (key, value) is about the citizen.
+type Test<'a> = dyn Fn(&[u8], &[u8]) -> bool + 'a;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -195,27 +245,45 @@ impl Store {
         let c = s.citizen.as_bytes();
         let (wamids, events) = (w.wamids.clone(), w.events.clone());
         let ids: HashSet<&str> = s.identities.iter().map(String::as_str).collect();
-        let tests: [(&'static str, Box<dyn Fn(&[u8], &[u8]) -> bool>); 9] = [
-            (ALIASES, Box::new(|k, v| v == c || ids.contains(text(k).as_str()))),
-            (TOPICS, Box::new(|k, _| k.split(|b| *b == 0).nth(1) == Some(c))),
-            (MSG_MX, Box::new(|k, v| events.contains(&text(k)) || wamids.contains(&text(v)))),
+        let tests: [(&'static str, Box<Test>); 9] = [
+            (
+                ALIASES,
+                Box::new(|k, v| v == c || ids.contains(text(k).as_str())),
+            ),
+            (
+                TOPICS,
+                Box::new(|k, _| k.split(|b| *b == 0).nth(1) == Some(c)),
+            ),
+            (
+                MSG_MX,
+                Box::new(|k, v| events.contains(&text(k)) || wamids.contains(&text(v))),
+            ),
             (STATUS, Box::new(|k, _| wamids.contains(&text(k)))),
             (BC_WAMID, Box::new(|k, _| wamids.contains(&text(k)))),
             (BC_TAGS, Box::new(|_, v| wamids.contains(&text(v)))),
-            (REACTIONS, Box::new(|k, v| {
-                let k = text(k);
-                let target = k.strip_prefix("c:").unwrap_or_default();
-                let event = k.strip_prefix("s:").unwrap_or_default();
-                wamids.contains(target) || events.contains(event) || wamids.contains(&text(v))
-            })),
-            (REQUESTS, Box::new(|_, v| {
-                serde_json::from_slice::<Value>(v)
-                    .is_ok_and(|r| r["citizen"].as_str().map(str::as_bytes) == Some(c))
-            })),
-            (DEAD, Box::new(|_, v| {
-                let t = text(v);
-                s.named_in(&t) || wamids.iter().any(|m| t.contains(m.as_str()))
-            })),
+            (
+                REACTIONS,
+                Box::new(|k, v| {
+                    let k = text(k);
+                    let target = k.strip_prefix("c:").unwrap_or_default();
+                    let event = k.strip_prefix("s:").unwrap_or_default();
+                    wamids.contains(target) || events.contains(event) || wamids.contains(&text(v))
+                }),
+            ),
+            (
+                REQUESTS,
+                Box::new(|_, v| {
+                    serde_json::from_slice::<Value>(v)
+                        .is_ok_and(|r| r["citizen"].as_str().map(str::as_bytes) == Some(c))
+                }),
+            ),
+            (
+                DEAD,
+                Box::new(|_, v| {
+                    let t = text(v);
+                    s.named_in(&t) || wamids.iter().any(|m| t.contains(m.as_str()))
+                }),
+            ),
         ];
         for (table, test) in tests {
             each_page(&*self.kv, table, PAGE, |page| {

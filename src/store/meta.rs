@@ -26,6 +26,8 @@ pub enum Meta {
     /// When the last chunk of a shared history not imported yet came (Unix seconds); empty
     /// once it is imported.
     HistoryChunkAt,
+    /// When the privacy sweep last applied the retention rules (Unix seconds).
+    PrivacySweepAt,
 }
 
 impl Meta {
@@ -40,6 +42,7 @@ impl Meta {
             Meta::Shelf(name) => format!("shelf:{name}"),
             Meta::HistoryChunkAt => "history_chunk_at".into(),
             Meta::GhostIdKey => "ghost_id_key".into(),
+            Meta::PrivacySweepAt => "privacy_sweep_at".into(),
         }
     }
 }

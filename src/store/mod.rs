@@ -28,6 +28,7 @@ use std::sync::{
 
 pub use buckets::{Bucket, RecipientState, Skip};
 pub use conversations::{ConvState, Conversation, ConversationEvent};
+pub use erasure::{Found, Subject, drop_naming};
 pub use kv::{Kv, MemoryKv, Op, RedbKv, StoreError};
 pub use ledger::{FROM_PHONE, Tallied, Tally};
 pub use meta::Meta;
@@ -35,7 +36,6 @@ pub use news::{
     Attachment, Broadcast, BroadcastState, ConsentEntry, PinnedTemplate, RecipientSend,
     Subscription,
 };
-pub use erasure::{Found, Subject, drop_naming};
 pub use portals::{MessageRef, PortalRecord, Priced, ReactionRef, StatusRecord};
 pub use privacy::{ConsentPruned, ErasureRecord, ErasureRequest};
 pub use retention::{Pruned, RETENTION};

@@ -8,6 +8,7 @@ mod coexistence;
 mod help;
 mod helpdesk;
 mod news;
+mod privacy;
 mod templates;
 mod trouble;
 
@@ -425,6 +426,7 @@ fn rows() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static
         .chain(templates::TEMPLATES)
         .chain(helpdesk::HELPDESK)
         .chain(coexistence::COEXISTENCE)
+        .chain(privacy::PRIVACY)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

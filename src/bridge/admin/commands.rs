@@ -10,6 +10,7 @@ use crate::bridge::helpdesk::{Helpdesk, commands as helpdesk_commands, stats_com
 use crate::bridge::news::{News, commands as broadcasts, subscriber_commands};
 use crate::bridge::office::{Office, hours_commands, ready_replies};
 use crate::bridge::portal::{Portals, ghost_ids, held};
+use crate::bridge::privacy::{Privacy, commands as privacy_commands};
 use crate::bridge::templates::{Templates, commands as template_commands};
 use crate::commands::CommandSpec;
 
@@ -22,6 +23,7 @@ pub(in crate::bridge) enum Entry {
     Office(&'static Command<Office>),
     Templates(&'static Command<Templates>),
     Helpdesk(&'static Command<Helpdesk>),
+    Privacy(&'static Command<Privacy>),
 }
 
 /// The families, in `!help`'s order.
@@ -32,6 +34,7 @@ static FAMILIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
     let office = |f: &'static [Command<Office>]| f.iter().map(Entry::Office);
     let templates = |f: &'static [Command<Templates>]| f.iter().map(Entry::Templates);
     let helpdesk = |f: &'static [Command<Helpdesk>]| f.iter().map(Entry::Helpdesk);
+    let privacy = |f: &'static [Command<Privacy>]| f.iter().map(Entry::Privacy);
     admin(&room::HELP)
         .chain(helpdesk(&helpdesk_commands::COMMANDS))
         .chain(portal(&held::COMMANDS))
@@ -44,6 +47,7 @@ static FAMILIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
         .chain(admin(&queues::COMMANDS))
         .chain(portal(&ghost_ids::COMMANDS))
         .chain(helpdesk(&stats_command::COMMANDS))
+        .chain(privacy(&privacy_commands::COMMANDS))
         .chain(admin(&room::AUDIT))
         .collect()
 });
@@ -57,6 +61,7 @@ impl Entry {
             Entry::Office(c) => &c.spec,
             Entry::Templates(c) => &c.spec,
             Entry::Helpdesk(c) => &c.spec,
+            Entry::Privacy(c) => &c.spec,
         }
     }
 
@@ -69,6 +74,7 @@ impl Entry {
             Entry::Office(c) => matches!(c.run, Run::StaffMessage),
             Entry::Templates(c) => matches!(c.run, Run::StaffMessage),
             Entry::Helpdesk(c) => matches!(c.run, Run::StaffMessage),
+            Entry::Privacy(c) => matches!(c.run, Run::StaffMessage),
         }
     }
 
@@ -92,6 +98,7 @@ impl Entry {
             Entry::Office(c) => run(c, &*admin.office, call),
             Entry::Templates(c) => run(c, &*admin.templates, call),
             Entry::Helpdesk(c) => run(c, &*admin.helpdesk, call),
+            Entry::Privacy(c) => run(c, &*admin.privacy, call),
         }
     }
 }

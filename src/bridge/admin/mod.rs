@@ -16,6 +16,7 @@ use crate::bridge::helpdesk::Helpdesk;
 use crate::bridge::news::News;
 use crate::bridge::office::Office;
 use crate::bridge::portal::Portals;
+use crate::bridge::privacy::Privacy;
 use crate::bridge::templates::Templates;
 
 /// The admin feature's handle: the shared parts it uses, the admin room, and the features
@@ -29,6 +30,7 @@ pub(in crate::bridge) struct Admin {
     office: Arc<Office>,
     templates: Arc<Templates>,
     helpdesk: Arc<Helpdesk>,
+    privacy: Arc<Privacy>,
 }
 
 /// The features an admin command may reach.
@@ -39,6 +41,7 @@ pub(in crate::bridge) struct Features {
     pub office: Arc<Office>,
     pub templates: Arc<Templates>,
     pub helpdesk: Arc<Helpdesk>,
+    pub privacy: Arc<Privacy>,
 }
 
 impl Admin {
@@ -51,6 +54,7 @@ impl Admin {
             office: f.office,
             templates: f.templates,
             helpdesk: f.helpdesk,
+            privacy: f.privacy,
         }
     }
 

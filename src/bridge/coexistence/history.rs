@@ -62,6 +62,11 @@ impl Coexistence {
         r.ops.push(Store::meta_op(Meta::HistoryChunkAt, ""));
         let mut shared = Shared::default();
         for (phone, mut messages) in threads {
+            // What an erased citizen said before their erasure is not imported again.
+            if let Some(key) = WaId::parse(&phone).map(CitizenKey::Phone) {
+                let erased = self.portals.erasure_of(&[key])?;
+                messages.retain(|m| erased.as_ref().is_none_or(|e| m.timestamp > e.at as i64));
+            }
             // Stable: messages of the same second keep the order Meta gave.
             messages.sort_by_key(|m| m.timestamp);
             self.share_thread(&mut r, &phone, messages, &mut shared)?;

@@ -42,9 +42,6 @@ impl Coexistence {
 
     pub(in crate::bridge) fn route_echo(&self, r: &mut Routed, e: Echo) -> Result<(), StoreError> {
         let store = &self.parts.store;
-        if !r.first_time(store, Mark::Message(e.id.expose()))? {
-            return Ok(());
-        }
         let ids: Vec<CitizenKey> = [
             e.to.clone().map(CitizenKey::Phone),
             e.to_bsuid.clone().map(CitizenKey::Bsuid),
@@ -52,6 +49,12 @@ impl Coexistence {
         .into_iter()
         .flatten()
         .collect();
+        if self.portals.erased_before(&ids, e.timestamp)? {
+            return Ok(());
+        }
+        if !r.first_time(store, Mark::Message(e.id.expose()))? {
+            return Ok(());
+        }
         let Some(citizen) = self.citizen_of(r, &ids)? else {
             return Ok(());
         };

@@ -114,7 +114,9 @@ impl Bridge {
             Work::Notice(_)
             | Work::AdminNotice { .. }
             | Work::TemplateEvent(_)
-            | Work::HistoryComplete => return None,
+            | Work::HistoryComplete
+            // An erasure that cannot finish is the admins' to see (and `!retry`).
+            | Work::Forget(_) => return None,
         };
         Some(Explained {
             room_id,

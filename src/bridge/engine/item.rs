@@ -117,6 +117,38 @@ pub enum Work {
     ContactName { name: String },
     /// The citizen's ghost moves to its hashed id (`!migrate-ids`).
     MoveGhost,
+    /// Erase the citizen (`!forget`, or the retention sweep): their room first, then the store.
+    Forget(Box<ForgetWork>),
+}
+
+/// An erasure under way (see `bridge/privacy/forget.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ForgetWork {
+    /// The staff member who ran `!forget`, or `retention`.
+    pub by: String,
+    pub reason: String,
+    /// When it was asked for (Unix seconds): the citizen's messages from before it are not
+    /// taken in again; newer ones start afresh.
+    pub at: u64,
+    /// By the retention sweep: counted in its daily line, no report of its own.
+    #[serde(default)]
+    pub automatic: bool,
+    /// What was done in the room, once done (so a retry does not do it again).
+    #[serde(default)]
+    pub matrix: Option<MatrixOutcome>,
+}
+
+/// What an erasure did in the citizen's room.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct MatrixOutcome {
+    /// The citizen had a room.
+    pub room: bool,
+    /// Events of the citizen's redacted (`privacy.erase_in_matrix = "redact"`).
+    pub redacted: usize,
+    /// The citizen's files: their events are redacted, the files stay in the homeserver's
+    /// media store until its administrator deletes them.
+    #[serde(default)]
+    pub media: Vec<String>,
 }
 
 /// What the office did in the WhatsApp Business app.

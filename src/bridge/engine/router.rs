@@ -201,6 +201,10 @@ impl Bridge {
     /// `failed` terminal) and queues what staff should see behind the citizen's other work.
     fn route_status(&self, r: &mut Routed, s: StatusUpdate) -> Result<(), StoreError> {
         let store = &self.inner.store;
+        if self.to_erased(&s)? {
+            debug!(wamid = %s.id, "status of a message to an erased citizen dropped");
+            return Ok(());
+        }
         if !r.first_time(
             store,
             Mark::Status {
@@ -272,6 +276,16 @@ impl Bridge {
         Ok(())
     }
 
+    /// A status, from before their erasure, of a message to a citizen since erased.
+    fn to_erased(&self, s: &StatusUpdate) -> Result<bool, StoreError> {
+        let ids = [
+            s.recipient.clone().map(CitizenKey::Phone),
+            s.recipient_bsuid.clone().map(CitizenKey::Bsuid),
+        ];
+        let ids: Vec<CitizenKey> = ids.into_iter().flatten().collect();
+        self.inner.portals.erased_before(&ids, s.timestamp)
+    }
+
     /// The citizen a status is about: through the message map, else the recipient's identity.
     fn status_citizen(&self, s: &StatusUpdate) -> Result<Option<String>, StoreError> {
         let store = &self.inner.store;
@@ -299,6 +313,9 @@ impl Bridge {
             (None, Some(b)) => CitizenKey::Bsuid(b.clone()),
             (None, None) => return Ok(()),
         };
+        if (self.inner.portals).erased_before(std::slice::from_ref(&key), p.timestamp)? {
+            return Ok(());
+        }
         let citizen_key = key.as_str();
         let mark = Mark::Preference {
             citizen: &citizen_key,
@@ -333,10 +350,6 @@ impl Bridge {
     /// one queue and one room.
     fn route_message(&self, r: &mut Routed, m: InboundMessage) -> Result<(), StoreError> {
         let store = &self.inner.store;
-        if !r.first_time(store, Mark::Message(m.id.expose()))? {
-            debug!(wamid = %m.id, "duplicate delivery ignored");
-            return Ok(());
-        }
         let identities: Vec<CitizenKey> = [
             m.phone.clone().map(CitizenKey::Phone),
             m.bsuid.clone().map(CitizenKey::Bsuid),
@@ -344,6 +357,15 @@ impl Bridge {
         .into_iter()
         .flatten()
         .collect();
+        if self.inner.portals.erased_before(&identities, m.timestamp)? {
+            // Sent before the citizen was erased (a retry, an old delivery): not taken in.
+            info!(wamid = %m.id, "message from before the citizen's erasure dropped");
+            return Ok(());
+        }
+        if !r.first_time(store, Mark::Message(m.id.expose()))? {
+            debug!(wamid = %m.id, "duplicate delivery ignored");
+            return Ok(());
+        }
         let citizen = self
             .inner
             .portals
@@ -372,6 +394,7 @@ impl Bridge {
                 None,
             )?));
         }
+        self.inner.privacy.route_request(r, &citizen, &mut work)?;
         info!(wamid = %m.id, citizen = %m.citizen_key(), kind = %m.kind, "citizen message queued");
         r.push(store, &citizen, &Work::Citizen(work));
         if let Some(new) = changed {

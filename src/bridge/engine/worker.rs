@@ -333,6 +333,7 @@ impl Bridge {
             Work::Conversation(e) => self.inner.portals.conversation_event(citizen()?, e).await,
             Work::ShowConversation => self.inner.portals.redraw_conversation(citizen()?).await,
             Work::MoveGhost => self.inner.portals.move_ghost(citizen()?).await,
+            Work::Forget(f) => self.inner.privacy.forget(citizen()?, *f).await,
             w @ (Work::Echo(_)
             | Work::History(_)
             | Work::HistoryComplete

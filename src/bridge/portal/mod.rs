@@ -4,6 +4,7 @@
 
 pub(in crate::bridge) mod changes;
 pub(in crate::bridge) mod conversation;
+pub(in crate::bridge) mod erased;
 pub(in crate::bridge) mod ghost_ids;
 pub(in crate::bridge) mod held;
 pub(in crate::bridge) mod identity;

@@ -38,7 +38,7 @@ impl Portals {
     }
 
     /// The ghost key, made (and committed) on first use; one lock so it is made once.
-    fn ghost_key(&self) -> Result<Vec<u8>, Failure> {
+    pub(super) fn ghost_key(&self) -> Result<Vec<u8>, crate::store::StoreError> {
         let mut cached = self.ghost_key.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(k) = cached.as_ref() {
             return Ok(k.clone());
