@@ -46,18 +46,8 @@ async fn reminders_and_stats_follow_office_time_on_a_pinned_clock() {
     let sim = &stack.sim;
     let anna = Citizen::phone("393331234567", "Anna Rossi");
     let first = "Buongiorno, quando apre l'ufficio tributi? È urgente 🙏";
-    let n = sim.notification(&[&anna], vec![text_at(sim, &anna, first, rome(1, 10, 0))]);
-    assert_eq!(sim.post(&n).await, 200);
-    let mario = crate::harness::Staff::login(&stack.synapse.url, "mario").await;
-    let room = mario
-        .room_for_alias(&crate::harness::portal_alias(&anna))
-        .await;
-    mario.accept_invite(&room).await;
-    mario
-        .wait_for(&room, 1, "the citizen's message", |e| {
-            e["content"]["body"] == first
-        })
-        .await;
+    let message = text_at(sim, &anna, first, rome(1, 10, 0));
+    let (mario, room) = crate::harness::citizen_sends(&stack, &anna, message, first).await;
 
     // 15:05: five hours later by the wall, 3 h 05 of office time (10–13, 15–15:05).
     clock.set(rome(1, 15, 5));

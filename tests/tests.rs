@@ -30,6 +30,8 @@ mod metrics;
 mod news;
 mod packaging;
 mod portal;
+mod privacy;
+mod privacy_retention;
 mod resilience;
 mod staff_rooms;
 mod status;

@@ -141,8 +141,19 @@ pub async fn citizen_writes(
     citizen: &Citizen,
     text: &str,
 ) -> (Staff, matrix_sdk::ruma::OwnedRoomId) {
+    citizen_sends(stack, citizen, stack.sim.text(citizen, text), text).await
+}
+
+/// `citizen` sends `message` (a webhook message object, e.g. with its own timestamp) whose
+/// text is `text`; as [`citizen_writes`].
+pub async fn citizen_sends(
+    stack: &Stack,
+    citizen: &Citizen,
+    message: serde_json::Value,
+    text: &str,
+) -> (Staff, matrix_sdk::ruma::OwnedRoomId) {
     let sim = &stack.sim;
-    let n = sim.notification(&[citizen], vec![sim.text(citizen, text)]);
+    let n = sim.notification(&[citizen], vec![message]);
     assert_eq!(sim.post(&n).await, 200);
     let mario = Staff::login(&stack.synapse.url, "mario").await;
     let room = mario.room_for_alias(&portal_alias(citizen)).await;

@@ -72,6 +72,8 @@ impl Privacy {
                     .map(|b| CitizenKey::Bsuid(b).as_str()),
             );
         }
+        ids.sort();
+        ids.dedup();
         let mut subject = Subject {
             citizen: citizen.as_str(),
             identities: ids,

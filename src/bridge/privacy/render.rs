@@ -86,8 +86,13 @@ pub struct Export {
     pub elsewhere: Vec<String>,
 }
 
-fn decode_key(k: &[u8]) -> String {
+fn decode_key(table: &str, k: &[u8]) -> String {
     let num = |b: &[u8]| <[u8; 8]>::try_from(b).map(u64::from_be_bytes).ok();
+    // A broadcast id (u64) then a citizen key.
+    if table == "broadcastcitizen_send" && k.len() > 8 {
+        let id = num(&k[..8]).unwrap_or_default();
+        return format!("{id}/{}", String::from_utf8_lossy(&k[8..]));
+    }
     if let Ok(s) = std::str::from_utf8(k)
         && !s.chars().any(char::is_control)
     {
@@ -96,17 +101,15 @@ fn decode_key(k: &[u8]) -> String {
     if let Some(n) = num(k) {
         return n.to_string();
     }
-    let printable =
-        |b: &[u8]| std::str::from_utf8(b).is_ok_and(|s| !s.chars().any(char::is_control));
-    // A broadcast id (u64) then a citizen key.
-    if k.len() > 8 && printable(&k[8..]) {
-        let id = num(&k[..8]).unwrap_or_default();
-        return format!("{id}/{}", String::from_utf8_lossy(&k[8..]));
-    }
-    // A citizen key, a 0 byte, then a sequence number.
+    // A citizen key (or a topic), a 0 byte, then a sequence number (or a citizen key).
     match k.iter().position(|b| *b == 0) {
         Some(i) => {
-            let tail = num(&k[i + 1..]).map_or_else(|| hex::encode(&k[i + 1..]), |n| n.to_string());
+            let tail = &k[i + 1..];
+            let tail = match (num(tail), std::str::from_utf8(tail)) {
+                (Some(n), _) => n.to_string(),
+                (None, Ok(s)) => s.to_owned(),
+                (None, Err(_)) => hex::encode(tail),
+            };
             format!("{}/{tail}", String::from_utf8_lossy(&k[..i]))
         }
         None => hex::encode(k),
@@ -132,7 +135,7 @@ pub fn held(found: &[Found]) -> BTreeMap<&'static str, Vec<Record>> {
     let mut out: BTreeMap<&'static str, Vec<Record>> = BTreeMap::new();
     for f in found {
         out.entry(section(f.section())).or_default().push(Record {
-            key: decode_key(&f.key),
+            key: decode_key(f.section(), &f.key),
             value: decode_value(&f.value),
         });
     }
