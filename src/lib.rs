@@ -21,6 +21,7 @@ pub mod ids;
 pub mod keywords;
 pub mod matrix;
 pub mod metrics;
+pub mod paperwork;
 pub mod pricing;
 #[cfg(test)]
 mod properties;

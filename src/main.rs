@@ -1,5 +1,5 @@
-//! The `sportello` command: init, registration, check, run, backup. A thin shell around the
-//! library.
+//! The `sportello` command: init, registration, check, run, backup, and the GDPR paperwork
+//! (privacy-notice, processing-record). A thin shell around the library.
 
 use std::path::PathBuf;
 
@@ -61,6 +61,36 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Print a draft of the privacy notice for citizens (GDPR art. 13), Italian and English,
+    /// from the config's actual settings: review it and publish it.
+    PrivacyNotice {
+        #[arg(short, long, default_value = "config.toml")]
+        config: PathBuf,
+    },
+    /// Print a draft of the register entry of this processing (GDPR art. 30), Italian and
+    /// English, from the config's actual settings.
+    ProcessingRecord {
+        #[arg(short, long, default_value = "config.toml")]
+        config: PathBuf,
+    },
+}
+
+/// `sportello check`: the config as read (secrets shown as set / not set), and its problems.
+fn check_command(config: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
+    let p = config.display().to_string();
+    let text = std::fs::read_to_string(config).with_context(|| format!("cannot read {p}"))?;
+    let raw = RawConfig::from_toml(&text, &p, |k| std::env::var(k).ok())?;
+    println!("{}", raw.redacted_toml());
+    let problems = raw.problems();
+    if problems.is_empty() {
+        println!("# {p} is valid.");
+    } else {
+        for pr in &problems {
+            eprintln!("problem: {pr}");
+        }
+        return Ok(std::process::ExitCode::FAILURE);
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 fn main() -> std::process::ExitCode {
@@ -100,23 +130,20 @@ fn real_main() -> anyhow::Result<std::process::ExitCode> {
                 output.display()
             );
         }
-        Command::Check { config } => {
-            let p = config.display().to_string();
-            let text =
-                std::fs::read_to_string(&config).with_context(|| format!("cannot read {p}"))?;
-            let raw = RawConfig::from_toml(&text, &p, |k| std::env::var(k).ok())?;
-            println!("{}", raw.redacted_toml());
-            let problems = raw.problems();
-            if problems.is_empty() {
-                println!("# {p} is valid.");
-            } else {
-                for pr in &problems {
-                    eprintln!("problem: {pr}");
-                }
-                return Ok(std::process::ExitCode::FAILURE);
-            }
-        }
+        Command::Check { config } => return check_command(&config),
         Command::Backup { config, output } => backup_command(&config, &output)?,
+        Command::PrivacyNotice { config } => {
+            println!(
+                "{}",
+                sportello::paperwork::privacy_notice(&Config::load(&config)?)
+            );
+        }
+        Command::ProcessingRecord { config } => {
+            println!(
+                "{}",
+                sportello::paperwork::processing_record(&Config::load(&config)?)
+            );
+        }
         Command::Run { config } => {
             let c = Config::load(&config)?;
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -103,6 +103,32 @@ fn init_check_registration() {
     assert!(y.contains(&format!("as_token: '{a}'")));
     assert!(y.contains(r"regex: '@whatsapp_.*:comune\.example\.it'"));
 
+    // The GDPR paperwork, from this config; changing its retention changes the text.
+    let (ok, notice, err) = sportello(&["privacy-notice", "-c", cfg_s], &env);
+    assert!(ok, "{err}");
+    assert!(notice.contains("INFORMATIVA SUL TRATTAMENTO") && notice.contains("PRIVACY NOTICE"));
+    assert!(
+        notice.contains("after 365 days without messages"),
+        "{notice}"
+    );
+    let (ok, record, err) = sportello(&["processing-record", "-c", cfg_s], &env);
+    assert!(ok, "{err}");
+    assert!(record.contains("art. 30(1) GDPR") && record.contains("after 365 days"));
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("inactive_days = 365", "inactive_days = 180"),
+    )
+    .unwrap();
+    let (_, notice, _) = sportello(&["privacy-notice", "-c", cfg_s], &env);
+    assert!(
+        notice.contains("after 180 days without messages"),
+        "{notice}"
+    );
+    for secret in [a.as_str(), "EAAGsecret", "appsecret123"] {
+        assert!(!notice.contains(secret) && !record.contains(secret));
+    }
+
     // A missing file is one clear sentence.
     let (ok, _, err) = sportello(&["check", "-c", "/nonexistent/sportello.toml"], &[]);
     assert!(
