@@ -219,8 +219,8 @@ pub(super) const PRIVACY: &[(&str, &str, &str)] = &[
     ),
     (
         "export_done",
-        "📦 Esportazione di {who} ({when}): {messages} messaggi e {records} dati conservati, nei due file qui sopra (JSON e una pagina HTML da consegnare al cittadino).",
-        "📦 Export of {who} ({when}): {messages} messages and {records} records, in the two files above (JSON, and an HTML page to give the citizen).",
+        "📦 Esportazione di {who} ({when}): {messages} messaggi e {records} dati conservati, in due file nella stanza di amministrazione (JSON e una pagina HTML da consegnare al cittadino).",
+        "📦 Export of {who} ({when}): {messages} messages and {records} records, in two files in the admin room (JSON, and an HTML page to give the citizen).",
     ),
     // Citizens' requests.
     (

@@ -149,6 +149,10 @@ pub struct MatrixOutcome {
     /// media store until its administrator deletes them.
     #[serde(default)]
     pub media: Vec<String>,
+    /// What the homeserver refused for good (the room gone, the bridge no longer in it): told
+    /// in the report; the store's erasure goes ahead.
+    #[serde(default)]
+    pub not_done: Vec<String>,
 }
 
 /// What the office did in the WhatsApp Business app.

@@ -109,6 +109,15 @@ impl Privacy {
                 ],
             ),
         };
+        let matrix = if m.not_done.is_empty() {
+            matrix
+        } else {
+            let refused = m.not_done.join("; ");
+            format!(
+                "{matrix} {}",
+                self.t("forget_matrix_refused", &[("what", &refused)])
+            )
+        };
         self.t(
             "forget_done",
             &[

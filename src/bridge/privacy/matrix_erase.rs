@@ -4,7 +4,9 @@
 //! notice that it is no longer linked to anyone. `redact`: every event of the citizen's ghost is
 //! redacted (messages, media, reactions, its membership with its name), the earlier room names
 //! and topics too, the room renamed; the files stay in the homeserver's media store and are
-//! listed for its administrator (an appservice cannot delete media).
+//! listed for its administrator (an appservice cannot delete media). A step the homeserver
+//! refuses for good is noted for the report and the erasure goes on; a transient failure is
+//! retried.
 
 use serde_json::{Value, json};
 
@@ -12,10 +14,27 @@ use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{ForgetWork, MatrixOutcome};
 use crate::bridge::privacy::Privacy;
 use crate::config::EraseInMatrix;
-use crate::matrix::txn_id;
+use crate::matrix::{MatrixError, txn_id};
 use crate::store::Subject;
 
 const PAGE: usize = 100;
+
+/// A step done, or refused for good and noted (then the erasure goes on); a transient failure
+/// is the item's, retried.
+fn tolerate(
+    r: Result<(), MatrixError>,
+    what: &str,
+    out: &mut MatrixOutcome,
+) -> Result<(), Failure> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_transient() => Err(e.into()),
+        Err(e) => {
+            out.not_done.push(format!("{what}: {e}"));
+            Ok(())
+        }
+    }
+}
 
 /// The `mxc://` files an event carries (the file and its thumbnail).
 fn files_of(e: &Value) -> Vec<String> {
@@ -58,23 +77,25 @@ impl Privacy {
             room: true,
             ..MatrixOutcome::default()
         };
-        matrix
-            .delete_alias(&format!("#{}", ghost.trim_start_matches('@')))
-            .await?;
+        let alias = format!("#{}", ghost.trim_start_matches('@'));
+        let r = matrix.delete_alias(&alias).await;
+        tolerate(r, "alias", &mut out)?;
         let stamp = self.parts.config.local_stamp(w.at);
         let notice = match self.parts.config.raw.privacy.erase_in_matrix {
             EraseInMatrix::Keep => self.t("forget_room_kept", &[("when", &stamp)]),
             EraseInMatrix::Redact => {
-                self.redact_room(room, ghost, &mut out).await?;
+                let r = self.redact_room(room, ghost, &mut out).await;
+                tolerate(r, "redact", &mut out)?;
                 self.t("forget_room_redacted", &[("when", &stamp)])
             }
         };
         let txn = txn_id("forget-room", &format!("{room}|{}", w.at));
         let content = crate::convert::notice(&notice, None);
-        matrix
+        let r = matrix
             .send(None, room, "m.room.message", &txn, &content)
-            .await?;
-        matrix.leave(ghost, room).await?;
+            .await;
+        tolerate(r.map(|_| ()), "notice", &mut out)?;
+        tolerate(matrix.leave(ghost, room).await, "leave", &mut out)?;
         Ok(out)
     }
 
@@ -85,7 +106,7 @@ impl Privacy {
         room: &str,
         ghost: &str,
         out: &mut MatrixOutcome,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), MatrixError> {
         let matrix = &self.parts.matrix;
         let reason = self.t("forget_redaction_reason", &[]);
         let mut from: Option<String> = None;
@@ -99,8 +120,11 @@ impl Privacy {
                 };
                 out.media.extend(files_of(e));
                 let txn = txn_id("forget-redact", id);
-                matrix.redact_because(room, id, &txn, &reason).await?;
-                out.redacted += usize::from(e["sender"].as_str() == Some(ghost));
+                match matrix.redact_because(room, id, &txn, &reason).await {
+                    Ok(()) => out.redacted += usize::from(e["sender"].as_str() == Some(ghost)),
+                    Err(e) if e.is_transient() => return Err(e),
+                    Err(e) => out.not_done.push(format!("redact: {e}")),
+                }
             }
             match page.next {
                 Some(next) => from = Some(next),
@@ -119,5 +143,48 @@ impl Privacy {
             .await?;
         matrix.set_displayname(ghost, &name).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::engine::failure::Class;
+
+    #[test]
+    fn a_refusal_is_noted_and_the_erasure_goes_on_a_transient_failure_is_retried() {
+        let mut out = MatrixOutcome::default();
+        assert!(tolerate(Ok(()), "leave", &mut out).is_ok());
+        let gone = MatrixError::Api {
+            status: 403,
+            errcode: "M_FORBIDDEN".into(),
+            message: "not in room".into(),
+        };
+        assert!(tolerate(Err(gone), "notice", &mut out).is_ok());
+        assert_eq!(out.not_done.len(), 1);
+        assert!(out.not_done[0].starts_with("notice: the homeserver answered HTTP 403"));
+        let down = MatrixError::Unreachable("connection refused".into());
+        let f = tolerate(Err(down), "alias", &mut out).unwrap_err();
+        assert_eq!(f.class, Class::Transient);
+        assert_eq!(out.not_done.len(), 1);
+    }
+
+    #[test]
+    fn the_ghost_s_events_and_the_room_s_names_are_redacted_with_their_files() {
+        let ghost = "@whatsapp_habc:comune.test";
+        let image = json!({"type": "m.room.message", "sender": ghost, "event_id": "$1",
+            "content": {"msgtype": "m.image", "url": "mxc://comune.test/a",
+                "info": {"thumbnail_url": "mxc://comune.test/t"}}});
+        assert!(to_redact(&image, ghost));
+        assert_eq!(
+            files_of(&image),
+            ["mxc://comune.test/a", "mxc://comune.test/t"]
+        );
+        let name = json!({"type": "m.room.name", "sender": "@sportello:comune.test", "content": {"name": "Anna"}});
+        assert!(to_redact(&name, ghost));
+        let staff = json!({"type": "m.room.message", "sender": "@mario:comune.test", "content": {"body": "Sì"}});
+        assert!(!to_redact(&staff, ghost));
+        let done = json!({"type": "m.room.message", "sender": ghost, "unsigned": {"redacted_because": {}}});
+        assert!(!to_redact(&done, ghost));
     }
 }
