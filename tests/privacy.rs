@@ -202,7 +202,10 @@ async fn forget_leaves_only_the_erasure_record_and_the_citizen_starts_afresh() {
     let sim = &stack.sim;
     let anna = Citizen::phone(NUMBER, "Anna Rossi");
     let first = "Buongiorno, è aperto l'ufficio anagrafe?";
-    let question = sim.text(&anna, first);
+    // Stamped a minute ago, so Meta's retry below is plainly from before the erasure.
+    let mut question = sim.text(&anna, first);
+    let a_minute_ago = chrono::Utc::now().timestamp() - 60;
+    question["timestamp"] = json!(a_minute_ago.to_string());
     let old_wamid = question["id"].as_str().unwrap().to_owned();
     let old = sim.notification(&[&anna], vec![question.clone()]);
     let (mario, room) = crate::harness::citizen_sends(&stack, &anna, question, first).await;

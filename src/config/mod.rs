@@ -384,6 +384,15 @@ impl Config {
 
     /// The office hours (validated with the rest of the file).
     /// A moment (unix seconds) as the office reads it: `dd/mm/yyyy hh:mm`, office time.
+    /// The day of an instant in the office's time zone, as citizens read it (`01/01/2027`).
+    pub fn local_day(&self, at: u64) -> String {
+        self.local_stamp(at)
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn local_stamp(&self, at: u64) -> String {
         use chrono::TimeZone;
         chrono::Utc

@@ -193,6 +193,11 @@ pub(super) const PRIVACY: &[(&str, &str, &str)] = &[
     ("export_citizen", "cittadino", "citizen"),
     ("export_office_side", "ufficio", "office"),
     (
+        "export_service",
+        "servizio (nota per l'ufficio)",
+        "service (note for staff)",
+    ),
+    (
         "export_held",
         "Dati tecnici conservati",
         "Technical data held",

@@ -17,6 +17,7 @@ use crate::bridge::engine::failure::Failure;
 use crate::bridge::engine::item::{ADMIN_QUEUE, HistoryExtent, HistoryWork, Work};
 use crate::bridge::engine::router::Routed;
 use crate::bridge::engine::worker::Step;
+use crate::bridge::portal::erased::before_erasure;
 use crate::bridge::portal::inbound::{Post, Target, Voice};
 use crate::convert::echo::from_the_app;
 use crate::ids::{CitizenKey, WaId};
@@ -65,7 +66,11 @@ impl Coexistence {
             // What an erased citizen said before their erasure is not imported again.
             if let Some(key) = WaId::parse(&phone).map(CitizenKey::Phone) {
                 let erased = self.portals.erasure_of(&[key])?;
-                messages.retain(|m| erased.as_ref().is_none_or(|e| m.timestamp > e.at as i64));
+                messages.retain(|m| {
+                    erased
+                        .as_ref()
+                        .is_none_or(|e| !before_erasure(m.timestamp, e))
+                });
             }
             // Stable: messages of the same second keep the order Meta gave.
             messages.sort_by_key(|m| m.timestamp);

@@ -276,14 +276,16 @@ impl Bridge {
         Ok(())
     }
 
-    /// A status, from before their erasure, of a message to a citizen since erased.
+    /// A status, up to their erasure's second, of a message to a citizen since erased (a
+    /// status loses nothing when dropped, so the erasure's own second counts as before).
     fn to_erased(&self, s: &StatusUpdate) -> Result<bool, StoreError> {
         let ids = [
             s.recipient.clone().map(CitizenKey::Phone),
             s.recipient_bsuid.clone().map(CitizenKey::Bsuid),
         ];
         let ids: Vec<CitizenKey> = ids.into_iter().flatten().collect();
-        self.inner.portals.erased_before(&ids, s.timestamp)
+        let erased = self.inner.portals.erasure_of(&ids)?;
+        Ok(erased.is_some_and(|r| s.timestamp.is_none_or(|t| t <= r.at as i64)))
     }
 
     /// The citizen a status is about: through the message map, else the recipient's identity.

@@ -35,7 +35,9 @@ impl Portals {
     }
 
     /// Whether something of `at` (Unix seconds; unknown counts as old) about these identities
-    /// is from before their erasure.
+    /// is from before their erasure. Meta stamps whole seconds: a message of the erasure's own
+    /// second may have been written after it, so it is taken in (a new conversation) rather
+    /// than lost.
     pub(in crate::bridge) fn erased_before(
         &self,
         ids: &[CitizenKey],
@@ -43,6 +45,30 @@ impl Portals {
     ) -> Result<bool, StoreError> {
         Ok(self
             .erasure_of(ids)?
-            .is_some_and(|r| at.is_none_or(|t| t <= r.at as i64)))
+            .is_some_and(|r| at.is_none_or(|t| before_erasure(t, &r))))
+    }
+}
+
+/// Sent before the erasure was asked for (see [`Portals::erased_before`]).
+pub(in crate::bridge) fn before_erasure(t: i64, r: &ErasureRecord) -> bool {
+    t < r.at as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_of_the_erasure_s_own_second_is_kept() {
+        let r = ErasureRecord {
+            at: 1_796_193_251,
+            by: "@anna:comune.test".into(),
+            reason: "asked".into(),
+            requested_at: None,
+            done_at: 1_796_193_252,
+        };
+        assert!(before_erasure(1_796_193_250, &r));
+        assert!(!before_erasure(1_796_193_251, &r));
+        assert!(!before_erasure(1_796_193_252, &r));
     }
 }

@@ -29,6 +29,7 @@ impl Privacy {
 
     /// The room's conversation, oldest first.
     async fn conversation(&self, room: &str, ghost: &str) -> Result<Vec<Line>, Failure> {
+        let bot = &self.parts.config.bot_user_id;
         let mut lines = Vec::new();
         let mut from: Option<String> = None;
         loop {
@@ -39,7 +40,7 @@ impl Privacy {
                 .await?;
             for e in &page.events {
                 let at = self.rfc3339(e["origin_server_ts"].as_i64().unwrap_or(0));
-                lines.extend(render::line(e, ghost, at));
+                lines.extend(render::line(e, ghost, bot, at));
             }
             match page.next {
                 Some(next) => from = Some(next),

@@ -19,9 +19,9 @@ use crate::store::{ErasureRecord, Found, Store};
 use tracing::info;
 
 /// A queued item the erasure leaves: the citizen's message (or the office's from the phone)
-/// sent after the erasure was asked for.
+/// not sent before the erasure was asked for (the same rule as routing's).
 fn sent_after(f: &Found, at: u64) -> bool {
-    let newer = |t: Option<i64>| t.is_some_and(|t| t > at as i64);
+    let newer = |t: Option<i64>| t.is_some_and(|t| t >= at as i64);
     f.is_queued()
         && match Work::from_bytes(&f.value) {
             Ok(Work::Citizen(c)) => newer(c.timestamp),

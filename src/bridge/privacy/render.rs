@@ -51,6 +51,8 @@ pub struct Record {
 pub enum From {
     Citizen,
     Office,
+    /// The service's notes for staff (what was sent automatically, a request received).
+    Service,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -144,10 +146,13 @@ pub fn held(found: &[Found]) -> BTreeMap<&'static str, Vec<Record>> {
 
 /// A timeline event as a line, or `None` for what is not part of the conversation (state,
 /// redacted events).
-pub fn line(e: &Value, ghost: &str, at: String) -> Option<Line> {
+pub fn line(e: &Value, ghost: &str, bot: &str, at: String) -> Option<Line> {
     let c = &e["content"];
-    let from = if e["sender"].as_str() == Some(ghost) {
+    let sender = e["sender"].as_str();
+    let from = if sender == Some(ghost) {
         From::Citizen
+    } else if sender == Some(bot) && c["msgtype"] == "m.notice" {
+        From::Service
     } else {
         From::Office
     };
@@ -192,6 +197,13 @@ pub fn to_json(x: &Export) -> Vec<u8> {
 
 pub use crate::convert::markup::escape as esc;
 
+/// An RFC 3339 instant as people read it (`02/12/2026 07:27`), in its own offset.
+fn readable(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_else(|_| at.to_owned())
+}
+
 const STYLE: &str = "body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em;line-height:1.5}\
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #666;padding:.3em;text-align:left;vertical-align:top}\
 caption{text-align:left;font-weight:bold}pre{white-space:pre-wrap;margin:0}";
@@ -200,7 +212,7 @@ caption{text-align:left;font-weight:bold}pre{white-space:pre-wrap;margin:0}";
 pub fn to_html(x: &Export, texts: &Texts, lang: &str) -> String {
     let t = |k: &str| esc(&texts.get(k, &[]));
     let mut h = format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head>\n<body><main>\n<h1>{title}</h1>\n<p>{intro}</p>\n<ul><li>{office_l}: {office}</li><li>{ids_l}: {ids}</li><li>{gen_l}: <time datetime=\"{gen}\">{gen}</time></li></ul>\n",
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head>\n<body><main>\n<h1>{title}</h1>\n<p>{intro}</p>\n<ul><li>{office_l}: {office}</li><li>{ids_l}: {ids}</li><li>{gen_l}: <time datetime=\"{gen}\">{gen_shown}</time></li></ul>\n",
         title = t("export_title"),
         intro = t("export_intro"),
         office_l = t("export_office"),
@@ -209,6 +221,7 @@ pub fn to_html(x: &Export, texts: &Texts, lang: &str) -> String {
         ids = esc(&x.identities.join(", ")),
         gen_l = t("export_generated"),
         gen = esc(&x.generated_at),
+        gen_shown = esc(&readable(&x.generated_at)),
     );
     h.push_str(&format!("<h2>{}</h2>\n", t("export_conversation")));
     if x.conversation.is_empty() {
@@ -222,6 +235,7 @@ pub fn to_html(x: &Export, texts: &Texts, lang: &str) -> String {
             let who = match l.from {
                 From::Citizen => t("export_citizen"),
                 From::Office => t("export_office_side"),
+                From::Service => t("export_service"),
             };
             let file = l.attachment.as_ref().map_or(String::new(), |a| {
                 let mime = a
@@ -232,8 +246,9 @@ pub fn to_html(x: &Export, texts: &Texts, lang: &str) -> String {
                 esc(&format!("{}{mime}{size}", a.name))
             });
             h.push_str(&format!(
-                "<tr><td><time datetime=\"{at}\">{at}</time></td><td>{who}</td><td>{text}</td><td>{file}</td></tr>\n",
+                "<tr><td><time datetime=\"{at}\">{shown}</time></td><td>{who}</td><td>{text}</td><td>{file}</td></tr>\n",
                 at = esc(&l.at),
+                shown = esc(&readable(&l.at)),
                 text = esc(&l.text),
             ));
         }

@@ -6,6 +6,8 @@ use serde_json::json;
 use super::*;
 use crate::texts::{Lang, Texts};
 
+const BOT: &str = "@sportello:comune.test";
+
 fn export() -> Export {
     let ghost = "@whatsapp_habc:comune.test";
     let events = [
@@ -15,10 +17,11 @@ fn export() -> Export {
         json!({"type": "m.reaction", "sender": ghost, "content": {"m.relates_to": {"key": "👍", "event_id": "$x"}}}),
         json!({"type": "m.room.member", "sender": ghost, "content": {"membership": "join"}}),
         json!({"type": "m.room.message", "sender": ghost, "content": {}}),
+        json!({"type": "m.room.message", "sender": BOT, "content": {"msgtype": "m.notice", "body": "🤖 Risposta automatica"}}),
     ];
     let conversation: Vec<Line> = events
         .iter()
-        .filter_map(|e| line(e, ghost, "2026-12-02T10:00:00+01:00".into()))
+        .filter_map(|e| line(e, ghost, BOT, "2026-12-02T10:00:00+01:00".into()))
         .collect();
     let found = vec![
         Found {
@@ -61,9 +64,10 @@ fn the_conversation_is_read_line_by_line() {
     let x = export();
     assert_eq!(
         x.conversation.len(),
-        4,
+        5,
         "state and redacted events are not lines"
     );
+    assert_eq!(x.conversation[4].from, From::Service);
     assert_eq!(x.conversation[0].from, From::Citizen);
     assert_eq!(x.conversation[0].kind, "text");
     let image = &x.conversation[1];
@@ -111,7 +115,8 @@ fn the_page_is_accessible_and_escapes_everything() {
     assert_eq!(html.matches("<h1>").count(), 1);
     assert!(html.contains("<caption>Messaggi in ordine di tempo</caption>"));
     assert_eq!(html.matches("<th scope=\"col\">").count(), 4);
-    assert!(html.contains("<time datetime=\"2026-12-02T10:00:00+01:00\">"));
+    assert!(html.contains("<time datetime=\"2026-12-02T10:00:00+01:00\">02/12/2026 10:00</time>"));
+    assert!(html.contains("<td>servizio (nota per l&#39;ufficio)</td>"));
     assert!(html.contains("**È** aperto l&#39;ufficio? &lt;script&gt;alert(1)&lt;/script&gt; 🙂"));
     assert!(!html.contains("<script>"));
     assert!(html.contains("carta d&#39;identità.jpg, image/jpeg, 2048 B"));

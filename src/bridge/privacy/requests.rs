@@ -44,7 +44,7 @@ impl Privacy {
         };
         let (id, op) = store.request_op(&request);
         r.ops.push(op);
-        let due = self.parts.config.local_stamp(request.due);
+        let due = self.parts.config.local_day(request.due);
         let who = CitizenKey::parse(citizen)
             .map(|c| c.masked())
             .unwrap_or_default();
@@ -92,7 +92,8 @@ impl Privacy {
                     )
                 };
                 let stamp = |t| self.parts.config.local_stamp(t);
-                vec![short(*id), who, stamp(r.received_at), stamp(r.due), left]
+                let day = |t| self.parts.config.local_day(t);
+                vec![short(*id), who, stamp(r.received_at), day(r.due), left]
             })
             .collect();
         let lines: Vec<String> = rows.iter().map(|r| r.join(" · ")).collect();
@@ -143,7 +144,7 @@ impl Privacy {
             let who = CitizenKey::parse(&r.citizen)
                 .map(|c| c.masked())
                 .unwrap_or_default();
-            let due = self.parts.config.local_stamp(r.due);
+            let due = self.parts.config.local_day(r.due);
             let key = if r.due > now {
                 "request_due_soon"
             } else {
