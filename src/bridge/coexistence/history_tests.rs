@@ -127,3 +127,34 @@ async fn an_unfinished_history_is_imported_after_six_hours() {
     );
     assert!(!co.history_overdue().unwrap(), "told once");
 }
+
+/// A citizen erased before the history came: what they wrote before their erasure is not
+/// imported; what they wrote since is.
+#[tokio::test]
+async fn an_erased_citizen_s_old_history_is_not_imported() {
+    let (bridge, store, _) = bridge();
+    let anna = CitizenKey::parse("p:393331234567").unwrap();
+    let hash = bridge.inner.portals.erasure_hash(&anna).unwrap();
+    let record = crate::store::ErasureRecord {
+        at: (T - 5000) as u64,
+        by: "@anna:comune.test".into(),
+        reason: "chiesto dalla cittadina".into(),
+        requested_at: None,
+        done_at: (T - 5000) as u64,
+    };
+    store
+        .commit(vec![Store::erasure_record_op(&hash, &record)])
+        .unwrap();
+    let messages = vec![
+        message("wamid.A", T - 9000, "Buongiorno"),
+        message("wamid.B", T - 100, "Sono di nuovo io"),
+    ];
+    route(&bridge, &store, chunk(0, 1, 100, messages));
+    bridge.inner.coexistence.share_history().await.unwrap();
+    let queued = drain(&store, "p:393331234567");
+    let [Work::History(h)] = queued.as_slice() else {
+        panic!("{queued:?}")
+    };
+    let ids: Vec<&str> = h.messages.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["wamid.B"]);
+}
