@@ -93,6 +93,15 @@ fn check_command(config: &std::path::Path) -> anyhow::Result<std::process::ExitC
     Ok(std::process::ExitCode::SUCCESS)
 }
 
+/// Prints a document; a reader that stops early (`| head`) is not an error.
+fn print_all(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    match writeln!(std::io::stdout(), "{text}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}
+
 fn main() -> std::process::ExitCode {
     match real_main() {
         Ok(code) => code,
@@ -133,16 +142,14 @@ fn real_main() -> anyhow::Result<std::process::ExitCode> {
         Command::Check { config } => return check_command(&config),
         Command::Backup { config, output } => backup_command(&config, &output)?,
         Command::PrivacyNotice { config } => {
-            println!(
-                "{}",
-                sportello::paperwork::privacy_notice(&Config::load(&config)?)
-            );
+            print_all(&sportello::paperwork::privacy_notice(&Config::load(
+                &config,
+            )?))?;
         }
         Command::ProcessingRecord { config } => {
-            println!(
-                "{}",
-                sportello::paperwork::processing_record(&Config::load(&config)?)
-            );
+            print_all(&sportello::paperwork::processing_record(&Config::load(
+                &config,
+            )?))?;
         }
         Command::Run { config } => {
             let c = Config::load(&config)?;

@@ -26,7 +26,7 @@ pub(crate) struct Facts {
     pub subscribe: String,
     pub unsubscribe: String,
     pub menu: String,
-    pub erase_words: String,
+    pub erase_words: Vec<String>,
     pub request_days: u32,
     /// Days; 0: not automatic.
     pub inactive_days: u32,
@@ -52,12 +52,12 @@ fn or_gap(v: &str, it: bool) -> String {
     }
 }
 
-fn quoted(words: &[String]) -> String {
+/// The first of a list of synonyms, quoted as citizens type it (upper case: how the welcome
+/// and the answers write keywords).
+fn first(words: &[String]) -> String {
     words
-        .iter()
-        .map(|w| format!("\"{w}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .first()
+        .map_or(String::new(), |w| format!("\"{}\"", w.to_uppercase()))
 }
 
 impl Facts {
@@ -76,10 +76,10 @@ impl Facts {
                 .iter()
                 .map(|t| (t.name.clone(), t.description.clone()))
                 .collect(),
-            subscribe: quoted(&s.subscribe_keywords),
-            unsubscribe: quoted(&s.unsubscribe_keywords),
-            menu: quoted(&s.menu_keywords),
-            erase_words: quoted(&p.erasure_keywords),
+            subscribe: first(&s.subscribe_keywords),
+            unsubscribe: first(&s.unsubscribe_keywords),
+            menu: first(&s.menu_keywords),
+            erase_words: p.erasure_keywords.clone(),
             request_days: p.request_days,
             inactive_days: p.inactive_days,
             ledger_days: p.ledger_days,
@@ -105,6 +105,16 @@ impl Facts {
 
     pub(crate) fn gap(&self, v: &str, it: bool) -> String {
         or_gap(v, it)
+    }
+
+    /// The erasure keywords, quoted, joined by "o" / "or".
+    pub(crate) fn erase_words(&self, it: bool) -> String {
+        let quoted: Vec<String> = self
+            .erase_words
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect();
+        quoted.join(if it { " o " } else { " or " })
     }
 }
 

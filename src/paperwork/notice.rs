@@ -65,7 +65,7 @@ fn italian(f: &Facts) -> String {
         lists(f),
         format!("Per iscriverti scrivi {} seguito dal nome della lista; per l'elenco {}; per uscire {} (da tutte, o dalle liste che nomini).", f.subscribe, f.menu, f.unsubscribe),
         String::new(),
-        format!("I tuoi diritti: puoi chiedere all'ufficio di vedere i tuoi dati, di correggerli o di cancellarli, e opporti al trattamento. Per la cancellazione basta scrivere {} su WhatsApp: riceverai conferma e una risposta entro {} giorni. Puoi anche proporre reclamo al Garante per la protezione dei dati personali (www.garanteprivacy.it).", f.erase_words, f.request_days),
+        format!("I tuoi diritti: puoi chiedere all'ufficio di vedere i tuoi dati, di correggerli o di cancellarli, e opporti al trattamento. Per la cancellazione basta scrivere {} su WhatsApp: riceverai conferma e una risposta entro {} giorni. Puoi anche proporre reclamo al Garante per la protezione dei dati personali (www.garanteprivacy.it).", f.erase_words(true), f.request_days),
         "Sul tuo telefono e presso Meta restano le copie di WhatsApp: l'ufficio non può cancellarle.".into(),
     ]);
     t.join("\n")
@@ -117,7 +117,7 @@ fn english(f: &Facts) -> String {
         lists(f),
         format!("To subscribe write {} followed by the list's name; for the list of lists {}; to leave {} (all lists, or those you name).", f.subscribe, f.menu, f.unsubscribe),
         String::new(),
-        format!("Your rights: you can ask the office to see your data, to correct or erase it, and object to the processing. For erasure just write {} on WhatsApp: you get a confirmation and an answer within {} days. You can also complain to the Italian data protection authority, the Garante per la protezione dei dati personali (www.garanteprivacy.it).", f.erase_words, f.request_days),
+        format!("Your rights: you can ask the office to see your data, to correct or erase it, and object to the processing. For erasure just write {} on WhatsApp: you get a confirmation and an answer within {} days. You can also complain to the Italian data protection authority, the Garante per la protezione dei dati personali (www.garanteprivacy.it).", f.erase_words(false), f.request_days),
         "WhatsApp's copies on your phone and at Meta stay: the office cannot delete them.".into(),
     ]);
     t.join("\n")
