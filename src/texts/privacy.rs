@@ -138,6 +138,11 @@ pub(super) const PRIVACY: &[(&str, &str, &str)] = &[
         "{n} of the citizen's events redacted, the room and the ghost renamed, the ghost gone. The files stay in the homeserver's media store until a Synapse administrator deletes them (the media admin API): {media}. Staff messages stay.",
     ),
     (
+        "forget_matrix_refused",
+        "Il server Matrix ha rifiutato: {what}.",
+        "The homeserver refused: {what}.",
+    ),
+    (
         "forget_room_kept",
         "🗑 I dati di questo cittadino sono stati cancellati dal bridge il {when}. La stanza resta come archivio dell'ufficio: ciò che scrivete qui non arriva a nessuno.",
         "🗑 This citizen's data was erased from the bridge on {when}. The room stays as the office's record: nothing written here reaches anyone.",
