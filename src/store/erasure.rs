@@ -157,6 +157,11 @@ const PAGE: usize = 1000;
 /// Whether a table's entry (key, value) is about the citizen.
 type Test<'a> = dyn Fn(&[u8], &[u8]) -> bool + 'a;
 
+/// Bytes as text without a copy (keys and values the bridge wrote are UTF-8).
+fn str_of(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or("")
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -216,19 +221,22 @@ impl Store {
     /// wamids and events every other table is searched by.
     fn messages_of(&self, s: &Subject, w: &mut Walk) -> R<()> {
         let c = s.citizen.as_bytes();
-        each_page(&*self.kv, MSG_WA, PAGE, |page| {
-            for (k, v) in page {
-                let Ok(m) = serde_json::from_slice::<MessageRef>(v) else {
-                    continue;
-                };
-                if s.room_id.as_deref() == Some(m.room_id.as_str()) {
-                    w.add(MSG_WA, k, v);
-                    w.wamids.insert(text(k));
-                    w.events.insert(m.event_id);
+        if let Some(room) = s.room_id.as_deref() {
+            each_page(&*self.kv, MSG_WA, PAGE, |page| {
+                // Only a value naming the room is read as JSON.
+                for (k, v) in page.iter().filter(|(_, v)| str_of(v).contains(room)) {
+                    let Ok(m) = serde_json::from_slice::<MessageRef>(v) else {
+                        continue;
+                    };
+                    if m.room_id == room {
+                        w.add(MSG_WA, k, v);
+                        w.wamids.insert(text(k));
+                        w.events.insert(m.event_id);
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })?;
+        }
         each_page(&*self.kv, BC_SEND, PAGE, |page| {
             for (k, v) in page.iter().filter(|(k, _)| k.get(8..) == Some(c)) {
                 w.add(BC_SEND, k, v);
@@ -256,11 +264,11 @@ impl Store {
             ),
             (
                 MSG_MX,
-                Box::new(|k, v| events.contains(&text(k)) || wamids.contains(&text(v))),
+                Box::new(|k, v| events.contains(str_of(k)) || wamids.contains(str_of(v))),
             ),
-            (STATUS, Box::new(|k, _| wamids.contains(&text(k)))),
-            (BC_WAMID, Box::new(|k, _| wamids.contains(&text(k)))),
-            (BC_TAGS, Box::new(|_, v| wamids.contains(&text(v)))),
+            (STATUS, Box::new(|k, _| wamids.contains(str_of(k)))),
+            (BC_WAMID, Box::new(|k, _| wamids.contains(str_of(k)))),
+            (BC_TAGS, Box::new(|_, v| wamids.contains(str_of(v)))),
             (
                 REACTIONS,
                 Box::new(|k, v| {
@@ -299,17 +307,18 @@ impl Store {
     /// Dedupe and sweep marks that name the citizen, their queue items or their messages.
     fn marks_of(&self, s: &Subject, w: &mut Walk) -> R<()> {
         let queue_hex = hex::encode([s.citizen.as_bytes(), &[0]].concat());
-        let citizen = format!(":{}:", s.citizen);
+        let (inside, at_end) = (format!(":{}:", s.citizen), format!(":{}", s.citizen));
         each_page(&*self.kv, SEEN, PAGE, |page| {
             for (k, v) in page {
-                let key = text(k);
-                let (kind, rest) = key.split_once(':').unwrap_or((&key, ""));
+                let key = str_of(k);
+                let (kind, rest) = key.split_once(':').unwrap_or((key, ""));
                 let wamid = match kind {
                     "w" | "r" => rest,
                     "s" => rest.rsplit_once(':').map_or(rest, |(m, _)| m),
                     _ => "",
                 };
-                let named = format!("{key}:").contains(&citizen)
+                let named = key.contains(&inside)
+                    || key.ends_with(&at_end)
                     || (kind == "q" && rest.starts_with(&queue_hex))
                     || w.wamids.contains(wamid);
                 if named {

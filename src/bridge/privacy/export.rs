@@ -54,7 +54,7 @@ impl Privacy {
         citizen: &CitizenKey,
         c: &CommandWork,
     ) -> Result<Reply, Failure> {
-        let (subject, found) = self.held_about(citizen)?;
+        let (subject, found) = self.held_about(citizen).await?;
         let conversation = match (&subject.room_id, &subject.ghost) {
             (Some(room), Some(ghost)) => self.conversation(room, ghost).await?,
             _ => Vec::new(),

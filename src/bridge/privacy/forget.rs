@@ -36,8 +36,8 @@ impl Privacy {
         citizen: &CitizenKey,
         w: ForgetWork,
     ) -> Result<Step, Failure> {
-        let (subject, found) = self.held_about(citizen)?;
         let Some(outcome) = w.matrix.clone() else {
+            let subject = super::subject_of(&self.parts.store, citizen)?;
             let outcome = self.erase_in_matrix(&subject, &w).await?;
             let next = ForgetWork {
                 matrix: Some(outcome),
@@ -45,6 +45,7 @@ impl Privacy {
             };
             return Ok(Step::Then(Work::Forget(Box::new(next)), vec![]));
         };
+        let (subject, found) = self.held_about(citizen).await?;
         let erased: Vec<Found> = found.into_iter().filter(|f| !sent_after(f, w.at)).collect();
         let mut ops = Store::erase_ops(&erased);
         let record = ErasureRecord {
