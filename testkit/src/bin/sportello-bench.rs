@@ -1,17 +1,23 @@
-//! Benchmark: citizen messages through the bridge into a real Synapse, against a bare
-//! client sending the same messages to the same Synapse in the same run (Synapse is the
-//! ceiling on a small machine, so the ratio is what describes the bridge).
+//! Benchmark: citizen messages through the bridge into a real Synapse, against a bare client
+//! sending the same messages to the same Synapse, in alternating rounds (A B A B …) so the
+//! machine's drift hits both alike. Synapse is the ceiling on a small machine, so the ratio is
+//! what describes the bridge's throughput; the bridge runs as its own process, so its CPU time
+//! (user + system, from `/proc`) and peak memory are its own.
 //!
-//!     cargo run --release -p sportello-testkit --bin sportello-bench -- [CITIZENS] [MESSAGES_EACH]
+//!     cargo run --release -p sportello-testkit --bin sportello-bench -- [CITIZENS] [MESSAGES_EACH] [ROUNDS]
 //!
-//! Reports webhook acknowledgement latency (verify + durable commit + 200), end-to-end
-//! throughput, the baseline, and this process's peak memory (bridge + simulator + bench).
+//! Defaults: 10 citizens × 40 messages, 2 rounds of each kind. Reports, per bridged round and
+//! over all of them: the webhook acknowledgement latency (verify + durable commit + 200) p50 and
+//! p99, the rate into Synapse, the bridge's CPU time per bridged message, the bare client's rate
+//! and the ratio, and the bridge's peak RSS.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use sportello::matrix::MatrixClient;
 use sportello_simulator::webhook::Citizen;
-use sportello_testkit::{Stack, StackOptions, measure::peak_rss_mib};
+use sportello_testkit::child::BridgeChild;
+use sportello_testkit::{Stack, StackOptions};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -29,53 +35,124 @@ async fn count_messages(
         Ok(r) => r.json().await.unwrap_or(Value::Null),
         Err(_) => return 0,
     };
-    if v.get("chunk").is_none() {
-        eprintln!("messages: {v}");
-    }
-    v["chunk"]
-        .as_array()
-        .map(|c| {
-            c.iter()
-                .filter(|e| e["type"] == "m.room.message" && e["sender"] == sender)
-                .count()
-        })
-        .unwrap_or(0)
+    let chunk = v["chunk"].as_array().cloned().unwrap_or_default();
+    chunk
+        .iter()
+        .filter(|e| e["type"] == "m.room.message" && e["sender"] == sender)
+        .count()
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    sportello_testkit::measure::bench_logs();
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let citizens = *args.first().unwrap_or(&10);
-    let each = *args.get(1).unwrap_or(&40);
-    let stack = Stack::start(StackOptions {
-        retry_max_secs: 5,
-        ..Default::default()
-    })
-    .await?;
-    let sim = stack.sim.clone();
+/// The rooms and ghosts under measure, and how to read them.
+struct Rooms {
+    http: reqwest::Client,
+    hs: String,
+    token: String,
+    rooms: Vec<(String, String)>,
+}
+
+impl Rooms {
+    async fn counts(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (room, ghost) in &self.rooms {
+            out.push(count_messages(&self.http, &self.hs, &self.token, room, ghost).await);
+        }
+        out
+    }
+
+    /// Waits until every room has `each` more of its ghost's messages than `before`.
+    async fn wait_for(&self, before: &[usize], each: usize) {
+        loop {
+            let now = self.counts().await;
+            if now.iter().zip(before).all(|(n, b)| *n >= b + each) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// One round through the bridge: every citizen sends `each` messages, one webhook each, all
+/// citizens at once. The acknowledgement latencies, and the time until all are in Synapse.
+async fn bridged_round(
+    stack: &Stack,
+    people: &[Citizen],
+    rooms: &Rooms,
+    each: usize,
+    round: usize,
+) -> anyhow::Result<(Vec<Duration>, Duration)> {
+    let before = rooms.counts().await;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in people {
+        let (sim, c) = (stack.sim.clone(), c.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            for i in 0..each {
+                let n = sim.notification(
+                    &[&c],
+                    vec![sim.text(&c, &format!("round {round} message {i}"))],
+                );
+                let t = Instant::now();
+                assert_eq!(sim.post(&n).await, 200);
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await?);
+    }
+    rooms.wait_for(&before, each).await;
+    Ok((lat, start.elapsed()))
+}
+
+/// One round of the bare client: the same messages straight to Synapse as the same ghosts.
+async fn bare_round(
+    matrix: &MatrixClient,
+    rooms: &Rooms,
+    each: usize,
+    round: usize,
+) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (k, (room, ghost)) in rooms.rooms.iter().cloned().enumerate() {
+        let m = matrix.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..each {
+                let content = json!({"msgtype": "m.text", "body": format!("bare {i}")});
+                let txn = format!("bench-{round}-{k}-{i}");
+                m.send(Some(&ghost), &room, "m.room.message", &txn, &content)
+                    .await
+                    .expect("bare send");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    Ok(start.elapsed())
+}
+
+/// Creates each citizen's portal (one message each, not measured); their rooms and ghosts.
+async fn warm_up(stack: &Stack, people: &[Citizen]) -> anyhow::Result<Rooms> {
     let hs = stack.synapse.url.clone();
     let http = reqwest::Client::new();
     let token = stack.synapse.login("mario", "mario").await?;
-    let people: Vec<Citizen> = (0..citizens)
-        .map(|i| Citizen::phone(&format!("3933300{i:05}"), &format!("Citizen {i}")))
-        .collect();
-
-    eprintln!("warm-up: creating {citizens} portals");
-    // Warm-up: one message each creates the portals (not measured).
-    for c in &people {
-        sim.post(&sim.notification(&[c], vec![sim.text(c, "warm-up")]))
+    for c in people {
+        stack
+            .sim
+            .post(
+                &stack
+                    .sim
+                    .notification(&[c], vec![stack.sim.text(c, "warm-up")]),
+            )
             .await;
     }
     let mut rooms = Vec::new();
-    for c in &people {
-        let alias = format!(
-            "%23whatsapp_{}:comune.test",
-            c.wa_id.as_deref().unwrap_or_default()
-        );
+    for c in people {
+        let number = c.wa_id.as_deref().unwrap_or_default();
+        let alias = format!("%23whatsapp_{number}:comune.test");
         let room = loop {
             let r = http
                 .get(format!("{hs}/_matrix/client/v3/directory/room/{alias}"))
@@ -90,10 +167,7 @@ async fn main() -> anyhow::Result<()> {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
-        let ghost = format!(
-            "@whatsapp_{}:comune.test",
-            c.wa_id.as_deref().unwrap_or_default()
-        );
+        let ghost = format!("@whatsapp_{number}:comune.test");
         // The alias exists as soon as the room does; the invite follows a moment later.
         let join = format!("{hs}/_matrix/client/v3/join/{room}");
         while http
@@ -112,101 +186,86 @@ async fn main() -> anyhow::Result<()> {
         }
         rooms.push((room, ghost));
     }
+    Ok(Rooms {
+        http,
+        hs,
+        token,
+        rooms,
+    })
+}
 
-    eprintln!("measuring {} messages", citizens * each);
-    // Measured: every citizen sends `each` messages, one webhook each, all citizens at once.
+fn main() -> anyhow::Result<()> {
+    if let Some(served) = sportello_testkit::child::serve_if_asked() {
+        return served;
+    }
+    sportello_testkit::measure::bench_logs();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let citizens = *args.first().unwrap_or(&10);
+    let each = *args.get(1).unwrap_or(&40);
+    let rounds = *args.get(2).unwrap_or(&2);
+    tokio::runtime::Runtime::new()?.block_on(run(citizens, each, rounds))
+}
+
+async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> {
+    let mut stack = Stack::start(StackOptions {
+        retry_max_secs: 5,
+        ..Default::default()
+    })
+    .await?;
+    let bridge = BridgeChild::replace(&mut stack).await?;
+    let people: Vec<Citizen> = (0..citizens)
+        .map(|i| Citizen::phone(&format!("3933300{i:05}"), &format!("Citizen {i}")))
+        .collect();
+    eprintln!("warm-up: creating {citizens} portals");
+    let rooms = warm_up(&stack, &people).await?;
+    let matrix = MatrixClient::new(&stack.synapse.url, &stack.config.raw.appservice.as_token);
     let total = citizens * each;
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for c in people.clone() {
-        let sim = sim.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            for i in 0..each {
-                let n = sim.notification(&[&c], vec![sim.text(&c, &format!("message {i}"))]);
-                let t = Instant::now();
-                assert_eq!(sim.post(&n).await, 200);
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut lat = Vec::new();
-    for t in tasks {
-        lat.extend(t.await?);
-    }
-    let acked = start.elapsed();
-    loop {
-        let mut done = 0;
-        for (room, ghost) in &rooms {
-            done += count_messages(&http, &hs, &token, room, ghost)
-                .await
-                .saturating_sub(1);
-        }
-        if done >= total {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let bridged = start.elapsed();
-
-    eprintln!("baseline");
-    // Baseline: the same number of messages sent straight to Synapse by the same ghosts.
-    let matrix = sportello::matrix::MatrixClient::new(&hs, &stack.config.raw.appservice.as_token);
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for (k, (room, ghost)) in rooms.iter().cloned().enumerate() {
-        let m = matrix.clone();
-        tasks.push(tokio::spawn(async move {
-            for i in 0..each {
-                m.send(
-                    Some(&ghost),
-                    &room,
-                    "m.room.message",
-                    &format!("bench-{k}-{i}"),
-                    &json!({"msgtype": "m.text", "body": "baseline"}),
-                )
-                .await
-                .expect("baseline send");
-            }
-        }));
-    }
-    for t in tasks {
-        t.await?;
-    }
-    let baseline = start.elapsed();
-
-    lat.sort();
     let rate = |d: Duration| total as f64 / d.as_secs_f64();
-    println!("citizens {citizens}, messages each {each}, total {total}");
     println!(
-        "webhook ack latency: p50 {:?}  p99 {:?}  max {:?}",
-        percentile(&lat, 0.5),
-        percentile(&lat, 0.99),
-        lat[lat.len() - 1]
+        "citizens {citizens}, messages each {each}, {total} per round, {rounds} rounds of each kind (A B A B …)"
+    );
+    let (mut all_lat, mut cpu_all, mut a_rates, mut b_rates) =
+        (Vec::new(), Duration::ZERO, Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let cpu = bridge.cpu_time();
+        let (mut lat, took) = bridged_round(&stack, &people, &rooms, each, round).await?;
+        let used = bridge.cpu_time().saturating_sub(cpu);
+        cpu_all += used;
+        lat.sort();
+        println!(
+            "A{round} bridged: {:.1} msg/s, ack p50 {:.1} ms p99 {:.1} ms, bridge CPU {:.2} ms/message",
+            rate(took),
+            percentile(&lat, 0.5).as_secs_f64() * 1e3,
+            percentile(&lat, 0.99).as_secs_f64() * 1e3,
+            used.as_secs_f64() * 1e3 / total as f64
+        );
+        a_rates.push(rate(took));
+        all_lat.extend(lat);
+        let took = bare_round(&matrix, &rooms, each, round).await?;
+        println!("B{round} bare client: {:.1} msg/s", rate(took));
+        b_rates.push(rate(took));
+    }
+    all_lat.sort();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    println!(
+        "webhook ack latency over the bridged rounds: p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+        percentile(&all_lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&all_lat, 0.99).as_secs_f64() * 1e3,
+        all_lat[all_lat.len() - 1].as_secs_f64() * 1e3
     );
     println!(
-        "all webhooks acknowledged in {:.2} s ({:.0}/s)",
-        acked.as_secs_f64(),
-        rate(acked)
+        "bridge CPU per bridged message: {:.2} ms (user + system)",
+        cpu_all.as_secs_f64() * 1e3 / (total * rounds) as f64
     );
     println!(
-        "bridged into Synapse in {:.2} s: {:.1} msg/s",
-        bridged.as_secs_f64(),
-        rate(bridged)
+        "bridged / bare client: {:.2} ({:.1} vs {:.1} msg/s)",
+        mean(&a_rates) / mean(&b_rates),
+        mean(&a_rates),
+        mean(&b_rates)
     );
-    println!(
-        "bare client, same Synapse: {:.2} s: {:.1} msg/s",
-        baseline.as_secs_f64(),
-        rate(baseline)
-    );
-    println!(
-        "bridge / bare client: {:.2}",
-        rate(bridged) / rate(baseline)
-    );
-    println!(
-        "peak RSS of bridge + simulator + bench process: {:.0} MiB",
-        peak_rss_mib()
-    );
+    println!("bridge peak RSS: {:.1} MiB", bridge.peak_rss_mib());
     Ok(())
 }
