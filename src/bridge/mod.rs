@@ -356,7 +356,7 @@ impl Bridge {
     }
 
     /// The bot or one of the ghosts: their events are echoes and are ignored.
-    fn is_own_user(&self, user_id: &str) -> bool {
+    pub(in crate::bridge) fn is_own_user(&self, user_id: &str) -> bool {
         user_id == self.inner.config.bot_user_id || self.ghost_suffix(user_id).is_some()
     }
 

@@ -79,6 +79,11 @@ async fn persist(
         span.in_scope(|| debug!("empty transaction"));
         return Ok(Json(json!({})));
     }
+    let listed = v.get("events").and_then(Value::as_array);
+    if ephemeral == 0 && !bridge.transaction_matters(listed.map_or(&[], Vec::as_slice)) {
+        span.in_scope(|| debug!(events, "only the bridge's own events: answered, not kept"));
+        return Ok(Json(json!({})));
+    }
     bridge
         .ingest(Source::Matrix, body)
         .instrument(span.clone())

@@ -224,6 +224,16 @@ impl Store {
         ]
     }
 
+    /// Only the record of a portal whose room and ghost are already indexed (a citizen's
+    /// message, the hot path: two tables fewer in its commit).
+    pub fn portal_record_op(p: &PortalRecord) -> Op {
+        Op::put(
+            PORTALS,
+            p.citizen.as_str().into_bytes(),
+            serde_json::to_vec(p).expect("serialisable"),
+        )
+    }
+
     /// Forgets a ghost id (one replaced by a new ghost).
     pub fn ghost_forget_op(ghost: &str) -> Op {
         Op::delete(GHOSTS, ghost.as_bytes())

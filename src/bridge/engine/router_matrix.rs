@@ -23,6 +23,17 @@ const BRIDGED: [&str; 6] = [
 ];
 
 impl Bridge {
+    /// Whether a transaction's events ask anything of the bridge. Events that are all its own
+    /// (its ghosts' and bot's messages, echoed back by the homeserver) with no membership change
+    /// among them are what routing drops one by one (`router_matrix.rs`): such a transaction is
+    /// answered without being kept, which spares two durable commits per bridged message.
+    pub fn transaction_matters(&self, events: &[serde_json::Value]) -> bool {
+        events.iter().any(|e| {
+            let own = e["sender"].as_str().is_some_and(|s| self.is_own_user(s));
+            e["type"] == "m.room.member" || !own
+        })
+    }
+
     pub(in crate::bridge) fn route_transaction(
         &self,
         entry: &InboxEntry,
@@ -151,5 +162,37 @@ fn command_work(ev: TxnEvent, body: String, citizen: Option<CitizenKey>) -> Comm
         citizen,
         reply_to,
         html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::bridge::engine::give_up::tests::bridge;
+
+    /// The homeserver echoes back every event the bridge sends: a transaction of only those is
+    /// answered without being kept; a staff message or any membership change is kept.
+    #[tokio::test]
+    async fn only_a_transaction_of_the_bridge_s_own_events_is_not_kept() {
+        let (bridge, _) = bridge();
+        let server = &bridge.config().raw.homeserver.server_name;
+        let ghost = format!("@whatsapp_393331234567:{server}");
+        let bot = bridge.config().bot_user_id.clone();
+        let message = |sender: &str| {
+            json!({"type": "m.room.message", "sender": sender,
+            "content": {"msgtype": "m.text", "body": "È aperto?"}})
+        };
+        let own = vec![message(&ghost), message(&bot)];
+        assert!(!bridge.transaction_matters(&own));
+        let staff = format!("@mario:{server}");
+        assert!(bridge.transaction_matters(&[message(&ghost), message(&staff)]));
+        let join = json!({"type": "m.room.member", "sender": ghost, "state_key": ghost,
+            "content": {"membership": "join"}});
+        assert!(bridge.transaction_matters(&[message(&bot), join]));
+        assert!(
+            bridge.transaction_matters(&[json!({"type": "m.room.message"})]),
+            "no sender"
+        );
     }
 }

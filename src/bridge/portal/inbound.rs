@@ -113,7 +113,7 @@ impl Portals {
             self.invite_back(&mut portal).await;
         }
         let mut ops = self.refresh_topic(&mut portal).await?;
-        ops.extend(Store::portal_ops(&portal));
+        ops.push(Store::portal_record_op(&portal));
         if let Some(r) = conv::reaction(&m) {
             ops.extend(self.citizen_reaction(&portal, &m, r, retried).await?);
             return Ok(Step::Done(ops));
@@ -146,7 +146,7 @@ impl Portals {
             None => {
                 let auto = self.office.auto_reply(&mut portal, false, m.text_body())?;
                 if auto.is_some() {
-                    ops.extend(Store::portal_ops(&portal));
+                    ops.push(Store::portal_record_op(&portal));
                 }
                 auto
             }
