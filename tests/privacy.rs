@@ -70,7 +70,7 @@ async fn export_gives_everything_held_and_the_conversation() {
             e["content"]["body"] == "ISCRIVIMI eventi"
         })
         .await;
-    mario
+    let answer = mario
         .send(
             &room,
             json!({"msgtype": "m.text", "body": "Sì, fino alle 13."}),
@@ -83,6 +83,22 @@ async fn export_gives_everything_held_and_the_conversation() {
     })
     .await;
     assert_eq!(sent["to"], NUMBER);
+    // Its `read` status is shown as the ghost's receipt once the bridge has recorded it.
+    let ghost: matrix_sdk::ruma::OwnedUserId = format!("@whatsapp_{NUMBER}:comune.test")
+        .try_into()
+        .unwrap();
+    let joined = mario.client.get_room(&room).unwrap();
+    eventually("the answer read", || async {
+        use matrix_sdk::ruma::events::receipt::{ReceiptThread, ReceiptType};
+        mario.sync().await;
+        let r = joined
+            .load_user_receipt(ReceiptType::Read, ReceiptThread::Unthreaded, &ghost)
+            .await
+            .ok()
+            .flatten();
+        (r.map(|(e, _)| e) == Some(answer.clone())).then_some(())
+    })
+    .await;
 
     let admin = Admin::join(&stack, "anna").await;
     let blocked = admin
@@ -120,12 +136,23 @@ async fn export_gives_everything_held_and_the_conversation() {
         format!("eventi/p:{NUMBER}")
     );
     assert_eq!(held["conversation"][0]["value"]["state"], "open");
-    let wamid = sent["_wamid"].as_str().map(str::to_owned);
+    // The answer's wamid, as the simulator gave it to the bridge, with its status.
+    let answered = sim
+        .accepted()
+        .into_iter()
+        .find(|r| r.body["text"]["body"] == "Sì, fino alle 13.")
+        .expect("the answer was recorded");
+    let wamid = answered.response["messages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let statuses = held["statuses"].as_array().unwrap();
-    assert!(!statuses.is_empty(), "the answer's status is held");
-    if let Some(w) = wamid {
-        assert!(statuses.iter().any(|s| s["key"] == w.as_str()));
-    }
+    let status = statuses.iter().find(|s| s["key"] == wamid.as_str());
+    assert_eq!(
+        status.map(|s| &s["value"]["status"]),
+        Some(&json!("read")),
+        "{statuses:?}"
+    );
     assert!(
         held["message_map"].as_array().unwrap().len() >= 4,
         "{held:#}"
