@@ -110,6 +110,7 @@ pub(super) const PRIVACY: &[(&str, &str, &str)] = &[
         "cronologia condivisa dall'app (riscritta senza il cittadino)",
         "history shared from the app (rewritten without the citizen)",
     ),
+    ("privacy_section_other", "altri dati", "other data"),
     ("privacy_nothing_held", "nulla", "nothing"),
     // Erasure.
     (

@@ -64,15 +64,10 @@ impl Privacy {
             .unwrap_or_else(|e| Err(StoreError::new(e)))
     }
 
-    /// Every identity of the subject, typed.
+    /// Every identity of the subject (each once: see [`walk`]), typed.
     fn identities(subject: &Subject) -> Vec<CitizenKey> {
-        let mut out: Vec<CitizenKey> = subject
-            .identities
-            .iter()
-            .filter_map(|i| CitizenKey::parse(i))
-            .collect();
-        out.dedup();
-        out
+        let ids = subject.identities.iter();
+        ids.filter_map(|i| CitizenKey::parse(i)).collect()
     }
 }
 

@@ -125,3 +125,44 @@ fn the_page_is_accessible_and_escapes_everything() {
     let en = to_html(&x, &Texts::new(Lang::En, Default::default()), "en");
     assert!(en.contains("<html lang=\"en\">") && en.contains("<th scope=\"col\">When</th>"));
 }
+
+/// Every section an entry can be filed under has its heading in both languages; a table not
+/// named yet is shown under "other", not mislabelled.
+#[test]
+fn every_section_has_its_heading() {
+    let tables = [
+        "citizen_portal",
+        "citizen_conversation",
+        "citizen_subscription",
+        "citizen_block",
+        "roomid_citizen",
+        "ghostid_citizen",
+        "phone_contactname",
+        "citizenseq_work",
+        "queuekey_failing",
+        "citizenseq_heldwork",
+        "citizenseq_consent",
+        "wamid_event",
+        "eventid_wamid",
+        "broadcastcitizen_send",
+        "wamid_broadcast",
+        "callbacktag_wamid",
+        "waidentity_citizen",
+        "topiccitizen_since",
+        "wamid_status",
+        "reaction_ref",
+        "seq_erasurerequest",
+        "deadletter_json",
+        "seen_time",
+        "seq_audit",
+        "phasechunk_history",
+        "wamid_historymedia",
+        "a_table_added_later",
+    ];
+    for t in tables {
+        let key = format!("privacy_section_{}", section(t));
+        assert!(Texts::known(&key), "{key}");
+    }
+    assert_eq!(section("wamid_historymedia"), "shared_history");
+    assert_eq!(section("a_table_added_later"), "other");
+}
