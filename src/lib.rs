@@ -56,7 +56,7 @@ pub async fn run_with_clock(
 ) -> Result<(), RunError> {
     let store = Store::open(&config.raw.store.path)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let bridge = Bridge::with_clock(config, store, stop_rx.clone(), clock);
+    let bridge = Bridge::with_clock(config, store.clone(), stop_rx.clone(), clock);
     let tasks = bridge.start();
     let app = http::router(bridge.clone());
     info!(addr = %listener.local_addr()?, "listening for Synapse and Meta");
@@ -115,6 +115,12 @@ pub async fn run_with_clock(
     );
     if !bridge.stopped(grace).await {
         warn!("some citizens' workers did not stop in time; their items resume at the next start");
+    }
+    // Outcomes committed soon (store::durability) are made durable before the process ends.
+    if let Err(e) = store.flush() {
+        warn!(
+            "the last commits could not be made durable; their work is redone at the next start: {e}"
+        );
     }
     Ok(())
 }

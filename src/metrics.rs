@@ -77,6 +77,8 @@ pub struct Metrics {
     pub broadcast_sends: Family<KindLabel, Counter>,
     pub broadcast_rate: Gauge<f64, AtomicU64>,
     pub subscriptions: Family<ListLabel, Gauge>,
+    pub store_commits: Counter,
+    pub store_commit_writers: Counter,
 }
 
 fn latency() -> Histogram {
@@ -111,6 +113,8 @@ impl Metrics {
             broadcast_sends: Family::default(),
             broadcast_rate: Gauge::default(),
             subscriptions: Family::default(),
+            store_commits: Counter::default(),
+            store_commit_writers: Counter::default(),
         };
         m.register();
         m
@@ -215,6 +219,21 @@ impl Metrics {
             "Subscribers, by news list",
             self.subscriptions.clone(),
         );
+        r.register(
+            "store_commits",
+            "Durable store commits (one fsync each)",
+            self.store_commits.clone(),
+        );
+        r.register(
+            "store_commit_writers",
+            "Writers served by those commits (concurrent writers share one: group commit)",
+            self.store_commit_writers.clone(),
+        );
+    }
+
+    /// Brings a counter kept elsewhere (a running total) up to `total`.
+    pub fn catch_up(counter: &Counter, total: u64) {
+        counter.inc_by(total.saturating_sub(counter.get()));
     }
 
     /// The text exposition format Prometheus scrapes.
@@ -271,6 +290,9 @@ mod tests {
             .inc();
         m.graph("error", Some(131047), Duration::from_millis(12));
         m.bridged("to_matrix", "text");
+        Metrics::catch_up(&m.store_commits, 5);
+        Metrics::catch_up(&m.store_commits, 7);
+        Metrics::catch_up(&m.store_commits, 7);
         let text = m.encode();
         for name in [
             "sportello_webhooks_received_total{source=\"whatsapp\"} 1",
@@ -278,6 +300,7 @@ mod tests {
             "sportello_messages_bridged_total{direction=\"to_matrix\",kind=\"text\"} 1",
             "# TYPE sportello_oldest_queued_item_seconds gauge",
             "sportello_graph_request_seconds_count 1",
+            "sportello_store_commits_total 7",
         ] {
             assert!(text.contains(name), "{name} missing:\n{text}");
         }

@@ -309,7 +309,7 @@ fn a_newer_store_is_refused_at_start() {
     let (cfg, store) = runnable_config(dir.path(), "format = \"text\"");
     {
         let kv = RedbKv::open(&store, &["meta"]).unwrap();
-        kv.commit(vec![Op::put("meta", &b"schema_version"[..], &b"99"[..])])
+        kv.commit(&[Op::put("meta", &b"schema_version"[..], &b"99"[..])])
             .unwrap();
     }
     let (ok, out, err) = sportello(

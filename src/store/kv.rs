@@ -1,6 +1,7 @@
 //! The small key-value interface every table is built on, and its two backends: redb on
-//! disk (crash-safe, each commit durable when it returns) and an in-memory map for unit
-//! tests. Keys sort bytewise; a commit applies all its operations or none.
+//! disk (crash-safe; a commit durable when it returns, or — `commit_soon` — with the next
+//! durable one) and an in-memory map for unit tests. Keys sort bytewise; a commit applies
+//! all its operations or none.
 
 use std::sync::PoisonError;
 use std::{
@@ -87,7 +88,18 @@ pub trait Kv: Send + Sync + 'static {
     /// The last `limit` entries of a table, newest (greatest key) first.
     fn scan_back(&self, table: &'static str, limit: usize) -> Result<Entries, StoreError>;
     /// Applies all operations atomically; durable on disk when it returns.
-    fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError>;
+    fn commit(&self, ops: &[Op]) -> Result<(), StoreError>;
+    /// Applies all operations atomically, visible at once, durable with the next `commit`
+    /// (a crash before it rolls the store back to the last durable commit, a consistent
+    /// state: commits are never reordered). A backend without the distinction commits durably.
+    fn commit_soon(&self, ops: &[Op]) -> Result<(), StoreError> {
+        self.commit(ops)
+    }
+    /// How many times commits made with `commit_soon` were lost while the process ran (the
+    /// store reopened after an I/O error before a durable commit took them in).
+    fn soon_commits_lost(&self) -> u64 {
+        0
+    }
     /// Writes every table as it is at one instant (commits made meanwhile are not in it) into a
     /// new redb file at `file`, which must not exist; the number of entries copied.
     fn copy_to(&self, file: &Path) -> Result<u64, StoreError>;
@@ -186,6 +198,10 @@ pub struct RedbKv {
     file: std::path::PathBuf,
     db: std::sync::RwLock<Option<redb::Database>>,
     broken: std::sync::atomic::AtomicBool,
+    /// A commit made without durability since the last durable one.
+    unflushed: std::sync::atomic::AtomicBool,
+    /// Reopenings that dropped such commits.
+    soon_lost: std::sync::atomic::AtomicU64,
 }
 
 fn def(table: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
@@ -215,6 +231,8 @@ impl RedbKv {
             file,
             db: std::sync::RwLock::new(Some(db)),
             broken: Default::default(),
+            unflushed: Default::default(),
+            soon_lost: Default::default(),
         })
     }
 
@@ -229,6 +247,9 @@ impl RedbKv {
             let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
             if self.broken.load(Ordering::Acquire) {
                 drop(db.take()); // closes the file and releases its lock
+                if self.unflushed.swap(false, Ordering::AcqRel) {
+                    self.soon_lost.fetch_add(1, Ordering::AcqRel);
+                }
                 *db = Some(open_file(&self.file)?);
                 self.broken.store(false, Ordering::Release);
                 tracing::warn!("the store was reopened after an I/O error");
@@ -304,14 +325,38 @@ impl Kv for RedbKv {
         })
     }
 
-    fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+    fn commit(&self, ops: &[Op]) -> Result<(), StoreError> {
+        self.write(ops, true)
+    }
+
+    fn commit_soon(&self, ops: &[Op]) -> Result<(), StoreError> {
+        self.write(ops, false)
+    }
+
+    fn soon_commits_lost(&self) -> u64 {
+        self.soon_lost.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn copy_to(&self, file: &Path) -> Result<u64, StoreError> {
+        self.copy(file)
+    }
+}
+
+impl RedbKv {
+    /// One write transaction: durable (fsynced before it returns; redb's `Immediate`) or not
+    /// (`Durability::None`: in memory until the next durable commit writes it with its own).
+    fn write(&self, ops: &[Op], durable: bool) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
         self.with_db(|db| {
-            // redb's default durability is Immediate: the commit is fsynced before it returns.
-            let txn = db.begin_write().map_err(StoreError::new)?;
+            let mut txn = db.begin_write().map_err(StoreError::new)?;
+            if !durable {
+                txn.set_durability(redb::Durability::None)
+                    .map_err(StoreError::new)?;
+            }
             {
                 let mut open: HashMap<&'static str, redb::Table<&'static [u8], &'static [u8]>> =
                     HashMap::new();
-                for op in &ops {
+                for op in ops {
                     if !open.contains_key(op.table) {
                         let t = txn.open_table(def(op.table)).map_err(StoreError::new)?;
                         open.insert(op.table, t);
@@ -328,11 +373,13 @@ impl Kv for RedbKv {
                     }
                 }
             }
-            txn.commit().map_err(StoreError::new)
+            txn.commit().map_err(StoreError::new)?;
+            self.unflushed.store(!durable, Ordering::Release);
+            Ok(())
         })
     }
 
-    fn copy_to(&self, file: &Path) -> Result<u64, StoreError> {
+    fn copy(&self, file: &Path) -> Result<u64, StoreError> {
         use redb::TableHandle;
         self.with_db(|db| {
             // One read transaction: a snapshot, whatever commits meanwhile.
@@ -406,12 +453,12 @@ impl Kv for MemoryKv {
             .unwrap_or_default())
     }
 
-    fn commit(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+    fn commit(&self, ops: &[Op]) -> Result<(), StoreError> {
         let mut t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         for op in ops {
             let m = t.entry(op.table).or_default();
-            match op.value {
-                Some(v) => m.insert(op.key, v),
+            match &op.value {
+                Some(v) => m.insert(op.key.clone(), v.clone()),
                 None => m.remove(&op.key),
             };
         }
@@ -429,49 +476,5 @@ impl Kv for MemoryKv {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn exercise(kv: &dyn Kv) {
-        kv.commit(vec![
-            Op::put("t", b"a/2".to_vec(), b"2".to_vec()),
-            Op::put("t", b"a/1".to_vec(), b"1".to_vec()),
-            Op::put("t", b"b/1".to_vec(), b"3".to_vec()),
-        ])
-        .unwrap();
-        let a = kv.scan("t", b"a/", 10).unwrap();
-        assert_eq!(
-            a,
-            vec![
-                (b"a/1".to_vec(), b"1".to_vec()),
-                (b"a/2".to_vec(), b"2".to_vec())
-            ]
-        );
-        assert_eq!(kv.scan("t", b"a/", 1).unwrap().len(), 1);
-        // Paging: from just after a/1, still only the prefix.
-        let page = kv.scan_from("t", b"a/", b"a/1\0", 10).unwrap();
-        assert_eq!(page, vec![(b"a/2".to_vec(), b"2".to_vec())]);
-        assert!(kv.scan_from("t", b"a/", b"a/2\0", 10).unwrap().is_empty());
-        assert_eq!(kv.last("t").unwrap().unwrap().0, b"b/1".to_vec());
-        kv.commit(vec![Op::delete("t", b"a/1".to_vec())]).unwrap();
-        assert_eq!(kv.get("t", b"a/1").unwrap(), None);
-        assert_eq!(kv.get("t", b"a/2").unwrap(), Some(b"2".to_vec()));
-    }
-
-    #[test]
-    fn memory_backend() {
-        exercise(&MemoryKv::default());
-    }
-
-    #[test]
-    fn redb_backend_persists() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let kv = RedbKv::open(dir.path(), &["t"]).unwrap();
-            exercise(&kv);
-        }
-        let kv = RedbKv::open(dir.path(), &["t"]).unwrap();
-        assert_eq!(kv.get("t", b"b/1").unwrap(), Some(b"3".to_vec()));
-        assert!(kv.get("t", b"a/1").unwrap().is_none());
-    }
-}
+#[path = "kv_tests.rs"]
+mod tests;

@@ -46,7 +46,7 @@ pub(super) fn newer(found: u32) -> StoreError {
 pub(super) fn upgrade(kv: &dyn Kv, dir: Option<&Path>, now: u64) -> R<Option<PathBuf>> {
     let found = match kv.get(META, VERSION_KEY)? {
         None => {
-            kv.commit(vec![version_op(SCHEMA)])?;
+            kv.commit(&[version_op(SCHEMA)])?;
             return Ok(None);
         }
         Some(v) => String::from_utf8_lossy(&v)
@@ -78,7 +78,7 @@ pub(super) fn upgrade(kv: &dyn Kv, dir: Option<&Path>, now: u64) -> R<Option<Pat
         let mut ops = (m.run)(kv, now)?;
         let changed = ops.len();
         ops.push(version_op(m.to));
-        kv.commit(ops)?;
+        kv.commit(&ops)?;
         info!(to = m.to, changed, "store migrated: {}", m.what);
     }
     Ok(backup)

@@ -16,7 +16,7 @@ fn schema1_status(name: &str, at: u64) -> Vec<u8> {
 /// one from before times were kept.
 fn write_schema1_store(dir: &Path, now: u64) {
     let kv = RedbKv::open(dir, &["meta", "wamid_status"]).unwrap();
-    kv.commit(vec![
+    kv.commit(&[
         Op::put("meta", &b"schema_version"[..], &b"1"[..]),
         Op::put("meta", &b"admin_room_id"[..], &b"!admin:comune.test"[..]),
         Op::put(
@@ -104,7 +104,7 @@ fn a_newer_store_is_refused_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     {
         let kv = RedbKv::open(dir.path(), &["meta"]).unwrap();
-        kv.commit(vec![Op::put("meta", &b"schema_version"[..], &b"3"[..])])
+        kv.commit(&[Op::put("meta", &b"schema_version"[..], &b"3"[..])])
             .unwrap();
     }
     let err = Store::open(dir.path()).err().expect("refused").to_string();

@@ -9,7 +9,9 @@
 mod buckets;
 mod coexistence;
 mod conversations;
+mod durability;
 mod erasure;
+mod group;
 pub mod kv;
 mod ledger;
 mod meta;
@@ -18,9 +20,10 @@ mod news;
 mod portals;
 mod privacy;
 mod retention;
+#[cfg(test)]
+mod test_kv;
 mod trouble;
 
-use std::sync::PoisonError;
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
@@ -179,15 +182,7 @@ pub struct Store {
     seq: Arc<AtomicU64>,
     /// The last dead letter's id.
     dead: Arc<AtomicU64>,
-    group: Arc<GroupCommit>,
-}
-
-/// Group commit of inbox writes: concurrent deliveries share one durable commit (one fsync)
-/// instead of one each. Whoever holds `writer` commits everything `pending` for everyone.
-#[derive(Default)]
-struct GroupCommit {
-    pending: std::sync::Mutex<Vec<(Op, tokio::sync::oneshot::Sender<R<()>>)>>,
-    writer: tokio::sync::Mutex<()>,
+    writer: Arc<durability::Writer>,
 }
 
 pub fn now_secs() -> u64 {
@@ -218,15 +213,20 @@ impl Store {
     /// Opens (or creates) the redb file in `dir`, upgrading an older store (after copying it
     /// as it was next to it) and refusing a newer one.
     pub fn open(dir: &std::path::Path) -> R<Store> {
+        Store::open_with(dir, durability::FLUSH_WITHIN)
+    }
+
+    /// [`Store::open`], with soon commits made durable within `flush` (tests stretch it).
+    fn open_with(dir: &std::path::Path, flush: std::time::Duration) -> R<Store> {
         let kv = Arc::new(RedbKv::open(dir, &all_tables())?);
         migrate::upgrade(&*kv, Some(dir), now_secs())?;
-        Store::with_kv(kv)
+        Store::with_kv(kv, Some(flush))
     }
 
     pub fn memory() -> Store {
         let kv = Arc::new(MemoryKv::default());
         migrate::upgrade(&*kv, None, now_secs()).expect("memory store");
-        Store::with_kv(kv).expect("memory store")
+        Store::with_kv(kv, None).expect("memory store")
     }
 
     /// A consistent copy of the whole store, as it is now, in a new redb file at `file` (which
@@ -235,7 +235,7 @@ impl Store {
         self.kv.copy_to(file)
     }
 
-    fn with_kv(kv: Arc<dyn Kv>) -> R<Store> {
+    fn with_kv(kv: Arc<dyn Kv>, flush: Option<std::time::Duration>) -> R<Store> {
         // Sequence numbers are wall-clock nanoseconds made strictly increasing, and never
         // below anything already stored, so keys keep their order across restarts.
         let mut max = 0;
@@ -247,10 +247,10 @@ impl Store {
         }
         let dead = kv.last(trouble::DEAD)?.map_or(0, |(k, _)| seq_of(&k));
         let store = Store {
+            writer: Arc::new(durability::Writer::new(&kv, max, flush)),
             kv,
             seq: Arc::new(AtomicU64::new(max)),
             dead: Arc::new(AtomicU64::new(dead)),
-            group: Arc::default(),
         };
         Ok(store)
     }
@@ -271,48 +271,32 @@ impl Store {
         }
     }
 
+    /// Applies `ops` atomically, durable when it returns; callers committing at the same time
+    /// share one commit (`group`).
     pub fn commit(&self, ops: Vec<Op>) -> R<()> {
-        self.kv.commit(ops)
+        self.writer.group.commit(&*self.kv, ops)
+    }
+
+    /// Durable commits made so far, and the callers they served (callers / commits is how
+    /// much group commit shared).
+    pub fn commit_counts(&self) -> (u64, u64) {
+        self.writer.group.counts()
     }
 
     // ---- inbox
 
-    /// Persists a raw delivery; durable when this returns. Concurrent calls are committed
-    /// together (group commit), off the async threads.
+    /// Persists a raw delivery; durable when this returns. Committed off the async threads,
+    /// together with whatever else commits at the same time (group commit).
     pub async fn inbox_push(&self, source: Source, body: &[u8]) -> R<u64> {
         let seq = self.next_seq();
         let mut v = Vec::with_capacity(body.len() + 1);
         v.push(source.byte());
         v.extend_from_slice(body);
-        let (tx, rx) = tokio::sync::oneshot::channel();
         let op = Op::put(INBOX, seq.to_be_bytes(), v);
-        self.group
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((op, tx));
-        {
-            let _writer = self.group.writer.lock().await;
-            let batch = std::mem::take(
-                &mut *self
-                    .group
-                    .pending
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner),
-            );
-            if !batch.is_empty() {
-                let (ops, waiters): (Vec<Op>, Vec<_>) = batch.into_iter().unzip();
-                let kv = self.kv.clone();
-                let res = tokio::task::spawn_blocking(move || kv.commit(ops))
-                    .await
-                    .unwrap_or_else(|e| Err(StoreError::new(e)));
-                for w in waiters {
-                    let _ = w.send(res.clone());
-                }
-            }
-        }
-        rx.await
-            .unwrap_or_else(|_| Err(StoreError::new("the inbox writer stopped")))?;
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.commit(vec![op]))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::new(e)))?;
         Ok(seq)
     }
 

@@ -1,5 +1,5 @@
-//! What the benchmark binaries share: this process's memory, read from /proc, and their
-//! log set-up.
+//! What the benchmark binaries share: this process's memory, read from /proc, their log
+//! set-up, and reading Synapse's JSON.
 
 /// One `/proc/self/status` field in MiB (`VmHWM` peak, `VmRSS` now, `RssAnon` heap and
 /// stacks, `RssFile` mapped files); 0 where unavailable.
@@ -51,4 +51,19 @@ pub fn bench_logs() {
         )
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// GETs `url` with `token` and reads the JSON answer (the benchmarks' reads of Synapse).
+pub async fn get_json(
+    http: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    token: &str,
+) -> anyhow::Result<serde_json::Value> {
+    Ok(http
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?)
 }

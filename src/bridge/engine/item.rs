@@ -351,6 +351,16 @@ impl NoticeWork {
 }
 
 impl Work {
+    /// Whether this work's outcome may be committed soon rather than durably
+    /// (`Store::commit_soon`): after a crash that loses it, doing the work again is found out.
+    /// A citizen's message: its events carry their transaction ids and an item that may have
+    /// run before is looked for in the room first; anything that cannot be repeated (an
+    /// automatic reply to Meta) is a follow-up whose in-flight mark is a durable commit, which
+    /// takes this outcome in with it.
+    pub fn outcome_can_wait(&self) -> bool {
+        matches!(self, Work::Citizen(_))
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("serialisable")
     }

@@ -122,15 +122,15 @@ impl Bridge {
             };
             let handled = self.supervised(&queue, &item).await;
             let commit = match handled {
-                Ok(Step::Done(mut ops)) => {
+                Ok((Step::Done(mut ops), soon)) => {
                     backoff.reset();
                     ops.push(Store::queue_done_op(&item));
                     ops.push(Store::failing_clear_op(&item));
-                    self.commit_and_wake(ops)
+                    self.commit_and_wake(ops, soon)
                 }
-                Ok(Step::Then(next, mut ops)) => {
+                Ok((Step::Then(next, mut ops), soon)) => {
                     ops.push(Store::queue_update_op(&item, next.to_bytes()));
-                    self.commit_and_wake(ops)
+                    self.commit_and_wake(ops, soon)
                 }
                 Err(f) => match self.retry_or_give_up(&queue, &item, f) {
                     Retry::Now => {
@@ -183,12 +183,17 @@ impl Bridge {
 
     /// Handles one item under the supervisor: a panic is this item's failure, not the
     /// worker's end.
-    async fn supervised(&self, queue: &Queue, item: &QueueItem) -> Result<Step, Failure> {
+    /// And whether its outcome may be committed soon ([`Work::outcome_can_wait`]).
+    async fn supervised(&self, queue: &Queue, item: &QueueItem) -> Result<(Step, bool), Failure> {
         match Work::from_bytes(&item.body) {
-            Ok(work) => AssertUnwindSafe(self.process(queue, item, work))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|panic| Err(Failure::panic(&*panic))),
+            Ok(work) => {
+                let soon = work.outcome_can_wait();
+                AssertUnwindSafe(self.process(queue, item, work))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(Failure::panic(&*panic)))
+                    .map(|step| (step, soon))
+            }
             Err(e) => Err(Failure::permanent(format!("unreadable queue item: {e}"))),
         }
     }
@@ -196,13 +201,26 @@ impl Bridge {
     /// Commits an item's outcome; items it queued elsewhere (a command's message for a
     /// citizen, a line for the admins) are in the same commit, and their workers are woken
     /// after it, never before.
-    fn commit_and_wake(&self, ops: Vec<Op>) -> Result<(), crate::store::StoreError> {
+    /// `soon`: the outcome may wait for the next durable commit (see `store::durability`).
+    fn commit_and_wake(&self, ops: Vec<Op>, soon: bool) -> Result<(), crate::store::StoreError> {
         let wake = Store::queues_pushed(&ops);
-        self.inner.store.commit(ops)?;
+        if soon {
+            self.inner.store.commit_soon(ops)?;
+        } else {
+            self.inner.store.commit(ops)?;
+        }
         for c in wake {
             self.kick(c);
         }
         Ok(())
+    }
+
+    /// Whether an earlier attempt at the item may have reached the homeserver: it failed
+    /// before, or it was queued before this process opened the store (or before commits not
+    /// yet durable were lost), so its outcome may have been lost after the homeserver took it.
+    fn may_be_a_repeat(&self, item: &QueueItem) -> bool {
+        matches!(self.inner.store.failing(item), Ok(Some(_)))
+            || self.inner.store.may_have_run_before(item)
     }
 
     /// A failed item: retried later (its failure recorded, for `!queues` and the give-up
@@ -278,7 +296,7 @@ impl Bridge {
         };
         match work {
             Work::Citizen(c) => {
-                let retried = matches!(self.inner.store.failing(item), Ok(Some(_)));
+                let retried = self.may_be_a_repeat(item);
                 self.inner
                     .portals
                     .deliver_citizen_message(citizen()?, c, retried)
@@ -357,7 +375,7 @@ impl Bridge {
             .ok_or_else(|| Failure::permanent("queue item for an unreadable citizen key"))?;
         match work {
             Work::Echo(e) => {
-                let retried = matches!(self.inner.store.failing(item), Ok(Some(_)));
+                let retried = self.may_be_a_repeat(item);
                 coexistence.deliver_echo(citizen, *e, retried).await
             }
             Work::History(h) => coexistence.import_history(citizen, item, *h).await,

@@ -98,7 +98,7 @@ impl Health {
     }
 
     /// Sets the gauges that describe the store (queues, dead letters, held answers,
-    /// subscriptions), just before a scrape; a part that cannot be read keeps its last value.
+    /// subscriptions, commits), just before a scrape; a part that cannot be read keeps its last value.
     pub(in crate::bridge) fn refresh_gauges(&self) {
         let (store, m) = (&self.parts.store, &self.parts.metrics);
         if let Ok(queues) = store.queue_overview() {
@@ -110,6 +110,9 @@ impl Health {
             m.oldest_queued_seconds
                 .set(oldest.map_or(0, |t| now.saturating_sub(t)) as i64);
         }
+        let (commits, writers) = store.commit_counts();
+        crate::metrics::Metrics::catch_up(&m.store_commits, commits);
+        crate::metrics::Metrics::catch_up(&m.store_commit_writers, writers);
         if let Ok(n) = store.dead_letter_count() {
             m.dead_letters.set(n as i64);
         }

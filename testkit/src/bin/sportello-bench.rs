@@ -6,10 +6,13 @@
 //!
 //!     cargo run --release -p sportello-testkit --bin sportello-bench -- [CITIZENS] [MESSAGES_EACH] [ROUNDS]
 //!
-//! Defaults: 10 citizens × 40 messages, 2 rounds of each kind. Reports, per bridged round and
-//! over all of them: the webhook acknowledgement latency (verify + durable commit + 200) p50 and
-//! p99, the rate into Synapse, the bridge's CPU time per bridged message, the bare client's rate
-//! and the ratio, and the bridge's peak RSS.
+//! Defaults: 10 citizens × 40 messages, 2 rounds of each kind. A round ends when a staff
+//! member's client, following the rooms with `/sync` as Element does (in both kinds of round
+//! alike), has seen every citizen's last message. Reports, per bridged round and over all of
+//! them: the webhook acknowledgement latency (verify + durable commit + 200) p50 and p99, the
+//! rate into Synapse, the bridge's CPU time per bridged message, the bare client's rate and the
+//! ratio; then the bridge's durable store commits and homeserver requests per bridged message
+//! (from its own metrics) and its peak RSS.
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +20,7 @@ use serde_json::{Value, json};
 use sportello::matrix::MatrixClient;
 use sportello_simulator::webhook::Citizen;
 use sportello_testkit::child::BridgeChild;
+use sportello_testkit::measure::get_json;
 use sportello_testkit::{Stack, StackOptions};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -31,10 +35,7 @@ async fn count_messages(
     sender: &str,
 ) -> usize {
     let url = format!("{hs}/_matrix/client/v3/rooms/{room}/messages?dir=b&limit=1000");
-    let v: Value = match http.get(url).bearer_auth(token).send().await {
-        Ok(r) => r.json().await.unwrap_or(Value::Null),
-        Err(_) => return 0,
-    };
+    let v = get_json(http, url, token).await.unwrap_or(Value::Null);
     let chunk = v["chunk"].as_array().cloned().unwrap_or_default();
     chunk
         .iter()
@@ -59,15 +60,60 @@ impl Rooms {
         out
     }
 
-    /// Waits until every room has `each` more of its ghost's messages than `before`.
-    async fn wait_for(&self, before: &[usize], each: usize) {
-        loop {
-            let now = self.counts().await;
-            if now.iter().zip(before).all(|(n, b)| *n >= b + each) {
-                return;
+    /// Follows the rooms as a staff member's client does (`/sync`, long-polling) until the
+    /// latest message of every room's ghost is `last`. The bridge keeps each citizen's order,
+    /// so all before it are in; both kinds of round are watched alike.
+    async fn watch_until(&self, since: &mut String, last: &str) -> anyhow::Result<()> {
+        let filter = json!({
+            "presence": {"types": []},
+            "account_data": {"types": []},
+            "room": {"timeline": {"types": ["m.room.message"], "limit": 50},
+                     "state": {"types": []}, "ephemeral": {"types": []}}
+        })
+        .to_string();
+        let mut done = std::collections::HashSet::new();
+        while done.len() < self.rooms.len() {
+            let url = format!("{}/_matrix/client/v3/sync", self.hs);
+            let query = [
+                ("since", since.as_str()),
+                ("timeout", "10000"),
+                ("filter", &filter),
+            ];
+            let url = reqwest::Url::parse_with_params(&url, query)?;
+            let v = get_json(&self.http, url, &self.token).await?;
+            *since = v["next_batch"].as_str().unwrap_or(since).to_owned();
+            for (room, ghost) in &self.rooms {
+                let events = v["rooms"]["join"][room]["timeline"]["events"].as_array();
+                if events
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e["sender"] == *ghost && e["content"]["body"] == last)
+                {
+                    done.insert(room.clone());
+                }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        Ok(())
+    }
+
+    /// Where a staff member's client starts following.
+    async fn sync_token(&self) -> anyhow::Result<String> {
+        let url = format!("{}/_matrix/client/v3/sync?timeout=0", self.hs);
+        let v = get_json(&self.http, url, &self.token).await?;
+        Ok(v["next_batch"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// After a round (untimed): every room has `each` more of its ghost's messages.
+    async fn check(&self, before: &[usize], each: usize) -> anyhow::Result<()> {
+        let now = self.counts().await;
+        for (n, b) in now.iter().zip(before) {
+            anyhow::ensure!(
+                *n == b + each,
+                "a room has {n} messages, expected {}",
+                b + each
+            );
+        }
+        Ok(())
     }
 }
 
@@ -77,6 +123,7 @@ async fn bridged_round(
     stack: &Stack,
     people: &[Citizen],
     rooms: &Rooms,
+    since: &mut String,
     each: usize,
     round: usize,
 ) -> anyhow::Result<(Vec<Duration>, Duration)> {
@@ -99,28 +146,35 @@ async fn bridged_round(
             lat
         }));
     }
+    rooms
+        .watch_until(since, &format!("round {round} message {}", each - 1))
+        .await?;
+    let took = start.elapsed();
     let mut lat = Vec::new();
     for t in tasks {
         lat.extend(t.await?);
     }
-    rooms.wait_for(&before, each).await;
-    Ok((lat, start.elapsed()))
+    rooms.check(&before, each).await?;
+    Ok((lat, took))
 }
 
 /// One round of the bare client: the same messages straight to Synapse as the same ghosts.
 async fn bare_round(
     matrix: &MatrixClient,
     rooms: &Rooms,
+    since: &mut String,
     each: usize,
     round: usize,
 ) -> anyhow::Result<Duration> {
+    let before = rooms.counts().await;
     let start = Instant::now();
     let mut tasks = Vec::new();
     for (k, (room, ghost)) in rooms.rooms.iter().cloned().enumerate() {
         let m = matrix.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..each {
-                let content = json!({"msgtype": "m.text", "body": format!("bare {i}")});
+                let body = format!("bare round {round} message {i}");
+                let content = json!({"msgtype": "m.text", "body": body});
                 let txn = format!("bench-{round}-{k}-{i}");
                 m.send(Some(&ghost), &room, "m.room.message", &txn, &content)
                     .await
@@ -128,10 +182,15 @@ async fn bare_round(
             }
         }));
     }
+    rooms
+        .watch_until(since, &format!("bare round {round} message {}", each - 1))
+        .await?;
+    let took = start.elapsed();
     for t in tasks {
         t.await?;
     }
-    Ok(start.elapsed())
+    rooms.check(&before, each).await?;
+    Ok(took)
 }
 
 /// Creates each citizen's portal (one message each, not measured); their rooms and ghosts.
@@ -209,9 +268,36 @@ fn main() -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()?.block_on(run(citizens, each, rounds))
 }
 
+/// The bridge's store commits so far, the writers they served, and its requests to the
+/// homeserver, from its metrics.
+async fn commits(metrics: &str) -> (f64, f64, f64) {
+    let text = match reqwest::get(metrics).await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let read = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let homeserver: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("sportello_homeserver_requests_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    (
+        read("sportello_store_commits_total "),
+        read("sportello_store_commit_writers_total "),
+        homeserver,
+    )
+}
+
 async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> {
+    let metrics_port = sportello_testkit::synapse::free_port();
+    let metrics = format!("http://127.0.0.1:{metrics_port}/metrics");
     let mut stack = Stack::start(StackOptions {
         retry_max_secs: 5,
+        extra_toml: format!("[metrics]\nbind = \"127.0.0.1:{metrics_port}\"\n"),
         ..Default::default()
     })
     .await?;
@@ -221,6 +307,7 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
         .collect();
     eprintln!("warm-up: creating {citizens} portals");
     let rooms = warm_up(&stack, &people).await?;
+    let mut since = rooms.sync_token().await?;
     let matrix = MatrixClient::new(&stack.synapse.url, &stack.config.raw.appservice.as_token);
     let total = citizens * each;
     let rate = |d: Duration| total as f64 / d.as_secs_f64();
@@ -229,10 +316,17 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
     );
     let (mut all_lat, mut cpu_all, mut a_rates, mut b_rates) =
         (Vec::new(), Duration::ZERO, Vec::new(), Vec::new());
+    let (mut commits_all, mut writers_all, mut hs_all) = (0.0, 0.0, 0.0);
     for round in 1..=rounds {
         let cpu = bridge.cpu_time();
-        let (mut lat, took) = bridged_round(&stack, &people, &rooms, each, round).await?;
+        let (c0, w0, h0) = commits(&metrics).await;
+        let (mut lat, took) =
+            bridged_round(&stack, &people, &rooms, &mut since, each, round).await?;
         let used = bridge.cpu_time().saturating_sub(cpu);
+        let (c1, w1, h1) = commits(&metrics).await;
+        commits_all += c1 - c0;
+        writers_all += w1 - w0;
+        hs_all += h1 - h0;
         cpu_all += used;
         lat.sort();
         println!(
@@ -244,7 +338,7 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
         );
         a_rates.push(rate(took));
         all_lat.extend(lat);
-        let took = bare_round(&matrix, &rooms, each, round).await?;
+        let took = bare_round(&matrix, &rooms, &mut since, each, round).await?;
         println!("B{round} bare client: {:.1} msg/s", rate(took));
         b_rates.push(rate(took));
     }
@@ -265,6 +359,15 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
         mean(&a_rates) / mean(&b_rates),
         mean(&a_rates),
         mean(&b_rates)
+    );
+    println!(
+        "durable store commits per bridged message: {:.2} (writers per commit {:.2})",
+        commits_all / (total * rounds) as f64,
+        writers_all / commits_all.max(1.0)
+    );
+    println!(
+        "homeserver requests per bridged message: {:.2}",
+        hs_all / (total * rounds) as f64
     );
     println!("bridge peak RSS: {:.1} MiB", bridge.peak_rss_mib());
     Ok(())

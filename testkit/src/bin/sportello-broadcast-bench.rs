@@ -82,14 +82,7 @@ impl Admin {
                 "{}/_matrix/client/v3/rooms/{}/messages?dir=b&limit=50",
                 self.hs, self.room
             );
-            let v: Value = self
-                .http
-                .get(url)
-                .bearer_auth(&self.token)
-                .send()
-                .await?
-                .json()
-                .await?;
+            let v = sportello_testkit::measure::get_json(&self.http, url, &self.token).await?;
             for e in v["chunk"].as_array().into_iter().flatten() {
                 let c = &e["content"];
                 let body = c["m.new_content"]["body"].as_str().or(c["body"].as_str());
