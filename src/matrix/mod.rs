@@ -1,6 +1,7 @@
 //! The Matrix side: the homeserver client the bridge acts through, and the appservice's view
 //! of incoming transactions. Knows nothing of WhatsApp.
 
+mod adopt;
 pub mod client;
 mod media;
 pub mod timeline;

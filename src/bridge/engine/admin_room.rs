@@ -75,19 +75,12 @@ impl AdminRoom {
                 "visibility": "private",
                 "invite": raw.office.admins,
                 "power_level_content_override": {"users": raw.office.admins.iter().map(|a| (a.clone(), json!(100))).collect::<serde_json::Map<String, Value>>()},
-                "room_alias_name": format!("{}admin", raw.appservice.ghost_prefix),
             });
-            match self.matrix.create_room(&body).await {
-                Ok(id) => id,
-                Err(e) if e.errcode() == Some("M_ROOM_IN_USE") => {
-                    let alias = format!(
-                        "#{}admin:{}",
-                        raw.appservice.ghost_prefix, raw.homeserver.server_name
-                    );
-                    self.matrix.resolve_alias(&alias).await?.ok_or(e)?
-                }
-                Err(e) => return Err(e),
-            }
+            let alias = format!("{}admin", raw.appservice.ghost_prefix);
+            let server = &raw.homeserver.server_name;
+            self.matrix
+                .create_or_adopt(&alias, server, &self.config.bot_user_id, body)
+                .await?
         } else if configured.starts_with('#') {
             let id = self.matrix.resolve_alias(configured).await?;
             let id = id.ok_or_else(|| MatrixError::Api {

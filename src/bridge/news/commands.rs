@@ -206,9 +206,8 @@ impl News {
         } else {
             excluded.join(", ")
         };
-        // The sender keeps 10% headroom under the configured rate.
-        let effective =
-            (f64::from(cfg.messages_per_second) * crate::bridge::news::pace::HEADROOM).max(1.0);
+        // The sender runs at the configured rate (slower only when Meta says so).
+        let effective = f64::from(cfg.messages_per_second).max(1.0);
         let eta = (b.audience as f64 / effective).ceil() as u64;
         let second = if cfg.require_second_approver {
             self.t("bc_second_needed", &[])

@@ -1,5 +1,5 @@
 //! The pure parts of sending a broadcast: the callback tag that identifies each send, the
-//! pace (spacing, a sliding one-second cap with headroom, slowing down on 130429), what each
+//! pace (spacing, at most the rate started in any second, slowing down on 130429), what each
 //! Graph error means for a recipient, and the one-line template parameter.
 
 use std::collections::VecDeque;
@@ -39,26 +39,22 @@ pub(in crate::bridge) enum Outcome {
     Unknown,
 }
 
-/// The share of the configured rate that may leave in any one second.
-pub(in crate::bridge) const HEADROOM: f64 = 0.9;
-
 /// At most this many attempts per recipient before it counts as failed.
 pub(in crate::bridge) const MAX_ATTEMPTS: u32 = 8;
 
 const SECOND: Duration = Duration::from_secs(1);
 
 /// The pace: sends spaced at the current rate, with a little credit to make up for time spent
-/// committing (a fifth of a second's worth), and never more than 90% of `rate` requests
-/// touching any one second. Halved on 130429, slowly restored.
+/// committing (a fifth of a second's worth), and never more than the rate started in any one
+/// second — what Meta counts. Halved on 130429, slowly restored.
 ///
-/// Meta counts a request in the second it arrives, which is somewhere between the moment it
-/// left and the moment its answer came back; a scheduler stall or the network can bunch
-/// requests that left a second apart. So a new send is admitted only while fewer than the cap
-/// are in flight or were answered within the last second: then no one-second window, wherever
-/// it lies, can see more than the cap arrive. (Take the last of the requests arriving in some
-/// window to be admitted: every other one was still in flight or had been answered less than a
-/// second before, so all were counted when it was admitted.) The 10% is headroom for Meta's
-/// own clock.
+/// Meta counts a request in the second it *arrives*, which is its start plus the time on the
+/// way; two requests started a second apart arrive less than a second apart only when the
+/// first took longer on the way than the second. So a start is counted for one second plus
+/// the spread of the recent answers' latencies (slowest minus quickest over the last second:
+/// a few milliseconds on a quiet link, more on a jittery one), and a request still in flight
+/// after that is counted until it lands. No fixed margin: on a steady link the sender runs
+/// at the configured rate, and on 130429 it backs off and recovers.
 pub(in crate::bridge) struct Pace {
     max: f64,
     rate: f64,
@@ -67,7 +63,7 @@ pub(in crate::bridge) struct Pace {
     flights: Arc<Flights>,
 }
 
-/// The sends in flight and when the recent ones were answered.
+/// The sends counted now and how long the recent ones took.
 #[derive(Default)]
 struct Flights {
     state: Mutex<FlightState>,
@@ -76,22 +72,68 @@ struct Flights {
 
 #[derive(Default)]
 struct FlightState {
-    in_flight: usize,
-    /// When the sends answered in the last second were answered, oldest first.
-    answered: VecDeque<tokio::time::Instant>,
+    next_id: u64,
+    /// Sends started within the counting window, oldest first (start, id).
+    started: VecDeque<(tokio::time::Instant, u64)>,
+    /// Sends not yet answered.
+    in_flight: std::collections::HashSet<u64>,
+    /// Sends not yet answered that started before the window: still counted.
+    stragglers: std::collections::HashSet<u64>,
+    /// The answers of the last second: when, and how long each took.
+    answered: VecDeque<(tokio::time::Instant, Duration)>,
 }
 
-/// One admitted send: counts as in flight until dropped (when its answer came back, or it was
-/// given up).
-pub(in crate::bridge) struct Flight(Arc<Flights>);
+impl FlightState {
+    /// Slowest minus quickest answer of the last second.
+    fn spread(&mut self, now: tokio::time::Instant) -> Duration {
+        while self
+            .answered
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) >= SECOND)
+        {
+            self.answered.pop_front();
+        }
+        let took = self.answered.iter().map(|(_, d)| *d);
+        match (took.clone().max(), took.min()) {
+            (Some(max), Some(min)) => max - min,
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// How many sends count now: started within one second plus the spread, and those
+    /// started before that still in flight.
+    fn counted(&mut self, now: tokio::time::Instant) -> usize {
+        let window = SECOND + self.spread(now);
+        while let Some(&(t, id)) = self.started.front() {
+            if now.duration_since(t) < window {
+                break;
+            }
+            self.started.pop_front();
+            if self.in_flight.contains(&id) {
+                self.stragglers.insert(id);
+            }
+        }
+        self.started.len() + self.stragglers.len()
+    }
+}
+
+/// One admitted send: in flight until dropped (when its answer came back, or it was given up).
+pub(in crate::bridge) struct Flight {
+    flights: Arc<Flights>,
+    id: u64,
+    started: tokio::time::Instant,
+}
 
 impl Drop for Flight {
     fn drop(&mut self) {
-        let mut st = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
-        st.in_flight -= 1;
-        st.answered.push_back(tokio::time::Instant::now());
+        let mut st = self.flights.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.in_flight.remove(&self.id);
+        st.stragglers.remove(&self.id);
+        let now = tokio::time::Instant::now();
+        st.answered
+            .push_back((now, now.duration_since(self.started)));
         drop(st);
-        self.0.landed.notify_one();
+        self.flights.landed.notify_one();
     }
 }
 
@@ -106,7 +148,7 @@ impl Pace {
         }
     }
 
-    /// Waits for the next slot; the send counts against the cap until the `Flight` is dropped.
+    /// Waits for the next slot; the send is counted as [`Pace`] says.
     pub(in crate::bridge) async fn slot(&mut self) -> Flight {
         let now = tokio::time::Instant::now();
         let credit = Duration::from_secs_f64(0.2);
@@ -114,33 +156,39 @@ impl Pace {
             self.next = now - credit;
         }
         tokio::time::sleep_until(self.next).await;
-        let cap = ((self.rate * HEADROOM).floor() as usize).max(1);
-        loop {
+        let cap = (self.rate.floor() as usize).max(1);
+        let (id, started) = loop {
             let wait = {
                 let mut st = self.flights.state.lock().unwrap_or_else(|e| e.into_inner());
                 let now = tokio::time::Instant::now();
-                while st
-                    .answered
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= SECOND)
-                {
-                    st.answered.pop_front();
+                if st.counted(now) < cap {
+                    let id = st.next_id;
+                    st.next_id += 1;
+                    st.started.push_back((now, id));
+                    st.in_flight.insert(id);
+                    break (id, now);
                 }
-                if st.in_flight + st.answered.len() < cap {
-                    st.in_flight += 1;
-                    break;
-                }
-                st.answered.front().map(|t| *t + SECOND)
+                let window = SECOND + st.spread(now);
+                st.started.front().map(|(t, _)| *t + window)
             };
             match wait {
-                // Room comes when the oldest answer is a second old …
-                Some(at) => tokio::time::sleep_until(at).await,
-                // … or, with everything in flight, once something lands.
+                // Room comes when the oldest start leaves the window …
+                Some(at) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at) => {}
+                        _ = self.flights.landed.notified() => {}
+                    }
+                }
+                // … or, with only stragglers counted, once one lands.
                 None => self.flights.landed.notified().await,
             }
-        }
+        };
         self.next += Duration::from_secs_f64(1.0 / self.rate);
-        Flight(self.flights.clone())
+        Flight {
+            flights: self.flights.clone(),
+            id,
+            started,
+        }
     }
 
     /// Meta said "too fast": halve the rate and pause.
@@ -246,20 +294,22 @@ mod tests {
                 .iter()
                 .take_while(|u| u.duration_since(*t) < Duration::from_secs(1))
                 .count();
-            assert!(within <= 45, "{within} sends in one second");
+            assert!(within <= 50, "{within} sends in one second");
         }
         let span = times.last().unwrap().duration_since(times[0]).as_secs_f64();
+        // Each 300 ms stall is made up to the credit's 200 ms.
         assert!(
-            400.0 / span > 42.0,
+            400.0 / span > 45.0,
             "the stalls were made up: {:.1}/s",
             400.0 / span
         );
     }
 
-    /// Sends that take a while (up to 0.9 s) still never have more than the cap touching any
-    /// one second, so no bunching on the way can push Meta's count over it.
+    /// Sends whose answers take from nothing to 0.77 s: taking each request to arrive half-way
+    /// through its round trip, no one second of arrivals holds more than the rate, and the
+    /// sender still runs at a useful rate (the window widens by the latencies' spread).
     #[tokio::test(start_paused = true)]
-    async fn slow_answers_count_until_they_land() {
+    async fn jittery_answers_widen_the_window_so_arrivals_stay_under_the_rate() {
         let mut p = Pace::new(50);
         let log = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = tokio::task::JoinSet::new();
@@ -268,31 +318,63 @@ mod tests {
             let start = tokio::time::Instant::now();
             let log = log.clone();
             tasks.spawn(async move {
-                // A spread of latencies: most quick, some slow.
-                tokio::time::sleep(Duration::from_millis((i * 37 % 10) * 90)).await;
+                // Latencies from 0 to 0.77 s in no period the pace could line up with.
+                let took = Duration::from_millis((i * 7919 % 97) * 8);
+                tokio::time::sleep(took).await;
                 drop(flight);
-                log.lock()
-                    .unwrap()
-                    .push((start, tokio::time::Instant::now()));
+                log.lock().unwrap().push((start, start + took / 2));
             });
         }
         while tasks.join_next().await.is_some() {}
         let log = log.lock().unwrap();
-        // Any window's count is at most the count seen at the admission of the last request
-        // arriving in it: those admitted before it and answered less than a second before.
-        for (start, _) in log.iter() {
-            let touching = log
+        let mut arrivals: Vec<_> = log.iter().map(|(_, a)| *a).collect();
+        arrivals.sort();
+        for (i, t) in arrivals.iter().enumerate() {
+            let within = arrivals[i..]
                 .iter()
-                .filter(|(s, e)| s <= start && *e + SECOND > *start)
+                .take_while(|u| u.duration_since(*t) < SECOND)
                 .count();
-            assert!(touching <= 45, "{touching} sends touching one second");
+            assert!(within <= 50, "{within} arrivals in one second");
         }
-        let span = log.iter().map(|(_, e)| *e).max().unwrap() - log[0].0;
+        let span = *arrivals.last().unwrap() - log[0].0;
         assert!(
             300.0 / span.as_secs_f64() > 25.0,
             "still sends at a useful rate: {:.1}/s",
             300.0 / span.as_secs_f64()
         );
+    }
+
+    /// Quick, steady answers: the configured rate itself, with no margin taken off.
+    #[tokio::test(start_paused = true)]
+    async fn steady_answers_run_at_the_configured_rate() {
+        let mut p = Pace::new(50);
+        let first = tokio::time::Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..500 {
+            let flight = p.slot().await;
+            tasks.spawn(async move {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                drop(flight);
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        let rate = 500.0 / first.elapsed().as_secs_f64();
+        assert!(rate >= 47.5, "at least 95% of the rate: {rate:.1}/s");
+        assert!(rate <= 50.5, "never above it: {rate:.1}/s");
+    }
+
+    /// A send that never lands is counted until it does, however long after its start.
+    #[tokio::test(start_paused = true)]
+    async fn a_send_still_in_flight_is_counted_until_it_lands() {
+        let mut p = Pace::new(3);
+        let stuck: Vec<Flight> = vec![p.slot().await, p.slot().await, p.slot().await];
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let waiting = tokio::time::timeout(Duration::from_secs(10), p.slot()).await;
+        assert!(waiting.is_err(), "no room while three are in flight");
+        drop(stuck);
+        let t = tokio::time::Instant::now();
+        let _next = p.slot().await;
+        assert!(t.elapsed() < SECOND, "room as soon as they landed");
     }
 
     /// 130429: the rate halves and sending pauses a second; clean sends bring it back.

@@ -88,27 +88,23 @@ impl Portals {
         })
     }
 
-    /// Creates the room, or adopts it if a previous attempt created it (alias in use).
+    /// Creates a room under the bot's alias `alias_local`, or adopts (joins) the one there;
+    /// a half-created one is replaced (`MatrixClient::create_or_adopt`).
     pub(super) async fn create_or_adopt(
         &self,
         alias_local: &str,
-        mut body: Value,
+        body: Value,
     ) -> Result<String, MatrixError> {
-        body["room_alias_name"] = json!(alias_local);
-        match self.parts.matrix.create_room(&body).await {
-            Ok(id) => Ok(id),
-            Err(e) if e.errcode() == Some("M_ROOM_IN_USE") => {
-                let alias = format!(
-                    "#{alias_local}:{}",
-                    self.parts.config.raw.homeserver.server_name
-                );
-                match self.parts.matrix.resolve_alias(&alias).await? {
-                    Some(id) => Ok(id),
-                    None => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        }
+        let cfg = &self.parts.config;
+        self.parts
+            .matrix
+            .create_or_adopt(
+                alias_local,
+                &cfg.raw.homeserver.server_name,
+                &cfg.bot_user_id,
+                body,
+            )
+            .await
     }
 
     /// The bot's space that groups the citizen rooms (created once).
