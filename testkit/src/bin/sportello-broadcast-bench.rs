@@ -9,15 +9,17 @@
 //! window (free-form text), the rest get the template. Subscribers are written into the
 //! store while the bridge is stopped. Reports the time to draft (the preview streams the
 //! audience), the send rate measured on the simulator's clock, the peak in any one second,
-//! 130429 answers, and the peak memory of this process (bridge, simulator keeping only the
-//! time and status of each send, admin client).
+//! 130429 answers, and the bridge's own CPU time per sent message and peak memory (it runs as
+//! its own process: the benchmark re-runs itself as `serve CONFIG`), then this process's peak
+//! (simulator keeping only the time and status of each send, admin client).
 
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 use sportello::ids::CitizenKey;
 use sportello::store::{PortalRecord, Store, Subscription, now_secs};
-use sportello_testkit::measure::{peak_rss_mib, rss_mib, status_mib};
+use sportello_testkit::child::BridgeChild;
+use sportello_testkit::measure::peak_rss_mib;
 use sportello_testkit::{Stack, StackOptions};
 
 struct Admin {
@@ -111,9 +113,15 @@ fn peak_per_second(mut t: Vec<SystemTime>) -> usize {
     best
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    if let Some(served) = sportello_testkit::child::serve_if_asked() {
+        return served;
+    }
     sportello_testkit::measure::bench_logs();
+    tokio::runtime::Runtime::new()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let mps: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
@@ -161,8 +169,8 @@ async fn main() -> anyhow::Result<()> {
             store.commit(ops)?;
         }
     }
-    stack.start_bridge().await?;
-    let rss_idle = rss_mib();
+    let bridge = BridgeChild::replace(&mut stack).await?;
+    let rss_idle = bridge.rss_mib();
     let mut admin = Admin::join(&stack).await?;
 
     let t = Instant::now();
@@ -172,10 +180,12 @@ async fn main() -> anyhow::Result<()> {
     let draft = admin.wait_for("Draft #1", "").await?;
     let draft_secs = t.elapsed().as_secs_f64();
     eprintln!("{draft}");
+    let cpu = bridge.cpu_time();
     admin.say("approve 1").await?;
     let report = admin
         .wait_for("📢 Report of broadcast #1", &format!("sent {n} of"))
         .await?;
+    let cpu = bridge.cpu_time().saturating_sub(cpu);
     let log = sim.light_log();
     let times: Vec<SystemTime> = log.iter().filter(|r| r.1 == 200).map(|r| r.0).collect();
     let refused = log.iter().filter(|r| r.1 == 400).count();
@@ -201,16 +211,20 @@ async fn main() -> anyhow::Result<()> {
         times.len(),
         times.len() as f64 / span
     );
+    let sent = times.len();
     println!("peak in any second:   {}", peak_per_second(times));
     println!("130429 answers:       {refused}");
     println!(
-        "memory:               {rss_idle:.0} MiB before sending, peak {:.0} MiB",
-        peak_rss_mib()
+        "bridge CPU:           {:.3} ms per sent message (user + system, approval to report)",
+        cpu.as_secs_f64() * 1e3 / sent.max(1) as f64
     );
     println!(
-        "memory now:           {:.0} MiB anonymous, {:.0} MiB mapped files",
-        status_mib("RssAnon:"),
-        status_mib("RssFile:")
+        "bridge memory:        {rss_idle:.1} MiB before sending, peak {:.1} MiB",
+        bridge.peak_rss_mib()
+    );
+    println!(
+        "benchmark process:    peak {:.0} MiB (simulator, admin client)",
+        peak_rss_mib()
     );
     println!("report:               {report}");
     Ok(())
