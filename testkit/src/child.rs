@@ -54,10 +54,43 @@ pub async fn answers(stack: &Stack) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Asks Meta's webhook handshake every 2 ms (up to a minute) until it is answered; the time
+/// since `started`.
+async fn handshake(stack: &Stack, started: Instant) -> anyhow::Result<Duration> {
+    let token = &stack.config.raw.whatsapp.verify_token;
+    let url = reqwest::Url::parse_with_params(
+        &format!(
+            "{}{}",
+            stack.bridge_url(),
+            stack.config.raw.whatsapp.webhook_path
+        ),
+        [
+            ("hub.mode", "subscribe"),
+            ("hub.verify_token", token.as_str()),
+            ("hub.challenge", "1158201444"),
+        ],
+    )?;
+    let http = reqwest::Client::new();
+    loop {
+        if let Ok(r) = http.get(url.clone()).send().await
+            && r.status() == reqwest::StatusCode::OK
+            && r.text().await.is_ok_and(|t| t == "1158201444")
+        {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("the bridge process did not answer the webhook handshake");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
 /// The bridge running as a child process on the stack's port and store.
 pub struct BridgeChild {
     child: Child,
     _dir: tempfile::TempDir,
+    /// From starting the process to its first answer to Meta's webhook handshake.
+    pub handshake_after: Duration,
 }
 
 impl BridgeChild {
@@ -68,11 +101,17 @@ impl BridgeChild {
         let dir = tempfile::tempdir()?;
         let config = dir.path().join("config.toml");
         std::fs::write(&config, &stack.config_text)?;
+        let started = Instant::now();
         let child = own_bridge_command(&config)?
             .spawn()
             .context("starting the bridge process")?;
+        let handshake_after = handshake(stack, started).await?;
         answers(stack).await?;
-        Ok(BridgeChild { child, _dir: dir })
+        Ok(BridgeChild {
+            child,
+            _dir: dir,
+            handshake_after,
+        })
     }
 
     pub fn pid(&self) -> u32 {
