@@ -73,8 +73,17 @@ impl GroupCommit {
                 st.leading = true;
                 let batch = std::mem::take(&mut st.pending);
                 let durable = batch.iter().any(|(_, _, durable)| *durable);
+                let tickets: Vec<u64> = batch.iter().map(|(t, _, _)| *t).collect();
                 drop(st);
-                let results = commit_batch(kv, batch, durable);
+                // A panic in the store must not leave `leading` set (every writer would wait
+                // for ever): it becomes this batch's error.
+                let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    commit_batch(kv, batch, durable)
+                }))
+                .unwrap_or_else(|_| {
+                    let e = StoreError::new("the store panicked while committing");
+                    tickets.into_iter().map(|t| (t, Err(e.clone()))).collect()
+                });
                 st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
                 // A failed caller's writes were never committed; one durable commit that went
                 // in makes every earlier one durable.

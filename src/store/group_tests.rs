@@ -131,3 +131,18 @@ fn a_lone_caller_commits_at_once_and_is_counted() {
     assert_eq!(group.counts(), (2, 2));
     assert!(kv.get("t", b"1/b").unwrap().is_some());
 }
+
+#[test]
+fn a_panic_while_committing_is_that_batch_s_error_and_the_next_writer_goes_on() {
+    let group = GroupCommit::default();
+    let kv = HookedKv::new(|ops| {
+        if ops.iter().any(|op| op.table == "boom") {
+            panic!("a bug in the store");
+        }
+        Ok(())
+    });
+    let boom = group.commit(&kv, vec![Op::put("boom", b"k".to_vec(), b"v".to_vec())]);
+    assert!(boom.is_err());
+    group.commit(&kv, two_writes(1)).unwrap();
+    assert!(kv.get("t", b"1/a").unwrap().is_some());
+}
