@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Citizen, Staff, WAIT, eventually, stack, stack_with};
+use crate::harness::{Citizen, Staff, WAIT, citizen_writes, eventually, stack, stack_with};
 
 const ANNA_WA: &str = "393331234567";
 const ANNA_ALIAS: &str = "#whatsapp_393331234567:comune.test";
@@ -376,5 +376,52 @@ async fn bsuid_only_citizen_gets_a_portal_and_answers() {
     assert!(
         mario.client.resolve_room_alias(&alias).await.is_err(),
         "no second portal"
+    );
+}
+
+/// A room left under the bot's space alias that the bot cannot join (as when the homeserver
+/// went down while creating the space) is replaced, never adopted: adopting it once sent every
+/// citizen's first message to a dead letter ("not in room") for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_under_the_space_alias_the_bot_cannot_join_is_replaced() {
+    let stack = stack().await;
+    let hs = &stack.synapse.url;
+    let as_token = &stack.config.raw.appservice.as_token;
+    let matrix = sportello::matrix::MatrixClient::new(hs, as_token);
+    matrix.register("whatsapp_blocker").await.unwrap();
+    let blocker: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{hs}/_matrix/client/v3/createRoom?user_id=@whatsapp_blocker:comune.test"
+        ))
+        .bearer_auth(as_token)
+        .json(&json!({"room_alias_name": "whatsapp_space", "preset": "private_chat"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let blocker = blocker["room_id"]
+        .as_str()
+        .expect("the blocking room")
+        .to_owned();
+
+    let lucia = Citizen::phone("393471112244", "Lucia Verdi");
+    let (mario, room) = citizen_writes(&stack, &lucia, "È aperto l'ufficio?").await;
+    let parent = mario
+        .events(&room, "m.space.parent")
+        .await
+        .pop()
+        .expect("the portal sits in a space");
+    let space = parent["state_key"].as_str().unwrap();
+    assert_ne!(space, blocker, "the half-made room was not adopted");
+    let alias = matrix
+        .resolve_alias("#whatsapp_space:comune.test")
+        .await
+        .unwrap();
+    assert_eq!(
+        alias.as_deref(),
+        Some(space),
+        "the alias names the new space"
     );
 }
