@@ -31,9 +31,18 @@ pub fn serve_if_asked() -> Option<anyhow::Result<()>> {
     })())
 }
 
-/// This binary, to be run as `serve CONFIG`.
+/// This binary, to be run as `serve CONFIG`; under the program `SPORTELLO_CHILD_WRAP` names,
+/// when set (a profiler such as `heaptrack`: the figures read from `/proc` are then the
+/// wrapper's, not the bridge's).
 pub fn own_bridge_command(config: &Path) -> anyhow::Result<Command> {
-    let mut c = Command::new(std::env::current_exe()?);
+    let mut c = match std::env::var_os("SPORTELLO_CHILD_WRAP") {
+        Some(w) => {
+            let mut c = Command::new(w);
+            c.arg(std::env::current_exe()?);
+            c
+        }
+        None => Command::new(std::env::current_exe()?),
+    };
     c.arg("serve").arg(config);
     Ok(c)
 }
