@@ -149,3 +149,41 @@ fn items_queued_before_soon_commits_were_lost_may_have_run() {
     let after = s.queue_head(CITIZEN).unwrap().unwrap();
     assert!(!s.may_have_run_before(&after));
 }
+
+#[test]
+fn a_routing_lost_in_a_crash_leaves_the_delivery_in_the_inbox_to_route_again() {
+    if let Some(dir) = std::env::var_os(CHILD) {
+        let s = Store::open_with(Path::new(&dir), Duration::from_secs(3600)).unwrap();
+        // Acknowledged only once durable, as the webhook's handler does.
+        let seq = s.next_seq();
+        let body = b"wBuongiorno, l'ufficio \xc3\xa8 aperto?".to_vec();
+        s.commit(vec![Op::put(super::super::INBOX, seq.to_be_bytes(), body)])
+            .unwrap();
+        let mut routing = push(&s, "routed, then lost");
+        routing.push(Store::inbox_done_op(seq));
+        s.commit_soon(routing).unwrap();
+        assert!(s.inbox_pending(10).unwrap().is_empty());
+        std::process::abort();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    in_a_child_that_crashes(
+        "a_routing_lost_in_a_crash_leaves_the_delivery_in_the_inbox_to_route_again",
+        dir.path(),
+    );
+    let s = Store::open(dir.path()).unwrap();
+    assert!(queued(&s).is_empty());
+    let pending = s.inbox_pending(10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        pending[0].body,
+        "Buongiorno, l'ufficio è aperto?".as_bytes()
+    );
+    assert!(s.may_have_been_routed(pending[0].seq));
+    // Routed again: what it queues is noted before the commit, and looked for.
+    let routing = push(&s, "routed again");
+    s.note_may_have_run(&routing);
+    s.commit_soon(routing).unwrap();
+    assert!(s.may_have_run_before(&s.queue_head(CITIZEN).unwrap().unwrap()));
+    // A delivery stored by this process was not routed before.
+    assert!(!s.may_have_been_routed(s.next_seq()));
+}

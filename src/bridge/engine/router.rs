@@ -1,6 +1,8 @@
 //! The router: takes persisted deliveries from the inbox in arrival order, dedupes them
 //! (wamid, status, event id), and moves each item into its citizen's queue — in the same
 //! commit that removes the delivery from the inbox, so nothing is lost or doubled by a crash.
+//! That commit is a soon one (`store::durability`): a crash that loses it leaves the
+//! deliveries in the inbox, to be routed again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
@@ -95,7 +97,10 @@ impl Bridge {
             // Subscriptions change only under this lock (see `subscribe`).
             let _subs = self.inner.news.subscriptions_lock();
             let mut routed = Routed::default();
+            // The writes of each delivery that may have been routed before.
+            let mut replayed = Vec::new();
             for entry in batch {
+                let start = routed.ops.len();
                 let span = match entry.source {
                     Source::WhatsApp => info_span!("webhook", seq = entry.seq),
                     Source::Matrix => info_span!("transaction", seq = entry.seq),
@@ -122,9 +127,18 @@ impl Bridge {
                         }
                     }
                 }
+                if self.inner.store.may_have_been_routed(entry.seq) {
+                    replayed.push(start..routed.ops.len());
+                }
                 routed.ops.push(Store::inbox_done_op(entry.seq));
             }
-            self.inner.store.commit(routed.ops)?;
+            // Soon: lost in a crash, the deliveries are still in the inbox (durable since
+            // they were acknowledged) and are routed again; what a delivery that may have
+            // been routed before queues is looked for before it is repeated.
+            for ops in replayed {
+                self.inner.store.note_may_have_run(&routed.ops[ops]);
+            }
+            self.inner.store.commit_soon(routed.ops)?;
             for c in routed.wake {
                 self.kick(c);
             }
@@ -422,47 +436,5 @@ fn pricing_of(
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-    use crate::bridge::engine::give_up::tests::bridge;
-
-    /// A `delivered` with Meta's pricing and a `read` without it, in one webhook: the stored
-    /// status is `read`, and keeps what Meta charges.
-    #[tokio::test]
-    async fn a_status_keeps_the_pricing_of_an_earlier_one_in_the_same_batch() {
-        let (bridge, store) = bridge();
-        let status = |s: &str, pricing: Option<serde_json::Value>| {
-            let mut v = json!({"id": "wamid.P", "status": s, "timestamp": "1796170000",
-                "recipient_id": "393331234567"});
-            if let Some(p) = pricing {
-                v["pricing"] = p;
-            }
-            v
-        };
-        let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
-            "field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [
-                status("delivered", Some(json!({"billable": true, "pricing_model": "PMP",
-                    "type": "regular", "category": "utility"}))),
-                status("read", None)]}}]}]});
-        let pnid = &bridge.config().raw.whatsapp.phone_number_id;
-        let mut r = Routed::default();
-        for u in webhook::parse(body.to_string().as_bytes(), pnid).unwrap() {
-            let Update::Status(s) = u else {
-                panic!("{u:?}")
-            };
-            bridge.route_status(&mut r, s).unwrap();
-        }
-        store.commit(r.ops).unwrap();
-        let record = store.status_record("wamid.P").unwrap().unwrap();
-        assert_eq!(record.status, "read");
-        assert_eq!(
-            record.pricing,
-            Some(crate::store::Priced {
-                kind: "regular".into(),
-                category: "utility".into()
-            })
-        );
-    }
-}
+#[path = "router_tests.rs"]
+mod tests;

@@ -61,7 +61,13 @@ impl Helpdesk {
         let old = store.conversation(citizen)?;
         let now = self.parts.clock.unix();
         let changed = state::apply(old.as_ref(), event.clone(), now);
-        let mut ops = vec![Store::conversation_op(citizen, &changed.conversation)];
+        // A citizen writing again into a conversation that waits already changes nothing:
+        // the record is not written again.
+        let mut ops = if old.as_ref() == Some(&changed.conversation) {
+            vec![]
+        } else {
+            vec![Store::conversation_op(citizen, &changed.conversation)]
+        };
         for t in state::tallies(old.as_ref(), &event, &changed.conversation, by) {
             ops.push(store.tally_op(now, &t));
         }
@@ -152,6 +158,28 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::bridge::engine::give_up::tests::{ANNA, bridge};
+
+    /// A citizen who writes again while their conversation waits for an answer changes
+    /// nothing in it: its record is not written again at every message.
+    #[tokio::test]
+    async fn writing_again_while_waiting_rewrites_nothing() {
+        let (bridge, store) = bridge();
+        let helpdesk = &bridge.inner.helpdesk;
+        let table = Store::conversation_op(ANNA, &Conversation::opened_by_citizen(0)).table;
+        let writes = |event: Event| {
+            let (_, ops) = helpdesk.change(ANNA, event, "@mario:x").unwrap();
+            let n = ops.iter().filter(|o| o.table == table).count();
+            store.commit(ops).unwrap();
+            n
+        };
+        assert_eq!(writes(Event::CitizenWrote), 1, "opened");
+        assert_eq!(writes(Event::CitizenWrote), 0, "still waiting: unchanged");
+        assert_eq!(writes(Event::StaffAnswered), 1, "answered");
+        assert_eq!(writes(Event::CitizenWrote), 1, "waits again");
+        let c = store.conversation(ANNA).unwrap().unwrap();
+        assert!(c.needs_answer());
+    }
 
     #[test]
     fn only_the_satisfaction_buttons_are_ratings() {
