@@ -15,8 +15,10 @@ const CHILD: &str = "SPORTELLO_DURABILITY_CHILD";
 const CITIZEN: &str = "p:393331234567";
 
 /// Runs `test` (this file's test of that name) again in a child process with `CHILD` set to
-/// the store's directory, and waits for it to end.
-fn in_a_child_that_crashes(test: &str, dir: &Path) {
+/// a new store directory, waits for it to end (it must abort), and opens what it left; the
+/// directory lives as long as the returned guard.
+fn after_a_child_crashed(test: &str) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
     let status = Command::new(std::env::current_exe().unwrap())
         .args([
             &format!("store::durability::tests::{test}"),
@@ -24,10 +26,12 @@ fn in_a_child_that_crashes(test: &str, dir: &Path) {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env(CHILD, dir)
+        .env(CHILD, dir.path())
         .status()
         .unwrap();
     assert!(!status.success(), "the child was meant to abort");
+    let s = Store::open(dir.path()).unwrap();
+    (dir, s)
 }
 
 fn push(s: &Store, body: &str) -> Vec<Op> {
@@ -70,12 +74,8 @@ fn a_crash_loses_only_the_soon_commits_after_the_last_durable_one() {
         assert_eq!(queued(&s).len(), 4, "a soon commit is visible at once");
         std::process::abort();
     }
-    let dir = tempfile::tempdir().unwrap();
-    in_a_child_that_crashes(
-        "a_crash_loses_only_the_soon_commits_after_the_last_durable_one",
-        dir.path(),
-    );
-    let s = Store::open(dir.path()).unwrap();
+    let (_dir, s) =
+        after_a_child_crashed("a_crash_loses_only_the_soon_commits_after_the_last_durable_one");
     assert_eq!(
         queued(&s),
         ["A: durable", "B: soon, then taken in by C", "C: durable"]
@@ -107,12 +107,8 @@ fn the_flusher_makes_a_soon_commit_durable_without_another_commit() {
         }
         std::process::abort();
     }
-    let dir = tempfile::tempdir().unwrap();
-    in_a_child_that_crashes(
-        "the_flusher_makes_a_soon_commit_durable_without_another_commit",
-        dir.path(),
-    );
-    let s = Store::open(dir.path()).unwrap();
+    let (_dir, s) =
+        after_a_child_crashed("the_flusher_makes_a_soon_commit_durable_without_another_commit");
     assert_eq!(queued(&s), ["soon, flushed"]);
 }
 
@@ -165,12 +161,9 @@ fn a_routing_lost_in_a_crash_leaves_the_delivery_in_the_inbox_to_route_again() {
         assert!(s.inbox_pending(10).unwrap().is_empty());
         std::process::abort();
     }
-    let dir = tempfile::tempdir().unwrap();
-    in_a_child_that_crashes(
+    let (_dir, s) = after_a_child_crashed(
         "a_routing_lost_in_a_crash_leaves_the_delivery_in_the_inbox_to_route_again",
-        dir.path(),
     );
-    let s = Store::open(dir.path()).unwrap();
     assert!(queued(&s).is_empty());
     let pending = s.inbox_pending(10).unwrap();
     assert_eq!(pending.len(), 1);
