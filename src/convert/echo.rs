@@ -161,6 +161,23 @@ mod tests {
         assert_eq!(c["body"], format!("{LABEL}\nDidascalia corretta"));
     }
 
+    #[test]
+    fn the_text_s_own_angle_brackets_are_escaped() {
+        let body = "Orari <b>9–13</b>: l'ufficio è aperto < 5 minuti a piedi 😊";
+        let mut evs = vec![MatrixEvent {
+            event_type: "m.room.message",
+            content: json!({"msgtype": "m.text", "body": body}),
+        }];
+        from_the_app(&mut evs, LABEL);
+        let html = evs[0].content["formatted_body"].as_str().unwrap();
+        assert!(
+            html.ends_with(
+                "Orari &lt;b&gt;9–13&lt;/b&gt;: l&#39;ufficio è aperto &lt; 5 minuti a piedi 😊"
+            ),
+            "{html}"
+        );
+    }
+
     proptest! {
         /// Whatever the office wrote, the label comes first and the text follows unchanged;
         /// the HTML never carries the text's `<` unescaped.
@@ -172,7 +189,19 @@ mod tests {
             prop_assert_eq!(c["body"].as_str().unwrap(), format!("{LABEL}\n{body}"));
             let html = c["formatted_body"].as_str().unwrap();
             prop_assert!(html.starts_with("<em>"));
-            prop_assert!(!body.contains('<') || !html.contains(&body), "a < of the text escaped");
+            // Every `<` after the label opens a tag the converter writes: the text's own are
+            // escaped (the text may itself be a substring of those tags, as "<" is).
+            let label_html = format!("<em>{}</em><br>", escape(LABEL));
+            let text_html = html.strip_prefix(label_html.as_str()).unwrap();
+            const TAGS: [&str; 10] = ["<strong>", "</strong>", "<em>", "</em>", "<del>",
+                "</del>", "<code>", "</code>", "<pre>", "</pre>"];
+            for (i, _) in text_html.match_indices('<') {
+                let at = &text_html[i..];
+                prop_assert!(
+                    TAGS.iter().any(|t| at.starts_with(t)) || at.starts_with("<br>"),
+                    "a < of the text unescaped: {}", html
+                );
+            }
         }
     }
 }
