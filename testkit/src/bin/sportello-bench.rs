@@ -117,16 +117,27 @@ impl Rooms {
     }
 }
 
+/// What a bridged round measured.
+struct Round {
+    /// Each webhook's acknowledgement latency.
+    lat: Vec<Duration>,
+    /// Until every message was in Synapse.
+    took: Duration,
+    /// The bridge's CPU time when the last webhook was acknowledged.
+    acked: Duration,
+}
+
 /// One round through the bridge: every citizen sends `each` messages, one webhook each, all
 /// citizens at once. The acknowledgement latencies, and the time until all are in Synapse.
 async fn bridged_round(
     stack: &Stack,
+    bridge: &BridgeChild,
     people: &[Citizen],
     rooms: &Rooms,
     since: &mut String,
     each: usize,
     round: usize,
-) -> anyhow::Result<(Vec<Duration>, Duration)> {
+) -> anyhow::Result<Round> {
     let before = rooms.counts().await;
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -146,16 +157,17 @@ async fn bridged_round(
             lat
         }));
     }
-    rooms
-        .watch_until(since, &format!("round {round} message {}", each - 1))
-        .await?;
-    let took = start.elapsed();
     let mut lat = Vec::new();
     for t in tasks {
         lat.extend(t.await?);
     }
+    let acked = bridge.cpu_time();
+    rooms
+        .watch_until(since, &format!("round {round} message {}", each - 1))
+        .await?;
+    let took = start.elapsed();
     rooms.check(&before, each).await?;
-    Ok((lat, took))
+    Ok(Round { lat, took, acked })
 }
 
 /// One round of the bare client: the same messages straight to Synapse as the same ghosts.
@@ -317,11 +329,16 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
     let (mut all_lat, mut cpu_all, mut a_rates, mut b_rates) =
         (Vec::new(), Duration::ZERO, Vec::new(), Vec::new());
     let (mut commits_all, mut writers_all, mut hs_all) = (0.0, 0.0, 0.0);
+    let (mut cpu_bare, mut cpu_acks) = (Duration::ZERO, Duration::ZERO);
     for round in 1..=rounds {
         let cpu = bridge.cpu_time();
         let (c0, w0, h0) = commits(&metrics).await;
-        let (mut lat, took) =
-            bridged_round(&stack, &people, &rooms, &mut since, each, round).await?;
+        let Round {
+            mut lat,
+            took,
+            acked,
+        } = bridged_round(&stack, &bridge, &people, &rooms, &mut since, each, round).await?;
+        cpu_acks += acked.saturating_sub(cpu);
         let used = bridge.cpu_time().saturating_sub(cpu);
         let (c1, w1, h1) = commits(&metrics).await;
         commits_all += c1 - c0;
@@ -338,8 +355,15 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
         );
         a_rates.push(rate(took));
         all_lat.extend(lat);
+        let cpu = bridge.cpu_time();
         let took = bare_round(&matrix, &rooms, &mut since, each, round).await?;
-        println!("B{round} bare client: {:.1} msg/s", rate(took));
+        let used = bridge.cpu_time().saturating_sub(cpu);
+        cpu_bare += used;
+        println!(
+            "B{round} bare client: {:.1} msg/s, bridge CPU {:.2} ms/message (only Synapse's transactions of the ghosts' events)",
+            rate(took),
+            used.as_secs_f64() * 1e3 / total as f64
+        );
         b_rates.push(rate(took));
     }
     all_lat.sort();
@@ -353,6 +377,22 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
     println!(
         "bridge CPU per bridged message: {:.2} ms (user + system)",
         cpu_all.as_secs_f64() * 1e3 / (total * rounds) as f64
+    );
+    println!(
+        "of which until the last webhook was acknowledged: {:.2} ms (taking them in; the workers run meanwhile)",
+        cpu_acks.as_secs_f64() * 1e3 / (total * rounds) as f64
+    );
+    println!(
+        "bridge CPU per bare-client message: {:.2} ms (the echo of a ghost's event alone)",
+        cpu_bare.as_secs_f64() * 1e3 / (total * rounds) as f64
+    );
+    // After the flusher's last flush and Synapse's last transactions.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (cpu, idle) = (bridge.cpu_time(), Duration::from_secs(5));
+    tokio::time::sleep(idle).await;
+    println!(
+        "bridge CPU idle: {:.2} ms per second",
+        bridge.cpu_time().saturating_sub(cpu).as_secs_f64() * 1e3 / idle.as_secs_f64()
     );
     println!(
         "bridged / bare client: {:.2} ({:.1} vs {:.1} msg/s)",
