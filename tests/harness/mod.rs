@@ -54,9 +54,27 @@ fn init_logs() {
         .try_init();
 }
 
+/// Where a bridge process writes its log; printed when the test that holds it fails, so a
+/// failure on CI shows what the child did.
+pub struct ChildLog {
+    dir: tempfile::TempDir,
+}
+
+impl Drop for ChildLog {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.dir.path().join("bridge.log"));
+            eprintln!(
+                "--- the bridge process's log ---\n{}",
+                log.unwrap_or_default()
+            );
+        }
+    }
+}
+
 /// The bridge as a separate process (to be killed with SIGKILL), on the stack's port and
 /// store; the in-process bridge must be stopped first. Returns once it answers /health.
-pub async fn bridge_process(stack: &Stack) -> (std::process::Child, tempfile::TempDir) {
+pub async fn bridge_process(stack: &Stack) -> (std::process::Child, ChildLog) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, &stack.config_text).unwrap();
@@ -76,7 +94,7 @@ pub async fn bridge_process(stack: &Stack) -> (std::process::Child, tempfile::Te
             .map(|_| ())
     })
     .await;
-    (child, dir)
+    (child, ChildLog { dir })
 }
 
 /// Held by tests that load the machine for many seconds (thousands of sends), so they run
