@@ -28,7 +28,7 @@ use std::{
     time::Duration,
 };
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tracing::{error, info, warn};
 
 use crate::bridge::admin::{Admin, Features};
@@ -93,8 +93,9 @@ struct Inner {
     config: Arc<Config>,
     store: Store,
     matrix: MatrixClient,
-    /// Wakes the router when the inbox has something new.
-    inbox: Notify,
+    /// Where deliveries are handed to the router's thread, while it takes them
+    /// (`engine/intake.rs`).
+    intake: Mutex<Option<std::sync::mpsc::Sender<engine::intake::Intake>>>,
     /// Citizens whose worker is running.
     running: Mutex<HashSet<String>>,
     /// The office's texts (language + overrides).
@@ -215,7 +216,7 @@ impl Bridge {
                 config: config.clone(),
                 store,
                 matrix,
-                inbox: Notify::new(),
+                intake: Mutex::new(None),
                 running: Mutex::new(HashSet::new()),
                 texts,
                 clock,
@@ -251,11 +252,15 @@ impl Bridge {
         self.inner.texts.get(key, args)
     }
 
-    /// Persists a raw delivery (webhook body or appservice transaction). Once this returns
-    /// Ok, the delivery survives a crash and may be acknowledged.
+    /// Takes in a raw delivery (webhook body or appservice transaction): routed in a durable
+    /// commit by the router's thread, or kept in the inbox when the thread does not take it.
+    /// Once this returns Ok, the delivery survives a crash and may be acknowledged.
     pub async fn ingest(&self, source: Source, body: &[u8]) -> Result<u64, StoreError> {
+        if let Some(routed) = self.hand_over(source, body).await {
+            return routed;
+        }
         let seq = self.inner.store.inbox_push(source, body).await?;
-        self.inner.inbox.notify_one();
+        self.wake_router();
         Ok(seq)
     }
 
@@ -296,7 +301,7 @@ impl Bridge {
             history_watch: tokio::spawn(async move { coexistence.watch_history_forever().await }),
             prune: tokio::spawn(async move { prune.prune_forever().await }),
             stall_watch: tokio::spawn(async move { watch.watch_stalls_forever().await }),
-            router: tokio::spawn(async move { b.route_forever().await }),
+            router: b.start_router(),
             sweeper: tokio::spawn(async move { portals.sweep_windows_forever().await }),
             admin_room: tokio::spawn(async move { admin_room.admin_room_forever(&life).await }),
         }

@@ -1,5 +1,6 @@
 //! The appservice API Synapse calls: transactions, user and alias queries, ping. The
-//! hs_token is checked on every call; a transaction is persisted before it is answered.
+//! hs_token is checked on every call; a transaction is routed and durable before it is
+//! answered.
 
 use axum::{
     Json,
@@ -88,7 +89,7 @@ async fn persist(
         .ingest(Source::Matrix, body)
         .instrument(span.clone())
         .await?;
-    span.in_scope(|| debug!(events, "transaction persisted"));
+    span.in_scope(|| debug!(events, "transaction taken in"));
     Ok(Json(json!({})))
 }
 

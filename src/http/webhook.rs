@@ -1,6 +1,6 @@
 //! Meta's webhook: the GET verification handshake, and POST deliveries verified over the
-//! raw bytes, persisted, then acknowledged. Parsing happens later, in the router, so a body
-//! that cannot be parsed is still kept (as a dead letter), never lost.
+//! raw bytes, then handed to the router (`Bridge::ingest`) and acknowledged once routed and
+//! durable. A body that cannot be parsed is kept as a dead letter in that commit, never lost.
 
 use std::collections::HashMap;
 
@@ -64,6 +64,6 @@ async fn persist(
     )?;
     let seq = bridge.ingest(Source::WhatsApp, body).await?;
     let _span = info_span!("webhook", seq).entered();
-    info!(bytes = body.len(), "webhook persisted");
+    info!(bytes = body.len(), "webhook taken in");
     Ok(StatusCode::OK)
 }

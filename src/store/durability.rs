@@ -147,4 +147,4 @@ impl Store {
 
 #[cfg(test)]
 #[path = "durability_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -11,21 +11,22 @@ use crate::store::kv::Op;
 use crate::store::test_kv::HookedKv;
 use crate::store::{QueueItem, Store};
 
-const CHILD: &str = "SPORTELLO_DURABILITY_CHILD";
+pub(crate) const CHILD: &str = "SPORTELLO_DURABILITY_CHILD";
 const CITIZEN: &str = "p:393331234567";
 
 /// Runs `test` (this file's test of that name) again in a child process with `CHILD` set to
 /// a new store directory, waits for it to end (it must abort), and opens what it left; the
 /// directory lives as long as the returned guard.
 fn after_a_child_crashed(test: &str) -> (tempfile::TempDir, Store) {
+    after_a_child_crashed_in(&format!("store::durability::tests::{test}"))
+}
+
+/// [`after_a_child_crashed`] for the test at `path` anywhere in the crate; the child finds
+/// its directory in the environment variable [`CHILD`].
+pub(crate) fn after_a_child_crashed_in(path: &str) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let status = Command::new(std::env::current_exe().unwrap())
-        .args([
-            &format!("store::durability::tests::{test}"),
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args([path, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, dir.path())
         .status()
         .unwrap();

@@ -9,7 +9,7 @@
 mod buckets;
 mod coexistence;
 mod conversations;
-mod durability;
+pub(crate) mod durability;
 mod erasure;
 mod group;
 pub mod kv;
@@ -217,7 +217,7 @@ impl Store {
     }
 
     /// [`Store::open`], with soon commits made durable within `flush` (tests stretch it).
-    fn open_with(dir: &std::path::Path, flush: std::time::Duration) -> R<Store> {
+    pub(crate) fn open_with(dir: &std::path::Path, flush: std::time::Duration) -> R<Store> {
         let kv = Arc::new(RedbKv::open(dir, &all_tables())?);
         migrate::upgrade(&*kv, Some(dir), now_secs())?;
         Store::with_kv(kv, Some(flush))
@@ -289,15 +289,30 @@ impl Store {
     /// together with whatever else commits at the same time (group commit).
     pub async fn inbox_push(&self, source: Source, body: &[u8]) -> R<u64> {
         let seq = self.next_seq();
-        let mut v = Vec::with_capacity(body.len() + 1);
-        v.push(source.byte());
-        v.extend_from_slice(body);
-        let op = Op::put(INBOX, seq.to_be_bytes(), v);
+        let op = Self::inbox_op(seq, source, body);
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.commit(vec![op]))
             .await
             .unwrap_or_else(|e| Err(StoreError::new(e)))?;
         Ok(seq)
+    }
+
+    /// Keeps deliveries (their sequence numbers already taken) in the inbox, in one commit;
+    /// durable when this returns. Blocking.
+    pub fn inbox_keep(&self, entries: &[InboxEntry]) -> R<()> {
+        self.commit(
+            entries
+                .iter()
+                .map(|e| Self::inbox_op(e.seq, e.source, &e.body))
+                .collect(),
+        )
+    }
+
+    fn inbox_op(seq: u64, source: Source, body: &[u8]) -> Op {
+        let mut v = Vec::with_capacity(body.len() + 1);
+        v.push(source.byte());
+        v.extend_from_slice(body);
+        Op::put(INBOX, seq.to_be_bytes(), v)
     }
 
     pub fn inbox_pending(&self, limit: usize) -> R<Vec<InboxEntry>> {

@@ -88,7 +88,7 @@ impl Wake {
     /// The router looks at the inbox again.
     pub(in crate::bridge) fn inbox(&self) {
         if let Some(inner) = self.bridge.upgrade() {
-            inner.inbox.notify_one();
+            Bridge { inner }.wake_router();
         }
     }
 }

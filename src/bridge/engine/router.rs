@@ -1,13 +1,13 @@
-//! The router: takes persisted deliveries from the inbox in arrival order, dedupes them
-//! (wamid, status, event id), and moves each item into its citizen's queue — in the same
-//! commit that removes the delivery from the inbox, so nothing is lost or doubled by a crash.
-//! That commit is a soon one (`store::durability`): a crash that loses it leaves the
-//! deliveries in the inbox, to be routed again.
+//! The router: takes deliveries in arrival order, dedupes them (wamid, status, event id),
+//! and moves each item into its citizen's queue. A delivery handed over by the HTTP edge
+//! (`intake.rs`) is routed in the durable commit that acknowledges it; one kept in the inbox
+//! (left by a crash, or by a store error) leaves it in the same commit that queues what it
+//! carried, so nothing is lost or doubled by a crash. That commit is a soon one
+//! (`store::durability`): a crash that loses it leaves the deliveries in the inbox, to be
+//! routed again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
-use std::time::Duration;
-
 use tracing::{debug, error, info, info_span, warn};
 
 use crate::bridge::Bridge;
@@ -66,34 +66,43 @@ impl Routed {
     }
 }
 
-impl Bridge {
-    pub(in crate::bridge) async fn route_forever(&self) {
-        loop {
-            if self.shutting_down() {
-                break;
-            }
-            if let Err(e) = self.route_pending() {
-                error!("routing the inbox failed, retrying: {e}");
-            }
-            tokio::select! {
-                _ = self.inner.inbox.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                _ = self.inner.life.shutdown() => break,
-            }
-        }
-    }
+/// Where a batch of deliveries comes from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(in crate::bridge) enum Arrival {
+    /// Stored in the inbox (durable since they were acknowledged): they leave it in the
+    /// batch's commit, a soon one (see the module's comment).
+    Inbox,
+    /// Handed over by the HTTP edge and not stored yet (`intake.rs`): the batch's commit is
+    /// durable, and only then are they acknowledged.
+    Edge,
+}
 
+impl Bridge {
     /// Routes the inbox in batches: one commit per batch (the deliveries leave the inbox in
-    /// the same commit that queues what they carried). A delivery whose routing panics is
-    /// kept as a dead letter (whole, so `!retry` can route it again after a fix) and reported
-    /// in the admin room; its batch is routed again without it.
-    fn route_pending(&self) -> Result<(), StoreError> {
-        let mut poisoned: HashSet<u64> = HashSet::new();
-        'batches: loop {
+    /// the same commit that queues what they carried).
+    pub(in crate::bridge) fn route_pending(&self) -> Result<(), StoreError> {
+        loop {
             let batch = self.inner.store.inbox_pending(64)?;
             if batch.is_empty() {
                 return Ok(());
             }
+            for c in self.route_batch(&batch, Arrival::Inbox)? {
+                self.kick(c);
+            }
+        }
+    }
+
+    /// Routes `batch` in one commit and returns the queues to wake. A delivery whose routing
+    /// panics is kept as a dead letter (whole, so `!retry` can route it again after a fix)
+    /// and reported in the admin room; the batch is routed again without it. A store error
+    /// routes nothing: the caller keeps the deliveries (in the inbox) for a later try.
+    pub(in crate::bridge) fn route_batch(
+        &self,
+        batch: &[InboxEntry],
+        arrival: Arrival,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut poisoned: HashSet<u64> = HashSet::new();
+        'again: loop {
             // Subscriptions change only under this lock (see `subscribe`).
             let _subs = self.inner.news.subscriptions_lock();
             let mut routed = Routed::default();
@@ -106,14 +115,17 @@ impl Bridge {
                     Source::Matrix => info_span!("transaction", seq = entry.seq),
                 };
                 let _entered = span.enter();
+                if crate::failpoint::fires("router.store", &entry.body) {
+                    return Err(StoreError::new("fail point router.store"));
+                }
                 if poisoned.contains(&entry.seq) {
-                    self.dead_letter_delivery(&mut routed, &entry);
+                    self.dead_letter_delivery(&mut routed, entry);
                 } else {
                     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
                         crate::failpoint::hit("router.delivery", &entry.body);
                         match entry.source {
-                            Source::WhatsApp => self.route_webhook(&entry, &mut routed),
-                            Source::Matrix => self.route_transaction(&entry, &mut routed),
+                            Source::WhatsApp => self.route_webhook(entry, &mut routed),
+                            Source::Matrix => self.route_transaction(entry, &mut routed),
                         }
                     }));
                     match result {
@@ -123,25 +135,31 @@ impl Bridge {
                             // drop it all and route the batch again without it.
                             error!("routing a delivery panicked; it is set aside");
                             poisoned.insert(entry.seq);
-                            continue 'batches;
+                            continue 'again;
                         }
                     }
                 }
-                if self.inner.store.may_have_been_routed(entry.seq) {
-                    replayed.push(start..routed.ops.len());
+                if arrival == Arrival::Inbox {
+                    if self.inner.store.may_have_been_routed(entry.seq) {
+                        replayed.push(start..routed.ops.len());
+                    }
+                    routed.ops.push(Store::inbox_done_op(entry.seq));
                 }
-                routed.ops.push(Store::inbox_done_op(entry.seq));
             }
-            // Soon: lost in a crash, the deliveries are still in the inbox (durable since
-            // they were acknowledged) and are routed again; what a delivery that may have
-            // been routed before queues is looked for before it is repeated.
-            for ops in replayed {
-                self.inner.store.note_may_have_run(&routed.ops[ops]);
+            match arrival {
+                // Soon: lost in a crash, the deliveries are still in the inbox (durable since
+                // they were acknowledged) and are routed again; what a delivery that may have
+                // been routed before queues is looked for before it is repeated.
+                Arrival::Inbox => {
+                    for ops in replayed {
+                        self.inner.store.note_may_have_run(&routed.ops[ops]);
+                    }
+                    self.inner.store.commit_soon(routed.ops)?;
+                }
+                // Durable: the deliveries are acknowledged once it returns.
+                Arrival::Edge => self.inner.store.commit(routed.ops)?,
             }
-            self.inner.store.commit_soon(routed.ops)?;
-            for c in routed.wake {
-                self.kick(c);
-            }
+            return Ok(routed.wake);
         }
     }
 
@@ -437,4 +455,4 @@ fn pricing_of(
 
 #[cfg(test)]
 #[path = "router_tests.rs"]
-mod tests;
+pub(in crate::bridge) mod tests;

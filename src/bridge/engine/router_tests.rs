@@ -6,7 +6,7 @@ use super::*;
 use crate::bridge::engine::give_up::tests::{ANNA, bridge};
 
 /// A citizen's text as Meta delivers it.
-fn text_webhook(pnid: &str, wamid: &str, body: &str) -> Vec<u8> {
+pub(in crate::bridge) fn text_webhook(pnid: &str, wamid: &str, body: &str) -> Vec<u8> {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
         "field": "messages", "value": {"messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "390000000000", "phone_number_id": pnid},
