@@ -259,9 +259,9 @@ impl Bridge {
         if let Some(routed) = self.hand_over(source, body).await {
             return routed;
         }
-        let seq = self.inner.store.inbox_push(source, body).await?;
-        self.wake_router();
-        Ok(seq)
+        // No thread to wake: it routes the inbox first when it starts, and one that stopped
+        // leaves it for the next start.
+        self.inner.store.inbox_push(source, body).await
     }
 
     /// Starts the router and the workers for work left from a previous run.

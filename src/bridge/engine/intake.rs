@@ -141,9 +141,10 @@ impl Bridge {
                 (InboxEntry { seq, source, body }, done)
             })
             .unzip();
-        let routed = match inbox_clear {
-            true => self.route_batch(&entries, Arrival::Edge),
-            false => Err(StoreError::new("older deliveries wait in the inbox")),
+        let routed = if inbox_clear {
+            self.route_batch(&entries, Arrival::Edge)
+        } else {
+            Err(StoreError::new("older deliveries wait in the inbox"))
         };
         let result = match routed {
             Ok(wake) => {
