@@ -399,9 +399,18 @@ impl Config {
             .timestamp_opt(at as i64, 0)
             .single()
             .map(|t| {
-                t.with_timezone(&self.timezone())
-                    .format("%d/%m/%Y %H:%M")
-                    .to_string()
+                // "%d/%m/%Y %H:%M" written directly: a strftime pattern is parsed again on
+                // every call, and this runs for every bridged message (the topic's line).
+                use chrono::{Datelike, Timelike};
+                let t = t.with_timezone(&self.timezone());
+                format!(
+                    "{:02}/{:02}/{} {:02}:{:02}",
+                    t.day(),
+                    t.month(),
+                    t.year(),
+                    t.hour(),
+                    t.minute()
+                )
             })
             .unwrap_or_default()
     }

@@ -181,3 +181,16 @@ fn coexistence_caps_the_broadcast_pace() {
     assert_eq!(with(true, 80), 20);
     assert_eq!(with(true, 10), 10);
 }
+
+#[test]
+fn local_stamp_is_the_office_time_day_first() {
+    let c = RawConfig::from_toml(&good(), "t", |_| None)
+        .unwrap()
+        .validate()
+        .unwrap();
+    assert_eq!(c.raw.office.timezone, "Europe/Rome");
+    // 2026-12-02 08:05 UTC is 09:05 in Rome (winter), 2026-07-01 06:30 UTC is 08:30 (summer).
+    assert_eq!(c.local_stamp(1_796_198_700), "02/12/2026 09:05");
+    assert_eq!(c.local_stamp(1_782_887_400), "01/07/2026 08:30");
+    assert_eq!(c.local_stamp(0), "01/01/1970 01:00");
+}
