@@ -34,14 +34,19 @@ pub fn serve_if_asked() -> Option<anyhow::Result<()>> {
 /// This binary, to be run as `serve CONFIG`; under the program `SPORTELLO_CHILD_WRAP` names,
 /// when set (a profiler such as `heaptrack`: the figures read from `/proc` are then the
 /// wrapper's, not the bridge's).
-pub fn own_bridge_command(config: &Path) -> anyhow::Result<Command> {
+/// `exe`: another build of the same benchmark binary instead of this one (a comparison).
+pub fn own_bridge_command(config: &Path, exe: Option<&Path>) -> anyhow::Result<Command> {
+    let exe = match exe {
+        Some(e) => e.to_owned(),
+        None => std::env::current_exe()?,
+    };
     let mut c = match std::env::var_os("SPORTELLO_CHILD_WRAP") {
         Some(w) => {
             let mut c = Command::new(w);
-            c.arg(std::env::current_exe()?);
+            c.arg(exe);
             c
         }
-        None => Command::new(std::env::current_exe()?),
+        None => Command::new(exe),
     };
     c.arg("serve").arg(config);
     Ok(c)
@@ -106,12 +111,21 @@ impl BridgeChild {
     /// Stops the stack's in-process bridge and starts this binary as the bridge in its place;
     /// returns once it answers on its port.
     pub async fn replace(stack: &mut Stack) -> anyhow::Result<BridgeChild> {
+        Self::replace_with(stack, None).await
+    }
+
+    /// [`Self::replace`] with the bridge of another build of this binary (`exe`, which must
+    /// answer `serve CONFIG` too), on the same port and store.
+    pub async fn replace_with(
+        stack: &mut Stack,
+        exe: Option<&Path>,
+    ) -> anyhow::Result<BridgeChild> {
         stack.stop_bridge().await;
         let dir = tempfile::tempdir()?;
         let config = dir.path().join("config.toml");
         std::fs::write(&config, &stack.config_text)?;
         let started = Instant::now();
-        let child = own_bridge_command(&config)?
+        let child = own_bridge_command(&config, exe)?
             .spawn()
             .context("starting the bridge process")?;
         let handshake_after = handshake(stack, started).await?;

@@ -67,3 +67,11 @@ pub async fn get_json(
         .json()
         .await?)
 }
+
+/// The numbers among a benchmark's arguments, in order (its sizes; flags are skipped).
+pub fn numeric_args() -> Vec<usize> {
+    std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect()
+}

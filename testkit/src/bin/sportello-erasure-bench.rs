@@ -55,10 +55,7 @@ fn citizen_ops(store: &Store, i: usize, messages: usize) -> Vec<Op> {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args = sportello_testkit::measure::numeric_args();
     let citizens = args.first().copied().unwrap_or(10_000);
     let messages = args.get(1).copied().unwrap_or(20);
     let dir = tempfile::tempdir().unwrap();

@@ -90,7 +90,7 @@ fn main() -> anyhow::Result<()> {
             let kill = Disturbance::BridgeKilled {
             times: 2,
             bridge: Box::new(|config| {
-                sportello_testkit::child::own_bridge_command(config).expect("this binary")
+                sportello_testkit::child::own_bridge_command(config, None).expect("this binary")
             }),
         };
         if run("kill") {

@@ -86,10 +86,7 @@ fn main() -> anyhow::Result<()> {
         return served;
     }
     sportello_testkit::measure::bench_logs();
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args = sportello_testkit::measure::numeric_args();
     let mb = *args.first().unwrap_or(&60);
     let files = *args.get(1).unwrap_or(&3);
     let rt = tokio::runtime::Runtime::new()?;

@@ -14,7 +14,12 @@
 //! ratio; then the bridge's durable store commits and homeserver requests per bridged message
 //! (from its own metrics) and its peak RSS.
 
+mod tally;
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+use anyhow::Context;
 
 use serde_json::{Value, json};
 use sportello::matrix::MatrixClient;
@@ -22,10 +27,7 @@ use sportello_simulator::webhook::Citizen;
 use sportello_testkit::child::BridgeChild;
 use sportello_testkit::measure::get_json;
 use sportello_testkit::{Stack, StackOptions};
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+use tally::{Tally, mean};
 
 async fn count_messages(
     http: &reqwest::Client,
@@ -270,14 +272,21 @@ fn main() -> anyhow::Result<()> {
         return served;
     }
     sportello_testkit::measure::bench_logs();
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args = sportello_testkit::measure::numeric_args();
     let citizens = *args.first().unwrap_or(&10);
     let each = *args.get(1).unwrap_or(&40);
     let rounds = *args.get(2).unwrap_or(&2);
-    tokio::runtime::Runtime::new()?.block_on(run(citizens, each, rounds))
+    let all: Vec<String> = std::env::args().collect();
+    let versus = all
+        .iter()
+        .position(|a| a == "--versus")
+        .map(|i| {
+            all.get(i + 1)
+                .map(PathBuf::from)
+                .context("--versus needs a binary")
+        })
+        .transpose()?;
+    tokio::runtime::Runtime::new()?.block_on(run(citizens, each, rounds, versus))
 }
 
 /// The bridge's store commits so far, the writers they served, and its requests to the
@@ -304,7 +313,43 @@ async fn commits(metrics: &str) -> (f64, f64, f64) {
     )
 }
 
-async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> {
+/// One build's bridge: this binary, or the other build named with `--versus`.
+struct Build {
+    /// Printed before its summary lines when two builds are compared.
+    prefix: String,
+    exe: Option<PathBuf>,
+    tally: Tally,
+}
+
+/// Makes `want` the running bridge: the other build's process is stopped first, after the
+/// flusher made its last soon commits durable (so the next build does not redo them).
+async fn switch_to(
+    stack: &mut Stack,
+    running: &mut Option<(usize, BridgeChild)>,
+    builds: &[Build],
+    want: usize,
+) -> anyhow::Result<()> {
+    if running.as_ref().is_some_and(|(i, _)| *i == want) {
+        return Ok(());
+    }
+    if let Some((_, old)) = running.take() {
+        tokio::time::sleep(FLUSHED).await;
+        drop(old);
+    }
+    let child = BridgeChild::replace_with(stack, builds[want].exe.as_deref()).await?;
+    *running = Some((want, child));
+    Ok(())
+}
+
+/// Longer than the store's flush window (`store::durability::FLUSH_WITHIN`, 1 s).
+const FLUSHED: Duration = Duration::from_secs(2);
+
+async fn run(
+    citizens: usize,
+    each: usize,
+    rounds: usize,
+    versus: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let metrics_port = sportello_testkit::synapse::free_port();
     let metrics = format!("http://127.0.0.1:{metrics_port}/metrics");
     let mut stack = Stack::start(StackOptions {
@@ -313,7 +358,21 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
         ..Default::default()
     })
     .await?;
-    let bridge = BridgeChild::replace(&mut stack).await?;
+    let mut builds = vec![Build {
+        prefix: String::new(),
+        exe: None,
+        tally: Tally::default(),
+    }];
+    if let Some(other) = versus {
+        builds[0].prefix = "this build: ".into();
+        builds.push(Build {
+            prefix: format!("{}: ", other.display()),
+            exe: Some(other),
+            tally: Tally::default(),
+        });
+    }
+    let mut running = None;
+    switch_to(&mut stack, &mut running, &builds, 0).await?;
     let people: Vec<Citizen> = (0..citizens)
         .map(|i| Citizen::phone(&format!("3933300{i:05}"), &format!("Citizen {i}")))
         .collect();
@@ -324,37 +383,56 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
     let total = citizens * each;
     let rate = |d: Duration| total as f64 / d.as_secs_f64();
     println!(
-        "citizens {citizens}, messages each {each}, {total} per round, {rounds} rounds of each kind (A B A B …)"
+        "citizens {citizens}, messages each {each}, {total} per round, {rounds} rounds of each kind (A B A B …){}",
+        if builds.len() > 1 {
+            ", each A once per build, in alternating order"
+        } else {
+            ""
+        }
     );
-    let (mut all_lat, mut cpu_all, mut a_rates, mut b_rates) =
-        (Vec::new(), Duration::ZERO, Vec::new(), Vec::new());
-    let (mut commits_all, mut writers_all, mut hs_all) = (0.0, 0.0, 0.0);
-    let (mut cpu_bare, mut cpu_acks) = (Duration::ZERO, Duration::ZERO);
+    let (mut b_rates, mut cpu_bare) = (Vec::new(), Duration::ZERO);
     for round in 1..=rounds {
-        let cpu = bridge.cpu_time();
-        let (c0, w0, h0) = commits(&metrics).await;
-        let Round {
-            mut lat,
-            took,
-            acked,
-        } = bridged_round(&stack, &bridge, &people, &rooms, &mut since, each, round).await?;
-        cpu_acks += acked.saturating_sub(cpu);
-        let used = bridge.cpu_time().saturating_sub(cpu);
-        let (c1, w1, h1) = commits(&metrics).await;
-        commits_all += c1 - c0;
-        writers_all += w1 - w0;
-        hs_all += h1 - h0;
-        cpu_all += used;
-        lat.sort();
-        println!(
-            "A{round} bridged: {:.1} msg/s, ack p50 {:.1} ms p99 {:.1} ms, bridge CPU {:.2} ms/message",
-            rate(took),
-            percentile(&lat, 0.5).as_secs_f64() * 1e3,
-            percentile(&lat, 0.99).as_secs_f64() * 1e3,
-            used.as_secs_f64() * 1e3 / total as f64
-        );
-        a_rates.push(rate(took));
-        all_lat.extend(lat);
+        let order: Vec<usize> = if round % 2 == 1 {
+            (0..builds.len()).collect()
+        } else {
+            (0..builds.len()).rev().collect()
+        };
+        for (k, &b) in order.iter().enumerate() {
+            switch_to(&mut stack, &mut running, &builds, b).await?;
+            let bridge = &running.as_ref().expect("started above").1;
+            // Each bridged round has messages of its own, so every build bridges new ones.
+            let label = round * builds.len() + k;
+            let cpu = bridge.cpu_time();
+            let (c0, w0, h0) = commits(&metrics).await;
+            let Round {
+                mut lat,
+                took,
+                acked,
+            } = bridged_round(&stack, bridge, &people, &rooms, &mut since, each, label).await?;
+            let used = bridge.cpu_time().saturating_sub(cpu);
+            let (c1, w1, h1) = commits(&metrics).await;
+            let (p50, p99) = Tally::round_percentiles(&mut lat);
+            let build = &mut builds[b];
+            println!(
+                "A{round} {}bridged: {:.1} msg/s, ack p50 {p50:.1} ms p99 {p99:.1} ms, bridge CPU {:.2} ms/message",
+                build.prefix,
+                rate(took),
+                used.as_secs_f64() * 1e3 / total as f64
+            );
+            let t = &mut build.tally;
+            t.cpu_acks += acked.saturating_sub(cpu);
+            t.cpu += used;
+            (t.commits, t.writers, t.homeserver) = (
+                t.commits + c1 - c0,
+                t.writers + w1 - w0,
+                t.homeserver + h1 - h0,
+            );
+            t.rates.push(rate(took));
+            t.lat.extend(lat);
+            t.messages += total;
+            t.peak_rss = t.peak_rss.max(bridge.peak_rss_mib());
+        }
+        let bridge = &running.as_ref().expect("started above").1;
         let cpu = bridge.cpu_time();
         let took = bare_round(&matrix, &rooms, &mut since, each, round).await?;
         let used = bridge.cpu_time().saturating_sub(cpu);
@@ -366,49 +444,21 @@ async fn run(citizens: usize, each: usize, rounds: usize) -> anyhow::Result<()> 
         );
         b_rates.push(rate(took));
     }
-    all_lat.sort();
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    println!(
-        "webhook ack latency over the bridged rounds: p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
-        percentile(&all_lat, 0.5).as_secs_f64() * 1e3,
-        percentile(&all_lat, 0.99).as_secs_f64() * 1e3,
-        all_lat[all_lat.len() - 1].as_secs_f64() * 1e3
-    );
-    println!(
-        "bridge CPU per bridged message: {:.2} ms (user + system)",
-        cpu_all.as_secs_f64() * 1e3 / (total * rounds) as f64
-    );
-    println!(
-        "of which until the last webhook was acknowledged: {:.2} ms (taking them in; the workers run meanwhile)",
-        cpu_acks.as_secs_f64() * 1e3 / (total * rounds) as f64
-    );
     println!(
         "bridge CPU per bare-client message: {:.2} ms (the echo of a ghost's event alone)",
         cpu_bare.as_secs_f64() * 1e3 / (total * rounds) as f64
     );
     // After the flusher's last flush and Synapse's last transactions.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(FLUSHED).await;
+    let bridge = &running.as_ref().expect("started above").1;
     let (cpu, idle) = (bridge.cpu_time(), Duration::from_secs(5));
     tokio::time::sleep(idle).await;
     println!(
         "bridge CPU idle: {:.2} ms per second",
         bridge.cpu_time().saturating_sub(cpu).as_secs_f64() * 1e3 / idle.as_secs_f64()
     );
-    println!(
-        "bridged / bare client: {:.2} ({:.1} vs {:.1} msg/s)",
-        mean(&a_rates) / mean(&b_rates),
-        mean(&a_rates),
-        mean(&b_rates)
-    );
-    println!(
-        "durable store commits per bridged message: {:.2} (writers per commit {:.2})",
-        commits_all / (total * rounds) as f64,
-        writers_all / commits_all.max(1.0)
-    );
-    println!(
-        "homeserver requests per bridged message: {:.2}",
-        hs_all / (total * rounds) as f64
-    );
-    println!("bridge peak RSS: {:.1} MiB", bridge.peak_rss_mib());
+    for b in &mut builds {
+        b.tally.print(&b.prefix, mean(&b_rates));
+    }
     Ok(())
 }
