@@ -4,7 +4,11 @@
 //! what describes the bridge's throughput; the bridge runs as its own process, so its CPU time
 //! (user + system, from `/proc`) and peak memory are its own.
 //!
-//!     cargo run --release -p sportello-testkit --bin sportello-bench -- [CITIZENS] [MESSAGES_EACH] [ROUNDS]
+//!     cargo run --release -p sportello-testkit --bin sportello-bench -- [CITIZENS] [MESSAGES_EACH] [ROUNDS] [--versus OTHER]
+//!
+//! With `--versus OTHER` (another build of this binary), each round's bridged messages go once
+//! through this build's bridge and once through OTHER's, in alternating order, on the same
+//! Synapse and store; each build gets its own summary (README, "Benchmarks").
 //!
 //! Defaults: 10 citizens × 40 messages, 2 rounds of each kind. A round ends when a staff
 //! member's client, following the rooms with `/sync` as Element does (in both kinds of round
