@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use tracing::{error, info};
 
 use crate::bridge::Bridge;
-use crate::bridge::engine::router::Arrival;
+use crate::bridge::engine::router::{Arrival, BATCH};
 use crate::store::{InboxEntry, Source, StoreError};
 
 /// What the router's thread is told.
@@ -35,8 +35,6 @@ pub(in crate::bridge) enum Intake {
 /// Where a delivery's answer goes: its sequence number once routed and durable.
 type Answer = oneshot::Sender<Result<u64, StoreError>>;
 
-/// At most this many deliveries in one commit.
-const BATCH: usize = 64;
 /// The inbox is looked at again this often when nothing wakes the router (after a store
 /// error).
 const RETRY: Duration = Duration::from_secs(5);

@@ -66,6 +66,9 @@ impl Routed {
     }
 }
 
+/// At most this many deliveries in one commit, from the inbox or handed over (`intake.rs`).
+pub(in crate::bridge) const BATCH: usize = 64;
+
 /// Where a batch of deliveries comes from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(in crate::bridge) enum Arrival {
@@ -82,7 +85,7 @@ impl Bridge {
     /// the same commit that queues what they carried).
     pub(in crate::bridge) fn route_pending(&self) -> Result<(), StoreError> {
         loop {
-            let batch = self.inner.store.inbox_pending(64)?;
+            let batch = self.inner.store.inbox_pending(BATCH)?;
             if batch.is_empty() {
                 return Ok(());
             }

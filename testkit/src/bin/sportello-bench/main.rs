@@ -426,11 +426,9 @@ async fn run(
             let t = &mut build.tally;
             t.cpu_acks += acked.saturating_sub(cpu);
             t.cpu += used;
-            (t.commits, t.writers, t.homeserver) = (
-                t.commits + c1 - c0,
-                t.writers + w1 - w0,
-                t.homeserver + h1 - h0,
-            );
+            t.commits += c1 - c0;
+            t.writers += w1 - w0;
+            t.homeserver += h1 - h0;
             t.rates.push(rate(took));
             t.lat.extend(lat);
             t.messages += total;

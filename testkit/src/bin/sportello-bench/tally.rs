@@ -45,7 +45,8 @@ impl Tally {
     /// `bare_rate` is the bare client's mean rate over the same rounds.
     pub fn print(&mut self, prefix: &str, bare_rate: f64) {
         self.lat.sort();
-        let per = |d: Duration| ms(d) / self.messages.max(1) as f64;
+        let n = self.messages.max(1) as f64;
+        let per = |d: Duration| ms(d) / n;
         println!(
             "{prefix}webhook ack latency over the bridged rounds: p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
             ms(percentile(&self.lat, 0.5)),
@@ -66,7 +67,6 @@ impl Tally {
             mean(&self.rates),
             bare_rate
         );
-        let n = self.messages.max(1) as f64;
         println!(
             "{prefix}durable store commits per bridged message: {:.2} (writers per commit {:.2})",
             self.commits / n,
