@@ -32,6 +32,20 @@ pub fn proc_cpu_time(pid: u32) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(ticks * 10))
 }
 
+/// The machine's CPU time stolen by the hypervisor and its total, in clock ticks since boot
+/// (`/proc/stat`'s first line: the eighth figure, and the sum of all of them).
+pub fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let figures: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    Some((*figures.get(7)?, figures.iter().sum()))
+}
+
 /// The peak resident memory of this process so far (MiB).
 pub fn peak_rss_mib() -> f64 {
     status_mib("VmHWM:")

@@ -279,6 +279,11 @@ loggers:\n  synapse.storage.SQL:\n    level: WARNING\nroot:\n  level: INFO\n  ha
         )
     }
 
+    /// The running homeserver's process id (its CPU time is read from `/proc` by the benchmarks).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The last lines of the homeserver log, for failure messages.
     pub fn log_tail(&self) -> String {
         let mut s = String::new();

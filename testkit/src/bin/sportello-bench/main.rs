@@ -15,9 +15,11 @@
 //! alike), has seen every citizen's last message. Reports, per bridged round and over all of
 //! them: the webhook acknowledgement latency (verify + durable commit + 200) p50 and p99, the
 //! rate into Synapse, the bridge's CPU time per bridged message, the bare client's rate and the
-//! ratio; then the bridge's durable store commits and homeserver requests per bridged message
-//! (from its own metrics) and its peak RSS.
+//! ratio, and Synapse's CPU per message in every round (`meter.rs`); then the bridge's durable
+//! store commits and homeserver requests per bridged message (from its own
+//! metrics) and its peak RSS.
 
+mod meter;
 mod tally;
 
 use std::path::PathBuf;
@@ -25,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use meter::Reading;
 use serde_json::{Value, json};
 use sportello::matrix::MatrixClient;
 use sportello_simulator::webhook::Citizen;
@@ -394,7 +397,8 @@ async fn run(
             ""
         }
     );
-    let (mut b_rates, mut cpu_bare) = (Vec::new(), Duration::ZERO);
+    let (mut b_rates, mut cpu_bare, mut synapse_bare) =
+        (Vec::new(), Duration::ZERO, Duration::ZERO);
     for round in 1..=rounds {
         let order: Vec<usize> = if round % 2 == 1 {
             (0..builds.len()).collect()
@@ -406,26 +410,28 @@ async fn run(
             let bridge = &running.as_ref().expect("started above").1;
             // Each bridged round has messages of its own, so every build bridges new ones.
             let label = round * builds.len() + k;
-            let cpu = bridge.cpu_time();
+            let synapse = stack.synapse.pid();
+            let before = Reading::now(bridge.pid(), synapse);
             let (c0, w0, h0) = commits(&metrics).await;
             let Round {
                 mut lat,
                 took,
                 acked,
             } = bridged_round(&stack, bridge, &people, &rooms, &mut since, each, label).await?;
-            let used = bridge.cpu_time().saturating_sub(cpu);
+            let used = Reading::now(bridge.pid(), synapse).since(&before);
             let (c1, w1, h1) = commits(&metrics).await;
             let (p50, p99) = Tally::round_percentiles(&mut lat);
             let build = &mut builds[b];
             println!(
-                "A{round} {}bridged: {:.1} msg/s, ack p50 {p50:.1} ms p99 {p99:.1} ms, bridge CPU {:.2} ms/message",
+                "A{round} {}bridged: {:.1} msg/s, ack p50 {p50:.1} ms p99 {p99:.1} ms, {}",
                 build.prefix,
                 rate(took),
-                used.as_secs_f64() * 1e3 / total as f64
+                used.line(total)
             );
             let t = &mut build.tally;
-            t.cpu_acks += acked.saturating_sub(cpu);
-            t.cpu += used;
+            t.cpu_acks += acked.saturating_sub(before.bridge());
+            t.cpu += used.bridge;
+            t.synapse += used.synapse;
             t.commits += c1 - c0;
             t.writers += w1 - w0;
             t.homeserver += h1 - h0;
@@ -435,20 +441,23 @@ async fn run(
             t.peak_rss = t.peak_rss.max(bridge.peak_rss_mib());
         }
         let bridge = &running.as_ref().expect("started above").1;
-        let cpu = bridge.cpu_time();
+        let before = Reading::now(bridge.pid(), stack.synapse.pid());
         let took = bare_round(&matrix, &rooms, &mut since, each, round).await?;
-        let used = bridge.cpu_time().saturating_sub(cpu);
-        cpu_bare += used;
+        let used = Reading::now(bridge.pid(), stack.synapse.pid()).since(&before);
+        cpu_bare += used.bridge;
+        synapse_bare += used.synapse;
         println!(
-            "B{round} bare client: {:.1} msg/s, bridge CPU {:.2} ms/message (only Synapse's transactions of the ghosts' events)",
+            "B{round} bare client: {:.1} msg/s, {} (the bridge's: only Synapse's transactions of the ghosts' events)",
             rate(took),
-            used.as_secs_f64() * 1e3 / total as f64
+            used.line(total)
         );
         b_rates.push(rate(took));
     }
+    let per_bare = |d: Duration| d.as_secs_f64() * 1e3 / (total * rounds) as f64;
     println!(
-        "bridge CPU per bare-client message: {:.2} ms (the echo of a ghost's event alone)",
-        cpu_bare.as_secs_f64() * 1e3 / (total * rounds) as f64
+        "bridge CPU per bare-client message: {:.2} ms (the echo of a ghost's event alone); Synapse's: {:.1} ms",
+        per_bare(cpu_bare),
+        per_bare(synapse_bare)
     );
     // After the flusher's last flush and Synapse's last transactions.
     tokio::time::sleep(FLUSHED).await;

@@ -10,6 +10,8 @@ pub struct Tally {
     /// The bridge's CPU time over the rounds, and until each round's last acknowledgement.
     pub cpu: Duration,
     pub cpu_acks: Duration,
+    /// Synapse's CPU time over the same rounds.
+    pub synapse: Duration,
     /// Messages per second into Synapse, per round.
     pub rates: Vec<f64>,
     /// Durable store commits, the writers they served, homeserver requests (from metrics).
@@ -54,8 +56,10 @@ impl Tally {
             ms(self.lat[self.lat.len() - 1])
         );
         println!(
-            "{prefix}bridge CPU per bridged message: {:.2} ms (user + system)",
-            per(self.cpu)
+            "{prefix}bridge CPU per bridged message: {:.2} ms (user + system); Synapse's: {:.1} ms, the bridge's {:.1} % of it",
+            per(self.cpu),
+            per(self.synapse),
+            100.0 * self.cpu.as_secs_f64() / self.synapse.as_secs_f64().max(1e-9)
         );
         println!(
             "{prefix}of which until the last webhook was acknowledged: {:.2} ms (taking them in; the workers run meanwhile)",

@@ -1,0 +1,68 @@
+//! What a round cost each process: the bridge's CPU time, Synapse's (the same work in both
+//! kinds of round, so the yardstick of how fast the machine ran), and the share of the
+//! machine's time the hypervisor stole meanwhile, read from `/proc` before and after.
+
+use std::time::Duration;
+
+use sportello_testkit::measure::{machine_ticks, proc_cpu_time};
+
+/// The readings at one moment.
+pub struct Reading {
+    bridge: Duration,
+    synapse: Duration,
+    ticks: Option<(u64, u64)>,
+}
+
+/// What was used between two readings.
+pub struct Used {
+    pub bridge: Duration,
+    pub synapse: Duration,
+    /// Percent of the machine's CPU time stolen, when the kernel counts it.
+    pub steal: Option<f64>,
+}
+
+impl Reading {
+    pub fn now(bridge: u32, synapse: Option<u32>) -> Reading {
+        Reading {
+            bridge: proc_cpu_time(bridge).unwrap_or_default(),
+            synapse: synapse.and_then(proc_cpu_time).unwrap_or_default(),
+            ticks: machine_ticks(),
+        }
+    }
+
+    /// The bridge's CPU time at this reading.
+    pub fn bridge(&self) -> Duration {
+        self.bridge
+    }
+
+    /// What was used since `earlier`.
+    pub fn since(&self, earlier: &Reading) -> Used {
+        let steal = match (earlier.ticks, self.ticks) {
+            (Some((s0, t0)), Some((s1, t1))) if t1 > t0 => {
+                Some(100.0 * s1.saturating_sub(s0) as f64 / (t1 - t0) as f64)
+            }
+            _ => None,
+        };
+        Used {
+            bridge: self.bridge.saturating_sub(earlier.bridge),
+            synapse: self.synapse.saturating_sub(earlier.synapse),
+            steal,
+        }
+    }
+}
+
+impl Used {
+    /// Per message, in ms: the bridge's CPU and Synapse's, and the steal, as a round's line
+    /// ends them.
+    pub fn line(&self, messages: usize) -> String {
+        let per = |d: Duration| d.as_secs_f64() * 1e3 / messages.max(1) as f64;
+        let steal = self
+            .steal
+            .map_or(String::new(), |s| format!(", steal {s:.0} %"));
+        format!(
+            "bridge CPU {:.2} ms/message, Synapse CPU {:.1} ms/message{steal}",
+            per(self.bridge),
+            per(self.synapse)
+        )
+    }
+}
