@@ -59,8 +59,9 @@ impl Used {
         let steal = self
             .steal
             .map_or(String::new(), |s| format!(", steal {s:.0} %"));
+        let share = 100.0 * self.bridge.as_secs_f64() / self.synapse.as_secs_f64().max(1e-9);
         format!(
-            "bridge CPU {:.2} ms/message, Synapse CPU {:.1} ms/message{steal}",
+            "bridge CPU {:.2} ms/message, Synapse CPU {:.1} ms/message (the bridge's {share:.1} % of it){steal}",
             per(self.bridge),
             per(self.synapse)
         )
