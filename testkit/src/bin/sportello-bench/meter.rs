@@ -67,3 +67,45 @@ impl Used {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(bridge_ms: u64, synapse_ms: u64, ticks: Option<(u64, u64)>) -> Reading {
+        Reading {
+            bridge: Duration::from_millis(bridge_ms),
+            synapse: Duration::from_millis(synapse_ms),
+            ticks,
+        }
+    }
+
+    #[test]
+    fn a_round_is_what_each_process_used_in_between() {
+        let before = reading(1_000, 50_000, Some((10, 1_000)));
+        let after = reading(1_240, 58_000, Some((13, 1_200)));
+        let used = after.since(&before);
+        assert_eq!(used.bridge, Duration::from_millis(240));
+        assert_eq!(used.synapse, Duration::from_millis(8_000));
+        assert_eq!(used.steal, Some(1.5));
+        assert_eq!(
+            used.line(400),
+            "bridge CPU 0.60 ms/message, Synapse CPU 20.0 ms/message (the bridge's 3.0 % of it), steal 2 %"
+        );
+    }
+
+    #[test]
+    fn without_the_machines_figures_no_steal_is_claimed() {
+        let used = reading(10, 20, None).since(&reading(0, 0, Some((0, 0))));
+        assert_eq!(used.steal, None);
+        assert!(!used.line(1).contains("steal"));
+        let unchanged = reading(10, 20, Some((5, 100))).since(&reading(0, 0, Some((5, 100))));
+        assert_eq!(unchanged.steal, None);
+    }
+
+    #[test]
+    fn this_machine_counts_its_ticks() {
+        let (steal, total) = machine_ticks().expect("/proc/stat on Linux");
+        assert!(total > 0 && steal <= total);
+    }
+}
