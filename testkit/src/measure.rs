@@ -33,7 +33,8 @@ pub fn proc_cpu_time(pid: u32) -> Option<std::time::Duration> {
 }
 
 /// The machine's CPU time stolen by the hypervisor and its total, in clock ticks since boot
-/// (`/proc/stat`'s first line: the eighth figure, and the sum of all of them).
+/// (`/proc/stat`'s first line: the eighth figure, and the sum of the first eight — the two
+/// after them, guests' time, are already counted in the first two).
 pub fn machine_ticks() -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let figures: Vec<u64> = stat
@@ -43,7 +44,7 @@ pub fn machine_ticks() -> Option<(u64, u64)> {
         .split_whitespace()
         .filter_map(|f| f.parse().ok())
         .collect();
-    Some((*figures.get(7)?, figures.iter().sum()))
+    Some((*figures.get(7)?, figures.iter().take(8).sum()))
 }
 
 /// The peak resident memory of this process so far (MiB).

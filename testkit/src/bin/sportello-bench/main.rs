@@ -16,8 +16,8 @@
 //! them: the webhook acknowledgement latency (verify + durable commit + 200) p50 and p99, the
 //! rate into Synapse, the bridge's CPU time per bridged message, the bare client's rate and the
 //! ratio, and Synapse's CPU per message in every round (`meter.rs`); then the bridge's durable
-//! store commits and homeserver requests per bridged message (from its own
-//! metrics) and its peak RSS.
+//! store commits and homeserver requests per bridged message (from its own metrics) and its
+//! peak RSS.
 
 mod meter;
 mod tally;
@@ -192,7 +192,8 @@ async fn bridged_round(
 }
 
 /// One round of the bare client: the same messages straight to Synapse as the same ghosts.
-/// How long it took, and what the timed part cost the bridge and Synapse (`pids`).
+/// How long it took, and what its timed part cost Synapse (`pids`: the bridge's and Synapse's;
+/// the caller puts in the bridge's CPU over the whole round, as for a bridged one).
 async fn bare_round(
     matrix: &MatrixClient,
     rooms: &Rooms,
