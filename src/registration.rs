@@ -57,15 +57,10 @@ pub fn render(c: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::RawConfig;
 
     #[test]
     fn namespaces_are_escaped_and_exclusive() {
-        let text = crate::config::valid_test_toml();
-        let c = RawConfig::from_toml(&text, "t", |_| None)
-            .unwrap()
-            .validate()
-            .unwrap();
+        let c = crate::config::valid_test_config();
         let y = render(&c);
         assert!(
             y.contains(r"regex: '@whatsapp_.*:comune\.example\.it'"),

@@ -471,5 +471,13 @@ pub(crate) fn valid_test_toml() -> String {
         .replace("staff = []", "staff = [\"@mario:comune.example.it\"]")
 }
 
+/// [`valid_test_toml`] read and validated.
+#[cfg(test)]
+pub(crate) fn valid_test_config() -> Config {
+    RawConfig::from_toml(&valid_test_toml(), "t", |_| None)
+        .and_then(RawConfig::validate)
+        .expect("the test configuration is valid")
+}
+
 #[cfg(test)]
 mod tests;

@@ -184,10 +184,7 @@ fn coexistence_caps_the_broadcast_pace() {
 
 #[test]
 fn local_stamp_is_the_office_time_day_first() {
-    let c = RawConfig::from_toml(&good(), "t", |_| None)
-        .unwrap()
-        .validate()
-        .unwrap();
+    let c = valid_test_config();
     assert_eq!(c.raw.office.timezone, "Europe/Rome");
     // 2026-12-02 08:05 UTC is 09:05 in Rome (winter), 2026-07-01 06:30 UTC is 08:30 (summer).
     assert_eq!(c.local_stamp(1_796_198_700), "02/12/2026 09:05");

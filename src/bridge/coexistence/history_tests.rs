@@ -11,12 +11,11 @@ use crate::whatsapp::coexistence::HistoryThread;
 const T: i64 = 1_796_170_000;
 
 fn bridge() -> (Bridge, Store, Arc<FixedClock>) {
-    let raw = crate::config::RawConfig::from_toml(&crate::config::valid_test_toml(), "t", |_| None)
-        .unwrap();
     let store = Store::memory();
     let clock = FixedClock::at(Utc.timestamp_opt(T, 0).unwrap());
     let (_, rx) = tokio::sync::watch::channel(true);
-    let bridge = Bridge::with_clock(raw.validate().unwrap(), store.clone(), rx, clock.clone());
+    let config = crate::config::valid_test_config();
+    let bridge = Bridge::with_clock(config, store.clone(), rx, clock.clone());
     (bridge, store, clock)
 }
 

@@ -8,20 +8,14 @@ use std::time::Duration;
 use crate::bridge::Bridge;
 use crate::bridge::engine::give_up::tests::ANNA;
 use crate::bridge::engine::router::tests::text_webhook;
+use crate::config::valid_test_config;
 use crate::store::durability::tests::{CHILD, after_a_child_crashed_in};
 use crate::store::{Source, Store};
-
-/// The tests' configuration.
-fn config() -> crate::config::Config {
-    let toml = crate::config::valid_test_toml();
-    let raw = crate::config::RawConfig::from_toml(&toml, "t", |_| None).unwrap();
-    raw.validate().unwrap()
-}
 
 /// A bridge on `store` (its router's thread not started yet), and what stops it.
 fn running(store: &Store) -> (Bridge, tokio::sync::watch::Sender<bool>) {
     let (stop, rx) = tokio::sync::watch::channel(false);
-    (Bridge::new(config(), store.clone(), rx), stop)
+    (Bridge::new(valid_test_config(), store.clone(), rx), stop)
 }
 
 /// A bridge on a redb store, its router's thread started: the store's directory, the store,
@@ -122,7 +116,7 @@ async fn a_delivery_handed_over_is_queued_and_durable_when_acknowledged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_inbox_is_routed_before_what_is_handed_over() {
     let dir = tempfile::tempdir().unwrap();
-    let pnid = config().raw.whatsapp.phone_number_id;
+    let pnid = valid_test_config().raw.whatsapp.phone_number_id;
     {
         let before = Store::open(dir.path()).unwrap();
         let body = text_webhook(&pnid, "wamid.PRIMA", "È aperto sabato?");
