@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use meter::{Reading, Used};
+use meter::Reading;
 use serde_json::{Value, json};
 use sportello::matrix::MatrixClient;
 use sportello_simulator::webhook::Citizen;
@@ -132,11 +132,10 @@ struct Round {
     lat: Vec<Duration>,
     /// Until every message was in Synapse.
     took: Duration,
-    /// What the timed part cost Synapse and how much the hypervisor stole meanwhile (the
-    /// counts around it left out: they grow with the rooms); the caller puts in the bridge's
-    /// CPU over the whole round.
-    used: Used,
-    /// The bridge's CPU time from the start until the last webhook was acknowledged.
+    /// The readings around the timed part (the counts around it left out: they grow with the
+    /// rooms).
+    timed: (Reading, Reading),
+    /// The bridge's CPU time when the last webhook was acknowledged.
     acked: Duration,
 }
 
@@ -153,7 +152,7 @@ async fn bridged_round(
 ) -> anyhow::Result<Round> {
     let before = rooms.counts().await;
     let synapse = stack.synapse.pid();
-    let reading = Reading::now(bridge.pid(), synapse);
+    let reading = Reading::now(synapse);
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in people {
@@ -176,33 +175,33 @@ async fn bridged_round(
     for t in tasks {
         lat.extend(t.await?);
     }
-    let acked = bridge.cpu_time().saturating_sub(reading.bridge());
+    let acked = bridge.cpu_time();
     rooms
         .watch_until(since, &format!("round {round} message {}", each - 1))
         .await?;
     let took = start.elapsed();
-    let used = Reading::now(bridge.pid(), synapse).since(&reading);
+    let timed = (reading, Reading::now(synapse));
     rooms.check(&before, each).await?;
     Ok(Round {
         lat,
         took,
-        used,
+        timed,
         acked,
     })
 }
 
 /// One round of the bare client: the same messages straight to Synapse as the same ghosts.
-/// How long it took, and what its timed part cost Synapse (`pids`: the bridge's and Synapse's;
-/// the caller puts in the bridge's CPU over the whole round, as for a bridged one).
+/// How long it took, and the readings around it (`synapse`: its process id).
 async fn bare_round(
     matrix: &MatrixClient,
     rooms: &Rooms,
     since: &mut String,
-    (each, round): (usize, usize),
-    pids: (u32, Option<u32>),
-) -> anyhow::Result<(Duration, Used)> {
+    each: usize,
+    round: usize,
+    synapse: Option<u32>,
+) -> anyhow::Result<(Duration, (Reading, Reading))> {
     let before = rooms.counts().await;
-    let reading = Reading::now(pids.0, pids.1);
+    let reading = Reading::now(synapse);
     let start = Instant::now();
     let mut tasks = Vec::new();
     for (k, (room, ghost)) in rooms.rooms.iter().cloned().enumerate() {
@@ -225,9 +224,9 @@ async fn bare_round(
     for t in tasks {
         t.await?;
     }
-    let used = Reading::now(pids.0, pids.1).since(&reading);
+    let timed = (reading, Reading::now(synapse));
     rooms.check(&before, each).await?;
-    Ok((took, used))
+    Ok((took, timed))
 }
 
 /// Creates each citizen's portal (one message each, not measured); their rooms and ghosts.
@@ -433,10 +432,10 @@ async fn run(
             let Round {
                 mut lat,
                 took,
-                mut used,
+                timed: (r0, r1),
                 acked,
             } = bridged_round(&stack, bridge, &people, &rooms, &mut since, each, label).await?;
-            used.bridge = bridge.cpu_time().saturating_sub(cpu);
+            let used = r1.since(&r0, bridge.cpu_time().saturating_sub(cpu));
             let (c1, w1, h1) = commits(&metrics).await;
             let (p50, p99) = Tally::round_percentiles(&mut lat);
             let build = &mut builds[b];
@@ -447,7 +446,7 @@ async fn run(
                 used.line(total)
             );
             let t = &mut build.tally;
-            t.cpu_acks += acked;
+            t.cpu_acks += acked.saturating_sub(cpu);
             t.cpu += used.bridge;
             t.synapse += used.synapse;
             t.commits += c1 - c0;
@@ -459,9 +458,11 @@ async fn run(
             t.peak_rss = t.peak_rss.max(bridge.peak_rss_mib());
         }
         let bridge = &running.as_ref().expect("started above").1;
-        let (pids, cpu) = ((bridge.pid(), stack.synapse.pid()), bridge.cpu_time());
-        let (took, mut used) = bare_round(&matrix, &rooms, &mut since, (each, round), pids).await?;
-        used.bridge = bridge.cpu_time().saturating_sub(cpu);
+        let cpu = bridge.cpu_time();
+        let synapse = stack.synapse.pid();
+        let (took, (r0, r1)) =
+            bare_round(&matrix, &rooms, &mut since, each, round, synapse).await?;
+        let used = r1.since(&r0, bridge.cpu_time().saturating_sub(cpu));
         cpu_bare += used.bridge;
         synapse_bare += used.synapse;
         println!(

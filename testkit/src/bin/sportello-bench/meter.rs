@@ -1,6 +1,7 @@
-//! What a round cost each process: the bridge's CPU time, Synapse's (the same work in both
-//! kinds of round, so the yardstick of how fast the machine ran), and the share of the
-//! machine's time the hypervisor stole meanwhile, read from `/proc` before and after.
+//! What a round cost: Synapse's CPU time (the same work in both kinds of round, so the
+//! yardstick of how fast the machine ran) and the share of the machine's time the hypervisor
+//! stole, read from `/proc` around the round's timed part; with the bridge's CPU time, which
+//! the caller reads over the whole round.
 
 use std::time::Duration;
 
@@ -8,7 +9,6 @@ use sportello_testkit::measure::{machine_ticks, proc_cpu_time};
 
 /// The readings at one moment.
 pub struct Reading {
-    bridge: Duration,
     synapse: Duration,
     ticks: Option<(u64, u64)>,
 }
@@ -22,21 +22,16 @@ pub struct Used {
 }
 
 impl Reading {
-    pub fn now(bridge: u32, synapse: Option<u32>) -> Reading {
+    /// `synapse`: its process id, when it runs.
+    pub fn now(synapse: Option<u32>) -> Reading {
         Reading {
-            bridge: proc_cpu_time(bridge).unwrap_or_default(),
             synapse: synapse.and_then(proc_cpu_time).unwrap_or_default(),
             ticks: machine_ticks(),
         }
     }
 
-    /// The bridge's CPU time at this reading.
-    pub fn bridge(&self) -> Duration {
-        self.bridge
-    }
-
-    /// What was used since `earlier`.
-    pub fn since(&self, earlier: &Reading) -> Used {
+    /// What was used since `earlier`, with the bridge's CPU time over the round.
+    pub fn since(&self, earlier: &Reading, bridge: Duration) -> Used {
         let steal = match (earlier.ticks, self.ticks) {
             (Some((s0, t0)), Some((s1, t1))) if t1 > t0 => {
                 Some(100.0 * s1.saturating_sub(s0) as f64 / (t1 - t0) as f64)
@@ -44,7 +39,7 @@ impl Reading {
             _ => None,
         };
         Used {
-            bridge: self.bridge.saturating_sub(earlier.bridge),
+            bridge,
             synapse: self.synapse.saturating_sub(earlier.synapse),
             steal,
         }
@@ -72,9 +67,8 @@ impl Used {
 mod tests {
     use super::*;
 
-    fn reading(bridge_ms: u64, synapse_ms: u64, ticks: Option<(u64, u64)>) -> Reading {
+    fn reading(synapse_ms: u64, ticks: Option<(u64, u64)>) -> Reading {
         Reading {
-            bridge: Duration::from_millis(bridge_ms),
             synapse: Duration::from_millis(synapse_ms),
             ticks,
         }
@@ -82,9 +76,9 @@ mod tests {
 
     #[test]
     fn a_round_is_what_each_process_used_in_between() {
-        let before = reading(1_000, 50_000, Some((10, 1_000)));
-        let after = reading(1_240, 58_000, Some((13, 1_200)));
-        let used = after.since(&before);
+        let before = reading(50_000, Some((10, 1_000)));
+        let after = reading(58_000, Some((13, 1_200)));
+        let used = after.since(&before, Duration::from_millis(240));
         assert_eq!(used.bridge, Duration::from_millis(240));
         assert_eq!(used.synapse, Duration::from_millis(8_000));
         assert_eq!(used.steal, Some(1.5));
@@ -96,10 +90,11 @@ mod tests {
 
     #[test]
     fn without_the_machines_figures_no_steal_is_claimed() {
-        let used = reading(10, 20, None).since(&reading(0, 0, Some((0, 0))));
+        let bridge = Duration::from_millis(10);
+        let used = reading(20, None).since(&reading(0, Some((0, 0))), bridge);
         assert_eq!(used.steal, None);
         assert!(!used.line(1).contains("steal"));
-        let unchanged = reading(10, 20, Some((5, 100))).since(&reading(0, 0, Some((5, 100))));
+        let unchanged = reading(20, Some((5, 100))).since(&reading(0, Some((5, 100))), bridge);
         assert_eq!(unchanged.steal, None);
     }
 
